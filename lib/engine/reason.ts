@@ -1,0 +1,58 @@
+import type { Facts } from './facts.js';
+import type { Action, DelaySource } from './types.js';
+
+/** Formats a duration for people: `850 ms`, `1.5 s`, `30 s`, `17.5 min`. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))} s`;
+  return `${Number((ms / 60_000).toFixed(1))} min`;
+}
+
+const SOURCE_WORDS: Record<DelaySource, string> = {
+  header: 'as the Retry-After header asked',
+  body: 'as the response body asked',
+  message: 'as the error message asked',
+  computed: 'computed backoff',
+  none: '',
+};
+
+/** `zenhire 429 POLL_RATE_LIMITED (poll)`: what the signal was, without any payload text. */
+export function describeSignal(vendor: string, facts: Facts, code: string | undefined): string {
+  const parts = [vendor];
+  if (facts.status !== undefined) parts.push(String(facts.status));
+  if (facts.closeCode !== undefined && code !== String(facts.closeCode)) parts.push(`close ${facts.closeCode}`);
+  if (facts.error !== undefined && facts.status === undefined) parts.push(facts.error);
+  if (code !== undefined) parts.push(code);
+  if (facts.obs?.jobStatus !== undefined && code === undefined) parts.push(`job ${facts.obs.jobStatus}`);
+  return `${parts.join(' ')} (${facts.transport} ${facts.phase})`;
+}
+
+/** What the caller should do next, as the second half of a reason. */
+export function nextStep(
+  action: Action,
+  vendor: string,
+  delayMs: number,
+  source: DelaySource,
+  attempt: number,
+  maxAttempts: number | undefined,
+): string {
+  const of = maxAttempts === undefined ? '' : `, attempt ${attempt} of ${maxAttempts}`;
+  const how = action === 'poll' && source === 'computed' ? "the vendor's poll schedule" : SOURCE_WORDS[source];
+  const wait = `${formatMs(delayMs)} (${how}${of})`;
+  switch (action) {
+    case 'ok':
+      return 'carry on';
+    case 'fail':
+      return 'fail now: retrying cannot help';
+    case 'retry':
+      return `send it again in ${wait}`;
+    case 'backoff':
+      return `wait ${wait} and hold back every request to ${vendor} meanwhile`;
+    case 'poll':
+      return `ask about the same job again in ${wait}; polls do not use up attempts`;
+    case 'resubmit':
+      return `submit a fresh job in ${wait}`;
+    case 'reconnect':
+      return `open a new connection in ${wait} and replay the session setup`;
+  }
+}

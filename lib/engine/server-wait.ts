@@ -1,0 +1,103 @@
+import type { CompiledPolicy } from '../policy/compiled.js';
+import type { Observation } from './envelope.js';
+import { headerValues } from './headers.js';
+import type { DelaySource, Signal } from './types.js';
+
+/** A wait the server asked for, and where it said so. */
+export interface ServerWait {
+  ms: number;
+  source: Exclude<DelaySource, 'computed' | 'none'>;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, millisecond: 1, milliseconds: 1, s: 1000, sec: 1000, secs: 1000,
+  second: 1000, seconds: 1000, m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000 };
+
+/** "retry after 30 seconds", "try again in 2.5 s", "wait 1 minute" (group 1 = number, group 2 = unit). */
+const BUILTIN_MESSAGE_WAIT =
+  /(?:retry|try again|wait)\s+(?:after|in|for)?\s*(\d{1,9}(?:\.\d{1,6})?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)\b/i;
+
+const DELTA_SECONDS = /^\s*(\d{1,12}(?:\.\d{1,6})?)\s*$/;
+
+/**
+ * Parses one `Retry-After` value: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). Returns
+ * milliseconds from `nowMs`, or `undefined` for a malformed, negative or past value.
+ */
+export function parseRetryAfterMs(value: string, nowMs: number): number | undefined {
+  const delta = DELTA_SECONDS.exec(value);
+  if (delta) return Math.round(Number(delta[1]) * 1000);
+  // Only accept date-shaped text: Date.parse is lenient enough to read "1" or "-5" as a date.
+  if (!/^\s*[A-Za-z]{3},?\s+\d{1,2}[\s-][A-Za-z]{3}[\s-]\d{2,4}\s+\d{1,2}:\d{2}:\d{2}\s+(GMT|UTC)\s*$/.test(value)) {
+    return undefined;
+  }
+  const at = Date.parse(value);
+  if (!Number.isFinite(at) || at <= nowMs) return undefined;
+  return at - nowMs;
+}
+
+function largest(values: Iterable<number | undefined>): number | undefined {
+  let best: number | undefined;
+  for (const v of values) if (v !== undefined && (best === undefined || v > best)) best = v;
+  return best;
+}
+
+function fromHeaders(policy: CompiledPolicy, signal: Signal, nowMs: number): number | undefined {
+  const retryAfter = largest(headerValues(signal.headers, 'retry-after').map((v) => parseRetryAfterMs(v, nowMs)));
+  if (retryAfter !== undefined) return retryAfter;
+  const retryAfterMs = largest(
+    headerValues(signal.headers, 'retry-after-ms').map((v) => {
+      const n = DELTA_SECONDS.exec(v) ? Number(v) : NaN;
+      return Number.isFinite(n) ? Math.round(n) : undefined;
+    }),
+  );
+  if (retryAfterMs !== undefined) return retryAfterMs;
+  const reset = policy.serverWait.resetHeader;
+  if (reset !== undefined && signal.status === 429) {
+    return largest(
+      headerValues(signal.headers, reset).map((v) => {
+        const epochS = DELTA_SECONDS.exec(v) ? Number(v) : NaN;
+        const ms = epochS * 1000 - nowMs;
+        return Number.isFinite(ms) && ms >= 0 ? Math.ceil(ms) : undefined;
+      }),
+    );
+  }
+  return undefined;
+}
+
+function seconds(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
+}
+
+function fromMessage(policy: CompiledPolicy, message: string | undefined): number | undefined {
+  if (message === undefined) return undefined;
+  const text = message.length > 2048 ? message.slice(0, 2048) : message;
+  for (const pattern of [...policy.serverWait.messagePatterns, BUILTIN_MESSAGE_WAIT]) {
+    const m = pattern.exec(text);
+    if (!m) continue;
+    const n = Number(m[1]);
+    const unit = UNIT_MS[(m[2] ?? 's').toLowerCase()] ?? 1000;
+    if (Number.isFinite(n) && n >= 0) return Math.round(n * unit);
+  }
+  return undefined;
+}
+
+/**
+ * The wait the server asked for, by DESIGN.md rule 2's precedence: `Retry-After` header (also
+ * `retry-after-ms`, and the policy's rate-limit reset header on 429) > body field
+ * (`retryAfterSeconds`; for polls also `pollIntervalSeconds`) > a wait in the message text.
+ * Malformed, negative and past values are skipped.
+ */
+export function serverWait(
+  policy: CompiledPolicy,
+  signal: Signal,
+  obs: Observation | undefined,
+  nowMs: number,
+  forPoll: boolean,
+): ServerWait | undefined {
+  const header = fromHeaders(policy, signal, nowMs);
+  if (header !== undefined) return { ms: header, source: 'header' };
+  const body = largest([seconds(obs?.retryAfterSeconds), forPoll ? seconds(obs?.pollIntervalSeconds) : undefined]);
+  if (body !== undefined) return { ms: body, source: 'body' };
+  const message = fromMessage(policy, obs?.message);
+  if (message !== undefined) return { ms: message, source: 'message' };
+  return undefined;
+}

@@ -1,0 +1,75 @@
+/** The transport a signal was observed on. */
+export type Transport = 'http' | 'ws';
+
+/** Where in a call the signal happened: sending the request, asking about an async job, or inside a streamed 200. */
+export type Phase = 'submit' | 'poll' | 'stream';
+
+/** What to do about a signal (see DESIGN.md, "Vocabulary"). */
+export type Action = 'ok' | 'retry' | 'backoff' | 'poll' | 'resubmit' | 'reconnect' | 'fail';
+
+/** Every action, in a stable order (for validation and docs). */
+export const ACTIONS: readonly Action[] = ['ok', 'retry', 'backoff', 'poll', 'resubmit', 'reconnect', 'fail'];
+
+/** Where the wait in a decision came from. */
+export type DelaySource = 'header' | 'body' | 'message' | 'computed' | 'none';
+
+/** A header value as Node, fetch-style objects and JSON signals give it. */
+export type HeaderValue = string | number | readonly string[];
+
+/** One thing that happened on the wire, normalized (the Signal contract of DESIGN.md). */
+export interface Signal {
+  /** Built-in policy name, a registered vendor name, or a path to a policy file. */
+  vendor: string;
+  /** `http` or `ws`; `http` when omitted. */
+  transport?: Transport;
+  /** `submit` when omitted. */
+  phase?: Phase;
+  /** HTTP status of the response (or of a rejected WebSocket upgrade). */
+  status?: number;
+  /** Response headers, any case. */
+  headers?: Readonly<Record<string, HeaderValue | undefined>>;
+  /** Raw response body text. */
+  body?: string;
+  /** One line or message received after a 200 (phase `stream`). */
+  streamLine?: string;
+  /** A WebSocket text message from the server. */
+  message?: string;
+  /** A WebSocket close code. */
+  closeCode?: number;
+  /** A network error code when there was no response (`ECONNRESET`, `ENOTFOUND`, …). */
+  error?: string;
+  /** 1-based number of the attempt that produced this signal; 1 when omitted. */
+  attempt?: number;
+}
+
+/** What to do about one signal, with the reason (the Decision contract of DESIGN.md). */
+export interface Decision {
+  action: Action;
+  /** The vendor's own code as a string; absent when the vendor gave none. */
+  code?: string;
+  /** A coarse, vendor-independent class of the failure (`rate_limited`, `auth`, …). */
+  category: string;
+  /** How long to wait before the next step, in milliseconds (0 for `ok` and `fail`). */
+  delayMs: number;
+  /** Where `delayMs` came from. */
+  delaySource: DelaySource;
+  /** The wait the server asked for, in milliseconds, when it asked for one. */
+  retryAfterMs?: number;
+  /** The rule that decided, as `vendor#rule-id`. */
+  rule: string;
+  /** One human-readable sentence: what happened, what to do, why. */
+  reason: string;
+}
+
+/** A clock the engine reads instead of `Date.now()`, so tests can inject time. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+/** The engine's only view of the outside world: a clock and a source of randomness for jitter. */
+export interface EngineEnvironment {
+  clock: Clock;
+  /** Returns a number in [0, 1), like `Math.random`. */
+  random: () => number;
+}

@@ -1,0 +1,63 @@
+/** Header names whose values are credentials (lower-case). */
+export const SECRET_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'xi-api-key',
+  'api-key',
+  'cookie',
+  'set-cookie',
+]);
+
+/** Query parameters whose values are credentials (lower-case). */
+export const SECRET_QUERY_PARAMS: ReadonlySet<string> = new Set([
+  'api_key',
+  'apikey',
+  'api-key',
+  'key',
+  'token',
+  'access_token',
+  'auth',
+  'xi-api-key',
+]);
+
+/** What replaces a secret. */
+export const REDACTED = '[REDACTED]';
+
+const QUERY_SECRET = /([?&;](?:api_key|apikey|api-key|key|token|access_token|auth|xi-api-key)=)[^&#\s"']*/gi;
+const HEADER_LINE = /\b(authorization|proxy-authorization|x-api-key|xi-api-key|api-key)(\s*[:=]\s*)("?)[^\s",}]+(?:\s+[^\s",}]+)?/gi;
+const BEARER = /\b(Bearer|ELSA|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+
+/** Removes credentials from free text: query parameters, header-like `name: value` pairs, bearer tokens. */
+export function redactText(text: string, extraSecrets: readonly string[] = []): string {
+  let out = text.replace(QUERY_SECRET, `$1${REDACTED}`).replace(HEADER_LINE, `$1$2$3${REDACTED}`).replace(BEARER, `$1 ${REDACTED}`);
+  for (const secret of extraSecrets) if (secret.length >= 4) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
+/** A URL with credential query parameters and userinfo replaced. Accepts strings or URL objects. */
+export function redactUrl(url: string | URL): string {
+  try {
+    const parsed = new URL(String(url));
+    if (parsed.username) parsed.username = REDACTED;
+    if (parsed.password) parsed.password = REDACTED;
+    for (const name of [...parsed.searchParams.keys()]) {
+      if (SECRET_QUERY_PARAMS.has(name.toLowerCase())) parsed.searchParams.set(name, REDACTED);
+    }
+    return parsed.toString().replace(/%5BREDACTED%5D/g, REDACTED);
+  } catch {
+    return redactText(String(url));
+  }
+}
+
+/** A copy of headers with credential values replaced. */
+export function redactHeaders(
+  headers: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> | undefined {
+  if (!headers) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = SECRET_HEADERS.has(name.toLowerCase()) ? REDACTED : value;
+  }
+  return out;
+}

@@ -1,0 +1,107 @@
+import { inspect } from 'node:util';
+import type { Action, Decision } from '../engine/types.js';
+import { redactText } from './redact.js';
+
+/** What a {@link VendorError} is built from. */
+export interface VendorErrorInit {
+  vendor: string;
+  decision: Decision;
+  /** How many attempts the call made (tries, connections or submissions). */
+  attempts: number;
+  status?: number;
+  requestId?: string;
+  /** Output already handed to the caller before the failure (streams). */
+  partialOutput?: unknown;
+  cause?: unknown;
+  /** Credentials known to the caller, removed from every text this error carries. */
+  secrets?: readonly string[];
+}
+
+/**
+ * The one error type vendor-resilience throws for a call that did not succeed. It carries the
+ * decision that ended the call and never a credential: message, stack, `util.inspect` and JSON
+ * are all redacted.
+ */
+export class VendorError extends Error {
+  /** Marker property behind {@link isVendorError}, stable across package copies. */
+  readonly isVendorError = true;
+  override readonly name = 'VendorError';
+  readonly vendor: string;
+  /** The vendor's own code, when it gave one. */
+  readonly code: string | undefined;
+  readonly category: string;
+  /** The action that ended the call (`fail`, or the retryable action whose budget ran out). */
+  readonly action: Action;
+  readonly status: number | undefined;
+  readonly attempts: number;
+  readonly requestId: string | undefined;
+  /** The wait the server asked for, in milliseconds, when it asked for one. */
+  readonly retryAfterMs: number | undefined;
+  /** The full decision that ended the call. */
+  readonly decision: Decision;
+  readonly partialOutput: unknown;
+
+  constructor(init: VendorErrorInit) {
+    const secrets = init.secrets ?? [];
+    super(redactText(`${init.vendor}: ${init.decision.reason}`, secrets));
+    this.vendor = init.vendor;
+    this.code = init.decision.code;
+    this.category = init.decision.category;
+    this.action = init.decision.action;
+    this.status = init.status;
+    this.attempts = init.attempts;
+    this.requestId = init.requestId;
+    this.retryAfterMs = init.decision.retryAfterMs;
+    this.decision = { ...init.decision, reason: redactText(init.decision.reason, secrets) };
+    this.partialOutput = init.partialOutput;
+    if (init.cause !== undefined) {
+      Object.defineProperty(this, 'cause', { value: sanitizeCause(init.cause, secrets), enumerable: false, configurable: true });
+    }
+    if (this.stack) this.stack = redactText(this.stack, secrets);
+  }
+
+  /** A plain, secret-free object for logs. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      name: this.name,
+      message: this.message,
+      vendor: this.vendor,
+      category: this.category,
+      action: this.action,
+      attempts: this.attempts,
+      decision: this.decision,
+    };
+    if (this.code !== undefined) out['code'] = this.code;
+    if (this.status !== undefined) out['status'] = this.status;
+    if (this.requestId !== undefined) out['requestId'] = this.requestId;
+    if (this.retryAfterMs !== undefined) out['retryAfterMs'] = this.retryAfterMs;
+    return out;
+  }
+
+  /** `util.inspect` shows the same redacted view as JSON. */
+  [inspect.custom](): string {
+    return `${this.stack ?? this.message}\n${inspect(this.toJSON(), { depth: 4 })}`;
+  }
+}
+
+/**
+ * Replaces a cause (often a got or ws error holding request options with headers) by a plain
+ * error that keeps its name, code and a redacted message and stack, and nothing else.
+ */
+function sanitizeCause(cause: unknown, secrets: readonly string[], depth = 0): unknown {
+  if (!(cause instanceof Error)) return typeof cause === 'string' ? redactText(cause, secrets) : undefined;
+  const clean = new Error(redactText(cause.message, secrets));
+  clean.name = cause.name;
+  clean.stack = redactText(cause.stack ?? '', secrets);
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string') (clean as { code?: string }).code = code;
+  if (depth < 5 && cause.cause !== undefined) {
+    Object.defineProperty(clean, 'cause', { value: sanitizeCause(cause.cause, secrets, depth + 1), enumerable: false });
+  }
+  return clean;
+}
+
+/** True for a {@link VendorError}, also across package copies. */
+export function isVendorError(value: unknown): value is VendorError {
+  return typeof value === 'object' && value !== null && (value as { isVendorError?: unknown }).isVendorError === true;
+}

@@ -1,0 +1,90 @@
+import type { Action, Phase, Transport } from '../engine/types.js';
+import type { PolicyDocument, ResendSafety, SignalPart } from './document.js';
+
+/** Resolved computed-backoff settings (every field present). */
+export interface Backoff {
+  baseMs: number;
+  factor: number;
+  maxMs: number;
+  minMs: number;
+  jitter: 'none' | 'full' | 'equal' | 'decorrelated';
+}
+
+/** A path condition of an envelope, ready to test against parsed JSON. */
+export interface PathCondition {
+  path: readonly string[];
+  /** `undefined` means "present"; otherwise the value must equal one of these. */
+  values: readonly (string | number | boolean)[] | undefined;
+}
+
+/** A field an envelope extracts. */
+export type EnvelopeField = 'code' | 'message' | 'retryAfterSeconds' | 'pollIntervalSeconds' | 'requestId' | 'jobStatus';
+
+/** An envelope ready for the engine. */
+export interface CompiledEnvelope {
+  id: string;
+  format: 'json' | 'text';
+  parts: ReadonlySet<SignalPart>;
+  when: readonly PathCondition[];
+  pattern: RegExp | undefined;
+  fields: Readonly<Partial<Record<EnvelopeField, readonly (readonly string[])[]>>>;
+  isError: boolean;
+}
+
+/** A rule's conditions, as sets for constant-time tests. */
+export interface CompiledMatch {
+  transport: Transport | undefined;
+  phases: ReadonlySet<Phase> | undefined;
+  statuses: ReadonlySet<number> | undefined;
+  codes: ReadonlySet<string> | undefined;
+  message: RegExp | undefined;
+  envelopes: ReadonlySet<string> | undefined;
+  /** Lower-cased. */
+  jobStatuses: ReadonlySet<string> | undefined;
+  closeCodes: ReadonlySet<number> | undefined;
+  errors: ReadonlySet<string> | undefined;
+  emptyBody: boolean;
+}
+
+/** A rule ready for the engine. */
+export interface CompiledRule {
+  id: string;
+  /** `vendor#id`, as reported in decisions. */
+  name: string;
+  match: CompiledMatch;
+  action: Action;
+  category: string;
+  summary: string;
+  source: string;
+  code: string | undefined;
+  maxAttempts: number | undefined;
+  backoff: Backoff;
+}
+
+/** A validated, compiled policy: what the engine consumes. Immutable. */
+export interface CompiledPolicy {
+  vendor: string;
+  title: string;
+  /** The document it was compiled from (frozen), for docs and tooling. */
+  document: PolicyDocument;
+  envelopes: readonly CompiledEnvelope[];
+  /** Code-identifying rules first, then the rest, each group in file order. */
+  rules: readonly CompiledRule[];
+  backoff: Backoff;
+  maxAttempts: Readonly<Record<'retry' | 'backoff' | 'resubmit' | 'reconnect', number>>;
+  serverWait: {
+    maxMs: number;
+    overCap: 'fail' | 'clamp';
+    jitterRatio: number;
+    messagePatterns: readonly RegExp[];
+    resetHeader: string | undefined;
+  };
+  resend: Readonly<Record<Phase, ResendSafety>>;
+  polling: {
+    intervalMs: number;
+    minIntervalMs: number;
+    schedule: readonly { afterMs: number; intervalMs: number }[];
+    deadlineMs: number;
+  };
+  limits: { requestsPerMinute: number | undefined; maxConcurrent: number | undefined };
+}

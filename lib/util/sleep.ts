@@ -1,0 +1,32 @@
+/** Options for {@link sleep}. */
+export interface SleepOptions {
+  /** Rejects the wait at once with the signal's reason when aborted. */
+  signal?: AbortSignal | undefined;
+  /** Let the process exit while waiting (default true: a pending retry should not hold a CLI open). */
+  unref?: boolean;
+}
+
+/** Waits `delayMs` milliseconds; abort-aware and unref'd by default. Leaves no timer or listener behind. */
+export function sleep(delayMs: number, options: SleepOptions = {}): Promise<void> {
+  const { signal, unref = true } = options;
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortReason(signal as AbortSignal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, delayMs));
+    if (unref) timer.unref?.();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The abort reason as an Error (an `AbortError` DOMException when the signal gave none). */
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException(typeof reason === 'string' ? reason : 'This operation was aborted', 'AbortError');
+}
