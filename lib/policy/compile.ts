@@ -78,9 +78,6 @@ function compileEnvelopes(doc: PolicyDocument, file: string): CompiledEnvelope[]
       path: splitPath(path),
       values: cond === true ? undefined : (list(cond as OneOrMany<string | number | boolean>) ?? []),
     }));
-    if (Object.values(env.when ?? {}).includes(false)) {
-      throw new PolicyError(file, `${at}.when`, 'a condition of `false` is not supported; name the value instead');
-    }
     const fields: Partial<Record<EnvelopeField, readonly (readonly string[])[]>> = {};
     for (const [name, paths] of Object.entries(env.fields ?? {}) as [EnvelopeField, readonly string[]][]) {
       fields[name] = paths.map(splitPath);

@@ -22,7 +22,7 @@ export interface EnvelopeDocument {
   format: 'json' | 'text';
   /** Signal parts this envelope applies to; all three when omitted. */
   in?: readonly SignalPart[];
-  /** json: conditions on paths (`true` = present, a value or list of values = equal to one of them). */
+  /** json: conditions on paths: bare `true` = present (not null); any other value, or a list, = equal to one of them. */
   when?: Readonly<Record<string, boolean | OneOrMany<string | number | boolean>>>;
   /** text: a regular expression; named groups `code`, `message`, `retryAfterSeconds` are extracted. */
   pattern?: string;
