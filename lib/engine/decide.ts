@@ -39,7 +39,13 @@ function verdictFor(policy: CompiledPolicy, facts: Facts): Verdict {
     };
   }
   const fb = fallback(policy, facts);
-  return { ...fb, name: `${policy.vendor}#${fb.id}`, code: undefined, maxAttempts: undefined, backoff: policy.backoff };
+  return {
+    ...fb,
+    name: `${policy.vendor}#${fb.id}`,
+    code: undefined,
+    maxAttempts: undefined,
+    backoff: policy.backoff,
+  };
 }
 
 function reportedCode(verdict: Verdict, facts: Facts): string | undefined {
@@ -68,7 +74,13 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
     reason: string,
   ): Decision => {
     // Keys in the order of the Decision contract, so JSON output reads like DESIGN.md.
-    const d: Decision = { action: finalAction, ...(code === undefined ? {} : { code }), category: verdict.category, delayMs, delaySource } as Decision;
+    const d: Decision = {
+      action: finalAction,
+      ...(code === undefined ? {} : { code }),
+      category: verdict.category,
+      delayMs,
+      delaySource,
+    } as Decision;
     if (wait !== undefined) d.retryAfterMs = wait.ms;
     d.rule = verdict.name;
     d.reason = reason;
@@ -76,11 +88,17 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
   };
   const say = (step: string): string => `${what}: ${verdict.summary}; ${step}.`;
 
-  if (action === 'ok' || action === 'fail') return decision(action, 0, 'none', say(nextStep(action, policy.vendor, 0, 'none', 0, undefined)));
+  if (action === 'ok' || action === 'fail')
+    return decision(action, 0, 'none', say(nextStep(action, policy.vendor, 0, 'none', 0, undefined)));
 
   const maxAttempts = action === 'poll' ? undefined : (verdict.maxAttempts ?? policy.maxAttempts[action]);
   if (maxAttempts !== undefined && facts.attempt >= maxAttempts) {
-    return decision('fail', 0, 'none', say(`gave up: ${facts.attempt} attempts made and the rule allows ${maxAttempts}`));
+    return decision(
+      'fail',
+      0,
+      'none',
+      say(`gave up: ${facts.attempt} attempts made and the rule allows ${maxAttempts}`),
+    );
   }
 
   let delayMs: number;
@@ -93,7 +111,9 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
           'fail',
           0,
           'none',
-          say(`the server asked to wait ${formatMs(asked)}, beyond this policy's cap of ${formatMs(policy.serverWait.maxMs)}, so fail now`),
+          say(
+            `the server asked to wait ${formatMs(asked)}, beyond this policy's cap of ${formatMs(policy.serverWait.maxMs)}, so fail now`,
+          ),
         );
       }
       asked = policy.serverWait.maxMs;
@@ -102,12 +122,19 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
     source = wait.source;
     if (action === 'retry' || action === 'reconnect') action = 'backoff';
   } else if (action === 'poll') {
-    delayMs = Math.ceil(scheduledPollIntervalMs(policy, facts.attempt) * (1 + policy.serverWait.jitterRatio * env.random()));
+    delayMs = Math.ceil(
+      scheduledPollIntervalMs(policy, facts.attempt) * (1 + policy.serverWait.jitterRatio * env.random()),
+    );
     source = 'computed';
   } else {
     delayMs = computedBackoffMs(verdict.backoff, facts.attempt, env.random);
     source = 'computed';
   }
   if (action === 'poll') delayMs = Math.max(delayMs, policy.polling.minIntervalMs);
-  return decision(action, delayMs, source, say(nextStep(action, policy.vendor, delayMs, source, facts.attempt, maxAttempts)));
+  return decision(
+    action,
+    delayMs,
+    source,
+    say(nextStep(action, policy.vendor, delayMs, source, facts.attempt, maxAttempts)),
+  );
 }

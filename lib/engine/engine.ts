@@ -33,7 +33,8 @@ function listResolver(policies: readonly CompiledPolicy[]): PolicyResolver {
   const byName = new Map(policies.map((p) => [p.vendor, p]));
   return (vendor) => {
     const found = byName.get(vendor);
-    if (!found) throw new SignalError('vendor', `unknown vendor "${vendor}" (known: ${[...byName.keys()].join(', ')})`);
+    if (!found)
+      throw new SignalError('vendor', `unknown vendor "${vendor}" (known: ${[...byName.keys()].join(', ')})`);
     return found;
   };
 }

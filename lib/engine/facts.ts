@@ -25,7 +25,8 @@ export function readFacts(policy: CompiledPolicy, signal: Signal): Facts {
       : signal.message !== undefined
         ? observe(policy, 'message', signal.message)
         : undefined;
-  const body = signal.body !== undefined && signal.body !== '' ? observe(policy, 'body', signal.body) : undefined;
+  const body =
+    signal.body !== undefined && signal.body !== '' ? observe(policy, 'body', signal.body) : undefined;
   return {
     transport: signal.transport ?? 'http',
     phase: signal.phase ?? 'submit',

@@ -52,7 +52,12 @@ function codeWord(facts: Facts): string {
 function byStatus(status: number, facts: Facts): Fallback {
   const why = codeWord(facts);
   if (status < 200 || (status >= 300 && status < 400)) {
-    return { id: 'fallback-status', action: 'ok', category: 'ok', summary: `status ${status} is not an error` };
+    return {
+      id: 'fallback-status',
+      action: 'ok',
+      category: 'ok',
+      summary: `status ${status} is not an error`,
+    };
   }
   if (status < 300) {
     if (facts.obs?.isError && facts.obs.code !== undefined) {
@@ -66,7 +71,12 @@ function byStatus(status: number, facts: Facts): Fallback {
     return { id: 'fallback-2xx', action: 'ok', category: 'ok', summary: 'success' };
   }
   if (status === 429) {
-    return { id: 'fallback-429', action: 'backoff', category: 'rate_limited', summary: `too many requests (${why})` };
+    return {
+      id: 'fallback-429',
+      action: 'backoff',
+      category: 'rate_limited',
+      summary: `too many requests (${why})`,
+    };
   }
   if (status === 408) {
     return { id: 'fallback-408', action: 'retry', category: 'timeout', summary: `request timeout (${why})` };
@@ -88,7 +98,13 @@ function byStatus(status: number, facts: Facts): Fallback {
 }
 
 function byCloseCode(code: number): Fallback {
-  if (CLOSE_DONE.has(code)) return { id: 'fallback-close-normal', action: 'ok', category: 'done', summary: 'session closed normally' };
+  if (CLOSE_DONE.has(code))
+    return {
+      id: 'fallback-close-normal',
+      action: 'ok',
+      category: 'done',
+      summary: 'session closed normally',
+    };
   if (CLOSE_RECOVERABLE.has(code)) {
     return {
       id: 'fallback-close-recoverable',
@@ -107,7 +123,12 @@ function byCloseCode(code: number): Fallback {
 
 function byNetworkError(policy: CompiledPolicy, facts: Facts, error: string): Fallback {
   if (facts.transport === 'ws') {
-    return { id: 'fallback-network', action: 'reconnect', category: 'network', summary: `connection failed (${error})` };
+    return {
+      id: 'fallback-network',
+      action: 'reconnect',
+      category: 'network',
+      summary: `connection failed (${error})`,
+    };
   }
   if (NEVER_SENT_ERRORS.has(error)) {
     return {
@@ -138,7 +159,8 @@ function byNetworkError(policy: CompiledPolicy, facts: Facts, error: string): Fa
  * request may have been delivered, error messages by transport, close codes and statuses by class.
  */
 export function fallback(policy: CompiledPolicy, facts: Facts): Fallback {
-  if (facts.error !== undefined && facts.status === undefined) return byNetworkError(policy, facts, facts.error);
+  if (facts.error !== undefined && facts.status === undefined)
+    return byNetworkError(policy, facts, facts.error);
   if (facts.obs?.isError && facts.hasMessage) {
     if (facts.transport === 'ws') {
       return {

@@ -20,11 +20,12 @@ const SOURCE_WORDS: Record<DelaySource, string> = {
 export function describeSignal(vendor: string, facts: Facts, code: string | undefined): string {
   const parts = [vendor];
   if (facts.status !== undefined) parts.push(String(facts.status));
-  if (facts.closeCode !== undefined && code !== String(facts.closeCode)) parts.push(`close ${facts.closeCode}`);
+  if (facts.closeCode !== undefined && code !== String(facts.closeCode))
+    parts.push(`close ${facts.closeCode}`);
   if (facts.error !== undefined && facts.status === undefined) parts.push(facts.error);
   if (code !== undefined) parts.push(code);
   if (facts.obs?.jobStatus !== undefined && code === undefined) parts.push(`job ${facts.obs.jobStatus}`);
-  return `${parts.join(' ')} (${facts.transport} ${facts.phase})`;
+  return `${parts.join(' ')} (${facts.transport === 'ws' ? 'ws' : `http ${facts.phase}`})`;
 }
 
 /** What the caller should do next, as the second half of a reason. */
@@ -37,7 +38,8 @@ export function nextStep(
   maxAttempts: number | undefined,
 ): string {
   const of = maxAttempts === undefined ? '' : `, attempt ${attempt} of ${maxAttempts}`;
-  const how = action === 'poll' && source === 'computed' ? "the vendor's poll schedule" : SOURCE_WORDS[source];
+  const how =
+    action === 'poll' && source === 'computed' ? "the vendor's poll schedule" : SOURCE_WORDS[source];
   const wait = `${formatMs(delayMs)} (${how}${of})`;
   switch (action) {
     case 'ok':

@@ -9,8 +9,21 @@ export interface ServerWait {
   source: Exclude<DelaySource, 'computed' | 'none'>;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, millisecond: 1, milliseconds: 1, s: 1000, sec: 1000, secs: 1000,
-  second: 1000, seconds: 1000, m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  millisecond: 1,
+  milliseconds: 1,
+  s: 1000,
+  sec: 1000,
+  secs: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+};
 
 /** "retry after 30 seconds", "try again in 2.5 s", "wait 1 minute" (group 1 = number, group 2 = unit). */
 const BUILTIN_MESSAGE_WAIT =
@@ -26,7 +39,11 @@ export function parseRetryAfterMs(value: string, nowMs: number): number | undefi
   const delta = DELTA_SECONDS.exec(value);
   if (delta) return Math.round(Number(delta[1]) * 1000);
   // Only accept date-shaped text: Date.parse is lenient enough to read "1" or "-5" as a date.
-  if (!/^\s*[A-Za-z]{3},?\s+\d{1,2}[\s-][A-Za-z]{3}[\s-]\d{2,4}\s+\d{1,2}:\d{2}:\d{2}\s+(GMT|UTC)\s*$/.test(value)) {
+  if (
+    !/^\s*[A-Za-z]{3},?\s+\d{1,2}[\s-][A-Za-z]{3}[\s-]\d{2,4}\s+\d{1,2}:\d{2}:\d{2}\s+(GMT|UTC)\s*$/.test(
+      value,
+    )
+  ) {
     return undefined;
   }
   const at = Date.parse(value);
@@ -41,7 +58,9 @@ function largest(values: Iterable<number | undefined>): number | undefined {
 }
 
 function fromHeaders(policy: CompiledPolicy, signal: Signal, nowMs: number): number | undefined {
-  const retryAfter = largest(headerValues(signal.headers, 'retry-after').map((v) => parseRetryAfterMs(v, nowMs)));
+  const retryAfter = largest(
+    headerValues(signal.headers, 'retry-after').map((v) => parseRetryAfterMs(v, nowMs)),
+  );
   if (retryAfter !== undefined) return retryAfter;
   const retryAfterMs = largest(
     headerValues(signal.headers, 'retry-after-ms').map((v) => {
@@ -95,7 +114,10 @@ export function serverWait(
 ): ServerWait | undefined {
   const header = fromHeaders(policy, signal, nowMs);
   if (header !== undefined) return { ms: header, source: 'header' };
-  const body = largest([seconds(obs?.retryAfterSeconds), forPoll ? seconds(obs?.pollIntervalSeconds) : undefined]);
+  const body = largest([
+    seconds(obs?.retryAfterSeconds),
+    forPoll ? seconds(obs?.pollIntervalSeconds) : undefined,
+  ]);
   if (body !== undefined) return { ms: body, source: 'body' };
   const message = fromMessage(policy, obs?.message);
   if (message !== undefined) return { ms: message, source: 'message' };

@@ -39,26 +39,37 @@ function describeType(value: unknown): string {
 
 function integerIn(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new SignalError(field, `must be an integer from ${min} to ${max} (got ${JSON.stringify(value) ?? describeType(value)})`);
+    throw new SignalError(
+      field,
+      `must be an integer from ${min} to ${max} (got ${JSON.stringify(value) ?? describeType(value)})`,
+    );
   }
   return value;
 }
 
 function text(value: unknown, field: string): string {
-  if (typeof value !== 'string') throw new SignalError(field, `must be a string (got ${describeType(value)})`);
+  if (typeof value !== 'string')
+    throw new SignalError(field, `must be a string (got ${describeType(value)})`);
   return value;
 }
 
 function headers(value: unknown): Record<string, HeaderValue> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SignalError('headers', `must be an object of header names to values (got ${describeType(value)})`);
+    throw new SignalError(
+      'headers',
+      `must be an object of header names to values (got ${describeType(value)})`,
+    );
   }
   const out: Record<string, HeaderValue> = Object.create(null) as Record<string, HeaderValue>;
   for (const [name, v] of Object.entries(value)) {
     if (v === undefined) continue;
     if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) out[name] = v;
     else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[name] = v as string[];
-    else throw new SignalError(`headers.${name}`, `must be a string, a number or an array of strings (got ${describeType(v)})`);
+    else
+      throw new SignalError(
+        `headers.${name}`,
+        `must be a string, a number or an array of strings (got ${describeType(v)})`,
+      );
   }
   return out;
 }
@@ -80,7 +91,8 @@ export function parseSignal(input: unknown): Signal {
   const signal: Signal = { vendor };
   const t = raw['transport'];
   if (t !== undefined) {
-    if (!TRANSPORTS.has(t as Transport)) throw new SignalError('transport', `must be "http" or "ws" (got ${JSON.stringify(t)})`);
+    if (!TRANSPORTS.has(t as Transport))
+      throw new SignalError('transport', `must be "http" or "ws" (got ${JSON.stringify(t)})`);
     signal.transport = t as Transport;
   }
   const p = raw['phase'];
@@ -100,7 +112,8 @@ export function parseSignal(input: unknown): Signal {
     signal.error = text(raw['error'], 'error');
     if (signal.error === '') throw new SignalError('error', 'must not be empty');
   }
-  if (raw['attempt'] !== undefined) signal.attempt = integerIn(raw['attempt'], 'attempt', 1, Number.MAX_SAFE_INTEGER);
+  if (raw['attempt'] !== undefined)
+    signal.attempt = integerIn(raw['attempt'], 'attempt', 1, Number.MAX_SAFE_INTEGER);
   if (
     signal.status === undefined &&
     signal.streamLine === undefined &&

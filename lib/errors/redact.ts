@@ -25,12 +25,16 @@ export const SECRET_QUERY_PARAMS: ReadonlySet<string> = new Set([
 export const REDACTED = '[REDACTED]';
 
 const QUERY_SECRET = /([?&;](?:api_key|apikey|api-key|key|token|access_token|auth|xi-api-key)=)[^&#\s"']*/gi;
-const HEADER_LINE = /\b(authorization|proxy-authorization|x-api-key|xi-api-key|api-key)(\s*[:=]\s*)("?)[^\s",}]+(?:\s+[^\s",}]+)?/gi;
+const HEADER_LINE =
+  /\b(authorization|proxy-authorization|x-api-key|xi-api-key|api-key)(\s*[:=]\s*)("?)[^\s",}]+(?:\s+[^\s",}]+)?/gi;
 const BEARER = /\b(Bearer|ELSA|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
 /** Removes credentials from free text: query parameters, header-like `name: value` pairs, bearer tokens. */
 export function redactText(text: string, extraSecrets: readonly string[] = []): string {
-  let out = text.replace(QUERY_SECRET, `$1${REDACTED}`).replace(HEADER_LINE, `$1$2$3${REDACTED}`).replace(BEARER, `$1 ${REDACTED}`);
+  let out = text
+    .replace(QUERY_SECRET, `$1${REDACTED}`)
+    .replace(HEADER_LINE, `$1$2$3${REDACTED}`)
+    .replace(BEARER, `$1 ${REDACTED}`);
   for (const secret of extraSecrets) if (secret.length >= 4) out = out.split(secret).join(REDACTED);
   return out;
 }

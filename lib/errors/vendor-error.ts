@@ -55,7 +55,11 @@ export class VendorError extends Error {
     this.decision = { ...init.decision, reason: redactText(init.decision.reason, secrets) };
     this.partialOutput = init.partialOutput;
     if (init.cause !== undefined) {
-      Object.defineProperty(this, 'cause', { value: sanitizeCause(init.cause, secrets), enumerable: false, configurable: true });
+      Object.defineProperty(this, 'cause', {
+        value: sanitizeCause(init.cause, secrets),
+        enumerable: false,
+        configurable: true,
+      });
     }
     if (this.stack) this.stack = redactText(this.stack, secrets);
   }
@@ -96,12 +100,19 @@ function sanitizeCause(cause: unknown, secrets: readonly string[], depth = 0): u
   const code = (cause as { code?: unknown }).code;
   if (typeof code === 'string') (clean as { code?: string }).code = code;
   if (depth < 5 && cause.cause !== undefined) {
-    Object.defineProperty(clean, 'cause', { value: sanitizeCause(cause.cause, secrets, depth + 1), enumerable: false });
+    Object.defineProperty(clean, 'cause', {
+      value: sanitizeCause(cause.cause, secrets, depth + 1),
+      enumerable: false,
+    });
   }
   return clean;
 }
 
 /** True for a {@link VendorError}, also across package copies. */
 export function isVendorError(value: unknown): value is VendorError {
-  return typeof value === 'object' && value !== null && (value as { isVendorError?: unknown }).isVendorError === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { isVendorError?: unknown }).isVendorError === true
+  );
 }

@@ -44,10 +44,19 @@ function splitPath(path: string): readonly string[] {
   return path.split('.');
 }
 
-function resolveBackoff(base: Backoff, doc: BackoffDocument | undefined, file: string, field: string): Backoff {
+function resolveBackoff(
+  base: Backoff,
+  doc: BackoffDocument | undefined,
+  file: string,
+  field: string,
+): Backoff {
   const merged: Backoff = { ...base, ...doc };
   if (merged.minMs > merged.maxMs) {
-    throw new PolicyError(file, `${field}.minMs`, `(${merged.minMs}) must not exceed maxMs (${merged.maxMs})`);
+    throw new PolicyError(
+      file,
+      `${field}.minMs`,
+      `(${merged.minMs}) must not exceed maxMs (${merged.maxMs})`,
+    );
   }
   return Object.freeze(merged);
 }
@@ -60,19 +69,30 @@ function compileEnvelopes(doc: PolicyDocument, file: string): CompiledEnvelope[]
     seen.add(env.id);
     let pattern: RegExp | undefined;
     if (env.format === 'text') {
-      if (env.pattern === undefined) throw new PolicyError(file, `${at}.pattern`, 'is required for a text envelope');
+      if (env.pattern === undefined)
+        throw new PolicyError(file, `${at}.pattern`, 'is required for a text envelope');
       if (env.when !== undefined || env.fields !== undefined) {
-        throw new PolicyError(file, at, 'a text envelope takes named groups in `pattern`, not `when` or `fields`');
+        throw new PolicyError(
+          file,
+          at,
+          'a text envelope takes named groups in `pattern`, not `when` or `fields`',
+        );
       }
       pattern = regex(env.pattern, 's', file, `${at}.pattern`);
       const groups = [...env.pattern.matchAll(/\(\?<([A-Za-z]+)>/g)].map((m) => m[1] ?? '');
       const unknown = groups.find((g) => !TEXT_GROUPS.has(g));
       if (unknown !== undefined) {
-        throw new PolicyError(file, `${at}.pattern`, `names group "${unknown}"; use code, message or retryAfterSeconds`);
+        throw new PolicyError(
+          file,
+          `${at}.pattern`,
+          `names group "${unknown}"; use code, message or retryAfterSeconds`,
+        );
       }
     } else {
-      if (env.pattern !== undefined) throw new PolicyError(file, `${at}.pattern`, 'is only for text envelopes');
-      if (env.fields === undefined) throw new PolicyError(file, `${at}.fields`, 'is required for a json envelope');
+      if (env.pattern !== undefined)
+        throw new PolicyError(file, `${at}.pattern`, 'is only for text envelopes');
+      if (env.fields === undefined)
+        throw new PolicyError(file, `${at}.fields`, 'is required for a json envelope');
     }
     const when: PathCondition[] = Object.entries(env.when ?? {}).map(([path, cond]) => ({
       path: splitPath(path),
@@ -120,16 +140,22 @@ function compileRules(
   doc.rules.forEach((rule, i) => {
     const at = `rules[${i}]`;
     const dupe = ids.get(rule.id);
-    if (dupe !== undefined) throw new PolicyError(file, `${at}.id`, `duplicates the id of rules[${dupe}] ("${rule.id}")`);
+    if (dupe !== undefined)
+      throw new PolicyError(file, `${at}.id`, `duplicates the id of rules[${dupe}] ("${rule.id}")`);
     ids.set(rule.id, i);
     const shape = JSON.stringify(rule.match, Object.keys(rule.match).sort());
     const sameShape = shapes.get(shape);
     if (sameShape !== undefined) {
-      throw new PolicyError(file, `${at}.match`, `is the same as rules[${sameShape}].match, so this rule can never apply`);
+      throw new PolicyError(
+        file,
+        `${at}.match`,
+        `is the same as rules[${sameShape}].match, so this rule can never apply`,
+      );
     }
     shapes.set(shape, i);
     for (const env of list(rule.match.envelope) ?? []) {
-      if (!envelopeIds.has(env)) throw new PolicyError(file, `${at}.match.envelope`, `names unknown envelope "${env}"`);
+      if (!envelopeIds.has(env))
+        throw new PolicyError(file, `${at}.match.envelope`, `names unknown envelope "${env}"`);
     }
     if (rule.action === 'ok' && rule.maxAttempts !== undefined) {
       throw new PolicyError(file, `${at}.maxAttempts`, 'makes no sense for action "ok"');
@@ -140,9 +166,13 @@ function compileRules(
       phases: set<Phase>(m.phase),
       statuses: set(m.status),
       codes: set(m.code),
-      message: m.messagePattern === undefined ? undefined : regex(m.messagePattern, 'i', file, `${at}.match.messagePattern`),
+      message:
+        m.messagePattern === undefined
+          ? undefined
+          : regex(m.messagePattern, 'i', file, `${at}.match.messagePattern`),
       envelopes: set(m.envelope),
-      jobStatuses: m.jobStatus === undefined ? undefined : new Set(list(m.jobStatus)?.map((s) => s.toLowerCase())),
+      jobStatuses:
+        m.jobStatus === undefined ? undefined : new Set(list(m.jobStatus)?.map((s) => s.toLowerCase())),
       closeCodes: set(m.closeCode),
       errors: set(m.error),
       emptyBody: m.emptyBody === true,

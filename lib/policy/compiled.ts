@@ -18,7 +18,8 @@ export interface PathCondition {
 }
 
 /** A field an envelope extracts. */
-export type EnvelopeField = 'code' | 'message' | 'retryAfterSeconds' | 'pollIntervalSeconds' | 'requestId' | 'jobStatus';
+export type EnvelopeField =
+  'code' | 'message' | 'retryAfterSeconds' | 'pollIntervalSeconds' | 'requestId' | 'jobStatus';
 
 /** An envelope ready for the engine. */
 export interface CompiledEnvelope {

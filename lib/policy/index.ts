@@ -1,5 +1,11 @@
 export type * from './document.js';
 export type { CompiledPolicy, CompiledRule, CompiledEnvelope, Backoff } from './compiled.js';
 export { compilePolicy } from './compile.js';
-export { builtinPolicy, builtinPolicyNames, loadPolicyFile, resolvePolicy, type PolicyInput } from './load.js';
+export {
+  builtinPolicy,
+  builtinPolicyNames,
+  loadPolicyFile,
+  resolvePolicy,
+  type PolicyInput,
+} from './load.js';
 export { PolicyError, isPolicyError } from './policy-error.js';

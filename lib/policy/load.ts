@@ -15,12 +15,20 @@ export function loadPolicyFile(path: string): CompiledPolicy {
   try {
     const bytes = readFileSync(file);
     if (bytes.length > MAX_POLICY_BYTES) {
-      throw new PolicyError(path, '', `is ${bytes.length} bytes; a policy file may be at most ${MAX_POLICY_BYTES}`);
+      throw new PolicyError(
+        path,
+        '',
+        `is ${bytes.length} bytes; a policy file may be at most ${MAX_POLICY_BYTES}`,
+      );
     }
     text = bytes.toString('utf8');
   } catch (error) {
     if (error instanceof PolicyError) throw error;
-    throw new PolicyError(path, '', `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new PolicyError(
+      path,
+      '',
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   let parsed: unknown;
   try {
@@ -48,7 +56,11 @@ export function builtinPolicy(name: string): CompiledPolicy {
   const cached = builtinCache.get(name);
   if (cached) return cached;
   if (!builtinPolicyNames().includes(name)) {
-    throw new PolicyError(name, '', `is not a built-in policy (built-in: ${builtinPolicyNames().join(', ')})`);
+    throw new PolicyError(
+      name,
+      '',
+      `is not a built-in policy (built-in: ${builtinPolicyNames().join(', ')})`,
+    );
   }
   const policy = loadPolicyFile(join(builtinPolicyDir(), `${name}.json`));
   builtinCache.set(name, policy);

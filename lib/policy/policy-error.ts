@@ -18,5 +18,9 @@ export class PolicyError extends Error {
 
 /** True for a {@link PolicyError}, also across package copies. */
 export function isPolicyError(value: unknown): value is PolicyError {
-  return typeof value === 'object' && value !== null && (value as { isPolicyError?: unknown }).isPolicyError === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { isPolicyError?: unknown }).isPolicyError === true
+  );
 }

@@ -15,10 +15,13 @@ export function sleep(delayMs: number, options: SleepOptions = {}): Promise<void
       clearTimeout(timer);
       reject(abortReason(signal as AbortSignal));
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, delayMs),
+    );
     if (unref) timer.unref?.();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
