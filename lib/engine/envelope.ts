@@ -62,13 +62,18 @@ function readJson(envelope: CompiledEnvelope, root: unknown): Observation | unde
   const pollInterval = get('pollIntervalSeconds', asNumber);
   const requestId = get('requestId', asText);
   const jobStatus = get('jobStatus', asText);
-  let found = false;
-  if (code !== undefined) ((obs.code = String(code)), (found = true));
-  if (message !== undefined) ((obs.message = String(message)), (found = true));
-  if (typeof retryAfter === 'number') ((obs.retryAfterSeconds = retryAfter), (found = true));
-  if (typeof pollInterval === 'number') ((obs.pollIntervalSeconds = pollInterval), (found = true));
+  if (code !== undefined) obs.code = String(code);
+  if (message !== undefined) obs.message = String(message);
+  if (typeof retryAfter === 'number') obs.retryAfterSeconds = retryAfter;
+  if (typeof pollInterval === 'number') obs.pollIntervalSeconds = pollInterval;
   if (requestId !== undefined) obs.requestId = String(requestId);
-  if (jobStatus !== undefined) ((obs.jobStatus = String(jobStatus).toLowerCase()), (found = true));
+  if (jobStatus !== undefined) obs.jobStatus = String(jobStatus).toLowerCase();
+  const found =
+    code !== undefined ||
+    message !== undefined ||
+    obs.retryAfterSeconds !== undefined ||
+    obs.pollIntervalSeconds !== undefined ||
+    jobStatus !== undefined;
   // An envelope without conditions claims a payload only if it found something in it.
   return found || envelope.when.length > 0 ? obs : undefined;
 }
@@ -102,7 +107,10 @@ export function observe(policy: CompiledPolicy, part: SignalPart, raw: string): 
       if (obs) return obs;
       continue;
     }
-    if (!parsedYet) ((parsed = parseJsonSafely(text)), (parsedYet = true));
+    if (!parsedYet) {
+      parsed = parseJsonSafely(text);
+      parsedYet = true;
+    }
     if (typeof parsed !== 'object' || parsed === null) continue;
     const obs = readJson(envelope, parsed);
     if (obs) return obs;

@@ -31,17 +31,19 @@ export function expectDecision(signal: Signal, want: Expected): void {
   for (const d of [min, max]) {
     const got: Record<string, unknown> = { action: d.action };
     const exp: Record<string, unknown> = { action: want.action };
-    if (want.code !== undefined) ((got['code'] = d.code ?? null), (exp['code'] = want.code));
-    if (want.category !== undefined) ((got['category'] = d.category), (exp['category'] = want.category));
-    if (want.rule !== undefined) ((got['rule'] = d.rule), (exp['rule'] = want.rule));
-    if (want.delaySource !== undefined)
-      ((got['delaySource'] = d.delaySource), (exp['delaySource'] = want.delaySource));
-    if (want.retryAfterMs !== undefined)
-      ((got['retryAfterMs'] = d.retryAfterMs), (exp['retryAfterMs'] = want.retryAfterMs));
+    const compare = (key: string, actual: unknown, expected: unknown): void => {
+      if (expected === undefined) return;
+      got[key] = actual;
+      exp[key] = expected;
+    };
+    compare('code', d.code ?? null, want.code);
+    compare('category', d.category, want.category);
+    compare('rule', d.rule, want.rule);
+    compare('delaySource', d.delaySource, want.delaySource);
+    compare('retryAfterMs', d.retryAfterMs, want.retryAfterMs);
     if (want.delayMs !== undefined) {
       const [lo, hi] = want.delayMs;
-      got['delayInBounds'] = d.delayMs >= lo && d.delayMs <= hi ? true : d.delayMs;
-      exp['delayInBounds'] = true;
+      compare('delayInBounds', d.delayMs >= lo && d.delayMs <= hi ? true : d.delayMs, true);
     }
     if (d.action === 'ok' || d.action === 'fail') {
       got['zeroDelay'] = d.delayMs === 0 && d.delaySource === 'none';

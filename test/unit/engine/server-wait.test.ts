@@ -75,7 +75,7 @@ describe('server-given waits in decisions (DESIGN.md rule 2)', () => {
     }));
 
   it('an absurdly large wait is clamped where the policy says so', () => {
-    const doc = structuredClone(builtinPolicy('zenhire').document) as Record<string, unknown>;
+    const doc = structuredClone(builtinPolicy('zenhire').document) as unknown as Record<string, unknown>;
     doc['serverWait'] = { maxMs: 60_000, overCap: 'clamp', jitterRatio: 0 };
     const engine = createEngine({
       policies: [compilePolicy(doc)],
