@@ -4,7 +4,7 @@ import { readFacts, type Facts } from './facts.js';
 import { fallback } from './fallback.js';
 import { findRule } from './match.js';
 import { describeSignal, formatMs, nextStep } from './reason.js';
-import { serverWait } from './server-wait.js';
+import { serverWait, type ServerWait } from './server-wait.js';
 import type { Action, Decision, DelaySource, EngineEnvironment, Signal } from './types.js';
 
 /** The rule (or fallback) that applies, reduced to what the decision needs. */
@@ -55,6 +55,57 @@ function reportedCode(verdict: Verdict, facts: Facts): string | undefined {
   return undefined;
 }
 
+/** Builds a decision with its keys in the order of the Decision contract (so JSON reads like DESIGN.md). */
+function makeDecision(
+  action: Action,
+  code: string | undefined,
+  category: string,
+  delayMs: number,
+  delaySource: DelaySource,
+  retryAfterMs: number | undefined,
+  rule: string,
+  reason: string,
+): Decision {
+  if (code !== undefined) {
+    return retryAfterMs !== undefined
+      ? { action, code, category, delayMs, delaySource, retryAfterMs, rule, reason }
+      : { action, code, category, delayMs, delaySource, rule, reason };
+  }
+  return retryAfterMs !== undefined
+    ? { action, category, delayMs, delaySource, retryAfterMs, rule, reason }
+    : { action, category, delayMs, delaySource, rule, reason };
+}
+
+/** The wait before the next step, and where it came from; `undefined` when a server wait over the cap means failing. */
+function chooseDelay(
+  policy: CompiledPolicy,
+  facts: Facts,
+  verdict: Verdict,
+  action: Action,
+  wait: ServerWait | undefined,
+  env: EngineEnvironment,
+): { delayMs: number; source: DelaySource } | undefined {
+  if (wait !== undefined) {
+    let asked = wait.ms;
+    if (asked > policy.serverWait.maxMs) {
+      if (policy.serverWait.overCap === 'fail') return undefined;
+      asked = policy.serverWait.maxMs;
+    }
+    return {
+      delayMs: Math.ceil(asked * (1 + policy.serverWait.jitterRatio * env.random())),
+      source: wait.source,
+    };
+  }
+  if (action === 'poll') {
+    const scheduled = scheduledPollIntervalMs(policy, facts.attempt);
+    return {
+      delayMs: Math.ceil(scheduled * (1 + policy.serverWait.jitterRatio * env.random())),
+      source: 'computed',
+    };
+  }
+  return { delayMs: computedBackoffMs(verdict.backoff, facts.attempt, env.random), source: 'computed' };
+}
+
 /**
  * Decides what to do about one signal under one policy (DESIGN.md rules 1–4). Pure: reads time
  * and randomness only through `env`; never throws for any payload bytes.
@@ -62,79 +113,41 @@ function reportedCode(verdict: Verdict, facts: Facts): string | undefined {
 export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnvironment): Decision {
   const facts = readFacts(policy, signal);
   const verdict = verdictFor(policy, facts);
-  let action = forTransport(verdict.action, facts);
+  const action = forTransport(verdict.action, facts);
   const code = reportedCode(verdict, facts);
-  const what = describeSignal(policy.vendor, facts, code);
   const wait = serverWait(policy, signal, facts.obs, env.clock.now(), action === 'poll');
+  const retryAfterMs = wait?.ms;
+  const what = `${describeSignal(policy.vendor, facts, code)}: ${verdict.summary}; `;
 
-  const decision = (
-    finalAction: Action,
-    delayMs: number,
-    delaySource: DelaySource,
-    reason: string,
-  ): Decision => {
-    // Keys in the order of the Decision contract, so JSON output reads like DESIGN.md.
-    const d: Decision = {
-      action: finalAction,
-      ...(code === undefined ? {} : { code }),
-      category: verdict.category,
-      delayMs,
-      delaySource,
-    } as Decision;
-    if (wait !== undefined) d.retryAfterMs = wait.ms;
-    d.rule = verdict.name;
-    d.reason = reason;
-    return d;
-  };
-  const say = (step: string): string => `${what}: ${verdict.summary}; ${step}.`;
-
-  if (action === 'ok' || action === 'fail')
-    return decision(action, 0, 'none', say(nextStep(action, policy.vendor, 0, 'none', 0, undefined)));
-
+  if (action === 'ok' || action === 'fail') {
+    const reason = `${what}${nextStep(action, policy.vendor, 0, 'none', 0, undefined)}.`;
+    return makeDecision(action, code, verdict.category, 0, 'none', retryAfterMs, verdict.name, reason);
+  }
   const maxAttempts = action === 'poll' ? undefined : (verdict.maxAttempts ?? policy.maxAttempts[action]);
   if (maxAttempts !== undefined && facts.attempt >= maxAttempts) {
-    return decision(
-      'fail',
-      0,
-      'none',
-      say(`gave up: ${facts.attempt} attempts made and the rule allows ${maxAttempts}`),
-    );
+    const reason = `${what}gave up: ${facts.attempt} attempts made and the rule allows ${maxAttempts}.`;
+    return makeDecision('fail', code, verdict.category, 0, 'none', retryAfterMs, verdict.name, reason);
   }
-
-  let delayMs: number;
-  let source: DelaySource;
-  if (wait !== undefined) {
-    let asked = wait.ms;
-    if (asked > policy.serverWait.maxMs) {
-      if (policy.serverWait.overCap === 'fail') {
-        return decision(
-          'fail',
-          0,
-          'none',
-          say(
-            `the server asked to wait ${formatMs(asked)}, beyond this policy's cap of ${formatMs(policy.serverWait.maxMs)}, so fail now`,
-          ),
-        );
-      }
-      asked = policy.serverWait.maxMs;
-    }
-    delayMs = Math.ceil(asked * (1 + policy.serverWait.jitterRatio * env.random()));
-    source = wait.source;
-    if (action === 'retry' || action === 'reconnect') action = 'backoff';
-  } else if (action === 'poll') {
-    delayMs = Math.ceil(
-      scheduledPollIntervalMs(policy, facts.attempt) * (1 + policy.serverWait.jitterRatio * env.random()),
-    );
-    source = 'computed';
-  } else {
-    delayMs = computedBackoffMs(verdict.backoff, facts.attempt, env.random);
-    source = 'computed';
+  const chosen = chooseDelay(policy, facts, verdict, action, wait, env);
+  if (chosen === undefined) {
+    const cap = formatMs(policy.serverWait.maxMs);
+    const reason = `${what}the server asked to wait ${formatMs(retryAfterMs ?? 0)}, beyond this policy's cap of ${cap}, so fail now.`;
+    return makeDecision('fail', code, verdict.category, 0, 'none', retryAfterMs, verdict.name, reason);
   }
-  if (action === 'poll') delayMs = Math.max(delayMs, policy.polling.minIntervalMs);
-  return decision(
-    action,
+  // A wait the server asked for means "slow down": hold back the whole vendor, not just this call.
+  const finalAction =
+    wait !== undefined && (action === 'retry' || action === 'reconnect') ? 'backoff' : action;
+  const delayMs =
+    finalAction === 'poll' ? Math.max(chosen.delayMs, policy.polling.minIntervalMs) : chosen.delayMs;
+  const reason = `${what}${nextStep(finalAction, policy.vendor, delayMs, chosen.source, facts.attempt, maxAttempts)}.`;
+  return makeDecision(
+    finalAction,
+    code,
+    verdict.category,
     delayMs,
-    source,
-    say(nextStep(action, policy.vendor, delayMs, source, facts.attempt, maxAttempts)),
+    chosen.source,
+    retryAfterMs,
+    verdict.name,
+    reason,
   );
 }

@@ -86,17 +86,22 @@ function seconds(value: number | undefined): number | undefined {
   return value !== undefined && Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
 }
 
+function waitIn(pattern: RegExp, text: string): number | undefined {
+  const m = pattern.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = UNIT_MS[(m[2] ?? 's').toLowerCase()] ?? 1000;
+  return Number.isFinite(n) && n >= 0 ? Math.round(n * unit) : undefined;
+}
+
 function fromMessage(policy: CompiledPolicy, message: string | undefined): number | undefined {
   if (message === undefined) return undefined;
   const text = message.length > 2048 ? message.slice(0, 2048) : message;
-  for (const pattern of [...policy.serverWait.messagePatterns, BUILTIN_MESSAGE_WAIT]) {
-    const m = pattern.exec(text);
-    if (!m) continue;
-    const n = Number(m[1]);
-    const unit = UNIT_MS[(m[2] ?? 's').toLowerCase()] ?? 1000;
-    if (Number.isFinite(n) && n >= 0) return Math.round(n * unit);
+  for (const pattern of policy.serverWait.messagePatterns) {
+    const ms = waitIn(pattern, text);
+    if (ms !== undefined) return ms;
   }
-  return undefined;
+  return waitIn(BUILTIN_MESSAGE_WAIT, text);
 }
 
 /**

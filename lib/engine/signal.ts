@@ -60,18 +60,18 @@ function headers(value: unknown): Record<string, HeaderValue> {
       `must be an object of header names to values (got ${describeType(value)})`,
     );
   }
-  const out: Record<string, HeaderValue> = Object.create(null) as Record<string, HeaderValue>;
-  for (const [name, v] of Object.entries(value)) {
-    if (v === undefined) continue;
-    if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) out[name] = v;
-    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[name] = v as string[];
-    else
-      throw new SignalError(
-        `headers.${name}`,
-        `must be a string, a number or an array of strings (got ${describeType(v)})`,
-      );
+  // Checked in place rather than copied: the engine only reads headers, and this runs per response.
+  for (const name in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
+    const v = (value as Record<string, unknown>)[name];
+    if (v === undefined || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) continue;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) continue;
+    throw new SignalError(
+      `headers.${name}`,
+      `must be a string, a number or an array of strings (got ${describeType(v)})`,
+    );
   }
-  return out;
+  return value as Record<string, HeaderValue>;
 }
 
 /**
