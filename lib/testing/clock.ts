@@ -25,7 +25,8 @@ export function createManualClock(startMs = 0): ManualClock {
       currentMs += deltaMs;
     },
     set(timeMs: number): void {
-      if (!(timeMs >= currentMs)) throw new RangeError(`set(timeMs): time cannot go backwards (${timeMs} < ${currentMs})`);
+      if (!(timeMs >= currentMs))
+        throw new RangeError(`set(timeMs): time cannot go backwards (${timeMs} < ${currentMs})`);
       currentMs = timeMs;
     },
   };

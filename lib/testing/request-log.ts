@@ -1,0 +1,113 @@
+import type { IncomingMessage } from 'node:http';
+import { redactHeaders, redactText, redactUrl } from '../errors/redact.js';
+import type { SimulatorClock } from './clock.js';
+import type { SimulatorEndpoint, SimulatorTransport } from './endpoints.js';
+import type { FaultKind } from './fault-plan.js';
+
+/** How the simulator ended a request or connection. */
+export type RecordedOutcome =
+  | 'pending'
+  | 'responded'
+  | 'dropped-before-response'
+  | 'dropped-mid-response'
+  | 'upgrade-rejected'
+  | 'ws-open'
+  | 'ws-closed';
+
+/** One WebSocket message the simulator received from the client. */
+export interface RecordedWsMessage {
+  /** Simulator-clock time of arrival. */
+  atMs: number;
+  /** Text frames are kept (credentials redacted); binary frames only by size. */
+  text?: string | undefined;
+  /** Size in bytes. */
+  bytes: number;
+}
+
+/** Everything the simulator saw and did for one HTTP request or WebSocket connection. */
+export interface RecordedRequest {
+  /** 1-based arrival order. */
+  sequence: number;
+  /** `http` or `ws` (a WebSocket upgrade). */
+  transport: SimulatorTransport;
+  /** The endpoint id, or undefined when no route matched (answered 404). */
+  endpoint: SimulatorEndpoint | undefined;
+  /** HTTP method. */
+  method: string;
+  /** Path and query, with credential query parameters redacted. */
+  path: string;
+  /** Request headers with credential values redacted. */
+  headers: Record<string, unknown>;
+  /** Request body size in bytes. */
+  bodyBytes: number;
+  /** Simulator-clock time the request arrived. */
+  receivedAtMs: number;
+  /** Simulator-clock time the answer was sent (or the connection ended). */
+  answeredAtMs?: number | undefined;
+  /** HTTP status sent (101 for an accepted upgrade). */
+  status?: number | undefined;
+  /** The vendor code in the answer, when there was one (`POLL_RATE_LIMITED`, `1011` …). */
+  code?: string | undefined;
+  /** How it ended. */
+  outcome: RecordedOutcome;
+  /** Fault kinds that acted on it, in order. */
+  faults: FaultKind[];
+  /** WebSocket: messages received from the client. */
+  wsMessagesReceived: RecordedWsMessage[];
+  /** WebSocket: messages the server sent. */
+  wsMessagesSent: number;
+  /** WebSocket: the close code, when closed. */
+  wsCloseCode?: number | undefined;
+}
+
+/** Keeps the ordered list of {@link RecordedRequest}s. */
+export class RequestLog {
+  private readonly entries: RecordedRequest[] = [];
+
+  constructor(private readonly clock: SimulatorClock) {}
+
+  /** Starts a record for an arriving request. */
+  begin(
+    transport: SimulatorTransport,
+    endpoint: SimulatorEndpoint | undefined,
+    req: IncomingMessage,
+  ): RecordedRequest {
+    const redacted = redactUrl(new URL(req.url ?? '/', 'http://simulator.invalid'));
+    const entry: RecordedRequest = {
+      sequence: this.entries.length + 1,
+      transport,
+      endpoint,
+      method: req.method ?? 'GET',
+      path: redacted.replace(/^http:\/\/simulator\.invalid/, ''),
+      headers: redactHeaders(req.headers as Record<string, unknown>) ?? {},
+      bodyBytes: 0,
+      receivedAtMs: this.clock.now(),
+      outcome: 'pending',
+      faults: [],
+      wsMessagesReceived: [],
+      wsMessagesSent: 0,
+    };
+    this.entries.push(entry);
+    return entry;
+  }
+
+  /** Marks a record answered. */
+  finish(entry: RecordedRequest, outcome: RecordedOutcome, status?: number, code?: string): void {
+    entry.outcome = outcome;
+    entry.answeredAtMs = this.clock.now();
+    if (status !== undefined) entry.status = status;
+    if (code !== undefined) entry.code = code;
+  }
+
+  /** Adds a received WebSocket message to a record. */
+  addWsMessage(entry: RecordedRequest, data: Buffer, isBinary: boolean): void {
+    const message: RecordedWsMessage = { atMs: this.clock.now(), bytes: data.length };
+    if (!isBinary) message.text = redactText(data.toString('utf8'));
+    entry.wsMessagesReceived.push(message);
+  }
+
+  /** A snapshot of every record so far, in arrival order. */
+  list(): readonly RecordedRequest[] {
+    return this.entries.map((entry) => structuredClone(entry));
+  }
+}

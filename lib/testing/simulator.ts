@@ -1,0 +1,212 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { systemClock, type SimulatorClock } from './clock.js';
+import { SIMULATOR_ENDPOINTS, type SimulatorEndpoint, type VendorName } from './endpoints.js';
+import type { FaultPlan } from './fault-plan.js';
+import { parseFaultPlan } from './fault-plan-parse.js';
+import {
+  FaultScheduler,
+  type AdmissionVerdict,
+  type FaultFiring,
+  type FaultTarget,
+} from './fault-scheduler.js';
+import { gateReply, rejectUpgrade } from './gate-reply.js';
+import { HttpReplier } from './http-replier.js';
+import { JobStore } from './job-store.js';
+import { RequestLog, type RecordedRequest } from './request-log.js';
+import { readRequestBody } from './request-body.js';
+import type { HttpContext } from './vendor-contract.js';
+import { createVendorModule } from './vendors/index.js';
+import { WsSession } from './ws-session.js';
+
+/** Options for {@link startVendorSimulator}. */
+export interface VendorSimulatorOptions {
+  /** Which vendor to impersonate. */
+  vendor: VendorName;
+  /** Failures to schedule (default: none). Validated; a bad plan throws `FaultPlanError`. */
+  faultPlan?: FaultPlan | undefined;
+  /** Source of time for windows, buckets, poll intervals and the log (default `Date.now`). */
+  clock?: SimulatorClock | undefined;
+  /** Credential the vendor requires; when unset any credential (or none) is accepted. */
+  apiKey?: string | undefined;
+  /** Accepted polls before an async job is terminal (default 2: first poll sees it running). */
+  pollsUntilDone?: number | undefined;
+  /** ZenHire: minimum simulator-clock ms between two polls of one id (default 10 000; 0 disables). */
+  minPollIntervalMs?: number | undefined;
+}
+
+/** A running fake vendor on a loopback port. */
+export interface VendorSimulator {
+  /** The vendor it impersonates. */
+  readonly vendor: VendorName;
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** `ws://127.0.0.1:<port>`. */
+  readonly wsUrl: string;
+  /** The port it listens on. */
+  readonly port: number;
+  /** Every request and connection seen so far, in arrival order (credentials redacted). */
+  requests(): readonly RecordedRequest[];
+  /** Every time a fault fired, in order. */
+  faultFirings(): readonly FaultFiring[];
+  /** Replaces the fault plan; counters, buckets and the warm-up origin start afresh. */
+  setFaultPlan(plan: FaultPlan): void;
+  /** Stops the servers, cuts open sockets and cancels pending latency timers. */
+  close(): Promise<void>;
+}
+
+const LOOPBACK = '127.0.0.1';
+
+/** Starts a fake vendor (HTTP and WebSocket on one port, port chosen by the OS) speaking its documented protocol. */
+export async function startVendorSimulator(options: VendorSimulatorOptions): Promise<VendorSimulator> {
+  const clock = options.clock ?? systemClock;
+  const log = new RequestLog(clock);
+  let scheduler = new FaultScheduler(parseFaultPlan(options.faultPlan ?? { faults: [] }), clock, clock.now());
+  let baseUrl = '';
+  const vendor = createVendorModule(options.vendor, {
+    clock,
+    apiKey: options.apiKey,
+    baseUrl: () => baseUrl,
+    jobs: new JobStore(options.pollsUntilDone ?? 2, clock),
+    minPollIntervalMs: options.minPollIntervalMs ?? 10_000,
+  });
+  const sockets = new Set<Socket>();
+  const pendingDelays = new Map<NodeJS.Timeout, () => void>();
+  let closed = false;
+
+  const delay = (delayMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        pendingDelays.delete(timer);
+        resolve();
+      }, delayMs);
+      // A latency fault must not keep a test process alive after close().
+      timer.unref();
+      pendingDelays.set(timer, resolve);
+    });
+
+  const admit = async (
+    target: FaultTarget,
+    entry: RecordedRequest,
+  ): Promise<AdmissionVerdict | undefined> => {
+    const verdict = scheduler.admit(target);
+    if (verdict.delayMs > 0) {
+      entry.faults.push('latency');
+      await delay(verdict.delayMs);
+    }
+    return closed ? undefined : verdict;
+  };
+
+  const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', baseUrl);
+    const route = vendor.httpRoutes.find((r) => r.method === req.method && r.path.test(url.pathname));
+    const entry = log.begin('http', route?.endpoint, req);
+    const { body, totalBytes } = await readRequestBody(req);
+    entry.bodyBytes = totalBytes;
+    const target = route ? targetOf(route.endpoint) : undefined;
+    const claimDrop = () => (target ? scheduler.claim('drop', target) : undefined);
+    const reply = new HttpReplier(res, log, entry, claimDrop, vendor.commonHeaders?.());
+    if (!route || !target) return reply.send(vendor.errorReply('not-found', {}));
+    const verdict = await admit(target, entry);
+    if (!verdict) return;
+    if (verdict.gate) {
+      entry.faults.push(verdict.gate.fault.kind);
+      if (verdict.gate.fault.kind === 'drop') return reply.dropBeforeResponse();
+      return reply.send(gateReply(vendor, verdict.gate.fault, verdict.gate.retryAfterSeconds));
+    }
+    const params = route.path.exec(url.pathname)?.slice(1) ?? [];
+    const claim: HttpContext['claim'] = (kind) => {
+      const fault = scheduler.claim(kind, target);
+      if (fault && kind === 'job-failure') entry.faults.push(kind);
+      return fault;
+    };
+    try {
+      route.handle({ url, params, headers: req.headers, body, reply, target, claim });
+    } catch (error) {
+      // A simulator bug must surface as an answer, not as a hung request.
+      if (!res.headersSent) reply.send(vendor.errorReply('error', { status: 500, message: String(error) }));
+      else res.destroy();
+    }
+  };
+
+  const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    const url = new URL(req.url ?? '/', baseUrl);
+    const route = vendor.wsRoutes.find((r) => r.path === url.pathname);
+    const entry = log.begin('ws', route?.endpoint, req);
+    if (!route) {
+      rejectUpgrade(socket, vendor.errorReply('not-found', {}));
+      return log.finish(entry, 'upgrade-rejected', 404);
+    }
+    const target = targetOf(route.endpoint);
+    const verdict = await admit(target, entry);
+    if (!verdict) return void socket.destroy();
+    if (verdict.gate) {
+      const fault = verdict.gate.fault;
+      entry.faults.push(fault.kind);
+      if (fault.kind === 'drop') {
+        socket.destroy();
+        return log.finish(entry, 'dropped-before-response');
+      }
+      const reply = gateReply(vendor, fault, verdict.gate.retryAfterSeconds);
+      rejectUpgrade(socket, reply);
+      return log.finish(entry, 'upgrade-rejected', reply.status, reply.code);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      log.finish(entry, 'ws-open', 101);
+      const faults = { wsError: scheduler.claim('ws-error', target), drop: scheduler.claim('drop', target) };
+      const session = new WsSession(ws, log, entry, faults, vendor.wsErrorMessage);
+      route.handle(session, { url, headers: req.headers });
+      session.start();
+    });
+  };
+
+  const server = createServer((req, res) => void onRequest(req, res));
+  const wss = new WebSocketServer({ noServer: true });
+  server.on(
+    'upgrade',
+    (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head),
+  );
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, LOOPBACK, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://${LOOPBACK}:${port}`;
+
+  return {
+    vendor: options.vendor,
+    url: baseUrl,
+    wsUrl: `ws://${LOOPBACK}:${port}`,
+    port,
+    requests: () => log.list(),
+    faultFirings: () => scheduler.firings.map((firing) => ({ ...firing })),
+    setFaultPlan(plan: FaultPlan): void {
+      scheduler = new FaultScheduler(parseFaultPlan(plan), clock, clock.now());
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      for (const [timer, resolve] of pendingDelays) {
+        clearTimeout(timer);
+        resolve();
+      }
+      pendingDelays.clear();
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function targetOf(endpoint: SimulatorEndpoint): FaultTarget {
+  const { transport, phase } = SIMULATOR_ENDPOINTS[endpoint];
+  return { endpoint, transport, phase };
+}

@@ -1,0 +1,116 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { SimulatorClock } from './clock.js';
+import type { SimulatorEndpoint, VendorName } from './endpoints.js';
+import type { FaultTarget, SessionFaultByKind } from './fault-scheduler.js';
+import type { HttpReplier } from './http-replier.js';
+import type { JobStore } from './job-store.js';
+import type { WsSession } from './ws-session.js';
+
+/** A complete HTTP answer. */
+export interface HttpReply {
+  /** HTTP status. */
+  status: number;
+  /** Content-Type header value. */
+  contentType: string;
+  /** The body. */
+  body: string | Buffer;
+  /** Extra headers. */
+  headers?: Record<string, string> | undefined;
+  /** The vendor code the body carries, for the request log. */
+  code?: string | undefined;
+}
+
+/** Why a vendor error answer is being built (picks the vendor's default code and text). */
+export type ErrorPurpose = 'error' | 'rate-limit' | 'warm-up' | 'auth' | 'not-found' | 'validation';
+
+/** What to put in a vendor error envelope; unset fields take the vendor's documented defaults. */
+export interface ErrorSpec {
+  /** HTTP status. */
+  status?: number | undefined;
+  /** Vendor code. */
+  code?: string | undefined;
+  /** Message text. */
+  message?: string | undefined;
+  /** Wait to put in the body where the vendor has a field or text for it. */
+  retryAfterSeconds?: number | undefined;
+}
+
+/** Settings shared by every vendor module. */
+export interface VendorEnvironment {
+  /** The simulator's clock. */
+  clock: SimulatorClock;
+  /** Required credential; undefined accepts any (or none). */
+  apiKey: string | undefined;
+  /** `http://127.0.0.1:<port>`, known once listening. */
+  baseUrl(): string;
+  /** Async jobs shared by the vendor's submit and poll endpoints. */
+  jobs: JobStore;
+  /** ZenHire: minimum interval between polls of one id, in simulator-clock ms. */
+  minPollIntervalMs: number;
+}
+
+/** What an HTTP handler gets. */
+export interface HttpContext {
+  /** The request URL. */
+  url: URL;
+  /** Capture groups of the route's path pattern. */
+  params: readonly string[];
+  /** Request headers. */
+  headers: IncomingHttpHeaders;
+  /** The whole request body. */
+  body: Buffer;
+  /** Sends the answer. */
+  reply: HttpReplier;
+  /** Claims a session fault where the handler can apply it. */
+  claim<K extends keyof SessionFaultByKind>(kind: K): SessionFaultByKind[K] | undefined;
+  /** The endpoint being served. */
+  target: FaultTarget;
+}
+
+/** What a WebSocket handler gets. */
+export interface WsContext {
+  /** The upgrade request URL. */
+  url: URL;
+  /** Upgrade request headers. */
+  headers: IncomingHttpHeaders;
+}
+
+/** One HTTP endpoint of a vendor. */
+export interface HttpRoute {
+  /** Endpoint id. */
+  endpoint: SimulatorEndpoint;
+  /** HTTP method. */
+  method: string;
+  /** Path pattern (anchored). */
+  path: RegExp;
+  /** Produces the answer. */
+  handle(context: HttpContext): void;
+}
+
+/** One WebSocket endpoint of a vendor. */
+export interface WsRoute {
+  /** Endpoint id. */
+  endpoint: SimulatorEndpoint;
+  /** Exact path. */
+  path: string;
+  /** Runs the session. */
+  handle(session: WsSession, context: WsContext): void;
+}
+
+/** One simulated vendor: its routes and how it words errors. */
+export interface VendorModule {
+  /** Vendor name. */
+  vendor: VendorName;
+  /** HTTP endpoints. */
+  httpRoutes: readonly HttpRoute[];
+  /** WebSocket endpoints. */
+  wsRoutes: readonly WsRoute[];
+  /** The vendor's error envelope for `purpose`. */
+  errorReply(purpose: ErrorPurpose, spec: ErrorSpec): HttpReply;
+  /** The vendor's WebSocket error message (sent before the close). */
+  wsErrorMessage(message: string, closeCode: number): string;
+  /** The vendor's in-stream error line (NDJSON). */
+  streamErrorLine(message: string): string;
+  /** Headers the vendor puts on every response (Audixa's X-RateLimit-*). */
+  commonHeaders?(): Record<string, string>;
+}

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import type { SimulatorClock } from '../clock.js';
+import type { SimulatedJob } from '../job-store.js';
+import { ZENHIRE_CODES } from '../vendor-catalogs.js';
+import type {
+  ErrorPurpose,
+  ErrorSpec,
+  HttpContext,
+  HttpReply,
+  VendorEnvironment,
+  VendorModule,
+} from '../vendor-contract.js';
+import { authorizationKey, credentialAccepted, headerValue } from './shared.js';
+
+/** ZenHire's fallback cadence for the first two minutes (docs: 0–2 min → 15 s). */
+const DEFAULT_POLL_INTERVAL_SECONDS = 15;
+
+/** ZenHire Speech Analysis: 202 submit, poll `queued → processing → success | failed`, POLL_RATE_LIMITED. */
+export function createZenhireVendor(environment: VendorEnvironment): VendorModule {
+  const { clock, jobs } = environment;
+  const errorReply = (purpose: ErrorPurpose, spec: ErrorSpec): HttpReply =>
+    zenhireErrorReply(clock, purpose, spec);
+  const pollIntervalSeconds = Math.max(
+    DEFAULT_POLL_INTERVAL_SECONDS,
+    Math.ceil(environment.minPollIntervalMs / 1000),
+  );
+
+  const authorized = (context: HttpContext): boolean => {
+    const key = headerValue(context.headers, 'x-api-key') ?? authorizationKey(context.headers);
+    if (credentialAccepted(environment, key)) return true;
+    // Middleware-level rejection: no requestId (documented).
+    context.reply.send(
+      errorReply('auth', { code: key === undefined ? 'MISSING_API_KEY' : 'INVALID_API_KEY' }),
+    );
+    return false;
+  };
+
+  function submit(context: HttpContext): void {
+    if (!authorized(context)) return;
+    if (context.body.length === 0) return context.reply.send(errorReply('validation', {}));
+    const failure = context.claim('job-failure');
+    const job = jobs.create('req_', failure && { code: failure.code, message: failure.message });
+    context.reply.json(202, { id: job.id, status: 'queued', pollIntervalSeconds });
+  }
+
+  function poll(context: HttpContext): void {
+    if (!authorized(context)) return;
+    const job = jobs.get(context.params[0] ?? '');
+    if (!job) return context.reply.send(errorReply('not-found', {}));
+    const waitMs = msUntilPollAllowed(job);
+    if (waitMs > 0) {
+      const retryAfterSeconds = Math.ceil(waitMs / 1000);
+      const reply = errorReply('error', { code: 'POLL_RATE_LIMITED', retryAfterSeconds });
+      return context.reply.send({ ...reply, headers: { 'retry-after': String(retryAfterSeconds) } });
+    }
+    const state = jobs.advance(job);
+    if (state === 'done') return context.reply.json(200, successBody(job));
+    if (state === 'failed') {
+      const code = job.failure?.code ?? 'TRANSCRIPTION_FAILED';
+      const message = job.failure?.message ?? 'Audio quality issue or provider error.';
+      return context.reply.json(200, { id: job.id, status: 'failed', error: { code, message } });
+    }
+    // Documented: "Retry-After is set on the poll response" while processing.
+    context.reply.json(
+      200,
+      { id: job.id, status: 'processing', pollIntervalSeconds },
+      { 'retry-after': String(pollIntervalSeconds) },
+    );
+  }
+
+  /** Documented minimum interval per run id for non-terminal statuses, on the simulator clock. */
+  function msUntilPollAllowed(job: SimulatedJob): number {
+    if (job.lastPollAtMs === undefined || job.state === 'done' || job.state === 'failed') return 0;
+    return job.lastPollAtMs + environment.minPollIntervalMs - clock.now();
+  }
+
+  return {
+    vendor: 'zenhire',
+    httpRoutes: [
+      { endpoint: 'zenhire.submit', method: 'POST', path: /^\/api\/v1\/speech\/analyze$/, handle: submit },
+      {
+        endpoint: 'zenhire.poll',
+        method: 'GET',
+        path: /^\/api\/v1\/speech\/analyze\/([\w-]+)$/,
+        handle: poll,
+      },
+    ],
+    wsRoutes: [],
+    errorReply,
+    wsErrorMessage: (message, closeCode) => JSON.stringify({ error: { code: String(closeCode), message } }),
+    streamErrorLine: (message) => JSON.stringify({ error: { code: 'INTERNAL_ERROR', message } }),
+  };
+}
+
+function successBody(job: SimulatedJob): Record<string, unknown> {
+  return {
+    id: job.id,
+    status: 'success',
+    result: { cefr: 'B2', vocabulary: { score: 72 }, fluency: { score: 68 }, accent: { score: 81 } },
+  };
+}
+
+/** The shared ZenHire envelope `{"error":{code,message,timestamp,requestId?,retryAfterSeconds?}}`. */
+function zenhireErrorReply(clock: SimulatorClock, purpose: ErrorPurpose, spec: ErrorSpec): HttpReply {
+  const defaults: Record<ErrorPurpose, string> = {
+    error: 'INTERNAL_ERROR',
+    auth: 'INVALID_API_KEY',
+    validation: 'MISSING_AUDIO_FILE',
+    // The poll page names no code for its 404; this one is the simulator's.
+    'not-found': 'NOT_FOUND',
+    'rate-limit': 'RATE_LIMIT_EXCEEDED',
+    'warm-up': 'SERVICE_WARMING_UP',
+  };
+  const code = spec.code ?? defaults[purpose];
+  const known = ZENHIRE_CODES[code];
+  const status = spec.status ?? known?.[0] ?? (purpose === 'not-found' ? 404 : 500);
+  const nowMs = clock.now();
+  const error: Record<string, unknown> = {
+    code,
+    message: spec.message ?? known?.[1] ?? (status === 404 ? 'Request id not found.' : 'Unexpected error.'),
+    timestamp: new Date(nowMs).toISOString(),
+  };
+  if (purpose !== 'auth') error['requestId'] = `req_${nowMs}_${randomBytes(3).toString('hex')}`;
+  if (spec.retryAfterSeconds !== undefined) error['retryAfterSeconds'] = spec.retryAfterSeconds;
+  return { status, contentType: 'application/json', body: JSON.stringify({ error }), code };
+}
