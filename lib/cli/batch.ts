@@ -16,10 +16,10 @@ function decideLine(engine: Engine, line: string, lineNo: number): { text: strin
   try {
     input = JSON.parse(line);
   } catch (error) {
-    return {
-      text: JSON.stringify({ error: `line ${lineNo}: not JSON (${(error as Error).message})` }),
-      bad: true,
-    };
+    // V8's message quotes the input around the error, and the input may hold a credential: keep only the position.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    const where = at === undefined ? '' : ` (at character ${at})`;
+    return { text: JSON.stringify({ error: `line ${lineNo}: not JSON${where}` }), bad: true };
   }
   const result = engine.tryDecide(input);
   if (result.ok) return { text: JSON.stringify(result.decision), bad: false };

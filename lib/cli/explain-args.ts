@@ -19,7 +19,8 @@ function integer(flag: string, value: string | undefined): number | undefined {
 
 function header(line: string): [string, string] {
   const colon = line.indexOf(':');
-  if (colon <= 0) throw new CliError(`--header: expected "Name: value", got "${line}"`, 2);
+  // The value is not echoed: a malformed header line is often a credential missing its colon.
+  if (colon <= 0) throw new CliError('--header: expected "Name: value" (no ":" after a header name)', 2);
   return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
 }
 

@@ -137,17 +137,19 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
   // A wait the server asked for means "slow down": hold back the whole vendor, not just this call.
   const finalAction =
     wait !== undefined && (action === 'retry' || action === 'reconnect') ? 'backoff' : action;
-  const delayMs =
-    finalAction === 'poll' ? Math.max(chosen.delayMs, policy.polling.minIntervalMs) : chosen.delayMs;
-  const reason = `${what}${nextStep(finalAction, policy.vendor, delayMs, chosen.source, facts.attempt, maxAttempts)}.`;
+  // The policy's minimum poll interval can only lengthen a wait; when it does, it is the source.
+  const raised = finalAction === 'poll' && policy.polling.minIntervalMs > chosen.delayMs;
+  const delayMs = raised ? policy.polling.minIntervalMs : chosen.delayMs;
+  const source: DelaySource = raised ? 'computed' : chosen.source;
+  const step = nextStep(finalAction, policy.vendor, delayMs, source, facts.attempt, maxAttempts);
   return makeDecision(
     finalAction,
     code,
     verdict.category,
     delayMs,
-    chosen.source,
+    source,
     retryAfterMs,
     verdict.name,
-    reason,
+    `${what}${step}.`,
   );
 }

@@ -19,6 +19,13 @@ export interface Observation {
 /** Bodies longer than this (UTF-16 units) are cut before parsing, so a huge body costs a bounded amount. */
 export const MAX_PARSE_CHARS = 64 * 1024;
 
+/** Longest vendor code kept, in characters: real codes are short identifiers; anything longer is junk. */
+const MAX_CODE_CHARS = 128;
+
+function capCode(code: string): string {
+  return code.length > MAX_CODE_CHARS ? code.slice(0, MAX_CODE_CHARS) : code;
+}
+
 function conditionHolds(root: unknown, condition: PathCondition): boolean {
   const value = readPath(root, condition.path);
   if (condition.values === undefined) return value !== undefined && value !== null;
@@ -62,7 +69,7 @@ function readJson(envelope: CompiledEnvelope, root: unknown): Observation | unde
   const pollInterval = get('pollIntervalSeconds', asNumber);
   const requestId = get('requestId', asText);
   const jobStatus = get('jobStatus', asText);
-  if (code !== undefined) obs.code = String(code);
+  if (code !== undefined) obs.code = capCode(String(code));
   if (message !== undefined) obs.message = String(message);
   if (typeof retryAfter === 'number') obs.retryAfterSeconds = retryAfter;
   if (typeof pollInterval === 'number') obs.pollIntervalSeconds = pollInterval;
@@ -86,7 +93,7 @@ function readText(envelope: CompiledEnvelope, text: string): Observation | undef
   const code = groups?.['code'];
   const message = groups?.['message'];
   const retryAfter = asNumber(groups?.['retryAfterSeconds']);
-  if (code !== undefined) obs.code = code;
+  if (code !== undefined) obs.code = capCode(code);
   if (message !== undefined) obs.message = message.trim();
   if (retryAfter !== undefined) obs.retryAfterSeconds = retryAfter;
   return obs;

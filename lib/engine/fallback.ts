@@ -1,5 +1,6 @@
 import type { CompiledPolicy } from '../policy/compiled.js';
 import type { Facts } from './facts.js';
+import { printable } from './reason.js';
 import type { Action } from './types.js';
 
 /** What a built-in fallback decided (the engine's answer when no policy rule matched). */
@@ -46,7 +47,7 @@ const STATUS_CATEGORY: Record<number, string> = {
 };
 
 function codeWord(facts: Facts): string {
-  return facts.obs?.code === undefined ? 'no vendor code' : `undocumented code ${facts.obs.code}`;
+  return facts.obs?.code === undefined ? 'no vendor code' : `undocumented code ${printable(facts.obs.code)}`;
 }
 
 function byStatus(status: number, facts: Facts): Fallback {
@@ -60,6 +61,16 @@ function byStatus(status: number, facts: Facts): Fallback {
     };
   }
   if (status < 300) {
+    if (facts.phase === 'poll' && facts.obs?.jobStatus !== undefined) {
+      // A job state the policy does not document: keep asking until a documented state or the
+      // poll deadline, rather than returning an unfinished job as done.
+      return {
+        id: 'fallback-job-state',
+        action: 'poll',
+        category: 'unknown',
+        summary: `job state "${printable(facts.obs.jobStatus)}" is not documented; polling on until a known state or the deadline`,
+      };
+    }
     if (facts.obs?.isError && facts.obs.code !== undefined) {
       return {
         id: 'fallback-error-in-2xx',
@@ -121,7 +132,8 @@ function byCloseCode(code: number): Fallback {
   };
 }
 
-function byNetworkError(policy: CompiledPolicy, facts: Facts, error: string): Fallback {
+function byNetworkError(policy: CompiledPolicy, facts: Facts, rawError: string): Fallback {
+  const error = printable(rawError);
   if (facts.transport === 'ws') {
     return {
       id: 'fallback-network',

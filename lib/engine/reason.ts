@@ -1,6 +1,19 @@
 import type { Facts } from './facts.js';
 import type { Action, DelaySource } from './types.js';
 
+/** Longest vendor-supplied token (code, network error) quoted in a reason. */
+const MAX_QUOTED_CHARS = 64;
+
+/**
+ * Vendor-supplied text made safe to quote in a one-line reason: control characters (newlines
+ * could forge log lines) become spaces, and long values are cut.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  return flat.length > MAX_QUOTED_CHARS ? `${flat.slice(0, MAX_QUOTED_CHARS)}…` : flat;
+}
+
 /** Formats a duration for people: `850 ms`, `1.5 s`, `30 s`, `17.5 min`. */
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -22,9 +35,10 @@ export function describeSignal(vendor: string, facts: Facts, code: string | unde
   if (facts.status !== undefined) parts.push(String(facts.status));
   if (facts.closeCode !== undefined && code !== String(facts.closeCode))
     parts.push(`close ${facts.closeCode}`);
-  if (facts.error !== undefined && facts.status === undefined) parts.push(facts.error);
-  if (code !== undefined) parts.push(code);
-  if (facts.obs?.jobStatus !== undefined && code === undefined) parts.push(`job ${facts.obs.jobStatus}`);
+  if (facts.error !== undefined && facts.status === undefined) parts.push(printable(facts.error));
+  if (code !== undefined) parts.push(printable(code));
+  if (facts.obs?.jobStatus !== undefined && code === undefined)
+    parts.push(`job ${printable(facts.obs.jobStatus)}`);
   return `${parts.join(' ')} (${facts.transport === 'ws' ? 'ws' : `http ${facts.phase}`})`;
 }
 

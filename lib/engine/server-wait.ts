@@ -29,6 +29,9 @@ const UNIT_MS: Record<string, number> = {
 const BUILTIN_MESSAGE_WAIT =
   /(?:retry|try again|wait)\s+(?:after|in|for)?\s*(\d{1,9}(?:\.\d{1,6})?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)\b/i;
 
+/** Waits beyond this are nonsense (about 285 years), not a server's request; treated as malformed. */
+const MAX_WAIT_MS = 2 ** 53 / 1000;
+
 const DELTA_SECONDS = /^\s*(\d{1,12}(?:\.\d{1,6})?)\s*$/;
 
 /**
@@ -37,7 +40,7 @@ const DELTA_SECONDS = /^\s*(\d{1,12}(?:\.\d{1,6})?)\s*$/;
  */
 export function parseRetryAfterMs(value: string, nowMs: number): number | undefined {
   const delta = DELTA_SECONDS.exec(value);
-  if (delta) return Math.round(Number(delta[1]) * 1000);
+  if (delta) return seconds(Number(delta[1]));
   // Only accept date-shaped text: Date.parse is lenient enough to read "1" or "-5" as a date.
   if (
     !/^\s*[A-Za-z]{3},?\s+\d{1,2}[\s-][A-Za-z]{3}[\s-]\d{2,4}\s+\d{1,2}:\d{2}:\d{2}\s+(GMT|UTC)\s*$/.test(
@@ -64,8 +67,8 @@ function fromHeaders(policy: CompiledPolicy, signal: Signal, nowMs: number): num
   if (retryAfter !== undefined) return retryAfter;
   const retryAfterMs = largest(
     headerValues(signal.headers, 'retry-after-ms').map((v) => {
-      const n = DELTA_SECONDS.exec(v) ? Number(v) : NaN;
-      return Number.isFinite(n) ? Math.round(n) : undefined;
+      const n = DELTA_SECONDS.exec(v) ? Math.round(Number(v)) : NaN;
+      return Number.isFinite(n) && n <= MAX_WAIT_MS ? n : undefined;
     }),
   );
   if (retryAfterMs !== undefined) return retryAfterMs;
@@ -75,7 +78,7 @@ function fromHeaders(policy: CompiledPolicy, signal: Signal, nowMs: number): num
       headerValues(signal.headers, reset).map((v) => {
         const epochS = DELTA_SECONDS.exec(v) ? Number(v) : NaN;
         const ms = epochS * 1000 - nowMs;
-        return Number.isFinite(ms) && ms >= 0 ? Math.ceil(ms) : undefined;
+        return Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS ? Math.ceil(ms) : undefined;
       }),
     );
   }
@@ -83,7 +86,9 @@ function fromHeaders(policy: CompiledPolicy, signal: Signal, nowMs: number): num
 }
 
 function seconds(value: number | undefined): number | undefined {
-  return value !== undefined && Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
+  if (value === undefined || !Number.isFinite(value) || value < 0) return undefined;
+  const ms = Math.round(value * 1000);
+  return ms <= MAX_WAIT_MS ? ms : undefined;
 }
 
 function waitIn(pattern: RegExp, text: string): number | undefined {
@@ -91,7 +96,8 @@ function waitIn(pattern: RegExp, text: string): number | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   const unit = UNIT_MS[(m[2] ?? 's').toLowerCase()] ?? 1000;
-  return Number.isFinite(n) && n >= 0 ? Math.round(n * unit) : undefined;
+  const ms = Math.round(n * unit);
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS ? ms : undefined;
 }
 
 function fromMessage(policy: CompiledPolicy, message: string | undefined): number | undefined {

@@ -34,15 +34,21 @@ const PHASES = new Set<Phase>(['submit', 'poll', 'stream']);
 function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  return typeof value === 'object' || typeof value === 'undefined'
+    ? `${typeof value === 'object' ? 'an object' : 'undefined'}`
+    : `a ${typeof value}`;
+}
+
+/** A short rendering of a bad value for an error message (never throws, e.g. on BigInt). */
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return describeType(value);
 }
 
 function integerIn(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new SignalError(
-      field,
-      `must be an integer from ${min} to ${max} (got ${JSON.stringify(value) ?? describeType(value)})`,
-    );
+    throw new SignalError(field, `must be an integer from ${min} to ${max} (got ${show(value)})`);
   }
   return value;
 }
@@ -92,13 +98,13 @@ export function parseSignal(input: unknown): Signal {
   const t = raw['transport'];
   if (t !== undefined) {
     if (!TRANSPORTS.has(t as Transport))
-      throw new SignalError('transport', `must be "http" or "ws" (got ${JSON.stringify(t)})`);
+      throw new SignalError('transport', `must be "http" or "ws" (got ${show(t)})`);
     signal.transport = t as Transport;
   }
   const p = raw['phase'];
   if (p !== undefined) {
     if (!PHASES.has(p as Phase)) {
-      throw new SignalError('phase', `must be "submit", "poll" or "stream" (got ${JSON.stringify(p)})`);
+      throw new SignalError('phase', `must be "submit", "poll" or "stream" (got ${show(p)})`);
     }
     signal.phase = p as Phase;
   }

@@ -17,6 +17,7 @@ import {
   DEFAULT_SERVER_WAIT_JITTER_RATIO,
   DEFAULT_SERVER_WAIT_MAX_MS,
 } from './defaults.js';
+import { ImmutableSet } from './immutable-set.js';
 import { PolicyError } from './policy-error.js';
 import { assertMatchesSchema } from './schema-validate.js';
 
@@ -29,7 +30,15 @@ function list<T>(value: OneOrMany<T> | undefined): readonly T[] | undefined {
 
 function set<T>(value: OneOrMany<T> | undefined): ReadonlySet<T> | undefined {
   const items = list(value);
-  return items ? new Set(items) : undefined;
+  return items ? new ImmutableSet(items) : undefined;
+}
+
+/** A match in canonical form (lists sorted, single values as lists), so equivalent matches compare equal. */
+function canonicalMatch(match: RuleDocument['match']): string {
+  const entries = Object.entries(match)
+    .map(([key, value]) => [key, Array.isArray(value) ? [...(value as unknown[])].sort() : [value]] as const)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify(entries);
 }
 
 function regex(source: string, flags: string, file: string, field: string): RegExp {
@@ -79,7 +88,8 @@ function compileEnvelopes(doc: PolicyDocument, file: string): CompiledEnvelope[]
         );
       }
       pattern = regex(env.pattern, 's', file, `${at}.pattern`);
-      const groups = [...env.pattern.matchAll(/\(\?<([A-Za-z]+)>/g)].map((m) => m[1] ?? '');
+      // `(?<` not followed by `=` or `!` opens a named group (those two are lookbehinds).
+      const groups = [...env.pattern.matchAll(/\(\?<(?![=!])([^>]*)>/g)].map((m) => m[1] ?? '');
       const unknown = groups.find((g) => !TEXT_GROUPS.has(g));
       if (unknown !== undefined) {
         throw new PolicyError(
@@ -105,7 +115,7 @@ function compileEnvelopes(doc: PolicyDocument, file: string): CompiledEnvelope[]
     return Object.freeze({
       id: env.id,
       format: env.format,
-      parts: new Set<SignalPart>(env.in ?? ['body', 'streamLine', 'message']),
+      parts: new ImmutableSet<SignalPart>(env.in ?? ['body', 'streamLine', 'message']),
       when,
       pattern,
       fields,
@@ -143,7 +153,7 @@ function compileRules(
     if (dupe !== undefined)
       throw new PolicyError(file, `${at}.id`, `duplicates the id of rules[${dupe}] ("${rule.id}")`);
     ids.set(rule.id, i);
-    const shape = JSON.stringify(rule.match, Object.keys(rule.match).sort());
+    const shape = canonicalMatch(rule.match);
     const sameShape = shapes.get(shape);
     if (sameShape !== undefined) {
       throw new PolicyError(
@@ -172,7 +182,9 @@ function compileRules(
           : regex(m.messagePattern, 'i', file, `${at}.match.messagePattern`),
       envelopes: set(m.envelope),
       jobStatuses:
-        m.jobStatus === undefined ? undefined : new Set(list(m.jobStatus)?.map((s) => s.toLowerCase())),
+        m.jobStatus === undefined
+          ? undefined
+          : new ImmutableSet((list(m.jobStatus) ?? []).map((s) => s.toLowerCase())),
       closeCodes: set(m.closeCode),
       errors: set(m.error),
       emptyBody: m.emptyBody === true,
@@ -194,11 +206,12 @@ function compileRules(
   return [...first, ...rest];
 }
 
+/** Freezes plain objects, arrays and RegExps all the way down (ImmutableSets are already immutable). */
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
+  if (typeof value !== 'object' || value === null || value instanceof ImmutableSet) return value;
+  // Non-global RegExps never write lastIndex in exec/test, so freezing them is safe.
+  if (!Object.isFrozen(value)) Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
   return value;
 }
 
@@ -227,7 +240,7 @@ export function compilePolicy(document: unknown, file = '<inline>'): CompiledPol
   if (polling && polling.minIntervalMs !== undefined && polling.intervalMs < polling.minIntervalMs) {
     throw new PolicyError(file, 'polling.intervalMs', `(${polling.intervalMs}) is below minIntervalMs`);
   }
-  return Object.freeze({
+  return deepFreeze({
     vendor: doc.vendor,
     title: doc.title,
     document: doc,

@@ -8,7 +8,7 @@ describe('signal validation', () => {
     [null, 'signal: must be a JSON object (got null)'],
     [[], 'signal: must be a JSON object (got an array)'],
     ['x', 'signal: must be a JSON object (got a string)'],
-    [{ status: 500 }, 'signal.vendor: must be a string (got a undefined)'],
+    [{ status: 500 }, 'signal.vendor: must be a string (got undefined)'],
     [{ vendor: '', status: 500 }, 'signal.vendor: must not be empty'],
     [{ vendor: 'zenhire' }, 'signal: reports nothing: give status, streamLine, message, closeCode or error'],
     [{ vendor: 'zenhire', status: '500' }, 'signal.status: must be an integer from 100 to 599 (got "500")'],
@@ -28,7 +28,7 @@ describe('signal validation', () => {
     ],
     [
       { vendor: 'zenhire', status: 500, headers: { a: { b: 1 } } },
-      'signal.headers.a: must be a string, a number or an array of strings (got a object)',
+      'signal.headers.a: must be a string, a number or an array of strings (got an object)',
     ],
     [{ vendor: 'zenhire', status: 500, body: 42 }, 'signal.body: must be a string (got a number)'],
     [

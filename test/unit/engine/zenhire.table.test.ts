@@ -236,3 +236,20 @@ describe('zenhire policy', () => {
       ),
   );
 });
+
+describe('zenhire polling edge cases', () => {
+  it('an undocumented job state keeps polling instead of reading as done', () =>
+    expectDecision(z({ phase: 'poll', status: 200, body: run('rendering') }), {
+      action: 'poll',
+      category: 'unknown',
+      rule: 'zenhire#fallback-job-state',
+    }));
+
+  it('when the 10 s minimum lengthens a server wait, the policy is named as the source', () =>
+    expectDecision(z({ phase: 'poll', status: 200, body: run('processing', { pollIntervalSeconds: 0 }) }), {
+      action: 'poll',
+      delayMs: [10_000, 10_000],
+      delaySource: 'computed',
+      retryAfterMs: 0,
+    }));
+});
