@@ -1,0 +1,62 @@
+import got, { Options, type CancelableRequest, type Request, type Response } from 'got';
+import type { Phase } from '../engine/types.js';
+import type { CallContext } from './call-context.js';
+
+/** True for a Node stream body, which is consumed by the first try and cannot be resent. */
+export function hasStreamBody(options: Options): boolean {
+  const body = options.body as { pipe?: unknown } | undefined;
+  return typeof body?.pipe === 'function';
+}
+
+/** Why a stream body blocks a resend (shared wording for reasons). */
+export const STREAM_BODY_REASON =
+  'the request body is a stream that the first try consumed, so it cannot be sent again';
+
+/** The caller's abort signals (adapter-level and per-request), combined into one. */
+export function combinedSignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
+}
+
+/**
+ * Options for one try, copied from the caller's normalized options: got's own retry off, every
+ * status returned (not thrown) with the raw body, so the engine sees each response whole.
+ */
+export function attemptOptions(
+  base: Options,
+  context: CallContext,
+  tryNumber: number,
+  phase: Phase,
+  isStream: boolean,
+): Options {
+  const options = new Options(
+    undefined,
+    {
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      headers: context.attemptHeaders(tryNumber, phase),
+      ...(context.signal ? { signal: context.signal } : {}),
+    },
+    base,
+  );
+  if (isStream) {
+    options.isStream = true;
+  } else {
+    options.isStream = false;
+    options.resolveBodyOnly = false;
+    options.responseType = 'buffer';
+  }
+  return options;
+}
+
+/** Starts one try from complete options (got's documented `got(undefined, undefined, options)` form). */
+export function startTry(options: Options): CancelableRequest<Response> | Request {
+  return (
+    got as unknown as (
+      url: undefined,
+      init: undefined,
+      defaults: Options,
+    ) => CancelableRequest<Response> | Request
+  )(undefined, undefined, options);
+}

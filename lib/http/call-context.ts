@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { createVendorEngine } from '../default-engine.js';
+import type { Engine } from '../engine/engine.js';
+import { formatMs } from '../engine/reason.js';
+import type { Clock, Decision, Phase, Signal } from '../engine/types.js';
+import { VendorError } from '../errors/vendor-error.js';
+import { resolvePolicy } from '../policy/load.js';
+import type { CompiledPolicy } from '../policy/compiled.js';
+import { abortReason, sleep } from '../util/sleep.js';
+import type { PolicyArgument, ResilienceOptions, SleepFunction } from './options.js';
+
+/** A wire observation without the fields the call context fills in. */
+export type Observation = Omit<Signal, 'vendor' | 'phase' | 'attempt'>;
+
+/** The engine, policy and settings behind one adapter (shared by all its calls). */
+export interface ResilienceSetup {
+  engine: Engine;
+  policy: CompiledPolicy;
+  clock: Clock;
+  sleep: SleepFunction;
+  options: ResilienceOptions;
+}
+
+/** Resolves the policy once and builds (or adopts) the engine that decides with it. */
+export function createSetup(policyInput: PolicyArgument, options: ResilienceOptions = {}): ResilienceSetup {
+  if (options.deadlineMs !== undefined && !(Number.isFinite(options.deadlineMs) && options.deadlineMs > 0)) {
+    throw new RangeError(
+      `options.deadlineMs must be a positive number of milliseconds (got ${String(options.deadlineMs)})`,
+    );
+  }
+  const policy = resolvePolicy(policyInput);
+  const clock = options.clock ?? { now: () => Date.now() };
+  const engine =
+    options.engine ??
+    createVendorEngine({
+      policies: [policy],
+      clock,
+      ...(options.random ? { random: options.random } : {}),
+    });
+  return {
+    engine,
+    policy,
+    clock,
+    sleep:
+      options.sleep ?? ((ms, o) => sleep(ms, { signal: o.signal, unref: options.keepProcessAlive !== true })),
+    options,
+  };
+}
+
+/** Where a wait happens: the call's progress and an optional extra end time. */
+export interface WaitContext {
+  attempts: number;
+  status: number | undefined;
+  /** An extra end time on the call's clock, in ms since the epoch (e.g. the polling deadline). */
+  endAtMs?: number | undefined;
+  /** What that end time is, for the reason ("the policy's polling deadline"). */
+  endName?: string | undefined;
+  /** The transport error of the try, kept as the cause if the wait is refused. */
+  cause?: unknown;
+}
+
+/** Copy of a decision whose reason says why the call ends here although the engine allowed going on. */
+export function endedDecision(decision: Decision, why: string): Decision {
+  return { ...decision, reason: `${decision.reason.replace(/\.$/, '')}; but ${why}.` };
+}
+
+/**
+ * The state of one logical call: its id, deadline, abort signal and known secrets. It asks the
+ * engine, reports decisions, performs waits and builds the typed error; it never decides itself.
+ */
+export class CallContext {
+  readonly callId = randomUUID();
+  readonly vendor: string;
+  readonly startedAtMs: number;
+  private readonly secrets: string[];
+
+  constructor(
+    readonly setup: ResilienceSetup,
+    /** The caller's abort signal for this call (adapter-level and per-request combined). */
+    readonly signal: AbortSignal | undefined,
+    secrets: readonly string[] = [],
+  ) {
+    this.vendor = setup.policy.vendor;
+    this.startedAtMs = setup.clock.now();
+    this.secrets = [...(setup.options.secrets ?? []), ...secrets];
+  }
+
+  /** Adds credentials seen on the wire, so every later error scrubs them. */
+  addSecrets(values: readonly string[]): void {
+    for (const v of values) if (v.length >= 4 && !this.secrets.includes(v)) this.secrets.push(v);
+  }
+
+  /** Asks the engine about one observation and reports the decision. */
+  decide(observation: Observation, phase: Phase, attempt: number): Decision {
+    return this.setup.engine.decide({ ...observation, vendor: this.vendor, phase, attempt });
+  }
+
+  /** Sends a decision to the `onDecision` callback; a throwing callback cannot break the call. */
+  report(decision: Decision, phase: Phase, attempt: number, status: number | undefined): void {
+    const callback = this.setup.options.onDecision;
+    if (!callback) return;
+    try {
+      callback({
+        vendor: this.vendor,
+        phase,
+        attempt,
+        callId: this.callId,
+        ...(status === undefined ? {} : { status }),
+        decision,
+      });
+    } catch {
+      // Logging must never change the outcome of a call.
+    }
+  }
+
+  /** Throws the caller's abort reason when the call was cancelled. */
+  throwIfAborted(): void {
+    if (this.signal?.aborted) throw abortReason(this.signal);
+  }
+
+  /** Milliseconds left before the call's own deadline, `Infinity` when there is none. */
+  remainingMs(): number {
+    const budget = this.setup.options.deadlineMs;
+    return budget === undefined ? Infinity : this.startedAtMs + budget - this.setup.clock.now();
+  }
+
+  /**
+   * Waits `decision.delayMs`, abort-aware. A wait that cannot finish before the deadline is not
+   * started: the call fails with a {@link VendorError} that says so.
+   */
+  async wait(decision: Decision, at: WaitContext): Promise<void> {
+    this.throwIfAborted();
+    let left = this.remainingMs();
+    let limit = "the call's deadline";
+    if (at.endAtMs !== undefined && at.endAtMs - this.setup.clock.now() < left) {
+      left = at.endAtMs - this.setup.clock.now();
+      limit = at.endName ?? 'the deadline';
+    }
+    if (decision.delayMs > left) {
+      const why = `${limit} leaves ${formatMs(Math.max(0, left))}, too little for that wait, so fail now`;
+      throw this.failure(endedDecision(decision, why), at.attempts, at.status, { cause: at.cause });
+    }
+    await this.setup.sleep(decision.delayMs, { signal: this.signal });
+    this.throwIfAborted();
+  }
+
+  /** The typed, redacted error that ends the call. */
+  failure(
+    decision: Decision,
+    attempts: number,
+    status: number | undefined,
+    extra: { cause?: unknown; partialOutput?: unknown; requestId?: string | undefined } = {},
+  ): VendorError {
+    return new VendorError({
+      vendor: this.vendor,
+      decision,
+      attempts,
+      secrets: this.secrets,
+      ...(status === undefined ? {} : { status }),
+      ...(extra.requestId === undefined ? {} : { requestId: extra.requestId }),
+      ...(extra.partialOutput === undefined ? {} : { partialOutput: extra.partialOutput }),
+      ...(extra.cause === undefined ? {} : { cause: extra.cause }),
+    });
+  }
+
+  /** Headers the user wants on try `attempt`. */
+  attemptHeaders(attempt: number, phase: Phase): Record<string, string> {
+    return this.setup.options.attemptHeaders?.({ attempt, callId: this.callId, phase }) ?? {};
+  }
+}

@@ -1,0 +1,81 @@
+import { HTTPError, ParseError, type Options, type Response } from 'got';
+import { runAttempts } from './attempt-loop.js';
+import { sendTry, type EventListenerPair } from './send-try.js';
+import { combinedSignal, hasStreamBody, STREAM_BODY_REASON } from './attempt-options.js';
+import { CallContext, endedDecision, type ResilienceSetup } from './call-context.js';
+import { requestSecrets } from './wire-signal.js';
+
+type BodyType = 'json' | 'text' | 'buffer';
+
+/** The promise the adapter returns: got's shortcuts work on it as on got's own promise. */
+export interface ResilientPromise<T> extends Promise<T> {
+  json<J = unknown>(): Promise<J>;
+  text(): Promise<string>;
+  buffer(): Promise<Buffer>;
+  on(event: string, listener: (...args: unknown[]) => void): ResilientPromise<T>;
+  off(event: string, listener: (...args: unknown[]) => void): ResilientPromise<T>;
+}
+
+function parseBody(response: Response, type: BodyType, options: Options): unknown {
+  const raw = response.rawBody;
+  if (type === 'buffer') return raw;
+  const text = raw.toString(options.encoding ?? 'utf8');
+  if (type === 'text') return text;
+  if (raw.length === 0) return '';
+  try {
+    return options.parseJson(text);
+  } catch (error) {
+    throw new ParseError(error as Error, response);
+  }
+}
+
+/**
+ * Runs one promise-API call under the engine: each try is a fresh got request (got's own retry
+ * off); the engine's decision on every response or network error is carried out.
+ */
+export function resilientPromise(setup: ResilienceSetup, options: Options): ResilientPromise<unknown> {
+  const listeners: EventListenerPair[] = [];
+  let accepted: Response | undefined;
+  const run = async (): Promise<unknown> => {
+    // Let `.json()` (called right after got(...)) set its Accept header before the first try.
+    await Promise.resolve();
+    const context = new CallContext(
+      setup,
+      combinedSignal(setup.options.signal, options.signal as AbortSignal | undefined),
+      requestSecrets(options.headers, options.url),
+    );
+    const streamBody = hasStreamBody(options);
+    const { result, decision, tries } = await runAttempts({
+      context,
+      phase: 'submit',
+      accept: new Set(['ok']),
+      sendTry: (n) => sendTry(options, context, n, 'submit', listeners),
+      cannotResend: () => (streamBody ? STREAM_BODY_REASON : undefined),
+    });
+    const response = result.value;
+    if (!response)
+      throw context.failure(endedDecision(decision, 'there was no response to return'), tries, undefined);
+    accepted = response;
+    if (options.throwHttpErrors && !response.ok) throw new HTTPError(response);
+    response.body = parseBody(response, options.responseType as BodyType, options);
+    return options.resolveBodyOnly ? response.body : response;
+  };
+  const promise = run() as ResilientPromise<unknown>;
+  const shortcut = <R>(type: BodyType): Promise<R> => {
+    if (type === 'json' && !('accept' in options.headers)) options.headers.accept = 'application/json';
+    return promise.then(() => parseBody(accepted as Response, type, options) as R);
+  };
+  promise.json = <J>() => shortcut<J>('json');
+  promise.text = () => shortcut<string>('text');
+  promise.buffer = () => shortcut<Buffer>('buffer');
+  promise.on = (event, listener) => {
+    listeners.push([event, listener]);
+    return promise;
+  };
+  promise.off = (event, listener) => {
+    const at = listeners.findIndex(([e, l]) => e === event && l === listener);
+    if (at >= 0) listeners.splice(at, 1);
+    return promise;
+  };
+  return promise;
+}

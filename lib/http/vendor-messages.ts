@@ -1,0 +1,108 @@
+import gotDefault, { Options, type Got, type OptionsInit, type Request } from 'got';
+import type { Decision } from '../engine/types.js';
+import { decideCounted, runAttempts, type AttemptCounters } from './attempt-loop.js';
+import { hasStreamBody } from './attempt-options.js';
+import { CallContext, createSetup, endedDecision } from './call-context.js';
+import { openOne } from './got-stream.js';
+import { ndjsonLines, parseLine } from './ndjson-lines.js';
+import type { PolicyArgument, ResilienceOptions } from './options.js';
+import { networkObservation, requestSecrets, signalHeaders } from './wire-signal.js';
+
+/** Options of {@link readVendorMessages}. */
+export interface VendorMessagesOptions extends ResilienceOptions {
+  /** got options of the request (method, headers, body or json). */
+  request?: OptionsInit;
+  /** The got instance whose defaults the request starts from; plain `got` by default. */
+  got?: Got;
+}
+
+/** How one try of the stream ended. */
+type TryEnd =
+  | { done: true }
+  | { done: false; decision: Decision; attempt: number; status: number | undefined; cause?: unknown };
+
+/**
+ * Reads a JSON message stream (NDJSON, e.g. Gradium `/api/post/speech/asr` or TTS with
+ * `only_audio: false`) and yields each message. Every line is shown to the engine (phase
+ * `stream`); an error line before anything was yielded is handled like a failed request (retry,
+ * back off or fail, per the decision); after output was yielded it throws a `VendorError` whose
+ * `partialOutput` holds the messages already delivered. Failures before the stream starts, and an
+ * empty 200, are decided like any response.
+ */
+export async function* readVendorMessages(
+  policy: PolicyArgument,
+  url: string | URL,
+  options: VendorMessagesOptions = {},
+): AsyncGenerator<unknown> {
+  const setup = createSetup(policy, options);
+  const base = new Options(url, options.request, (options.got ?? gotDefault).defaults.options);
+  const context = new CallContext(setup, options.signal, requestSecrets(base.headers, base.url));
+  const counters: AttemptCounters = { failures: 0, polls: 0 };
+  const delivered: unknown[] = [];
+  const bodyIsStream = hasStreamBody(base);
+  for (;;) {
+    const { result } = await runAttempts({
+      context,
+      phase: 'submit',
+      accept: new Set(['ok']),
+      counters,
+      sendTry: (n) => openOne(base, context, n),
+    });
+    const request = result.value as Request;
+    const status = request.response?.statusCode;
+    let end: TryEnd = { done: true };
+    let sawLine = false;
+    try {
+      for await (const line of ndjsonLines(request)) {
+        sawLine = true;
+        const counted = decideCounted(
+          context,
+          { transport: 'http', status: status ?? 200, streamLine: line },
+          'stream',
+          counters,
+        );
+        if (counted.decision.action === 'ok') {
+          const message = parseLine(line);
+          delivered.push(message);
+          yield message;
+          continue;
+        }
+        context.report(counted.decision, 'stream', counted.attempt, status);
+        end = { done: false, ...counted, status };
+        break;
+      }
+      if (end.done && !sawLine) {
+        // A 200 with no message at all is a response in its own right (Gradium's silent empty 200).
+        const headers = signalHeaders(request.response?.headers ?? {});
+        const counted = decideCounted(
+          context,
+          { transport: 'http', status: status ?? 200, headers, body: '' },
+          'submit',
+          counters,
+        );
+        context.report(counted.decision, 'submit', counted.attempt, status);
+        if (counted.decision.action !== 'ok') end = { done: false, ...counted, status };
+      }
+    } catch (error) {
+      context.throwIfAborted();
+      const counted = decideCounted(context, networkObservation(error), 'stream', counters);
+      context.report(counted.decision, 'stream', counted.attempt, status);
+      end = { done: false, ...counted, status, cause: error };
+    } finally {
+      request.destroy();
+    }
+    if (end.done) return;
+    const resend = end.decision.action === 'retry' || end.decision.action === 'backoff';
+    const extra = { cause: end.cause, partialOutput: [...delivered] };
+    if (!resend) throw context.failure(end.decision, end.attempt, end.status, extra);
+    if (delivered.length > 0 || bodyIsStream) {
+      const why =
+        delivered.length > 0
+          ? `${delivered.length} messages were already delivered to the caller, so it is not retried`
+          : 'the request body was a stream';
+      throw context.failure(endedDecision(end.decision, why), end.attempt, end.status, extra);
+    }
+    counters.failures++;
+    await context.wait(end.decision, { attempts: end.attempt, status: end.status, cause: end.cause });
+  }
+}

@@ -1,0 +1,36 @@
+import { createVendorEngine } from '../default-engine.js';
+import { resolvePolicy, type PolicyInput } from '../policy/load.js';
+import { ResilientWebSocket } from './session.js';
+import { resolveSettings } from './settings.js';
+import type { OpenSessionOptions, ResilientWebSocketOptions } from './types.js';
+
+/** Opens one resilient session; call it again for another session with the same settings. */
+export type OpenResilientWebSocket = (options?: OpenSessionOptions) => ResilientWebSocket;
+
+/**
+ * A factory of WebSocket sessions for one vendor: each session looks like a `ws` WebSocket, and
+ * asks the vendor's policy (through the engine) what to do about every error message, close code
+ * and refused upgrade: reconnect after the decided wait with the setup replayed, or fail with a
+ * `VendorError`. The policy is a built-in name, a policy file path, a document or a compiled policy.
+ */
+export function createResilientWebSocket(
+  policy: PolicyInput,
+  options: ResilientWebSocketOptions,
+): OpenResilientWebSocket {
+  const compiled = resolvePolicy(policy);
+  const settings = resolveSettings(options);
+  const engine =
+    options.engine ??
+    createVendorEngine({
+      policies: [compiled],
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.random ? { random: options.random } : {}),
+    });
+  return (sessionOptions = {}) =>
+    new ResilientWebSocket({
+      vendor: compiled.vendor,
+      engine,
+      settings,
+      signals: [options.signal, sessionOptions.signal].filter((s): s is AbortSignal => s !== undefined),
+    });
+}

@@ -1,0 +1,92 @@
+import { byteLengthOf } from './outgoing-data.js';
+import type { OutgoingData } from './types.js';
+
+/** Raised by `send` when holding one more message would pass the session's bound. */
+export class OutboxFullError extends Error {
+  override readonly name = 'OutboxFullError';
+  /** Stable code for programmatic checks. */
+  readonly code = 'ERR_WS_OUTBOX_FULL';
+}
+
+/** Bounds on what a session holds for a later connection. */
+export interface OutboxLimits {
+  maxMessages: number;
+  maxBytes: number;
+}
+
+/**
+ * Messages held for the next connection. Without replay it holds only messages sent while no
+ * connection could take them, and hands each out once. With replay it keeps every message since
+ * the last replay point and hands all of them to every new connection.
+ */
+export class Outbox {
+  private items: OutgoingData[] = [];
+  private bytes = 0;
+  /** With replay: how many of the first items some connection has already received. */
+  private delivered = 0;
+
+  constructor(
+    private readonly limits: OutboxLimits,
+    /** Keep messages after they were sent, to send them again on each new connection. */
+    readonly replay: boolean,
+  ) {}
+
+  /** Messages held. */
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Bytes held. */
+  get byteLength(): number {
+    return this.bytes;
+  }
+
+  /** Holds a message; throws {@link OutboxFullError} (holding nothing) when it would pass a bound. */
+  hold(data: OutgoingData): void {
+    const size = byteLengthOf(data);
+    if (this.items.length + 1 > this.limits.maxMessages || this.bytes + size > this.limits.maxBytes) {
+      const what = this.replay ? 'kept for replay' : 'buffered while reconnecting';
+      throw new OutboxFullError(
+        `cannot send: ${this.items.length} messages (${this.bytes} bytes) are already ${what}; the bound is ` +
+          `${this.limits.maxMessages} messages and ${this.limits.maxBytes} bytes` +
+          (this.replay ? ' (call clearReplay() once the vendor has consumed them)' : ''),
+      );
+    }
+    this.items.push(data);
+    this.bytes += size;
+  }
+
+  /**
+   * What a new connection must receive after its setup, in order. Without replay the outbox is
+   * emptied; with replay it keeps them for the connection after.
+   */
+  takeForConnection(): readonly OutgoingData[] {
+    if (this.replay) {
+      this.delivered = this.items.length;
+      return [...this.items];
+    }
+    const out = this.items;
+    this.clear();
+    return out;
+  }
+
+  /** With replay: notes that every message held has now reached a connection. */
+  markDelivered(): void {
+    if (this.replay) this.delivered = this.items.length;
+  }
+
+  /** With replay: forgets the messages a connection already received; ones never sent stay. */
+  dropDelivered(): void {
+    if (!this.replay || this.delivered === 0) return;
+    this.items = this.items.slice(this.delivered);
+    this.bytes = this.items.reduce((sum, item) => sum + byteLengthOf(item), 0);
+    this.delivered = 0;
+  }
+
+  /** Drops everything held. */
+  clear(): void {
+    this.items = [];
+    this.bytes = 0;
+    this.delivered = 0;
+  }
+}

@@ -1,0 +1,149 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import got from 'got';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { isVendorError } from '../../../lib/index.js';
+import { readVendorMessages, vendorResilience, type DecisionEvent } from '../../../lib/http/index.js';
+import { fakeTime } from './helpers/fake-time.js';
+import { startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
+
+let server: ScriptedServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const ndjson = (...lines: unknown[]) => ({
+  status: 200,
+  headers: { 'content-type': 'application/x-ndjson' },
+  body: lines.map((l) => JSON.stringify(l)).join('\n') + '\n',
+});
+const errorLine = { type: 'error', message: 'transcription pipeline failed' };
+
+async function collect(iterable: AsyncIterable<unknown>): Promise<{ messages: unknown[]; error?: unknown }> {
+  const messages: unknown[] = [];
+  try {
+    for await (const m of iterable) messages.push(m);
+  } catch (error) {
+    return { messages, error };
+  }
+  return { messages };
+}
+
+describe('readVendorMessages (Gradium NDJSON)', () => {
+  it('raises a VendorError carrying the partial output when an error line follows two text lines', async () => {
+    server = await startScriptedServer({
+      'POST /api/post/speech/asr': [
+        ndjson({ type: 'text', text: 'Hello' }, { type: 'text', text: 'world' }, errorLine),
+      ],
+    });
+    const time = fakeTime();
+    const { messages, error } = await collect(
+      readVendorMessages('gradium', `${server.url}/api/post/speech/asr`, {
+        request: { method: 'POST', body: 'RIFF', headers: { 'content-type': 'audio/wav' } },
+        clock: time.clock,
+        sleep: time.sleep,
+      }),
+    );
+    expect(messages).toEqual([
+      { type: 'text', text: 'Hello' },
+      { type: 'text', text: 'world' },
+    ]);
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.partialOutput).toEqual(messages);
+    expect(error.status).toBe(200);
+    expect(error.category).toBe('stream_error');
+    expect(error.message).toMatch(/2 messages were already delivered/);
+    expect(server.received).toHaveLength(1);
+    expect(time.waits).toEqual([]);
+  });
+
+  it('retries when the error line comes before any message was delivered', async () => {
+    server = await startScriptedServer({
+      'POST /api/post/speech/asr': [
+        ndjson(errorLine),
+        ndjson({ type: 'text', text: 'Hi' }, { type: 'end_of_stream' }),
+      ],
+    });
+    const time = fakeTime();
+    const events: DecisionEvent[] = [];
+    const { messages, error } = await collect(
+      readVendorMessages('gradium', `${server.url}/api/post/speech/asr`, {
+        request: { method: 'POST', body: 'RIFF' },
+        clock: time.clock,
+        sleep: time.sleep,
+        onDecision: (e) => events.push(e),
+      }),
+    );
+    expect(error).toBeUndefined();
+    expect(messages).toEqual([{ type: 'text', text: 'Hi' }, { type: 'end_of_stream' }]);
+    expect(server.received).toHaveLength(2);
+    expect(time.waits).toHaveLength(1);
+    expect(events.filter((e) => e.phase === 'stream').map((e) => e.decision.action)).toEqual(['retry']);
+  });
+
+  it('fails a pre-stream 500 "error from server 1008" after one request, with nothing delivered', async () => {
+    server = await startScriptedServer({
+      'POST /api/post/speech/asr': [
+        { status: 500, body: 'error from server 1008: API key is revoked or expired' },
+      ],
+    });
+    const { messages, error } = await collect(
+      readVendorMessages('gradium', `${server.url}/api/post/speech/asr`, {
+        request: { method: 'POST', body: 'x' },
+      }),
+    );
+    expect(messages).toEqual([]);
+    expect(isVendorError(error) && error.code).toBe('1008');
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('fails a silent empty 200', async () => {
+    server = await startScriptedServer({ 'POST /api/post/speech/asr': [{ status: 200, body: '' }] });
+    const { error } = await collect(
+      readVendorMessages('gradium', `${server.url}/api/post/speech/asr`, {
+        request: { method: 'POST', body: 'x' },
+      }),
+    );
+    expect(isVendorError(error) && error.action).toBe('fail');
+    expect(server.received).toHaveLength(1);
+  });
+});
+
+describe('vendorResilience with got.stream', () => {
+  it('retries a 1011 before any byte reached the caller, then streams the audio', async () => {
+    server = await startScriptedServer({
+      'POST /api/post/speech/tts': [
+        { status: 500, body: 'error from server 1011: internal' },
+        { status: 200, body: 'PCMDATA' },
+      ],
+    });
+    const time = fakeTime();
+    const client = got.extend(vendorResilience('gradium', { clock: time.clock, sleep: time.sleep }));
+    const chunks: Buffer[] = [];
+    let status: number | undefined;
+    const stream = client.stream.post(`${server.url}/api/post/speech/tts`, {
+      json: { text: 'hi', only_audio: true },
+    });
+    stream.on('response', (r: { statusCode: number }) => (status = r.statusCode));
+    await pipeline(stream, new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c), cb()) }));
+    expect(Buffer.concat(chunks).toString()).toBe('PCMDATA');
+    expect(status).toBe(200);
+    expect(server.received).toHaveLength(2);
+    expect(time.waits).toHaveLength(1);
+  });
+
+  it('destroys the stream with a VendorError on a fatal pre-stream error', async () => {
+    server = await startScriptedServer({
+      'POST /api/post/speech/tts': [{ status: 500, body: 'error from server 1008: bad key' }],
+    });
+    const client = got.extend(vendorResilience('gradium'));
+    const error = await pipeline(
+      client.stream.post(`${server.url}/api/post/speech/tts`, { json: {} }),
+      new Writable({ write: (_c, _e, cb) => cb() }),
+    ).catch((e: unknown) => e);
+    expect(isVendorError(error) && error.code).toBe('1008');
+    expect(server.received).toHaveLength(1);
+  });
+});
