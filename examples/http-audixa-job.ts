@@ -14,5 +14,5 @@ const job = presetJob('audixa', {
     },
   },
 });
-const { body } = await runVendorJob('audixa', job, { deadlineMs: 120_000, keepProcessAlive: true });
+const { body } = await runVendorJob('audixa', job, { deadlineMs: 120_000 });
 console.log((body as { audio_url?: string }).audio_url);

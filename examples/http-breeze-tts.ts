@@ -11,7 +11,7 @@ const headers = { 'xi-api-key': process.env['BREEZE_API_KEY'] ?? '' };
 
 const breeze = got.extend(
   { prefixUrl: baseUrl, headers },
-  vendorResilience('breeze', { deadlineMs: 60_000, keepProcessAlive: true }),
+  vendorResilience('breeze', { deadlineMs: 60_000 }),
 );
 const audio = await breeze
   .post(`v1/text-to-speech/${voiceId}`, { json: { text: 'Hello from Breeze.' } })
@@ -23,5 +23,5 @@ const job = presetJob('breeze', {
   voiceId,
   submit: { headers, json: { text: 'A longer text.', delivery: 'async' } },
 });
-const { body } = await runVendorJob('breeze', job, { keepProcessAlive: true });
+const { body } = await runVendorJob('breeze', job, {});
 console.log(body);

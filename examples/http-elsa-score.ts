@@ -11,7 +11,6 @@ const elsa = got.extend(
     headers: { authorization: `ELSA ${process.env['ELSA_API_TOKEN'] ?? ''}` },
   },
   vendorResilience('elsa', {
-    keepProcessAlive: true,
     deadlineMs: 60_000,
     onDecision: (e) => console.error(e.decision.reason),
   }),

@@ -9,7 +9,6 @@ const baseUrl = process.env['GRADIUM_BASE_URL'] ?? 'https://api.gradium.ai';
 const audio = await readFile(process.argv[2] ?? 'audio.wav');
 try {
   for await (const message of readVendorMessages('gradium', `${baseUrl}/api/post/speech/asr`, {
-    keepProcessAlive: true,
     request: {
       method: 'POST',
       body: audio,

@@ -18,7 +18,6 @@ const job = presetJob('zenhire', {
 });
 
 const result = await runVendorJob('zenhire', job, {
-  keepProcessAlive: true,
   signal: AbortSignal.timeout(25 * 60_000),
   onDecision: ({ phase, decision }) => console.error(`[${phase}] ${decision.action} ${decision.reason}`),
 });

@@ -41,8 +41,7 @@ export function createSetup(policyInput: PolicyArgument, options: ResilienceOpti
     engine,
     policy,
     clock,
-    sleep:
-      options.sleep ?? ((ms, o) => sleep(ms, { signal: o.signal, unref: options.keepProcessAlive !== true })),
+    sleep: options.sleep ?? ((ms, o) => sleep(ms, { signal: o.signal })),
     options,
   };
 }

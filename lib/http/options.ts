@@ -43,11 +43,6 @@ export interface ResilienceOptions {
   clock?: Clock;
   /** Randomness for the engine's jitter, in [0, 1). */
   random?: () => number;
-  /**
-   * Keep the process alive during waits. Waits are unref'd by default, so a script whose only
-   * pending work is a retry wait exits (with an unsettled promise); set true in scripts and CLIs.
-   */
-  keepProcessAlive?: boolean;
   /** Replaces the real wait (tests inject a scheduler that records delays and advances a fake clock). */
   sleep?: SleepFunction;
   /** An engine to decide with; by default one is built from the policy, `clock` and `random`. */

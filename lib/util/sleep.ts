@@ -2,13 +2,16 @@
 export interface SleepOptions {
   /** Rejects the wait at once with the signal's reason when aborted. */
   signal?: AbortSignal | undefined;
-  /** Let the process exit while waiting (default true: a pending retry should not hold a CLI open). */
+  /**
+   * Let the process exit while waiting. Default false: a retry or poll wait is part of a call
+   * someone awaits, and exiting under it would drop the call silently. Set true for housekeeping.
+   */
   unref?: boolean;
 }
 
-/** Waits `delayMs` milliseconds; abort-aware and unref'd by default. Leaves no timer or listener behind. */
+/** Waits `delayMs` milliseconds; abort-aware. Leaves no timer or listener behind. */
 export function sleep(delayMs: number, options: SleepOptions = {}): Promise<void> {
-  const { signal, unref = true } = options;
+  const { signal, unref = false } = options;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
