@@ -1,4 +1,5 @@
-// The example from docs/simulator.md, kept runnable so the docs cannot drift (import path aside).
+// The README's simulator example, run as a test; the test below README_EXAMPLE_END checks they are identical.
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect, test } from '@jest/globals';
 import {
   createManualClock,
@@ -67,4 +68,16 @@ test('survives a warm-up and a poll rate limit', async () => {
     'GET 200',
   ]);
   expect(zenhire.requests()[0]!.headers['x-api-key']).toBe('[REDACTED]');
+});
+
+// README_EXAMPLE_END
+test('the README shows exactly this example (import path aside)', () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const block = /### Example: a jest test you can copy\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  const self = readFileSync(new URL(import.meta.url), 'utf8');
+  const example = self.slice(
+    self.indexOf('import { afterEach'),
+    self.indexOf('\n\n// README_EXAMPLE_END') + 1,
+  );
+  expect(block?.replace("'vendor-resilience/testing'", "'../../../lib/testing/index.js'")).toBe(example);
 });
