@@ -32,7 +32,10 @@ export function createVendorEngine(options: VendorEngineOptions = {}): Engine {
       return policy;
     } catch (error) {
       if (isPolicyError(error) && error.field === '' && !/[\\/]|\.json$/i.test(vendor)) {
-        throw new SignalError('vendor', error.problem.replace(/^is not a built-in policy/, `"${vendor}" is not a known vendor`));
+        throw new SignalError(
+          'vendor',
+          error.problem.replace(/^is not a built-in policy/, `"${vendor}" is not a known vendor`),
+        );
       }
       throw error;
     }
