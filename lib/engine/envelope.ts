@@ -100,6 +100,19 @@ function readText(envelope: CompiledEnvelope, text: string): Observation | undef
 }
 
 /**
+ * Whether the raw JSON text can satisfy the envelope's `when` at all. A key or string value in
+ * JSON appears quoted in the text unless it is written with `\\u` escapes, so those texts skip
+ * this shortcut and are always parsed.
+ */
+function mayMatch(envelope: CompiledEnvelope, text: string, escaped: boolean): boolean {
+  if (escaped) return true;
+  for (const anyOf of envelope.requiredTokens) {
+    if (!anyOf.some((token) => text.includes(token))) return false;
+  }
+  return true;
+}
+
+/**
  * Reads one payload (a body, a stream line or a WebSocket message) with the policy's envelopes,
  * in order; the first that recognises it wins. Never throws; `undefined` when none applies.
  */
@@ -107,6 +120,7 @@ export function observe(policy: CompiledPolicy, part: SignalPart, raw: string): 
   const text = raw.length > MAX_PARSE_CHARS ? raw.slice(0, MAX_PARSE_CHARS) : raw;
   let parsed: unknown;
   let parsedYet = false;
+  const escaped = text.includes('\\u');
   for (const envelope of policy.envelopes) {
     if (!envelope.parts.has(part)) continue;
     if (envelope.format === 'text') {
@@ -114,6 +128,7 @@ export function observe(policy: CompiledPolicy, part: SignalPart, raw: string): 
       if (obs) return obs;
       continue;
     }
+    if (!mayMatch(envelope, text, escaped)) continue;
     if (!parsedYet) {
       parsed = parseJsonSafely(text);
       parsedYet = true;
