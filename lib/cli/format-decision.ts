@@ -14,13 +14,13 @@ export function ruleSource(engine: Engine, vendor: string, decision: Decision): 
 /** Two or three lines for people: action and wait first, then the reason, then the rule and its source. */
 export function formatDecision(decision: Decision, source: string): string {
   const wait = decision.delayMs > 0 ? ` after ${formatMs(decision.delayMs)} (${decision.delaySource})` : '';
-  const code = decision.code === undefined ? '' : ` ${decision.code}`;
+  const code = decision.code === undefined ? '' : `: ${decision.code}`;
   const asked =
     decision.retryAfterMs !== undefined && decision.delayMs === 0
       ? ` [server asked for ${formatMs(decision.retryAfterMs)}]`
       : '';
   return [
-    `${decision.action.toUpperCase()}${wait}:${code} (${decision.category})${asked}`,
+    `${decision.action.toUpperCase()}${wait}${code} (${decision.category})${asked}`,
     `  ${decision.reason}`,
     `  rule ${decision.rule}; source: ${source}`,
   ].join('\n');

@@ -120,7 +120,7 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
   const what = `${describeSignal(policy.vendor, facts, code)}: ${verdict.summary}; `;
 
   if (action === 'ok' || action === 'fail') {
-    const reason = `${what}${nextStep(action, policy.vendor, 0, 'none', 0, undefined)}.`;
+    const reason = `${what}${nextStep(action, policy.vendor, 0, '', 0, undefined)}.`;
     return makeDecision(action, code, verdict.category, 0, 'none', retryAfterMs, verdict.name, reason);
   }
   const maxAttempts = action === 'poll' ? undefined : (verdict.maxAttempts ?? policy.maxAttempts[action]);
@@ -141,7 +141,14 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
   const raised = finalAction === 'poll' && policy.polling.minIntervalMs > chosen.delayMs;
   const delayMs = raised ? policy.polling.minIntervalMs : chosen.delayMs;
   const source: DelaySource = raised ? 'computed' : chosen.source;
-  const step = nextStep(finalAction, policy.vendor, delayMs, source, facts.attempt, maxAttempts);
+  const how = raised
+    ? "the policy's minimum poll interval"
+    : wait !== undefined
+      ? `as the ${wait.via} asked`
+      : finalAction === 'poll'
+        ? "the vendor's poll schedule"
+        : 'computed backoff';
+  const step = nextStep(finalAction, policy.vendor, delayMs, how, facts.attempt, maxAttempts);
   return makeDecision(
     finalAction,
     code,

@@ -1,5 +1,5 @@
 import type { Facts } from './facts.js';
-import type { Action, DelaySource } from './types.js';
+import type { Action } from './types.js';
 
 /** Longest vendor-supplied token (code, network error) quoted in a reason. */
 const MAX_QUOTED_CHARS = 64;
@@ -21,14 +21,6 @@ export function formatMs(ms: number): string {
   return `${Number((ms / 60_000).toFixed(1))} min`;
 }
 
-const SOURCE_WORDS: Record<DelaySource, string> = {
-  header: 'as the Retry-After header asked',
-  body: 'as the response body asked',
-  message: 'as the error message asked',
-  computed: 'computed backoff',
-  none: '',
-};
-
 /** `zenhire 429 POLL_RATE_LIMITED (poll)`: what the signal was, without any payload text. */
 export function describeSignal(vendor: string, facts: Facts, code: string | undefined): string {
   const parts = [vendor];
@@ -47,13 +39,12 @@ export function nextStep(
   action: Action,
   vendor: string,
   delayMs: number,
-  source: DelaySource,
+  /** Where the wait came from, for people ("as the Retry-After header asked", "computed backoff"). */
+  how: string,
   attempt: number,
   maxAttempts: number | undefined,
 ): string {
   const of = maxAttempts === undefined ? '' : `, attempt ${attempt} of ${maxAttempts}`;
-  const how =
-    action === 'poll' && source === 'computed' ? "the vendor's poll schedule" : SOURCE_WORDS[source];
   const wait = `${formatMs(delayMs)} (${how}${of})`;
   switch (action) {
     case 'ok':

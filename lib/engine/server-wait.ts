@@ -7,6 +7,8 @@ import type { DelaySource, Signal } from './types.js';
 export interface ServerWait {
   ms: number;
   source: Exclude<DelaySource, 'computed' | 'none'>;
+  /** For people: which header or field carried it (`Retry-After header`, `x-ratelimit-reset header`). */
+  via: string;
 }
 
 const UNIT_MS: Record<string, number> = {
@@ -60,29 +62,37 @@ function largest(values: Iterable<number | undefined>): number | undefined {
   return best;
 }
 
-function fromHeaders(policy: CompiledPolicy, signal: Signal, nowMs: number): number | undefined {
+function fromHeaders(
+  policy: CompiledPolicy,
+  signal: Signal,
+  nowMs: number,
+): { ms: number; via: string } | undefined {
   const retryAfter = largest(
     headerValues(signal.headers, 'retry-after').map((v) => parseRetryAfterMs(v, nowMs)),
   );
-  if (retryAfter !== undefined) return retryAfter;
+  if (retryAfter !== undefined) return { ms: retryAfter, via: 'Retry-After header' };
   const retryAfterMs = largest(
     headerValues(signal.headers, 'retry-after-ms').map((v) => {
       const n = DELTA_SECONDS.exec(v) ? Math.round(Number(v)) : NaN;
       return Number.isFinite(n) && n <= MAX_WAIT_MS ? n : undefined;
     }),
   );
-  if (retryAfterMs !== undefined) return retryAfterMs;
+  if (retryAfterMs !== undefined) return { ms: retryAfterMs, via: 'retry-after-ms header' };
   const reset = policy.serverWait.resetHeader;
-  if (reset !== undefined && signal.status === 429) {
-    return largest(
-      headerValues(signal.headers, reset).map((v) => {
-        const epochS = DELTA_SECONDS.exec(v) ? Number(v) : NaN;
-        const ms = epochS * 1000 - nowMs;
-        return Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS ? Math.ceil(ms) : undefined;
-      }),
-    );
+  if (reset === undefined || signal.status !== 429) return undefined;
+  // A window reset is a wait only when the window is spent; with requests left, the 429 has another cause.
+  const remaining = policy.serverWait.remainingHeader;
+  if (remaining !== undefined && headerValues(signal.headers, remaining).some((v) => Number(v) > 0)) {
+    return undefined;
   }
-  return undefined;
+  const resetMs = largest(
+    headerValues(signal.headers, reset).map((v) => {
+      const epochS = DELTA_SECONDS.exec(v) ? Number(v) : NaN;
+      const ms = epochS * 1000 - nowMs;
+      return Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS ? Math.ceil(ms) : undefined;
+    }),
+  );
+  return resetMs === undefined ? undefined : { ms: resetMs, via: `${reset} header` };
 }
 
 function seconds(value: number | undefined): number | undefined {
@@ -124,13 +134,13 @@ export function serverWait(
   forPoll: boolean,
 ): ServerWait | undefined {
   const header = fromHeaders(policy, signal, nowMs);
-  if (header !== undefined) return { ms: header, source: 'header' };
+  if (header !== undefined) return { ...header, source: 'header' };
   const body = largest([
     seconds(obs?.retryAfterSeconds),
     forPoll ? seconds(obs?.pollIntervalSeconds) : undefined,
   ]);
-  if (body !== undefined) return { ms: body, source: 'body' };
+  if (body !== undefined) return { ms: body, source: 'body', via: 'response body' };
   const message = fromMessage(policy, obs?.message);
-  if (message !== undefined) return { ms: message, source: 'message' };
+  if (message !== undefined) return { ms: message, source: 'message', via: 'error message' };
   return undefined;
 }

@@ -138,6 +138,7 @@ export async function runVendorJob(
       if (decision.action === 'fail')
         throw context.failure(decision, submission, last.statusCode, { requestId: jobId });
       if (decision.action === 'ok' && terminal) {
+        context.settle();
         return { body: parsed(last), jobId, submissions: submission, polls: counters.polls + 1 };
       }
       if (decision.action === 'resubmit') {

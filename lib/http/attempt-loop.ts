@@ -97,7 +97,10 @@ export async function runAttempts<T>(options: AttemptLoopOptions<T>): Promise<At
     const { decision, attempt } = decideCounted(context, result.observation, phase, counters);
     const status = result.observation.status;
     context.report(decision, phase, attempt, status);
-    if (accept.has(decision.action)) return { result, decision, tries: tryNumber };
+    if (accept.has(decision.action)) {
+      context.settle();
+      return { result, decision, tries: tryNumber };
+    }
     const extra = { cause: result.cause, requestId: result.requestId ?? options.requestId };
     const attempts = options.attemptsForError?.(tryNumber) ?? tryNumber;
     if (!RESEND_ACTIONS.has(decision.action)) {

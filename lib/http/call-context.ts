@@ -7,7 +7,7 @@ import { VendorError } from '../errors/vendor-error.js';
 import { resolvePolicy } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { abortReason, sleep } from '../util/sleep.js';
-import type { PolicyArgument, ResilienceOptions, SleepFunction } from './options.js';
+import type { DecisionEvent, PolicyArgument, ResilienceOptions, SleepFunction } from './options.js';
 
 /** A wire observation without the fields the call context fills in. */
 export type Observation = Omit<Signal, 'vendor' | 'phase' | 'attempt'>;
@@ -58,9 +58,19 @@ export interface WaitContext {
   cause?: unknown;
 }
 
-/** Copy of a decision whose reason says why the call ends here although the engine allowed going on. */
+/**
+ * The decision a call ends with when the engine allowed going on but the adapter cannot (output
+ * already delivered, a deadline, a consumed body): action `fail`, no wait, and a reason that says
+ * both what the engine allowed and why it did not happen.
+ */
 export function endedDecision(decision: Decision, why: string): Decision {
-  return { ...decision, reason: `${decision.reason.replace(/\.$/, '')}; but ${why}.` };
+  return {
+    ...decision,
+    action: 'fail',
+    delayMs: 0,
+    delaySource: 'none',
+    reason: `${decision.reason.replace(/\.$/, '')}; but ${why}.`,
+  };
 }
 
 /**
@@ -72,6 +82,8 @@ export class CallContext {
   readonly vendor: string;
   readonly startedAtMs: number;
   private readonly secrets: string[];
+  /** The last reported decision, held until the call acts on it. */
+  private pending: DecisionEvent | undefined;
 
   constructor(
     readonly setup: ResilienceSetup,
@@ -94,19 +106,33 @@ export class CallContext {
     return this.setup.engine.decide({ ...observation, vendor: this.vendor, phase, attempt });
   }
 
-  /** Sends a decision to the `onDecision` callback; a throwing callback cannot break the call. */
+  /**
+   * Records a decision for the `onDecision` callback. It is emitted once the call acts on it (see
+   * {@link settle}), so a decision the adapter cannot carry out is reported as what really happened.
+   */
   report(decision: Decision, phase: Phase, attempt: number, status: number | undefined): void {
+    this.settle();
+    this.pending = {
+      vendor: this.vendor,
+      phase,
+      attempt,
+      callId: this.callId,
+      ...(status === undefined ? {} : { status }),
+      decision,
+    };
+  }
+
+  /**
+   * Emits the pending decision: as reported when the call acts on it, or replaced by `final`
+   * when the call ends with another one. A throwing callback cannot break the call.
+   */
+  settle(final?: Decision): void {
+    const event = this.pending;
+    this.pending = undefined;
     const callback = this.setup.options.onDecision;
-    if (!callback) return;
+    if (!event || !callback) return;
     try {
-      callback({
-        vendor: this.vendor,
-        phase,
-        attempt,
-        callId: this.callId,
-        ...(status === undefined ? {} : { status }),
-        decision,
-      });
+      callback(final === undefined ? event : { ...event, decision: final });
     } catch {
       // Logging must never change the outcome of a call.
     }
@@ -139,17 +165,19 @@ export class CallContext {
       const why = `${limit} leaves ${formatMs(Math.max(0, left))}, too little for that wait, so fail now`;
       throw this.failure(endedDecision(decision, why), at.attempts, at.status, { cause: at.cause });
     }
+    this.settle();
     await this.setup.sleep(decision.delayMs, { signal: this.signal });
     this.throwIfAborted();
   }
 
-  /** The typed, redacted error that ends the call. */
+  /** The typed, redacted error that ends the call; the pending decision is reported as this one. */
   failure(
     decision: Decision,
     attempts: number,
     status: number | undefined,
     extra: { cause?: unknown; partialOutput?: unknown; requestId?: string | undefined } = {},
   ): VendorError {
+    this.settle(decision);
     return new VendorError({
       vendor: this.vendor,
       decision,

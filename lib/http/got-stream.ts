@@ -120,13 +120,14 @@ export function resilientStream(setup: ResilienceSetup, options: Options): Reada
         await context.wait(decision, { attempts: attempt, status: undefined, cause: cut });
         continue;
       }
-      const ended =
-        resend && deliveredBytes > 0
-          ? endedDecision(
-              decision,
-              `${deliveredBytes} bytes were already delivered to the caller, so it is not retried`,
-            )
-          : decision;
+      const ended = !resend
+        ? decision
+        : endedDecision(
+            decision,
+            deliveredBytes > 0
+              ? `${deliveredBytes} bytes were already delivered to the caller, so it is not retried`
+              : STREAM_BODY_REASON,
+          );
       throw context.failure(ended, attempt, request.response?.statusCode, {
         cause: cut,
         partialOutput: { bytes: deliveredBytes },

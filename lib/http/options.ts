@@ -33,7 +33,12 @@ export interface ResilienceOptions {
   signal?: AbortSignal;
   /** Overall budget for one logical call, in milliseconds; a wait that cannot end in time fails the call instead. */
   deadlineMs?: number;
-  /** Receives every decision (never a credential). Exceptions it throws are ignored. */
+  /**
+   * Receives every decision once the call acts on it (never a credential). When the engine allows
+   * going on but the call cannot (a deadline, output already delivered), the event carries the
+   * decision the call ended with (action `fail`), so counting events counts what really happened.
+   * Exceptions it throws are ignored.
+   */
   onDecision?: (event: DecisionEvent) => void;
   /** Headers for each try; return the same value on every try for an idempotency key. */
   attemptHeaders?: (context: AttemptContext) => Record<string, string> | undefined;

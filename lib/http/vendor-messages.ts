@@ -91,7 +91,10 @@ export async function* readVendorMessages(
     } finally {
       request.destroy();
     }
-    if (end.done) return;
+    if (end.done) {
+      context.settle();
+      return;
+    }
     const resend = end.decision.action === 'retry' || end.decision.action === 'backoff';
     const extra = { cause: end.cause, partialOutput: [...delivered] };
     if (!resend) throw context.failure(end.decision, end.attempt, end.status, extra);

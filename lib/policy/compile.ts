@@ -264,6 +264,7 @@ export function compilePolicy(document: unknown, file = '<inline>'): CompiledPol
       jitterRatio: sw.jitterRatio ?? DEFAULT_SERVER_WAIT_JITTER_RATIO,
       messagePatterns: Object.freeze(messagePatterns),
       resetHeader: sw.resetHeader?.toLowerCase(),
+      remainingHeader: sw.remainingHeader?.toLowerCase(),
     }),
     resend: Object.freeze({
       submit: 'unsafe' as const,

@@ -84,6 +84,7 @@ export interface CompiledPolicy {
     jitterRatio: number;
     messagePatterns: readonly RegExp[];
     resetHeader: string | undefined;
+    remainingHeader: string | undefined;
   };
   resend: Readonly<Record<Phase, ResendSafety>>;
   polling: {

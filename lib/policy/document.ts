@@ -111,6 +111,8 @@ export interface ServerWaitDocument {
   messagePatterns?: readonly string[];
   /** A header carrying the Unix time (seconds) when the rate limit resets; read on 429 without Retry-After. */
   resetHeader?: string;
+  /** The header with the requests left in the window; when it says more than 0, `resetHeader` is not a wait. */
+  remainingHeader?: string;
 }
 
 /** Whether a request that may have reached the vendor can be sent again, per phase. */

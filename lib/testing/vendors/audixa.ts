@@ -98,7 +98,16 @@ export function createAudixaVendor(environment: VendorEnvironment): VendorModule
       { endpoint: 'audixa.audio', method: 'GET', path: /^\/cdn\/([\w-]+)\.wav$/, handle: audio },
     ],
     wsRoutes: [{ endpoint: 'audixa.ws-stream', path: '/v3/tts/stream', handle: stream }],
-    errorReply: audixaErrorReply,
+    // A rate-limit answer says the window is spent and when it refills, as a real 429 would.
+    errorReply: (purpose: ErrorPurpose, spec: ErrorSpec): HttpReply => {
+      const reply = audixaErrorReply(purpose, spec);
+      if (purpose !== 'rate-limit') return reply;
+      const refillS = Math.ceil(environment.clock.now() / 1000 + (spec.retryAfterSeconds ?? 30));
+      return {
+        ...reply,
+        headers: { ...reply.headers, 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(refillS) },
+      };
+    },
     wsErrorMessage: (message) => JSON.stringify({ type: 'error', message }),
     streamErrorLine: (message) => JSON.stringify({ type: 'error', message }),
     // Documented "on every API response": a per-minute window on the simulator clock.

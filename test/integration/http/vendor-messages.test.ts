@@ -38,16 +38,23 @@ describe('readVendorMessages (Gradium NDJSON)', () => {
       ],
     });
     const time = fakeTime();
+    const events: DecisionEvent[] = [];
     const { messages, error } = await collect(
       readVendorMessages('gradium', `${server.url}/api/post/speech/asr`, {
         request: { method: 'POST', body: 'RIFF', headers: { 'content-type': 'audio/wav' } },
         clock: time.clock,
         sleep: time.sleep,
+        onDecision: (e) => events.push(e),
       }),
     );
     expect(messages).toEqual([
       { type: 'text', text: 'Hello' },
       { type: 'text', text: 'world' },
+    ]);
+    // The engine allowed a retry, but output was delivered: the event reports the failure that happened.
+    expect(events.map((e) => [e.phase, e.decision.action])).toEqual([
+      ['submit', 'ok'],
+      ['stream', 'fail'],
     ]);
     expect(isVendorError(error)).toBe(true);
     if (!isVendorError(error)) return;
