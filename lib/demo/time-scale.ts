@@ -1,0 +1,57 @@
+import type { SleepFunction } from '../http/options.js';
+import type { Scheduler } from '../ws/scheduler.js';
+
+/**
+ * Simulated time running `scale` times faster than the wall clock. Every party of the demo (the
+ * simulators, the engine, both clients' waits) reads this one clock, so a 30 s Retry-After really
+ * is waited in full on the simulated clock; it just takes 30 s / scale of real time.
+ */
+export interface ScaledTime {
+  /** How many simulated milliseconds pass per real millisecond. */
+  readonly scale: number;
+  /** The simulated clock, in ms since the epoch. */
+  readonly clock: { now(): number };
+  /** A wait of `delayMs` simulated milliseconds, abort-aware (for the HTTP adapter and the baseline). */
+  readonly sleep: SleepFunction;
+  /** Timers in simulated milliseconds (for the WebSocket sessions). */
+  readonly scheduler: Scheduler;
+  /** Converts a real duration to simulated milliseconds. */
+  toSimulatedMs(realMs: number): number;
+}
+
+/** Creates a {@link ScaledTime} that starts at the current wall-clock time. */
+export function createScaledTime(scale: number): ScaledTime {
+  if (!(Number.isFinite(scale) && scale >= 1)) {
+    throw new RangeError(`time scale must be a number ≥ 1 (got ${String(scale)})`);
+  }
+  const originMs = Date.now();
+  const realOriginMs = performance.now();
+  const clock = { now: () => originMs + (performance.now() - realOriginMs) * scale };
+  const toRealMs = (simulatedMs: number): number => Math.max(0, Math.ceil(simulatedMs / scale));
+
+  const sleep: SleepFunction = (delayMs, { signal }) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError(signal));
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(abortError(signal as AbortSignal));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, toRealMs(delayMs));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+
+  const scheduler: Scheduler = {
+    setTimeout: (callback, delayMs) => setTimeout(callback, toRealMs(delayMs)),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  };
+
+  return { scale, clock, sleep, scheduler, toSimulatedMs: (realMs) => realMs * scale };
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new DOMException('The wait was aborted', 'AbortError');
+}
