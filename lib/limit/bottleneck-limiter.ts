@@ -1,0 +1,94 @@
+import Bottleneck from 'bottleneck';
+import type { SlotLimiter, SlotSettings } from './slot-limiter.js';
+
+/** Cluster-mode settings of {@link createBottleneckLimiter}. */
+export interface BottleneckClusterOptions {
+  /** Limiters with the same id share their limits through Redis. */
+  id: string;
+  connection: Bottleneck.IORedisConnection;
+  /** Redis TTL of the limiter's keys after inactivity, so abandoned ids clean themselves up. */
+  idleExpiryMs: number;
+}
+
+/** Options of {@link createBottleneckLimiter}. */
+export interface BottleneckLimiterOptions extends SlotSettings {
+  /** Absent: an in-process limiter. */
+  cluster?: BottleneckClusterOptions | undefined;
+  /** Errors bottleneck reports outside any job (Redis script failures in cluster mode). */
+  onError: (error: Error) => void;
+  /** Upper bound on stop(), which in cluster mode talks to a Redis that may be gone. */
+  stopTimeoutMs: number;
+}
+
+/** A {@link SlotLimiter} on bottleneck 2 (in-process, or shared through its ioredis datastore). */
+export function createBottleneckLimiter(options: BottleneckLimiterOptions): SlotLimiter {
+  const { cluster } = options;
+  const limiter = new Bottleneck({
+    maxConcurrent: options.maxConcurrent ?? null,
+    minTime: options.minTimeMs,
+    ...(cluster
+      ? {
+          id: cluster.id,
+          datastore: 'ioredis',
+          connection: cluster.connection,
+          // Another process may already pace this id: keep its state instead of wiping it.
+          clearDatastore: false,
+          timeout: cluster.idleExpiryMs,
+        }
+      : {}),
+  });
+  limiter.on('error', (error: unknown) => options.onError(toError(error)));
+  let stopped: Promise<void> | undefined;
+  return {
+    submit(weight, job) {
+      // The job settles its caller itself; a rejection here is only bottleneck dropping it on stop().
+      limiter.schedule({ weight }, job).catch(() => undefined);
+    },
+    async update(settings) {
+      await limiter.updateSettings({
+        maxConcurrent: settings.maxConcurrent ?? null,
+        minTime: settings.minTimeMs,
+      });
+    },
+    stop() {
+      stopped ??= boundedStop(limiter, options.stopTimeoutMs);
+      return stopped;
+    },
+  };
+}
+
+async function boundedStop(limiter: Bottleneck, timeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+  });
+  const work = (async () => {
+    await limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    // No limiter.disconnect() in cluster mode: with a shared connection it unsubscribes through
+    // promises it drops (an unhandled rejection when Redis is gone). Closing the shared
+    // connection afterwards (pacing.close) stops the heartbeat and the subscriber instead.
+  })();
+  await Promise.race([work, deadline]);
+  clearTimeout(timer);
+  clearPlannedStarts(limiter);
+}
+
+/**
+ * bottleneck's stop() clears the timers of jobs it planned only once its internal locks are
+ * free, and with Redis gone they are held by register calls that each wait for a command
+ * timeout; meanwhile those timers (up to the whole queue's wait) keep the process alive. The
+ * jobs are dead either way (the pacer has failed their callers), so clear the timers directly.
+ */
+function clearPlannedStarts(limiter: Bottleneck): void {
+  type Planned = { timeout?: ReturnType<typeof setTimeout>; expiration?: ReturnType<typeof setTimeout> };
+  const planned = (limiter as unknown as { _scheduled?: Record<string, Planned> })._scheduled ?? {};
+  for (const entry of Object.values(planned)) {
+    clearTimeout(entry.timeout);
+    clearTimeout(entry.expiration);
+  }
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

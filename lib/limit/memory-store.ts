@@ -1,0 +1,82 @@
+import { lowerConcurrency, raiseConcurrency } from './adaptive-math.js';
+import {
+  emptyPacingState,
+  type BackoffResult,
+  type BackoffUpdate,
+  type PacingStore,
+  type SharedPacingState,
+} from './pacing-store.js';
+
+/** A {@link PacingStore} in this process's memory: the default, no Redis involved. */
+export class MemoryPacingStore implements PacingStore {
+  readonly shared = false;
+  private readonly states = new Map<string, SharedPacingState>();
+  private readonly budgets = new Map<string, number>();
+  private readonly lastStarts = new Map<string, number>();
+
+  constructor(private readonly clock: { now(): number } = { now: () => Date.now() }) {}
+
+  async read(key: string): Promise<SharedPacingState> {
+    return { ...this.state(key) };
+  }
+
+  async backoff(key: string, update: BackoffUpdate): Promise<BackoffResult> {
+    const state = this.state(key);
+    const fresh = update.nowMs >= state.gateOpenAtMs;
+    if (fresh && update.throttledRatePerSec !== undefined) {
+      state.lastMaxRatePerSec = update.throttledRatePerSec;
+      state.lastThrottleAtMs = update.nowMs;
+    }
+    const decrease = update.concurrencyDecrease;
+    if (fresh && decrease) {
+      state.concurrency = lowerConcurrency(
+        state.concurrency,
+        decrease.ceiling,
+        decrease.inFlight,
+        decrease.beta,
+      );
+    }
+    state.gateOpenAtMs = Math.max(state.gateOpenAtMs, update.openAtMs);
+    return { state: { ...state }, fresh };
+  }
+
+  async raiseConcurrency(key: string, ceiling: number | undefined): Promise<SharedPacingState> {
+    const state = this.state(key);
+    state.concurrency = raiseConcurrency(state.concurrency, ceiling);
+    return { ...state };
+  }
+
+  async claimStart(key: string, minTimeMs: number): Promise<number> {
+    const nowMs = this.clock.now();
+    const waitMs = (this.lastStarts.get(key) ?? Number.NEGATIVE_INFINITY) + minTimeMs - nowMs;
+    if (waitMs > 0) return waitMs;
+    this.lastStarts.set(key, nowMs);
+    return 0;
+  }
+
+  async takeRetryToken(key: string, capacity: number): Promise<boolean> {
+    const tokens = this.budgets.get(key) ?? capacity;
+    if (tokens < 1) return false;
+    this.budgets.set(key, tokens - 1);
+    return true;
+  }
+
+  async refillRetryTokens(key: string, amount: number, capacity: number): Promise<void> {
+    this.budgets.set(key, Math.min(capacity, (this.budgets.get(key) ?? capacity) + amount));
+  }
+
+  async close(): Promise<void> {
+    this.states.clear();
+    this.budgets.clear();
+    this.lastStarts.clear();
+  }
+
+  private state(key: string): SharedPacingState {
+    let state = this.states.get(key);
+    if (!state) {
+      state = emptyPacingState();
+      this.states.set(key, state);
+    }
+    return state;
+  }
+}

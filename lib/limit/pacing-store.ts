@@ -1,0 +1,64 @@
+/**
+ * Where the gate deadline, the adaptive state and the retry budget live: in this process
+ * (memory-store.ts) or in Redis for every process (redis-store.ts). Every mutation is atomic.
+ */
+
+/** The state one pacer key shares with its peers. */
+export interface SharedPacingState {
+  /** When the backoff gate opens (ms on the pacing clock); 0 when never closed. */
+  gateOpenAtMs: number;
+  /** The rate at which the vendor last said "too many requests" (requests per second); 0 = never. */
+  lastMaxRatePerSec: number;
+  /** When that happened (ms); 0 = never. */
+  lastThrottleAtMs: number;
+  /** The adapted concurrency limit, fractional (additive increase); `undefined` = the configured ceiling. */
+  concurrency: number | undefined;
+}
+
+/** One `backoff` decision, as a store update. */
+export interface BackoffUpdate {
+  nowMs: number;
+  /** The gate stays closed at least until then (never shortened). */
+  openAtMs: number;
+  /**
+   * A rate-limit answer: remember this rate as too fast. Applied only when the gate was open,
+   * so a burst of answers to requests already in flight counts once.
+   */
+  throttledRatePerSec?: number | undefined;
+  /** A concurrency-limit answer: lower the limit (also only when the gate was open). */
+  concurrencyDecrease?: { ceiling: number | undefined; inFlight: number; beta: number } | undefined;
+}
+
+/** The outcome of {@link PacingStore.backoff}. */
+export interface BackoffResult {
+  state: SharedPacingState;
+  /** The gate was open before this update, so the adaptive decrease was applied. */
+  fresh: boolean;
+}
+
+/** The storage behind pacing. Implementations must bound every operation in time. */
+export interface PacingStore {
+  /** True when several processes share this store (Redis). */
+  readonly shared: boolean;
+  read(key: string): Promise<SharedPacingState>;
+  backoff(key: string, update: BackoffUpdate): Promise<BackoffResult>;
+  /** One success: additive increase of an adapted concurrency limit, up to `ceiling`. */
+  raiseConcurrency(key: string, ceiling: number | undefined): Promise<SharedPacingState>;
+  /**
+   * Claims the next send start for a key: 0 when at least `minTimeMs` passed since the last
+   * claimed start (which becomes now), else the milliseconds still to wait. This spaces actual
+   * sends; the limiter only plans start times, and a process that lags fires several at once.
+   */
+  claimStart(key: string, minTimeMs: number): Promise<number>;
+  /** Takes one retry token from a bucket that starts full at `capacity`; false when none is left. */
+  takeRetryToken(key: string, capacity: number): Promise<boolean>;
+  /** Adds `amount` tokens (a success), up to `capacity`. */
+  refillRetryTokens(key: string, amount: number, capacity: number): Promise<void>;
+  /** Releases what the store owns (Redis connections it opened). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The state of a key nobody has written yet. */
+export function emptyPacingState(): SharedPacingState {
+  return { gateOpenAtMs: 0, lastMaxRatePerSec: 0, lastThrottleAtMs: 0, concurrency: undefined };
+}

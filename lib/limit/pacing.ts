@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../engine/types.js';
+import { DEFAULT_RATE_CONSTANTS } from './adaptive-math.js';
+import { createBottleneckLimiter } from './bottleneck-limiter.js';
+import { PacingEventHub, type PacingEvents } from './events.js';
+import { MemoryPacingStore } from './memory-store.js';
+import { pacingUnavailableError } from './pacing-errors.js';
+import type { PacingStore } from './pacing-store.js';
+import { openClusterConnection, type ClusterConnection, type RedisClientLike } from './redis-connection.js';
+import { RedisPacingStore } from './redis-store.js';
+import { DEFAULT_RETRY_BUDGET, type RetryBudgetSettings } from './retry-budget.js';
+import type { AdaptiveSettings, PacerLimits } from './types.js';
+import { createVendorPacer, type VendorPacer, type VendorPacerHandle } from './vendor-pacer.js';
+
+/** Options of {@link createPacing}. All optional: the default paces in-process from the policies' limits. */
+export interface PacingOptions {
+  /** Cluster mode: an ioredis client (duplicated, never closed by pacing) or a Redis URL. */
+  redis?: RedisClientLike | string;
+  /** Prefix of every Redis key (default `vendor-resilience`); processes sharing limits must use the same one. */
+  keyPrefix?: string;
+  /** Per-vendor limits that replace the policy's (e.g. a paid plan: `{ audixa: { requestsPerMinute: 240, maxConcurrent: 20 } }`). */
+  vendors?: Readonly<Record<string, PacerLimits>>;
+  /** The per-vendor retry budget, or `false` for none. */
+  retryBudget?: RetryBudgetSettings | false;
+  adaptive?: AdaptiveSettings;
+  /** Time source (ms since the epoch); `Date.now` when omitted. Cluster mode needs a real clock. */
+  clock?: Clock;
+  /** Bound on every Redis command and on connecting, in ms (default 2000). */
+  redisTimeoutMs?: number;
+  /** How long a Redis read of the gate and adaptive state is reused, in ms (default 25). */
+  sharedStateCacheMs?: number;
+  /** Redis keys expire after this long without use, in ms (default 10 minutes). */
+  idleExpiryMs?: number;
+  /** Keep the process alive while a closed gate holds calls (default false, like the library's retry waits). */
+  keepProcessAlive?: boolean;
+}
+
+/** Which pacer to get: the adapter passes the vendor, the policy's limits and the credential it sends. */
+export interface PacerRequest {
+  vendor: string;
+  /** The policy's documented limits (`CompiledPolicy.limits`); `PacingOptions.vendors` overrides them. */
+  limits?: PacerLimits | undefined;
+  /** Limits are per API key at most vendors; only a hash of it is kept or sent to Redis. */
+  credential?: string | undefined;
+}
+
+/** The pacing of one application: one pacer per vendor and credential, one retry budget per vendor. */
+export interface Pacing extends PacingEvents {
+  /** The pacer for this vendor and credential; the same instance for the same pair (limits of the first request). */
+  pacer(request: PacerRequest): VendorPacer;
+  /** Closes every pacer and the Redis connections pacing opened. Idempotent. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_PREFIX = 'vendor-resilience';
+
+/** Creates the pacing of an application (in-process by default; shared through Redis with `redis`). */
+export function createPacing(options: PacingOptions = {}): Pacing {
+  const events = new PacingEventHub();
+  const clock = options.clock ?? { now: () => Date.now() };
+  const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
+  const idleExpiryMs = options.idleExpiryMs ?? 10 * 60_000;
+  const timeoutMs = options.redisTimeoutMs ?? 2000;
+  const pacers = new Map<string, VendorPacerHandle>();
+  let cluster: ClusterConnection | undefined;
+  if (options.redis !== undefined) {
+    cluster = openClusterConnection(options.redis, {
+      timeoutMs,
+      onLost: (error) => {
+        events.emit('redisError', { error });
+        for (const [, handle] of pacers)
+          handle.failQueued(pacingUnavailableError(handle.pacer.vendor, error));
+      },
+    });
+  }
+  const store: PacingStore = cluster
+    ? new RedisPacingStore(cluster, idleExpiryMs)
+    : new MemoryPacingStore(clock);
+  const budget =
+    options.retryBudget === false ? undefined : { ...DEFAULT_RETRY_BUDGET, ...options.retryBudget };
+  const rateConstants = {
+    beta: options.adaptive?.rateBeta ?? DEFAULT_RATE_CONSTANTS.beta,
+    recoveryMs: options.adaptive?.rateRecoveryMs ?? DEFAULT_RATE_CONSTANTS.recoveryMs,
+    minRatePerSec: options.adaptive?.minRequestsPerSecond ?? DEFAULT_RATE_CONSTANTS.minRatePerSec,
+  };
+  let closing: Promise<void> | undefined;
+
+  const pacer = (request: PacerRequest): VendorPacer => {
+    if (closing) throw new Error('pacer(): this pacing was closed');
+    const key = pacerKey(request.vendor, request.credential);
+    const existing = pacers.get(key);
+    if (existing) return existing.pacer;
+    const limits = { ...request.limits, ...definedOnly(options.vendors?.[request.vendor]) };
+    const rateCeilingPerSec = validLimit(limits.requestsPerMinute, 'requestsPerMinute', request.vendor);
+    const concurrencyCeiling = validLimit(limits.maxConcurrent, 'maxConcurrent', request.vendor);
+    const ratePerSec = rateCeilingPerSec === undefined ? undefined : rateCeilingPerSec / 60;
+    const limiter = createBottleneckLimiter({
+      maxConcurrent: concurrencyCeiling,
+      minTimeMs: ratePerSec === undefined ? 0 : Math.ceil(1000 / ratePerSec),
+      cluster: cluster && { id: `${prefix}:limiter:${key}`, connection: cluster.bottleneck, idleExpiryMs },
+      onError: () => undefined, // cluster errors arrive through the connection's loss handler
+      stopTimeoutMs: timeoutMs,
+    });
+    const handle = createVendorPacer({
+      identity: { vendor: request.vendor, key },
+      store: stateStore(store, prefix),
+      limiter,
+      events,
+      clock,
+      rateCeilingPerSec: ratePerSec,
+      concurrencyCeiling,
+      rateConstants,
+      concurrencyBeta: options.adaptive?.concurrencyBeta ?? 0.5,
+      budget: budget && { ...budget, key: `${prefix}:budget:${request.vendor}` },
+      sharedCacheMs: options.sharedStateCacheMs ?? 25,
+      keepProcessAlive: options.keepProcessAlive ?? false,
+      availability: cluster,
+      unavailableError: (cause) => pacingUnavailableError(request.vendor, cause),
+      onClose: () => pacers.delete(key),
+    });
+    pacers.set(key, handle);
+    return handle.pacer;
+  };
+
+  return {
+    pacer,
+    on: (name, listener) => events.on(name, listener),
+    close() {
+      closing ??= (async () => {
+        await Promise.all([...pacers.values()].map((handle) => handle.pacer.close()));
+        await store.close();
+        events.clear();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** `vendor`, or `vendor:<16 hex of sha256(credential)>`: distinct per key, and safe to log or store. */
+export function pacerKey(vendor: string, credential: string | undefined): string {
+  if (credential === undefined || credential === '') return vendor;
+  return `${vendor}:${createHash('sha256').update(credential).digest('hex').slice(0, 16)}`;
+}
+
+/** Namespaces the gate/adaptive keys (budget keys are already full keys). */
+function stateStore(store: PacingStore, prefix: string): PacingStore {
+  const stateKey = (key: string): string => `${prefix}:state:${key}`;
+  return {
+    shared: store.shared,
+    read: (key) => store.read(stateKey(key)),
+    backoff: (key, update) => store.backoff(stateKey(key), update),
+    raiseConcurrency: (key, ceiling) => store.raiseConcurrency(stateKey(key), ceiling),
+    claimStart: (key, minTimeMs) => store.claimStart(`${prefix}:start:${key}`, minTimeMs),
+    takeRetryToken: (key, capacity) => store.takeRetryToken(key, capacity),
+    refillRetryTokens: (key, amount, capacity) => store.refillRetryTokens(key, amount, capacity),
+    close: () => Promise.resolve(),
+  };
+}
+
+function definedOnly(limits: PacerLimits | undefined): PacerLimits {
+  const out: PacerLimits = {};
+  if (limits?.requestsPerMinute !== undefined) out.requestsPerMinute = limits.requestsPerMinute;
+  if (limits?.maxConcurrent !== undefined) out.maxConcurrent = limits.maxConcurrent;
+  return out;
+}
+
+function validLimit(value: number | undefined, name: string, vendor: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new RangeError(`pacing for ${vendor}: ${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}

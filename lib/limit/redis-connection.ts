@@ -1,0 +1,131 @@
+import { createRequire } from 'node:module';
+import Bottleneck from 'bottleneck';
+
+/**
+ * The part of an ioredis client pacing uses. Structural, so ioredis stays an optional peer:
+ * users who never enable cluster mode need neither the package nor its types.
+ */
+export interface RedisClientLike {
+  readonly status: string;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
+  duplicate(override?: Record<string, unknown>): RedisClientLike;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  disconnect(): void;
+}
+
+/** Options of {@link openClusterConnection}. */
+export interface ClusterConnectionOptions {
+  /** Bound on every Redis command and on the first connection, in milliseconds. */
+  timeoutMs: number;
+  /** Called once per loss (connection closed, or an error from Redis). */
+  onLost: (error: Error) => void;
+}
+
+/** Redis connections pacing owns: one for our scripts and bottleneck's, plus bottleneck's subscriber. */
+export interface ClusterConnection {
+  readonly client: RedisClientLike;
+  readonly bottleneck: Bottleneck.IORedisConnection;
+  /** Resolves once connected; rejects with a clear error after `timeoutMs`. */
+  ready(): Promise<void>;
+  /** The current loss, or `undefined` while Redis answers. */
+  lostError(): Error | undefined;
+  /** Runs `command` with the time bound, reporting a failure as a loss. */
+  run<T>(what: string, command: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens pacing's own connections. A given client is duplicated, never used or closed itself, so
+ * the caller keeps full control of it; a URL needs the `ioredis` package.
+ */
+export function openClusterConnection(
+  redis: RedisClientLike | string,
+  options: ClusterConnectionOptions,
+): ClusterConnection {
+  const { timeoutMs } = options;
+  // Fail commands instead of queueing them for ever while Redis is away.
+  const ownOptions = { commandTimeout: timeoutMs, maxRetriesPerRequest: 1, connectTimeout: timeoutMs };
+  const client =
+    typeof redis === 'string' ? createClientFromUrl(redis, ownOptions) : redis.duplicate(ownOptions);
+  const bottleneck = new Bottleneck.IORedisConnection({
+    client,
+    // bottleneck otherwise `require`s ioredis itself (and would find none under some bundlers).
+    Redis: (client as unknown as { constructor: unknown }).constructor,
+  });
+  let lost: Error | undefined;
+  let closed = false;
+  const markLost = (error: Error): void => {
+    if (closed || lost) return;
+    lost = error;
+    options.onLost(error);
+  };
+  client.on('ready', () => {
+    lost = undefined;
+  });
+  client.on('close', () => markLost(new Error(`the Redis connection closed`)));
+  client.on('error', () => undefined); // ioredis logs unhandled 'error' events; losses are reported via 'close'.
+  bottleneck.on('error', (error: unknown) => markLost(asError(error)));
+  // bottleneck's typings declare `ready()`, but 2.19.5 sets `ready` to a promise.
+  const readyValue = (bottleneck as unknown as { ready: unknown }).ready;
+  const readyPromise = (
+    typeof readyValue === 'function' ? readyValue.call(bottleneck) : readyValue
+  ) as Promise<unknown>;
+  const connected = withTimeout(
+    readyPromise.then(() => undefined),
+    timeoutMs,
+    `Redis did not accept a connection within ${timeoutMs} ms`,
+  );
+  connected.catch(() => undefined);
+  return {
+    client,
+    bottleneck,
+    ready: () => connected,
+    lostError: () => lost,
+    async run(what, command) {
+      try {
+        return await withTimeout(command(), timeoutMs, `Redis did not answer ${what} within ${timeoutMs} ms`);
+      } catch (error) {
+        markLost(asError(error));
+        throw error;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Non-flushing: quit() would wait for a Redis that may be gone.
+      await bottleneck.disconnect(false);
+    },
+  };
+}
+
+function createClientFromUrl(url: string, options: Record<string, unknown>): RedisClientLike {
+  let loaded: unknown;
+  try {
+    loaded = createRequire(import.meta.url)('ioredis');
+  } catch (error) {
+    throw new Error('pacing: a Redis URL needs the optional peer dependency "ioredis" (npm i ioredis)', {
+      cause: error,
+    });
+  }
+  const module = loaded as { Redis?: unknown; default?: unknown };
+  const RedisClass = (module.Redis ?? module.default ?? loaded) as new (
+    url: string,
+    options: Record<string, unknown>,
+  ) => RedisClientLike;
+  return new RedisClass(url, options);
+}
+
+/** Rejects with `message` when `promise` has not settled after `timeoutMs` (timer unref'd and cleared). */
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expiry = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), timeoutMs);
+    timer.unref();
+  });
+  return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -1,0 +1,83 @@
+/**
+ * Lua for the shared gate, adaptive state and retry budget. Each script is one atomic step, so
+ * processes never interleave a read and a write. Numbers travel as strings: Redis truncates Lua
+ * numbers to integers on the way out, and rates and budgets are fractional (stored with %.17g,
+ * since Lua's tostring keeps only 14 digits and 3 + 1/3 + 1/3 + 1/3 would stay below 4).
+ * The concurrency arithmetic mirrors `lowerConcurrency`/`raiseConcurrency` in adaptive-math.ts.
+ */
+
+const RETURN_STATE = `
+local v = redis.call('HMGET', KEYS[1], 'gate', 'lastMax', 'throttleAt', 'conc')
+return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or ''}`;
+
+/** KEYS[1] state hash. ARGV: now, openAt, throttledRate|'', decrease 0|1, ceiling|'', inFlight, beta, ttlMs. */
+export const BACKOFF_SCRIPT = `
+local gateRaw = redis.call('HGET', KEYS[1], 'gate')
+local gate = gateRaw and tonumber(gateRaw) or 0
+local now = tonumber(ARGV[1])
+local fresh = now >= gate
+if fresh and ARGV[3] ~= '' then
+  redis.call('HSET', KEYS[1], 'lastMax', ARGV[3], 'throttleAt', ARGV[1])
+end
+if fresh and ARGV[4] == '1' then
+  local raw = redis.call('HGET', KEYS[1], 'conc')
+  local base = (raw and tonumber(raw)) or tonumber(ARGV[5]) or math.max(1, tonumber(ARGV[6]))
+  redis.call('HSET', KEYS[1], 'conc', tostring(math.max(1, math.floor(base * tonumber(ARGV[7])))))
+end
+if tonumber(ARGV[2]) > gate then redis.call('HSET', KEYS[1], 'gate', ARGV[2]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[8])
+local v = redis.call('HMGET', KEYS[1], 'gate', 'lastMax', 'throttleAt', 'conc')
+return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', fresh and '1' or '0'}`;
+
+/** KEYS[1] state hash. ARGV: ceiling|''. */
+export const RAISE_CONCURRENCY_SCRIPT = `
+local raw = redis.call('HGET', KEYS[1], 'conc')
+if raw then
+  local current = tonumber(raw)
+  local nextValue = current + 1 / math.max(1, math.floor(current))
+  local ceiling = tonumber(ARGV[1])
+  if ceiling and nextValue >= ceiling then
+    redis.call('HDEL', KEYS[1], 'conc')
+  else
+    redis.call('HSET', KEYS[1], 'conc', string.format('%.17g', nextValue))
+  end
+end
+${RETURN_STATE}`;
+
+/** KEYS[1] state hash. */
+export const READ_STATE_SCRIPT = RETURN_STATE;
+
+/** KEYS[1] budget key (absent = full). ARGV: capacity, ttlMs. Returns 1 when a token was taken. */
+export const TAKE_TOKEN_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+local tokens = (raw and tonumber(raw)) or tonumber(ARGV[1])
+if tokens < 1 then return 0 end
+redis.call('SET', KEYS[1], string.format('%.17g', tokens - 1), 'PX', ARGV[2])
+return 1`;
+
+/** KEYS[1] budget key. ARGV: amount, capacity, ttlMs. */
+export const REFILL_TOKENS_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local tokens = math.min(tonumber(ARGV[2]), tonumber(raw) + tonumber(ARGV[1]))
+if tokens >= tonumber(ARGV[2]) then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], string.format('%.17g', tokens), 'PX', ARGV[3])
+end
+return 1`;
+
+/**
+ * KEYS[1] last-start key. ARGV: minTimeMs, ttlMs. Uses the Redis server's clock, so hosts with
+ * skewed clocks still space their sends. Returns 0 (claimed) or the milliseconds to wait.
+ */
+export const CLAIM_START_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local wait = tonumber(raw) + tonumber(ARGV[1]) - now
+  if wait > 0 then return wait end
+end
+redis.call('SET', KEYS[1], tostring(now), 'PX', ARGV[2])
+return 0`;

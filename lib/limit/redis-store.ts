@@ -1,0 +1,102 @@
+import type { BackoffResult, BackoffUpdate, PacingStore, SharedPacingState } from './pacing-store.js';
+import type { ClusterConnection } from './redis-connection.js';
+import {
+  BACKOFF_SCRIPT,
+  CLAIM_START_SCRIPT,
+  RAISE_CONCURRENCY_SCRIPT,
+  READ_STATE_SCRIPT,
+  REFILL_TOKENS_SCRIPT,
+  TAKE_TOKEN_SCRIPT,
+} from './redis-scripts.js';
+
+/**
+ * A {@link PacingStore} in Redis, shared by every process using the same key prefix. Times are
+ * the processes' own clocks (ms since the epoch), so hosts sharing a store need synchronized
+ * clocks (NTP); a skew shifts gate deadlines by that much.
+ */
+export class RedisPacingStore implements PacingStore {
+  readonly shared = true;
+
+  constructor(
+    private readonly connection: ClusterConnection,
+    /** Keys expire after this long without writes: an abandoned gate or budget resets itself. */
+    private readonly idleExpiryMs: number,
+  ) {}
+
+  async read(key: string): Promise<SharedPacingState> {
+    return parseState(await this.script('a state read', READ_STATE_SCRIPT, key));
+  }
+
+  async backoff(key: string, update: BackoffUpdate): Promise<BackoffResult> {
+    const decrease = update.concurrencyDecrease;
+    const reply = await this.script(
+      'a gate update',
+      BACKOFF_SCRIPT,
+      key,
+      update.nowMs,
+      update.openAtMs,
+      update.throttledRatePerSec ?? '',
+      decrease ? 1 : 0,
+      decrease?.ceiling ?? '',
+      decrease?.inFlight ?? 1,
+      decrease?.beta ?? 1,
+      this.idleExpiryMs,
+    );
+    return { state: parseState(reply), fresh: Array.isArray(reply) && reply[4] === '1' };
+  }
+
+  async raiseConcurrency(key: string, ceiling: number | undefined): Promise<SharedPacingState> {
+    return parseState(
+      await this.script('a concurrency update', RAISE_CONCURRENCY_SCRIPT, key, ceiling ?? ''),
+    );
+  }
+
+  async claimStart(key: string, minTimeMs: number): Promise<number> {
+    return Number(await this.script('a send claim', CLAIM_START_SCRIPT, key, minTimeMs, this.idleExpiryMs));
+  }
+
+  async takeRetryToken(key: string, capacity: number): Promise<boolean> {
+    const reply = await this.script(
+      'a retry-budget update',
+      TAKE_TOKEN_SCRIPT,
+      key,
+      capacity,
+      this.idleExpiryMs,
+    );
+    return Number(reply) === 1;
+  }
+
+  async refillRetryTokens(key: string, amount: number, capacity: number): Promise<void> {
+    await this.script(
+      'a retry-budget update',
+      REFILL_TOKENS_SCRIPT,
+      key,
+      amount,
+      capacity,
+      this.idleExpiryMs,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  private script(what: string, lua: string, key: string, ...args: (string | number)[]): Promise<unknown> {
+    return this.connection.run(what, () => this.connection.client.eval(lua, 1, key, ...args.map(String)));
+  }
+}
+
+function parseState(reply: unknown): SharedPacingState {
+  const fields = Array.isArray(reply) ? reply.map((v) => (typeof v === 'string' ? v : '')) : [];
+  const number = (index: number): number => {
+    const value = Number(fields[index] ?? '');
+    return Number.isFinite(value) ? value : 0;
+  };
+  const concurrency = fields[3] ? Number(fields[3]) : Number.NaN;
+  return {
+    gateOpenAtMs: number(0),
+    lastMaxRatePerSec: number(1),
+    lastThrottleAtMs: number(2),
+    concurrency: Number.isFinite(concurrency) ? concurrency : undefined,
+  };
+}

@@ -1,0 +1,155 @@
+import type { Clock } from '../engine/types.js';
+import { allowedRatePerSec, effectiveConcurrency, type RateConstants } from './adaptive-math.js';
+import type { PacerIdentity, PacingEventHub } from './events.js';
+import { emptyPacingState, type PacingStore, type SharedPacingState } from './pacing-store.js';
+import type { SlotLimiter } from './slot-limiter.js';
+
+/** What {@link SharedStateView} needs. */
+export interface SharedStateViewOptions {
+  identity: PacerIdentity;
+  store: PacingStore;
+  limiter: SlotLimiter;
+  clock: Clock;
+  rateCeilingPerSec: number | undefined;
+  concurrencyCeiling: number | undefined;
+  rateConstants: RateConstants;
+  events: PacingEventHub;
+  /** How long a read of a shared (Redis) store is reused; an in-process store is always read fresh. */
+  sharedCacheMs: number;
+  keepProcessAlive: boolean;
+  /** The gate has opened (timer fired and the store agrees). */
+  onGateOpen: () => void;
+}
+
+/** Rate changes smaller than this fraction are not pushed to the limiter (cubic recovery moves every ms). */
+const RATE_CHANGE_THRESHOLD = 0.03;
+
+/**
+ * This process's view of a pacer key's shared state: it reads the store (cached when shared),
+ * turns the adaptive state into limiter settings, and wakes the pacer when the gate opens.
+ */
+export class SharedStateView {
+  private state: SharedPacingState = emptyPacingState();
+  private readAtMs = Number.NEGATIVE_INFINITY;
+  private appliedConcurrency: number | undefined;
+  private appliedRatePerSec: number | undefined;
+  private gateTimer: ReturnType<typeof setTimeout> | undefined;
+  private gateTimerAtMs = 0;
+  private gateWasClosed = false;
+  private closed = false;
+
+  constructor(private readonly options: SharedStateViewOptions) {
+    this.appliedConcurrency = options.concurrencyCeiling;
+    this.appliedRatePerSec = options.rateCeilingPerSec;
+  }
+
+  /** The state, read from the store unless a shared read is recent enough. */
+  async current(): Promise<SharedPacingState> {
+    const nowMs = this.options.clock.now();
+    const fresh = this.options.store.shared && nowMs - this.readAtMs < this.options.sharedCacheMs;
+    if (!fresh) this.accept(await this.options.store.read(this.options.identity.key));
+    return this.state;
+  }
+
+  /** Takes a state the store returned: applies adapted limits and arms the gate timer. */
+  accept(state: SharedPacingState): void {
+    const nowMs = this.options.clock.now();
+    this.state = state;
+    this.readAtMs = nowMs;
+    this.applyLimits(nowMs);
+    if (state.gateOpenAtMs > nowMs) {
+      this.gateWasClosed = true;
+      this.armGateTimer(state.gateOpenAtMs);
+    }
+  }
+
+  /** True while the last known gate deadline is in the future. */
+  gateClosed(): boolean {
+    return this.state.gateOpenAtMs > this.options.clock.now();
+  }
+
+  /** The current allowed rate (requests per second; `undefined` = unlimited). */
+  ratePerSec(): number | undefined {
+    return allowedRatePerSec(
+      this.state,
+      this.options.clock.now(),
+      this.options.rateCeilingPerSec,
+      this.options.rateConstants,
+    );
+  }
+
+  /** The current concurrency limit (`undefined` = unlimited). */
+  concurrency(): number | undefined {
+    return effectiveConcurrency(this.state.concurrency, this.options.concurrencyCeiling);
+  }
+
+  /** The last known gate deadline. */
+  gateOpenAtMs(): number {
+    return this.state.gateOpenAtMs;
+  }
+
+  /** Stops the gate timer. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.gateTimer);
+    this.gateTimer = undefined;
+  }
+
+  private applyLimits(nowMs: number): void {
+    const { identity, events } = this.options;
+    const concurrency = this.concurrency();
+    const rate = allowedRatePerSec(
+      this.state,
+      nowMs,
+      this.options.rateCeilingPerSec,
+      this.options.rateConstants,
+    );
+    const concurrencyChanged = concurrency !== this.appliedConcurrency;
+    const rateChanged = rateDiffers(rate, this.appliedRatePerSec);
+    if (!concurrencyChanged && !rateChanged) return;
+    const previousConcurrency = this.appliedConcurrency;
+    const previousRate = this.appliedRatePerSec;
+    this.appliedConcurrency = concurrency;
+    this.appliedRatePerSec = rate;
+    const minTimeMs = rate === undefined ? 0 : Math.ceil(1000 / rate);
+    // A failed update surfaces through the store/connection error path; the old limits stay meanwhile.
+    this.options.limiter.update({ maxConcurrent: concurrency, minTimeMs }).catch(() => undefined);
+    if (concurrencyChanged) {
+      events.emit('concurrencyChanged', {
+        ...identity,
+        maxConcurrent: concurrency,
+        previous: previousConcurrency,
+      });
+    }
+    if (rateChanged) {
+      events.emit('rateChanged', { ...identity, requestsPerSecond: rate, previous: previousRate });
+    }
+  }
+
+  private armGateTimer(openAtMs: number): void {
+    if (this.closed || (this.gateTimer && this.gateTimerAtMs >= openAtMs)) return;
+    clearTimeout(this.gateTimer);
+    this.gateTimerAtMs = openAtMs;
+    this.gateTimer = setTimeout(() => this.onGateTimer(), Math.max(0, openAtMs - this.options.clock.now()));
+    // Like the library's retry waits: a gate alone does not keep a script alive unless asked to.
+    if (!this.options.keepProcessAlive) this.gateTimer.unref();
+  }
+
+  private onGateTimer(): void {
+    this.gateTimer = undefined;
+    this.readAtMs = Number.NEGATIVE_INFINITY;
+    this.current()
+      .then(() => {
+        if (this.closed || this.gateClosed() || !this.gateWasClosed) return;
+        this.gateWasClosed = false;
+        this.options.events.emit('gateOpened', { ...this.options.identity });
+        this.options.onGateOpen();
+      })
+      .catch(() => undefined); // a store failure is reported by the connection's loss handler
+  }
+}
+
+function rateDiffers(next: number | undefined, applied: number | undefined): boolean {
+  if (next === undefined || applied === undefined) return next !== applied;
+  return Math.abs(next - applied) > RATE_CHANGE_THRESHOLD * applied;
+}

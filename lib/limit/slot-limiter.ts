@@ -1,0 +1,23 @@
+/**
+ * The only thing pacing needs from a rate/concurrency limiter. bottleneck implements it today
+ * (see bottleneck-limiter.ts); it is unmaintained, so nothing else in lib/limit imports it.
+ */
+export interface SlotLimiter {
+  /**
+   * Runs `job` when a slot is free: at most `maxConcurrent` weight running and at least
+   * `minTimeMs` between two starts (across processes in cluster mode). Errors of `job` are the
+   * caller's business: implementations must not let them escape as unhandled rejections.
+   */
+  submit(weight: number, job: () => Promise<void>): void;
+  /** Changes the limits; `undefined` means unlimited. */
+  update(settings: SlotSettings): Promise<void>;
+  /** Drops queued slots, and (cluster mode) unregisters from the shared store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Limits of a {@link SlotLimiter}. */
+export interface SlotSettings {
+  maxConcurrent: number | undefined;
+  /** Minimum milliseconds between two job starts; 0 for none. */
+  minTimeMs: number;
+}

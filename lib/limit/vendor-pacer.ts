@@ -1,0 +1,247 @@
+import type { Clock, Decision } from '../engine/types.js';
+import { abortReason, sleep } from '../util/sleep.js';
+import { throttledRatePerSec, type RateConstants } from './adaptive-math.js';
+import { CallQueue, type WaitingCall } from './call-queue.js';
+import type { PacerIdentity, PacingEventHub } from './events.js';
+import { MeasuredRate } from './measured-rate.js';
+import type { PacingStore } from './pacing-store.js';
+import { budgetExhaustedDecision, chargesRetryBudget, refillsRetryBudget } from './retry-budget.js';
+import { SharedStateView } from './shared-state-view.js';
+import type { SlotLimiter } from './slot-limiter.js';
+import type { PacerCounts, PacerSettings, ScheduleOptions } from './types.js';
+
+/**
+ * Limiter slots requested ahead per weight. Few on purpose: bottleneck plans a start time for
+ * every job it holds (in cluster mode as a Redis reservation), so a long queue handed to it
+ * would hold reservations and timers for the whole backlog; ours stays abortable instead.
+ */
+const MAX_PENDING_SLOTS = 4;
+
+/** One vendor's (and credential's) pacer: what the HTTP adapter and the WebSocket factory call. */
+export interface VendorPacer {
+  readonly vendor: string;
+  /** Vendor plus a hash of the credential; never the credential itself. */
+  readonly key: string;
+  /**
+   * Runs `task` when the pacer allows: behind the rate, the concurrency limit and a closed
+   * backoff gate. Resolves or rejects with the task's own outcome. Rejects at once, without
+   * running the task, when `signal` aborts while queued, when the pacer is closed, or (cluster
+   * mode) when Redis is unreachable (a `VendorError` with category `pacing_unavailable`).
+   */
+  schedule<T>(task: () => Promise<T>, options?: ScheduleOptions): Promise<T>;
+  /**
+   * Feeds the engine's decision about one response: `backoff` closes the gate, rate and
+   * concurrency limits adapt, the retry budget is charged or refilled. Returns the decision to
+   * act on: the same one, or a `fail` with category `budget_exhausted` when a retry is not
+   * affordable. Never rejects (a store failure leaves the decision unchanged).
+   */
+  record(decision: Decision): Promise<Decision>;
+  /** Queued and running calls of this process. */
+  counts(): PacerCounts;
+  /** The limits in force now (after adaptation) and the gate deadline. */
+  settings(): PacerSettings;
+  /** Rejects queued calls, stops timers and the limiter. Running tasks finish on their own. */
+  close(): Promise<void>;
+}
+
+/** Everything a {@link VendorPacer} is built from (assembled by `createPacing`). */
+export interface VendorPacerParts {
+  identity: PacerIdentity;
+  store: PacingStore;
+  limiter: SlotLimiter;
+  events: PacingEventHub;
+  clock: Clock;
+  rateCeilingPerSec: number | undefined;
+  concurrencyCeiling: number | undefined;
+  rateConstants: RateConstants;
+  concurrencyBeta: number;
+  /** `undefined`: no retry budget. */
+  budget: { key: string; capacity: number; refillPerSuccess: number } | undefined;
+  sharedCacheMs: number;
+  keepProcessAlive: boolean;
+  /** Cluster mode: the current loss, and a wait for the first connection. */
+  availability: { lostError(): Error | undefined; ready(): Promise<void> } | undefined;
+  /** The error for a call refused because the store is unavailable. */
+  unavailableError: (cause: Error) => Error;
+  onClose: () => void;
+}
+
+/** A pacer plus the hook its owner uses when the shared store is lost. */
+export interface VendorPacerHandle {
+  pacer: VendorPacer;
+  /** Rejects every queued call with `error` and forgets requested slots. */
+  failQueued(error: Error): void;
+}
+
+/** Builds a pacer. Slots of the limiter are handed to the oldest live waiting call (pull model). */
+export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
+  const { identity, store, limiter, events, clock } = parts;
+  const measured = new MeasuredRate();
+  let running = 0;
+  let closed = false;
+  /** Limiter slots requested and not yet started, per weight. */
+  const outstanding = new Map<number, number>();
+  const queue = new CallQueue(() => events.emit('counts', { ...identity, queued: queue.size, running }));
+  const view = new SharedStateView({ ...parts, onGateOpen: () => requestSlots() });
+
+  const requestSlots = (): void => {
+    if (closed || view.gateClosed()) return;
+    for (const [weight, waiting] of queue.countsByWeight()) {
+      const wanted = Math.min(waiting, MAX_PENDING_SLOTS);
+      for (let have = outstanding.get(weight) ?? 0; have < wanted; have++) {
+        outstanding.set(weight, (outstanding.get(weight) ?? 0) + 1);
+        limiter.submit(weight, () => useSlot(weight));
+      }
+    }
+  };
+
+  /** A limiter slot came up: hand it to the oldest live call, unless the gate closed meanwhile. */
+  const useSlot = async (weight: number): Promise<void> => {
+    const call = await claimCall(weight).finally(() => {
+      outstanding.set(weight, Math.max(0, (outstanding.get(weight) ?? 0) - 1));
+    });
+    if (!call) return; // the gate timer (or the next schedule) asks for new slots
+    requestSlots();
+    await call.run();
+  };
+
+  const claimCall = async (weight: number): Promise<WaitingCall | undefined> => {
+    if (closed || queue.size === 0) return undefined;
+    try {
+      await view.current();
+      if (view.gateClosed() || !(await spaceStart())) return undefined;
+    } catch {
+      return undefined; // a lost store: the loss handler fails the queue
+    }
+    return queue.takeFirst(weight);
+  };
+
+  /** Waits until this start keeps the rate's spacing (across processes); false if closed meanwhile. */
+  const spaceStart = async (): Promise<boolean> => {
+    const ratePerSec = view.ratePerSec();
+    if (ratePerSec === undefined) return true;
+    const minTimeMs = Math.ceil(1000 / ratePerSec);
+    for (let waitMs = await store.claimStart(identity.key, minTimeMs); waitMs > 0;) {
+      await sleep(waitMs, { unref: !parts.keepProcessAlive });
+      if (closed || queue.size === 0) return false;
+      waitMs = await store.claimStart(identity.key, minTimeMs);
+    }
+    return !closed;
+  };
+
+  const failQueued = (error: Error): void => {
+    queue.failAll(error);
+    outstanding.clear();
+  };
+
+  const applyBackoff = async (decision: Decision, nowMs: number): Promise<void> => {
+    const gateMs = decision.action === 'backoff' ? (decision.retryAfterMs ?? decision.delayMs) : 0;
+    const rateLimited = decision.action === 'backoff' && decision.category === 'rate_limited';
+    const concurrencyLimited = decision.category === 'concurrency_limited';
+    // With a backlog the pacer was sending at its allowed rate; otherwise demand set the pace, and
+    // the measured rate is the better guess (AWS: min(measured, fill rate)). Across processes the
+    // local measurement is only a share of the load, so cluster mode uses the allowed rate.
+    const measuredPerSec = store.shared || queue.size > 0 ? 0 : measured.perSec();
+    const { state } = await store.backoff(identity.key, {
+      nowMs,
+      openAtMs: nowMs + gateMs,
+      throttledRatePerSec: rateLimited
+        ? throttledRatePerSec(view.ratePerSec(), measuredPerSec, parts.rateConstants.minRatePerSec)
+        : undefined,
+      concurrencyDecrease: concurrencyLimited
+        ? { ceiling: parts.concurrencyCeiling, inFlight: running + 1, beta: parts.concurrencyBeta }
+        : undefined,
+    });
+    view.accept(state);
+    if (gateMs > 0) events.emit('gateClosed', { ...identity, openAtMs: state.gateOpenAtMs, decision });
+  };
+
+  const chargeBudget = async (decision: Decision): Promise<Decision> => {
+    const { budget } = parts;
+    if (!budget) return decision;
+    if (refillsRetryBudget(decision)) {
+      await store.refillRetryTokens(budget.key, budget.refillPerSuccess, budget.capacity);
+      return decision;
+    }
+    if (!chargesRetryBudget(decision)) return decision;
+    if (await store.takeRetryToken(budget.key, budget.capacity)) return decision;
+    events.emit('budgetExhausted', { vendor: identity.vendor, decision });
+    return budgetExhaustedDecision(identity.vendor, decision);
+  };
+
+  const pacer: VendorPacer = {
+    vendor: identity.vendor,
+    key: identity.key,
+
+    async schedule<T>(task: () => Promise<T>, options: ScheduleOptions = {}): Promise<T> {
+      const { signal } = options;
+      const weight = options.weight ?? 1;
+      if (!(Number.isInteger(weight) && weight >= 1)) {
+        throw new RangeError(`schedule(): weight must be an integer ≥ 1, got ${String(weight)}`);
+      }
+      if (closed) throw new Error(`pacing for ${identity.vendor} was closed; the request was not sent`);
+      if (signal?.aborted) throw abortReason(signal);
+      if (parts.availability) {
+        const lost = parts.availability.lostError();
+        if (lost) throw parts.unavailableError(lost);
+        await parts.availability.ready().catch((error: unknown) => {
+          throw parts.unavailableError(error instanceof Error ? error : new Error(String(error)));
+        });
+      }
+      return new Promise<T>((resolve, reject) => {
+        const call: WaitingCall = {
+          weight,
+          fail: reject,
+          run: async () => {
+            running += weight;
+            events.emit('counts', { ...identity, queued: queue.size, running });
+            try {
+              resolve(await task());
+            } catch (error) {
+              reject(error);
+            } finally {
+              running -= weight;
+              events.emit('counts', { ...identity, queued: queue.size, running });
+            }
+          },
+        };
+        queue.add(call, signal);
+        requestSlots();
+      });
+    },
+
+    async record(decision: Decision): Promise<Decision> {
+      const nowMs = clock.now();
+      measured.record(nowMs);
+      try {
+        if (decision.action === 'backoff' || decision.category === 'concurrency_limited') {
+          await applyBackoff(decision, nowMs);
+        } else if (decision.action === 'ok' && view.concurrency() !== parts.concurrencyCeiling) {
+          view.accept(await store.raiseConcurrency(identity.key, parts.concurrencyCeiling));
+        }
+        return await chargeBudget(decision);
+      } catch {
+        // Recording is advisory; a lost store is reported to callers by schedule().
+        return decision;
+      }
+    },
+
+    counts: () => ({ queued: queue.size, running }),
+
+    settings: () => ({
+      maxConcurrent: view.concurrency(),
+      requestsPerSecond: view.ratePerSec(),
+      gateOpenAtMs: view.gateOpenAtMs(),
+    }),
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      view.close();
+      failQueued(new Error(`pacing for ${identity.vendor} was closed; the request was not sent`));
+      parts.onClose();
+      await limiter.stop();
+    },
+  };
+  return { pacer, failQueued };
+}
