@@ -93,8 +93,10 @@ export async function runAttempts<T>(options: AttemptLoopOptions<T>): Promise<At
   let pollEndAtMs: number | undefined;
   for (let tryNumber = 1; ; tryNumber++) {
     context.throwIfAborted();
-    const result = await options.sendTry(tryNumber);
-    const { decision, attempt } = decideCounted(context, result.observation, phase, counters);
+    const result = await context.paced(() => options.sendTry(tryNumber));
+    const counted = decideCounted(context, result.observation, phase, counters);
+    const attempt = counted.attempt;
+    const decision = await context.recorded(counted.decision);
     const status = result.observation.status;
     context.report(decision, phase, attempt, status);
     if (accept.has(decision.action)) {

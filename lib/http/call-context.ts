@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.js';
 import { formatMs } from '../engine/reason.js';
 import type { Clock, Decision, Phase, Signal } from '../engine/types.js';
 import { VendorError } from '../errors/vendor-error.js';
+import type { VendorPacer } from '../limit/vendor-pacer.js';
 import { resolvePolicy } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { abortReason, sleep } from '../util/sleep.js';
@@ -84,6 +85,8 @@ export class CallContext {
   private readonly secrets: string[];
   /** The last reported decision, held until the call acts on it. */
   private pending: DecisionEvent | undefined;
+  /** This vendor's (and credential's) pacer, when the call is paced. */
+  readonly pacer: VendorPacer | undefined;
 
   constructor(
     readonly setup: ResilienceSetup,
@@ -94,6 +97,22 @@ export class CallContext {
     this.vendor = setup.policy.vendor;
     this.startedAtMs = setup.clock.now();
     this.secrets = [...(setup.options.secrets ?? []), ...secrets];
+    // Vendors limit per API key, so the first credential on the request picks the pacer.
+    this.pacer = setup.options.pacing?.pacer({
+      vendor: this.vendor,
+      limits: setup.policy.limits,
+      credential: secrets[0],
+    });
+  }
+
+  /** Runs one try through the pacer (its turn under the vendor's limits and gate), or at once when unpaced. */
+  paced<T>(task: () => Promise<T>): Promise<T> {
+    return this.pacer ? this.pacer.schedule(task, { signal: this.signal }) : task();
+  }
+
+  /** Lets the pacer see a decision (it may end a retry whose budget is spent); the decision itself when unpaced. */
+  async recorded(decision: Decision): Promise<Decision> {
+    return this.pacer ? this.pacer.record(decision) : decision;
   }
 
   /** Adds credentials seen on the wire, so every later error scrubs them. */

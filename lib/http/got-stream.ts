@@ -112,7 +112,9 @@ export function resilientStream(setup: ResilienceSetup, options: Options): Reada
         return;
       }
       context.throwIfAborted();
-      const { decision, attempt } = decideCounted(context, networkObservation(cut), 'stream', counters);
+      const counted = decideCounted(context, networkObservation(cut), 'stream', counters);
+      const attempt = counted.attempt;
+      const decision = await context.recorded(counted.decision);
       context.report(decision, 'stream', attempt, undefined);
       const resend = decision.action === 'retry' || decision.action === 'backoff';
       if (resend && deliveredBytes === 0 && !streamBody) {

@@ -1,5 +1,6 @@
 import type { Engine } from '../engine/engine.js';
 import type { Clock, Decision, Phase } from '../engine/types.js';
+import type { Pacing } from '../limit/pacing.js';
 import type { PolicyInput } from '../policy/load.js';
 
 /** An abort-aware wait, replaceable in tests (the default is `lib/util/sleep.ts`). */
@@ -31,6 +32,12 @@ export interface DecisionEvent {
 export interface ResilienceOptions {
   /** Cancels a pending wait (and the request in flight) at once; the call rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Pace every try through this application's pacing (`createPacing()`): the vendor's limits, a
+   * vendor-wide gate on `backoff`, adaptive concurrency and rate, and the retry budget. The pacer is
+   * chosen by vendor and by the credential the request carries. Without it, each call only waits itself.
+   */
+  pacing?: Pacing;
   /** Overall budget for one logical call, in milliseconds; a wait that cannot end in time fails the call instead. */
   deadlineMs?: number;
   /**

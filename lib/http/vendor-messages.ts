@@ -95,6 +95,7 @@ export async function* readVendorMessages(
       context.settle();
       return;
     }
+    end = { ...end, decision: await context.recorded(end.decision) };
     const resend = end.decision.action === 'retry' || end.decision.action === 'backoff';
     const extra = { cause: end.cause, partialOutput: [...delivered] };
     if (!resend) throw context.failure(end.decision, end.attempt, end.status, extra);

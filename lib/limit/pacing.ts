@@ -31,7 +31,7 @@ export interface PacingOptions {
   sharedStateCacheMs?: number;
   /** Redis keys expire after this long without use, in ms (default 10 minutes). */
   idleExpiryMs?: number;
-  /** Keep the process alive while a closed gate holds calls (default false, like the library's retry waits). */
+  /** Keep the process alive while a closed gate holds calls (default true: a held call is one someone awaits, like the retry waits). */
   keepProcessAlive?: boolean;
 }
 
@@ -113,7 +113,7 @@ export function createPacing(options: PacingOptions = {}): Pacing {
       concurrencyBeta: options.adaptive?.concurrencyBeta ?? 0.5,
       budget: budget && { ...budget, key: `${prefix}:budget:${request.vendor}` },
       sharedCacheMs: options.sharedStateCacheMs ?? 25,
-      keepProcessAlive: options.keepProcessAlive ?? false,
+      keepProcessAlive: options.keepProcessAlive ?? true,
       availability: cluster,
       unavailableError: (cause) => pacingUnavailableError(request.vendor, cause),
       onClose: () => pacers.delete(key),

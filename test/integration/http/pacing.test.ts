@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import got from 'got';
+import { vendorResilience } from '../../../lib/http/index.js';
+import { isVendorError } from '../../../lib/index.js';
+import { createPacing, type Pacing } from '../../../lib/limit/index.js';
+import { startVendorSimulator, type VendorSimulator } from '../../../lib/testing/index.js';
+
+let simulator: VendorSimulator | undefined;
+let pacing: Pacing | undefined;
+afterEach(async () => {
+  await pacing?.close();
+  await simulator?.close();
+  pacing = undefined;
+  simulator = undefined;
+});
+
+const KEY = 'zh_pacing_test_key';
+const submit = (client: typeof got, url: string) =>
+  client.post(`${url}/api/v1/speech/analyze`, { headers: { 'x-api-key': KEY }, body: 'audio' }).json();
+
+describe('the got adapter paced through createPacing()', () => {
+  it('a storm at twice the real rate: every call succeeds, few 429s, nothing lost', async () => {
+    // ZenHire enforcing 100 req/s (burst 5); the client is told 200 req/s.
+    simulator = await startVendorSimulator({
+      vendor: 'zenhire',
+      apiKey: KEY,
+      faultPlan: {
+        faults: [
+          { kind: 'rate-limit', tokensPerSecond: 100, burst: 5, match: { endpoint: 'zenhire.submit' } },
+        ],
+      },
+    });
+    pacing = createPacing({ vendors: { zenhire: { requestsPerMinute: 12_000, maxConcurrent: 50 } } });
+    const client = got.extend(vendorResilience('zenhire', { pacing }));
+    const calls = 150;
+    const results = await Promise.allSettled(
+      Array.from({ length: calls }, () => submit(client, simulator!.url)),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const sent = simulator.requests().filter((r) => r.endpoint === 'zenhire.submit');
+    const limited = sent.filter((r) => r.outcome.status === 429).length;
+    expect(sent.length - limited).toBe(calls);
+    // Unpaced, a 2× client would see about half its first wave refused; paced, a small share.
+    expect(limited / sent.length).toBeLessThan(0.15);
+  });
+
+  it('a full outage costs about one request per call once the retry budget is spent', async () => {
+    simulator = await startVendorSimulator({
+      vendor: 'zenhire',
+      apiKey: KEY,
+      faultPlan: {
+        faults: [
+          { kind: 'error', status: 503, code: 'UPSTREAM_DOWN', match: { endpoint: 'zenhire.submit' } },
+        ],
+      },
+    });
+    // The test's own limits: the documented 500/min would make 200 calls take half a minute.
+    pacing = createPacing({ vendors: { zenhire: { requestsPerMinute: 60_000, maxConcurrent: 20 } } });
+    // A tiny wait so the retries that the budget still allows do not slow the test.
+    const client = got.extend(vendorResilience('zenhire', { pacing, sleep: () => Promise.resolve() }));
+    const calls = 200;
+    const errors: unknown[] = [];
+    for (let i = 0; i < calls; i += 20) {
+      const wave = await Promise.allSettled(Array.from({ length: 20 }, () => submit(client, simulator!.url)));
+      for (const r of wave) if (r.status === 'rejected') errors.push(r.reason);
+    }
+    expect(errors).toHaveLength(calls);
+    expect(errors.every(isVendorError)).toBe(true);
+    const categories = new Set(errors.map((e) => (isVendorError(e) ? e.category : 'other')));
+    expect(categories).toContain('budget_exhausted');
+    const sent = simulator.requests().filter((r) => r.endpoint === 'zenhire.submit').length;
+    expect(sent / calls).toBeLessThanOrEqual(1.2);
+  });
+
+  it('without pacing the same outage costs one request per allowed attempt', async () => {
+    simulator = await startVendorSimulator({
+      vendor: 'zenhire',
+      apiKey: KEY,
+      faultPlan: {
+        faults: [
+          { kind: 'error', status: 503, code: 'UPSTREAM_DOWN', match: { endpoint: 'zenhire.submit' } },
+        ],
+      },
+    });
+    const client = got.extend(vendorResilience('zenhire', { sleep: () => Promise.resolve() }));
+    await Promise.allSettled(Array.from({ length: 20 }, () => submit(client, simulator!.url)));
+    const sent = simulator.requests().filter((r) => r.endpoint === 'zenhire.submit').length;
+    expect(sent).toBe(20 * 4);
+  });
+});
