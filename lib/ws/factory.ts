@@ -1,6 +1,7 @@
 import { createVendorEngine } from '../default-engine.js';
 import { resolvePolicy, type PolicyInput } from '../policy/load.js';
 import { ResilientWebSocket } from './session.js';
+import { pacerLimits } from './session-pacing.js';
 import { resolveSettings } from './settings.js';
 import type { OpenSessionOptions, ResilientWebSocketOptions } from './types.js';
 
@@ -26,11 +27,17 @@ export function createResilientWebSocket(
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.random ? { random: options.random } : {}),
     });
+  const { pacing } = options;
+  if (pacing !== undefined && typeof (pacing as { pacer?: unknown } | null)?.pacer !== 'function') {
+    throw new TypeError('createResilientWebSocket: option "pacing" must come from createPacing()');
+  }
+  const paced = pacing && { pacing, limits: pacerLimits(compiled.limits), key: options.pacingKey };
   return (sessionOptions = {}) =>
     new ResilientWebSocket({
       vendor: compiled.vendor,
       engine,
       settings,
       signals: [options.signal, sessionOptions.signal].filter((s): s is AbortSignal => s !== undefined),
+      ...(paced ? { pacing: paced } : {}),
     });
 }

@@ -1,8 +1,9 @@
 import type { RawData, WebSocket } from 'ws';
 import type { Engine } from '../engine/engine.js';
 import type { Action, Decision, Signal } from '../engine/types.js';
+import type { VendorPacer } from '../limit/vendor-pacer.js';
 import { redactUrl } from '../errors/redact.js';
-import { VendorError } from '../errors/vendor-error.js';
+import { isVendorError, VendorError } from '../errors/vendor-error.js';
 import type { ConnectionEnd } from './connection.js';
 import { resolveConnectionTarget, type ConnectionTarget } from './connection-target.js';
 import { assertSendableClose } from './close-code.js';
@@ -13,6 +14,7 @@ import { isOutgoingData, setupToData } from './outgoing-data.js';
 import { SecretList, secretsOf } from './secrets.js';
 import { WebSocketSessionError } from './session-error.js';
 import type { SessionSettings } from './settings.js';
+import { connectedDecision, sessionCredential, type SessionPacing } from './session-pacing.js';
 import type { ConnectionContext, OutgoingData, SessionCloseInfo } from './types.js';
 import { signalForEnd, textOf } from './wire-signal.js';
 
@@ -22,6 +24,8 @@ export interface SessionInit {
   engine: Engine;
   settings: SessionSettings;
   signals: readonly AbortSignal[];
+  /** Present when connections are paced (`options.pacing`). */
+  pacing?: SessionPacing;
 }
 
 /** Decisions that mean "open a new connection after the decided wait" on a WebSocket. */
@@ -46,6 +50,8 @@ export class ResilientWebSocket extends ReadyStateConstants {
   private currentUrl = '';
   private binaryTypeValue: WebSocket['binaryType'];
   private reconnectTimer: unknown;
+  /** The session's pacer, obtained once the first connection's credential is known. */
+  private pacer: VendorPacer | undefined;
   private readonly lifetime = new AbortController();
   private readonly outbox: Outbox;
   private readonly secrets: SecretList;
@@ -164,34 +170,104 @@ export class ResilientWebSocket extends ReadyStateConstants {
       reconnect: this.connections > 1,
       signal: this.lifetime.signal,
     };
-    let target: ConnectionTarget;
+    const paced = this.init.pacing;
+    if (!paced) {
+      void this.attemptConnection(context, undefined);
+      return;
+    }
+    let target: ConnectionTarget | undefined;
+    if (!this.pacer) {
+      // Vendors limit per API key: the first connection's credential picks the session's pacer.
+      target = await this.prepareTarget(context);
+      if (target === undefined || this.state !== 'connecting') return;
+      try {
+        this.pacer = paced.pacing.pacer({
+          vendor: this.init.vendor,
+          limits: paced.limits,
+          credential: paced.key ?? sessionCredential(target, this.init.settings.secrets),
+        });
+      } catch (error) {
+        this.failWith('pacing could not provide a pacer for this session', error);
+        return;
+      }
+    }
+    // The attempt holds its slot until the connection is open or has failed, not for the
+    // session's life; a closed vendor gate holds it back, and close() (the lifetime signal) frees it.
     try {
-      target = await resolveConnectionTarget(this.init.settings, context);
+      await this.pacer.schedule(() => this.attemptConnection(context, target), {
+        signal: this.lifetime.signal,
+      });
+    } catch (error) {
+      if (this.state === 'connecting') this.refusedByPacing(error, context);
+    }
+  }
+
+  /** Pacing would not let a connection start (Redis lost, pacing closed): the session fails. */
+  private refusedByPacing(error: unknown, context: ConnectionContext): void {
+    if (isVendorError(error)) {
+      this.giveUp(error, error.decision, 1006, Buffer.alloc(0));
+    } else {
+      this.failWith(`pacing did not let connection ${context.connection} start`, error);
+    }
+  }
+
+  /** Calls the URL and header callbacks for one connection; on failure the session fails. */
+  private async prepareTarget(context: ConnectionContext): Promise<ConnectionTarget | undefined> {
+    try {
+      const target = await resolveConnectionTarget(this.init.settings, context);
       this.secrets.add(secretsOf(target.url, target.headers));
+      return target;
     } catch (error) {
       if (this.state === 'connecting')
         this.failWith(`could not prepare connection ${context.connection}`, error);
-      return;
+      return undefined;
     }
-    if (this.state !== 'connecting') return;
+  }
+
+  /**
+   * Opens one connection (minting its URL and headers unless `prepared`). Never rejects; resolves
+   * once the connection is open, has ended, or the session has closed (which disposes it silently).
+   */
+  private async attemptConnection(
+    context: ConnectionContext,
+    prepared: ConnectionTarget | undefined,
+  ): Promise<void> {
+    const target = prepared ?? (await this.prepareTarget(context));
+    if (target === undefined || this.state !== 'connecting') return;
     this.currentUrl = redactUrl(target.url);
-    try {
-      const live: LiveConnection = new LiveConnection(
-        context,
-        target,
-        this.init.settings,
-        this.binaryTypeValue,
-        {
-          // ws reports nothing synchronously, so `live` is assigned before any of these run.
-          open: () => void this.onOpen(live),
-          message: (data, isBinary) => this.onMessage(live, data, isBinary),
-          end: (end) => this.onEnd(live, end),
-        },
-      );
-      this.live = live;
-    } catch (error) {
-      this.failWith(`could not open connection ${context.connection}`, error);
-    }
+    const lifetime = this.lifetime.signal;
+    if (lifetime.aborted) return;
+    await new Promise<void>((settled) => {
+      const done = (): void => {
+        lifetime.removeEventListener('abort', done);
+        settled();
+      };
+      lifetime.addEventListener('abort', done, { once: true });
+      try {
+        const live: LiveConnection = new LiveConnection(
+          context,
+          target,
+          this.init.settings,
+          this.binaryTypeValue,
+          {
+            // ws reports nothing synchronously, so `live` is assigned before any of these run.
+            open: () => {
+              done();
+              void this.onOpen(live);
+            },
+            message: (data, isBinary) => this.onMessage(live, data, isBinary),
+            end: (end) => {
+              done();
+              this.onEnd(live, end);
+            },
+          },
+        );
+        this.live = live;
+      } catch (error) {
+        done();
+        this.failWith(`could not open connection ${context.connection}`, error);
+      }
+    });
   }
 
   private async onOpen(live: LiveConnection): Promise<void> {
@@ -217,6 +293,8 @@ export class ResilientWebSocket extends ReadyStateConstants {
     const held = this.outbox.takeForConnection();
     for (const data of held) live.connection.send(data);
     this.state = 'open';
+    // One success per connection set up (not per message) refills the vendor's retry budget.
+    void this.pacer?.record(connectedDecision(this.init.vendor)).catch(() => undefined);
     if (!this.everOpened) {
       this.everOpened = true;
       this.emit('open');
@@ -261,8 +339,29 @@ export class ResilientWebSocket extends ReadyStateConstants {
       this.init.settings.clock.now() - live.activatedAtMs >= this.init.settings.stableAfterMs;
     // A connection that stayed healthy long enough starts a fresh run of attempts.
     if (stable) this.attempt = 1;
+    // The decision covers the server's error message too (the engine prefers the message's code),
+    // so a failure is recorded with the pacer once, not once for the message and again for the close.
     const decision = this.decide(signalForEnd(this.init.vendor, this.attempt, end, live.errorMessage));
     if (decision === undefined) return;
+    const pacer = this.pacer;
+    if (!pacer) {
+      this.actOnEnd(decision, end);
+      return;
+    }
+    // The gate, the adaptive limits and the retry budget see the decision before the session acts.
+    this.state = 'waiting';
+    pacer.record(decision).then(
+      (recorded) => {
+        if (this.state === 'waiting') this.actOnEnd(recorded, end);
+      },
+      (error: unknown) => {
+        if (this.state === 'waiting') this.failWith('pacing could not record a decision', error);
+      },
+    );
+  }
+
+  /** Carries out the decision about how a connection ended. */
+  private actOnEnd(decision: Decision, end: ConnectionEnd): void {
     if (decision.action === 'ok') {
       this.finish(end.code, end.reason, undefined);
     } else if (RECONNECTING_ACTIONS.has(decision.action)) {

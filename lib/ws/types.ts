@@ -1,6 +1,7 @@
 import type { ClientOptions, RawData } from 'ws';
 import type { Engine } from '../engine/engine.js';
 import type { Clock, Decision } from '../engine/types.js';
+import type { Pacing } from '../limit/pacing.js';
 import type { Scheduler } from './scheduler.js';
 
 /** What `send` accepts: text, or binary as a Buffer, ArrayBuffer or typed-array view. */
@@ -76,6 +77,21 @@ export interface ResilientWebSocketOptions {
   scheduler?: Scheduler;
   /** Further `ws` client options (handshake timeout, compression, agent, …). */
   wsOptions?: Omit<ClientOptions, 'headers'>;
+  /**
+   * Pace connections through this application's pacing (`createPacing()`), shared with the HTTP
+   * adapter: every connection attempt waits for its turn under the vendor's limits and backoff
+   * gate, and the decisions about refused upgrades, error messages and close codes feed the gate,
+   * the adaptive limits and the vendor's retry budget (an empty budget ends the session with a
+   * `budget_exhausted` `VendorError`). One pacer per session, keyed by its first credential.
+   * A concurrency slot is held while a connection is being opened, not for the session's life.
+   */
+  pacing?: Pacing;
+  /**
+   * The credential pacing keys this session by (an API key or account id). By default the first
+   * credential on the first connection; set it when the URL carries a token minted per connection
+   * (Gradium browser tokens), so every session of one account shares the vendor's pacer.
+   */
+  pacingKey?: string;
 }
 
 /** Options for one session opened by the factory. */
