@@ -2,7 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchEngineCost } from './engine-cost.js';
 import { benchDecisionMemory } from './memory.js';
+import { benchOutage } from './outage.js';
 import { benchOverhead } from './overhead.js';
+import { benchStorm } from './storm.js';
+import { benchWarmUp } from './warmup.js';
+import { benchWsReconnect } from './ws-reconnect.js';
 import type { BenchRow } from './stats.js';
 
 const RUNS = 3;
@@ -23,6 +27,10 @@ const say = (row: BenchRow): void => {
 console.error(`vendor-resilience benchmarks on ${machine}; median of ${RUNS} runs each`);
 say(await benchOverhead(RUNS, 20_000));
 for (const row of benchEngineCost(RUNS, 200_000)) say(row);
+for (const row of await benchStorm(RUNS)) say(row);
+for (const row of await benchWarmUp()) say(row);
+for (const row of await benchOutage()) say(row);
+for (const row of await benchWsReconnect()) say(row);
 say(benchDecisionMemory(100_000));
 
 const table = [

@@ -1,0 +1,164 @@
+import got, { type Got } from 'got';
+import pRetry from 'p-retry';
+import { vendorResilience } from '../lib/http/index.js';
+import { createPacing } from '../lib/limit/index.js';
+import { startVendorSimulator, type VendorSimulator } from '../lib/testing/index.js';
+import { settledHeapMb } from './memory.js';
+import { median, type BenchRow } from './stats.js';
+
+const CALLS = 500;
+const RATE_PER_S = 50;
+const BURST = 10;
+/** The fastest any client can finish: the burst at once, then one request per token. */
+const IDEAL_S = (CALLS - BURST) / RATE_PER_S;
+const KEY = 'zh_bench_key';
+
+/** One storm's outcome for one client. */
+interface StormResult {
+  seconds: number;
+  requests: number;
+  limited: number;
+  /** 429s among requests sent more than 1 s after the storm began. */
+  limitedAfterFirstSecond: number;
+  failedCalls: number;
+}
+
+type Client = (url: string) => Promise<unknown>;
+
+async function storm(client: Client): Promise<StormResult> {
+  const simulator: VendorSimulator = await startVendorSimulator({
+    vendor: 'zenhire',
+    apiKey: KEY,
+    faultPlan: {
+      faults: [
+        {
+          kind: 'rate-limit',
+          tokensPerSecond: RATE_PER_S,
+          burst: BURST,
+          match: { endpoint: 'zenhire.submit' },
+        },
+      ],
+    },
+  });
+  try {
+    const started = Date.now();
+    const results = await Promise.allSettled(Array.from({ length: CALLS }, () => client(simulator.url)));
+    const seconds = (Date.now() - started) / 1000;
+    const sent = simulator.requests().filter((r) => r.endpoint === 'zenhire.submit');
+    const limited = sent.filter((r) => r.status === 429);
+    return {
+      seconds,
+      requests: sent.length,
+      limited: limited.length,
+      limitedAfterFirstSecond: limited.filter((r) => r.receivedAtMs - started > 1000).length,
+      failedCalls: results.filter((r) => r.status === 'rejected').length,
+    };
+  } finally {
+    await simulator.close();
+  }
+}
+
+const post = (client: Got, url: string) =>
+  client.post(`${url}/api/v1/speech/analyze`, { headers: { 'x-api-key': KEY }, body: 'audio' }).text();
+
+/** vendor-resilience with pacing told `requestsPerMinute` (the real limit, or more). */
+async function pacedStorm(requestsPerMinute: number): Promise<StormResult> {
+  const pacing = createPacing({ vendors: { zenhire: { requestsPerMinute, maxConcurrent: 100 } } });
+  const client = got.extend(vendorResilience('zenhire', { pacing }));
+  try {
+    return await storm((url) => post(client, url));
+  } finally {
+    await pacing.close();
+  }
+}
+
+/** got's own retry, given room to finish: POST retried, a high limit, Retry-After honoured. */
+function gotRetryStorm(): Promise<StormResult> {
+  const client = got.extend({
+    retry: { limit: 50, methods: ['POST'], statusCodes: [429], maxRetryAfter: 60_000 },
+  });
+  return storm((url) => post(client, url));
+}
+
+/** p-retry around got, status-only: retry anything that failed, p-retry's default backoff. */
+function pRetryStorm(): Promise<StormResult> {
+  const client = got.extend({ retry: { limit: 0 } });
+  return storm((url) =>
+    pRetry(() => post(client, url), { retries: 10, minTimeout: 1000, factor: 2, randomize: true }),
+  );
+}
+
+function rowsFor(
+  name: string,
+  runs: StormResult[],
+  target: { time: string; limited: string },
+  met: (r: StormResult) => boolean,
+): BenchRow[] {
+  const ratio = median(runs.map((r) => r.seconds / IDEAL_S));
+  const share = median(runs.map((r) => r.limited / r.requests));
+  const mid = runs.map((r) => r.seconds / IDEAL_S).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+  const typical = runs.find((r) => r.seconds / IDEAL_S === mid) ?? runs[0]!;
+  const detail = `${CALLS} calls at once, ${RATE_PER_S} req/s bucket (burst ${BURST}), ideal ${IDEAL_S} s; median run: ${typical.seconds.toFixed(2)} s, ${typical.requests} requests, ${typical.limited} × 429 (${typical.limitedAfterFirstSecond} after the first second), ${typical.failedCalls} calls failed; ${runs.length} runs`;
+  const ok = runs.filter(met).length > runs.length / 2;
+  return [
+    {
+      scenario: `3. storm, ${name}`,
+      metric: 'completion ÷ ideal',
+      value: ratio,
+      unit: '×',
+      target: target.time,
+      met: ok,
+      detail,
+    },
+    {
+      scenario: `3. storm, ${name}`,
+      metric: 'share of requests answered 429',
+      value: share,
+      unit: 'share',
+      target: target.limited,
+      met: ok,
+      detail: 'same runs',
+    },
+  ];
+}
+
+/** Scenario 3, plus the heap after the storms (scenario 7). */
+export async function benchStorm(runs: number): Promise<BenchRow[]> {
+  const heapBefore = settledHeapMb();
+  const configured: StormResult[] = [];
+  const doubled: StormResult[] = [];
+  const gotRetry: StormResult[] = [];
+  const pRetried: StormResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    configured.push(await pacedStorm(RATE_PER_S * 60));
+    doubled.push(await pacedStorm(RATE_PER_S * 120));
+  }
+  gotRetry.push(await gotRetryStorm());
+  pRetried.push(await pRetryStorm());
+  const heapGrowth = settledHeapMb() - heapBefore;
+  return [
+    ...rowsFor(
+      '(a) vendor-resilience, limit configured',
+      configured,
+      { time: '≤ 1.05', limited: '0 after the first second' },
+      (r) => r.seconds / IDEAL_S <= 1.05 && r.limitedAfterFirstSecond === 0 && r.failedCalls === 0,
+    ),
+    ...rowsFor(
+      '(b) vendor-resilience, configured at 2×',
+      doubled,
+      { time: '≤ 1.3', limited: '≤ 0.05' },
+      (r) => r.seconds / IDEAL_S <= 1.3 && r.limited / r.requests <= 0.05 && r.failedCalls === 0,
+    ),
+    ...rowsFor("(c) got's built-in retry", gotRetry, { time: 'for scale', limited: 'for scale' }, () => true),
+    ...rowsFor('(d) p-retry around got', pRetried, { time: 'for scale', limited: 'for scale' }, () => true),
+    {
+      scenario: '7. memory, after the storms',
+      metric: 'heap growth once all calls are done',
+      value: heapGrowth,
+      unit: 'MB',
+      target: 'no growth with calls',
+      met: heapGrowth < 5,
+      detail: `${(runs * 2 + 2) * CALLS} calls; heap after a forced GC before and after`,
+    },
+  ];
+}
