@@ -88,18 +88,22 @@ function pRetryStorm(): Promise<StormResult> {
   );
 }
 
-function rowsFor(
-  name: string,
-  runs: StormResult[],
-  target: { time: string; limited: string },
-  met: (r: StormResult) => boolean,
-): BenchRow[] {
-  const ratio = median(runs.map((r) => r.seconds / IDEAL_S));
+interface StormTargets {
+  time: string;
+  limited: string;
+  /** Whether one run meets the time target; the scenario meets it when most runs do. */
+  timeMet: (r: StormResult) => boolean;
+  limitedMet: (r: StormResult) => boolean;
+}
+
+function rowsFor(name: string, runs: StormResult[], target: StormTargets): BenchRow[] {
+  const ratios = runs.map((r) => r.seconds / IDEAL_S);
+  const ratio = median(ratios);
   const share = median(runs.map((r) => r.limited / r.requests));
-  const mid = runs.map((r) => r.seconds / IDEAL_S).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
-  const typical = runs.find((r) => r.seconds / IDEAL_S === mid) ?? runs[0]!;
-  const detail = `${CALLS} calls at once, ${RATE_PER_S} req/s bucket (burst ${BURST}), ideal ${IDEAL_S} s; median run: ${typical.seconds.toFixed(2)} s, ${typical.requests} requests, ${typical.limited} × 429 (${typical.limitedAfterFirstSecond} after the first second), ${typical.failedCalls} calls failed; ${runs.length} runs`;
-  const ok = runs.filter(met).length > runs.length / 2;
+  const typical =
+    runs[ratios.indexOf([...ratios].sort((a, b) => a - b)[Math.floor(runs.length / 2)] ?? ratio)] ?? runs[0]!;
+  const detail = `${CALLS} calls at once, ${RATE_PER_S} req/s bucket (burst ${BURST}), ideal ${IDEAL_S} s; median run: ${typical.seconds.toFixed(2)} s, ${typical.requests} requests, ${typical.limited} × 429 (${typical.limitedAfterFirstSecond} after the first second), ${typical.failedCalls} calls failed; ${runs.length} run${runs.length === 1 ? '' : 's'}`;
+  const most = (met: (r: StormResult) => boolean): boolean => runs.filter(met).length > runs.length / 2;
   return [
     {
       scenario: `3. storm, ${name}`,
@@ -107,7 +111,7 @@ function rowsFor(
       value: ratio,
       unit: '×',
       target: target.time,
-      met: ok,
+      met: most(target.timeMet),
       detail,
     },
     {
@@ -116,11 +120,18 @@ function rowsFor(
       value: share,
       unit: 'share',
       target: target.limited,
-      met: ok,
+      met: most(target.limitedMet),
       detail: 'same runs',
     },
   ];
 }
+
+const FOR_SCALE: StormTargets = {
+  time: 'for scale',
+  limited: 'for scale',
+  timeMet: () => true,
+  limitedMet: () => true,
+};
 
 /** Scenario 3, plus the heap after the storms (scenario 7). */
 export async function benchStorm(runs: number): Promise<BenchRow[]> {
@@ -137,20 +148,21 @@ export async function benchStorm(runs: number): Promise<BenchRow[]> {
   pRetried.push(await pRetryStorm());
   const heapGrowth = settledHeapMb() - heapBefore;
   return [
-    ...rowsFor(
-      '(a) vendor-resilience, limit configured',
-      configured,
-      { time: '≤ 1.05', limited: '0 after the first second' },
-      (r) => r.seconds / IDEAL_S <= 1.05 && r.limitedAfterFirstSecond === 0 && r.failedCalls === 0,
-    ),
-    ...rowsFor(
-      '(b) vendor-resilience, configured at 2×',
-      doubled,
-      { time: '≤ 1.3', limited: '≤ 0.05' },
-      (r) => r.seconds / IDEAL_S <= 1.3 && r.limited / r.requests <= 0.05 && r.failedCalls === 0,
-    ),
-    ...rowsFor("(c) got's built-in retry", gotRetry, { time: 'for scale', limited: 'for scale' }, () => true),
-    ...rowsFor('(d) p-retry around got', pRetried, { time: 'for scale', limited: 'for scale' }, () => true),
+    ...rowsFor('(a) vendor-resilience, limit configured', configured, {
+      time: '≤ 1.05',
+      limited: '0 after the first second',
+      timeMet: (r) => r.seconds / IDEAL_S <= 1.05 && r.failedCalls === 0,
+      limitedMet: (r) => r.limitedAfterFirstSecond === 0,
+    }),
+    ...rowsFor('(b) vendor-resilience, configured at 2×', doubled, {
+      time: '≤ 1.3',
+      limited: '≤ 0.05',
+      timeMet: (r) => r.seconds / IDEAL_S <= 1.3 && r.failedCalls === 0,
+      limitedMet: (r) => r.limited / r.requests <= 0.05,
+    }),
+    // The baselines run once each: at 17–28 s a run, three would push the bench past 5 minutes.
+    ...rowsFor("(c) got's built-in retry", gotRetry, FOR_SCALE),
+    ...rowsFor('(d) p-retry around got', pRetried, FOR_SCALE),
     {
       scenario: '7. memory, after the storms',
       metric: 'heap growth once all calls are done',
