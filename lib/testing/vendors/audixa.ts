@@ -9,7 +9,14 @@ import type {
   WsContext,
 } from '../vendor-contract.js';
 import type { WsSession } from '../ws-session.js';
-import { credentialAccepted, fakeAudio, headerValue, parseJsonObject, wordsOf } from './shared.js';
+import {
+  apiKeyGuard,
+  credentialAccepted,
+  fakeAudio,
+  headerValue,
+  parseJsonObject,
+  wordsOf,
+} from './shared.js';
 
 /** Audixa's documented free-plan limit, reported in X-RateLimit-Limit. */
 const REQUESTS_PER_MINUTE = 120;
@@ -29,11 +36,7 @@ export function createAudixaVendor(environment: VendorEnvironment): VendorModule
   let windowStartMs = Number.NEGATIVE_INFINITY;
   let requestsInWindow = 0;
 
-  const authorized = (context: HttpContext): boolean => {
-    if (credentialAccepted(environment, headerValue(context.headers, 'x-api-key'))) return true;
-    context.reply.send(audixaErrorReply('auth', {}));
-    return false;
-  };
+  const authorized = apiKeyGuard(environment, 'x-api-key', () => audixaErrorReply('auth', {}));
 
   function create(context: HttpContext): void {
     if (!authorized(context)) return;

@@ -8,7 +8,7 @@ import type {
   VendorEnvironment,
   VendorModule,
 } from '../vendor-contract.js';
-import { credentialAccepted, fakeAudio, headerValue, parseJsonObject } from './shared.js';
+import { apiKeyGuard, fakeAudio, parseJsonObject } from './shared.js';
 
 const OUTPUT_FORMATS = new Set(['mp3', 'wav', 'flac', 'pcm', 'aac', 'opus']);
 
@@ -19,11 +19,7 @@ const NOT_READY_RETRY_AFTER_SECONDS = 1;
 export function createBreezeVendor(environment: VendorEnvironment): VendorModule {
   const { jobs } = environment;
 
-  const authorized = (context: HttpContext): boolean => {
-    if (credentialAccepted(environment, headerValue(context.headers, 'xi-api-key'))) return true;
-    context.reply.send(breezeErrorReply('auth', {}));
-    return false;
-  };
+  const authorized = apiKeyGuard(environment, 'xi-api-key', () => breezeErrorReply('auth', {}));
 
   function textToSpeech(context: HttpContext): void {
     if (!authorized(context)) return;

@@ -10,7 +10,7 @@ import type {
 } from '../vendor-contract.js';
 import { gradiumWsRoutes } from './gradium-ws.js';
 import {
-  credentialAccepted,
+  apiKeyGuard,
   fakeAudio,
   headerValue,
   parseJsonObject,
@@ -38,11 +38,7 @@ export function createGradiumVendor(environment: VendorEnvironment): VendorModul
     streamErrorLine: (message) => JSON.stringify({ type: 'error', message }),
   };
 
-  const authorized = (context: HttpContext): boolean => {
-    if (credentialAccepted(environment, headerValue(context.headers, 'x-api-key'))) return true;
-    context.reply.send(gradiumErrorReply('auth', {}));
-    return false;
-  };
+  const authorized = apiKeyGuard(environment, 'x-api-key', () => gradiumErrorReply('auth', {}));
 
   function tts(context: HttpContext): void {
     if (!authorized(context)) return;

@@ -1,9 +1,25 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { VendorEnvironment } from '../vendor-contract.js';
+import type { HttpContext, HttpReply, VendorEnvironment } from '../vendor-contract.js';
 
 /** Whether `provided` is acceptable: anything goes when the simulator was started without an API key. */
 export function credentialAccepted(environment: VendorEnvironment, provided: string | undefined): boolean {
   return environment.apiKey === undefined || provided === environment.apiKey;
+}
+
+/**
+ * A guard for HTTP routes that authenticate with one API-key header: true when the key is
+ * accepted, otherwise it answers with the vendor's auth error and returns false.
+ */
+export function apiKeyGuard(
+  environment: VendorEnvironment,
+  header: string,
+  authError: () => HttpReply,
+): (context: HttpContext) => boolean {
+  return (context) => {
+    if (credentialAccepted(environment, headerValue(context.headers, header))) return true;
+    context.reply.send(authError());
+    return false;
+  };
 }
 
 /** A single header value (first one when repeated). */
