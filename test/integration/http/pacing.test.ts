@@ -3,7 +3,7 @@ import got from 'got';
 import { vendorResilience } from '../../../lib/http/index.js';
 import { isVendorError } from '../../../lib/index.js';
 import { createPacing, type Pacing } from '../../../lib/limit/index.js';
-import { startVendorSimulator, type VendorSimulator } from '../../../lib/testing/index.js';
+import { startVendorSimulator, type Fault, type VendorSimulator } from '../../../lib/testing/index.js';
 
 let simulator: VendorSimulator | undefined;
 let pacing: Pacing | undefined;
@@ -15,21 +15,22 @@ afterEach(async () => {
 });
 
 const KEY = 'zh_pacing_test_key';
+
+/** A ZenHire simulator whose submit endpoint suffers `fault`. */
+async function zenhireWith(fault: Fault): Promise<VendorSimulator> {
+  return startVendorSimulator({
+    vendor: 'zenhire',
+    apiKey: KEY,
+    faultPlan: { faults: [{ ...fault, match: { endpoint: 'zenhire.submit' } }] },
+  });
+}
 const submit = (client: typeof got, url: string) =>
   client.post(`${url}/api/v1/speech/analyze`, { headers: { 'x-api-key': KEY }, body: 'audio' }).json();
 
 describe('the got adapter paced through createPacing()', () => {
   it('a storm at twice the real rate: every call succeeds, few 429s, nothing lost', async () => {
     // ZenHire enforcing 100 req/s (burst 5); the client is told 200 req/s.
-    simulator = await startVendorSimulator({
-      vendor: 'zenhire',
-      apiKey: KEY,
-      faultPlan: {
-        faults: [
-          { kind: 'rate-limit', tokensPerSecond: 100, burst: 5, match: { endpoint: 'zenhire.submit' } },
-        ],
-      },
-    });
+    simulator = await zenhireWith({ kind: 'rate-limit', tokensPerSecond: 100, burst: 5 });
     pacing = createPacing({ vendors: { zenhire: { requestsPerMinute: 12_000, maxConcurrent: 50 } } });
     const client = got.extend(vendorResilience('zenhire', { pacing }));
     const calls = 150;
@@ -46,15 +47,7 @@ describe('the got adapter paced through createPacing()', () => {
   });
 
   it('a full outage costs about one request per call once the retry budget is spent', async () => {
-    simulator = await startVendorSimulator({
-      vendor: 'zenhire',
-      apiKey: KEY,
-      faultPlan: {
-        faults: [
-          { kind: 'error', status: 503, code: 'UPSTREAM_DOWN', match: { endpoint: 'zenhire.submit' } },
-        ],
-      },
-    });
+    simulator = await zenhireWith({ kind: 'error', status: 503, code: 'UPSTREAM_DOWN' });
     // The test's own limits: the documented 500/min would make 200 calls take half a minute.
     pacing = createPacing({ vendors: { zenhire: { requestsPerMinute: 60_000, maxConcurrent: 20 } } });
     // A tiny wait so the retries that the budget still allows do not slow the test.
@@ -74,15 +67,7 @@ describe('the got adapter paced through createPacing()', () => {
   });
 
   it('without pacing the same outage costs one request per allowed attempt', async () => {
-    simulator = await startVendorSimulator({
-      vendor: 'zenhire',
-      apiKey: KEY,
-      faultPlan: {
-        faults: [
-          { kind: 'error', status: 503, code: 'UPSTREAM_DOWN', match: { endpoint: 'zenhire.submit' } },
-        ],
-      },
-    });
+    simulator = await zenhireWith({ kind: 'error', status: 503, code: 'UPSTREAM_DOWN' });
     const client = got.extend(vendorResilience('zenhire', { sleep: () => Promise.resolve() }));
     await Promise.allSettled(Array.from({ length: 20 }, () => submit(client, simulator!.url)));
     const sent = simulator.requests().filter((r) => r.endpoint === 'zenhire.submit').length;
