@@ -1,4 +1,4 @@
-import got, { Options, type CancelableRequest, type Request, type Response } from 'got';
+import got, { Options, type Request, type Response } from 'got';
 import type { Phase } from '../engine/types.js';
 import type { CallContext } from './call-context.js';
 
@@ -36,10 +36,11 @@ export function attemptOptions(
       retry: { limit: 0 },
       throwHttpErrors: false,
       headers: context.attemptHeaders(tryNumber, phase),
-      ...(context.signal ? { signal: context.signal } : {}),
     },
     base,
   );
+  // Set after construction: `vendorResilience`'s init hook takes signals out of options being merged.
+  if (context.signal) options.signal = context.signal;
   if (isStream) {
     options.isStream = true;
   } else {
@@ -50,13 +51,20 @@ export function attemptOptions(
   return options;
 }
 
+/**
+ * got's promise for one request, reduced to what the adapter uses. Declared here because its name
+ * differs across the supported got versions (14: CancelableRequest; 16: RequestPromise), so our
+ * emitted types must not import either.
+ */
+export type TryPromise = Promise<Response> & {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+};
+
 /** Starts one try from complete options (got's documented `got(undefined, undefined, options)` form). */
-export function startTry(options: Options): CancelableRequest<Response> | Request {
-  return (
-    got as unknown as (
-      url: undefined,
-      init: undefined,
-      defaults: Options,
-    ) => CancelableRequest<Response> | Request
-  )(undefined, undefined, options);
+export function startTry(options: Options): TryPromise | Request {
+  return (got as unknown as (url: undefined, init: undefined, defaults: Options) => TryPromise | Request)(
+    undefined,
+    undefined,
+    options,
+  );
 }

@@ -1,4 +1,5 @@
 import { HTTPError, ParseError, type Options, type Response } from 'got';
+import type { Decision } from '../engine/types.js';
 import { runAttempts } from './attempt-loop.js';
 import { sendTry, type EventListenerPair } from './send-try.js';
 import { combinedSignal, hasStreamBody, STREAM_BODY_REASON } from './attempt-options.js';
@@ -17,7 +18,10 @@ export interface ResilientPromise<T> extends Promise<T> {
 }
 
 function parseBody(response: Response, type: BodyType, options: Options): unknown {
-  const raw = response.rawBody;
+  // got 15+ hands `rawBody` over as a plain Uint8Array (got 14: a Buffer), whose toString() lists
+  // the bytes; a Buffer view over the same memory decodes (and returns) the same way under both.
+  const body = response.rawBody as Uint8Array;
+  const raw = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (type === 'buffer') return raw;
   const text = raw.toString(options.encoding ?? 'utf8');
   if (type === 'text') return text;
@@ -33,15 +37,33 @@ function parseBody(response: Response, type: BodyType, options: Options): unknow
  * Runs one promise-API call under the engine: each try is a fresh got request (got's own retry
  * off); the engine's decision on every response or network error is carried out.
  */
-export function resilientPromise(setup: ResilienceSetup, options: Options): ResilientPromise<unknown> {
+export function resilientPromise(
+  setup: ResilienceSetup,
+  options: Options,
+  requestSignal?: AbortSignal,
+): ResilientPromise<unknown> {
   const listeners: EventListenerPair[] = [];
   let accepted: Response | undefined;
+  // got's own HTTPError and ParseError quote the full URL (a `?api_key=` with it): raise a
+  // VendorError instead, which scrubs the message and carries a sanitized copy as its cause.
+  let ended: { context: CallContext; decision: Decision; tries: number } | undefined;
+  const parsed = (response: Response, type: BodyType): unknown => {
+    try {
+      return parseBody(response, type, options);
+    } catch (error) {
+      if (!ended) throw error;
+      const why = 'the response body is not valid JSON';
+      throw ended.context.failure(endedDecision(ended.decision, why), ended.tries, response.statusCode, {
+        cause: error,
+      });
+    }
+  };
   const run = async (): Promise<unknown> => {
     // Let `.json()` (called right after got(...)) set its Accept header before the first try.
     await Promise.resolve();
     const context = new CallContext(
       setup,
-      combinedSignal(setup.options.signal, options.signal as AbortSignal | undefined),
+      combinedSignal(setup.options.signal, requestSignal ?? (options.signal as AbortSignal | undefined)),
       requestSecrets(options.headers, options.url),
     );
     const streamBody = hasStreamBody(options);
@@ -56,14 +78,20 @@ export function resilientPromise(setup: ResilienceSetup, options: Options): Resi
     if (!response)
       throw context.failure(endedDecision(decision, 'there was no response to return'), tries, undefined);
     accepted = response;
-    if (options.throwHttpErrors && !response.ok) throw new HTTPError(response);
-    response.body = parseBody(response, options.responseType as BodyType, options);
+    ended = { context, decision, tries };
+    if (options.throwHttpErrors && !response.ok) {
+      const why = `got does not accept status ${response.statusCode} as a result (throwHttpErrors)`;
+      throw context.failure(endedDecision(decision, why), tries, response.statusCode, {
+        cause: new HTTPError(response),
+      });
+    }
+    response.body = parsed(response, options.responseType as BodyType);
     return options.resolveBodyOnly ? response.body : response;
   };
   const promise = run() as ResilientPromise<unknown>;
   const shortcut = <R>(type: BodyType): Promise<R> => {
     if (type === 'json' && !('accept' in options.headers)) options.headers.accept = 'application/json';
-    return promise.then(() => parseBody(accepted as Response, type, options) as R);
+    return promise.then(() => parsed(accepted as Response, type) as R);
   };
   promise.json = <J>() => shortcut<J>('json');
   promise.text = () => shortcut<string>('text');

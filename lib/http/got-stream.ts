@@ -8,6 +8,8 @@ import {
   startTry,
   STREAM_BODY_REASON,
 } from './attempt-options.js';
+import type { Decision } from '../engine/types.js';
+import type { VendorError } from '../errors/vendor-error.js';
 import { CallContext, endedDecision, type ResilienceSetup } from './call-context.js';
 import {
   MAX_SIGNAL_BODY_BYTES,
@@ -61,6 +63,20 @@ export function openOne(
   });
 }
 
+/**
+ * The typed error for a try the engine accepted that has no body to stream: a status the engine
+ * reads as "not an error" (a 3xx got did not follow, a 1xx) is not a 2xx stream either.
+ */
+export function noStreamFailure(
+  context: CallContext,
+  decision: Decision,
+  tries: number,
+  status: number | undefined,
+): VendorError {
+  const why = `status ${status ?? 'unknown'} is not a 2xx response with a body to stream`;
+  return context.failure(endedDecision(decision, why), tries, status);
+}
+
 /** Pipes an accepted response into the caller's stream; resolves with the error that cut it short, if any. */
 function forward(request: Request, output: PassThrough, onBytes: (n: number) => void): Promise<unknown> {
   return new Promise((resolve) => {
@@ -83,19 +99,27 @@ function forward(request: Request, output: PassThrough, onBytes: (n: number) => 
  * are handled like failed requests (retry, back off, fail); after that, the stream is destroyed
  * with a {@link VendorError} reporting how many bytes were delivered.
  */
-export function resilientStream(setup: ResilienceSetup, options: Options): Readable {
+export function resilientStream(
+  setup: ResilienceSetup,
+  options: Options,
+  requestSignal?: AbortSignal,
+): Readable {
   const output = new PassThrough();
   let deliveredBytes = 0;
   const drive = async (): Promise<void> => {
     const context = new CallContext(
       setup,
-      combinedSignal(setup.options.signal, options.signal as AbortSignal | undefined),
+      combinedSignal(setup.options.signal, requestSignal ?? (options.signal as AbortSignal | undefined)),
       requestSecrets(options.headers, options.url),
     );
     const counters: AttemptCounters = { failures: 0, polls: 0 };
     const streamBody = hasStreamBody(options);
     for (;;) {
-      const { result } = await runAttempts({
+      const {
+        result,
+        decision: accepted,
+        tries,
+      } = await runAttempts({
         context,
         phase: 'submit',
         accept: new Set(['ok']),
@@ -104,7 +128,7 @@ export function resilientStream(setup: ResilienceSetup, options: Options): Reada
         cannotResend: () => (streamBody ? STREAM_BODY_REASON : undefined),
       });
       const request = result.value;
-      if (!request) throw new Error('vendor-resilience: an accepted stream try had no response');
+      if (!request) throw noStreamFailure(context, accepted, tries, result.observation.status);
       output.emit('response', request.response);
       const cut = await forward(request, output, (n) => (deliveredBytes += n));
       if (cut === undefined) {

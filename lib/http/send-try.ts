@@ -1,7 +1,7 @@
-import type { CancelableRequest, Options, Response } from 'got';
+import type { Options, Response } from 'got';
 import type { Phase } from '../engine/types.js';
 import type { TryResult } from './attempt-loop.js';
-import { attemptOptions, startTry } from './attempt-options.js';
+import { attemptOptions, startTry, type TryPromise } from './attempt-options.js';
 import type { CallContext } from './call-context.js';
 import { networkObservation, responseObservation } from './wire-signal.js';
 
@@ -21,8 +21,8 @@ export async function sendTry(
 ): Promise<TryResult<Response | undefined>> {
   const options = attemptOptions(base, context, tryNumber, phase, false);
   try {
-    const pending = startTry(options) as CancelableRequest<Response>;
-    for (const [event, listener] of listeners) pending.on(event as 'request', listener as () => void);
+    const pending = startTry(options) as TryPromise;
+    for (const [event, listener] of listeners) pending.on(event, listener);
     const response = await pending;
     return {
       observation: responseObservation(response.statusCode, response.headers, response.rawBody),

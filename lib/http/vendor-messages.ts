@@ -3,7 +3,7 @@ import type { Decision } from '../engine/types.js';
 import { decideCounted, runAttempts, type AttemptCounters } from './attempt-loop.js';
 import { hasStreamBody } from './attempt-options.js';
 import { CallContext, createSetup, endedDecision } from './call-context.js';
-import { openOne } from './got-stream.js';
+import { noStreamFailure, openOne } from './got-stream.js';
 import { ndjsonLines, parseLine } from './ndjson-lines.js';
 import type { PolicyArgument, ResilienceOptions } from './options.js';
 import { networkObservation, requestSecrets, signalHeaders } from './wire-signal.js';
@@ -41,14 +41,19 @@ export async function* readVendorMessages(
   const delivered: unknown[] = [];
   const bodyIsStream = hasStreamBody(base);
   for (;;) {
-    const { result } = await runAttempts({
+    const {
+      result,
+      decision: accepted,
+      tries,
+    } = await runAttempts({
       context,
       phase: 'submit',
       accept: new Set(['ok']),
       counters,
       sendTry: (n) => openOne(base, context, n),
     });
-    const request = result.value as Request;
+    const request: Request | undefined = result.value;
+    if (!request) throw noStreamFailure(context, accepted, tries, result.observation.status);
     const status = request.response?.statusCode;
     let end: TryEnd = { done: true };
     let sawLine = false;

@@ -4,6 +4,7 @@ import type { Decision, Signal } from '../engine/types.js';
 import type { LiveConnection } from './live-connection.js';
 import { ReadyStateConstants, type SessionState } from './ready-state.js';
 import { Outbox } from './outbox.js';
+import { redactText } from '../errors/redact.js';
 import { SecretList } from './secrets.js';
 import { WebSocketSessionError } from './session-error.js';
 import type { SessionSettings } from './settings.js';
@@ -104,8 +105,12 @@ export abstract class SessionCore extends ReadyStateConstants {
   }
 
   private emitClose(code: number, reason: Buffer, error: Error | undefined): void {
-    this.emit('close', code, reason);
-    this.resolveClosed({ code, reason: reason.toString(), ...(error ? { error } : {}) });
+    // A vendor may echo the caller's key in its close reason; the session's own events never carry it.
+    const text = reason.toString();
+    const clean = redactText(text, this.secrets.list());
+    const delivered = clean === text ? reason : Buffer.from(clean);
+    this.emit('close', code, delivered);
+    this.resolveClosed({ code, reason: clean, ...(error ? { error } : {}) });
   }
 
   /** Leaves nothing behind: no timer, socket, abort listener or held message. */

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { WebSocket } from 'ws';
 import { assertSendableClose } from './close-code.js';
 import { READY_STATE } from './ready-state.js';
@@ -33,6 +34,18 @@ export class ResilientWebSocket extends ReconnectLoop {
     }
     // Only here, once every layer's fields exist: the first steps of connect() run synchronously.
     void this.connect();
+  }
+
+  /**
+   * What `util.inspect` and `JSON.stringify` show: the inner state holds the unredacted URL and
+   * credential headers, so a logged session shows only this credential-free summary.
+   */
+  toJSON(): { url: string; readyState: number; connections: number } {
+    return { url: this.url, readyState: this.readyState, connections: this.connections };
+  }
+
+  [inspect.custom](): string {
+    return `ResilientWebSocket ${inspect(this.toJSON())}`;
   }
 
   /** 0 connecting or waiting to reconnect, 1 open, 2 closing, 3 closed. */
