@@ -14,7 +14,8 @@ import {
   vendorResilience,
   type ResilienceOptions,
 } from '../../lib/http/index.js';
-import { createResilientWebSocket, type Scheduler } from '../../lib/ws/index.js';
+import { createResilientWebSocket } from '../../lib/ws/index.js';
+import { recordingScheduler } from '../support/recording-scheduler.js';
 
 /**
  * Issue 8 part 1, adapters: hostile responses from a REAL loopback server (one node:http server plus
@@ -81,28 +82,6 @@ function instantTime(): Pick<ResilienceOptions, 'clock' | 'sleep'> {
     },
   };
 }
-
-const instantScheduler = (): Scheduler & { dispose(): void } => {
-  const live = new Set<ReturnType<typeof setImmediate>>();
-  return {
-    setTimeout(callback) {
-      const handle = setImmediate(() => {
-        live.delete(handle);
-        callback();
-      });
-      live.add(handle);
-      return handle;
-    },
-    clearTimeout(handle) {
-      clearImmediate(handle as ReturnType<typeof setImmediate>);
-      live.delete(handle as ReturnType<typeof setImmediate>);
-    },
-    dispose() {
-      for (const handle of live) clearImmediate(handle);
-      live.clear();
-    },
-  };
-};
 
 /** Races a call against a bound: a hang is a failure, not a slow test. */
 async function bounded<T>(what: string, work: Promise<T>, limitMs = RUN_TIMEOUT_MS): Promise<T> {
@@ -475,7 +454,7 @@ describe('WebSocket sessions against hostile peers', () => {
               play(ws, connection.frames, connection.ending);
             });
           };
-          const scheduler = instantScheduler();
+          const scheduler = recordingScheduler();
           const open = createResilientWebSocket(vendor, {
             url: `${wsUrl}/session`,
             setup: () => ({ type: 'setup' }),

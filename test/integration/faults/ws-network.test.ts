@@ -8,7 +8,7 @@ import {
   type ReconnectingInfo,
   type ResilientWebSocket,
 } from '../../../lib/ws/index.js';
-import { recordingScheduler } from '../ws/test-scheduler.js';
+import { recordingScheduler } from '../../support/recording-scheduler.js';
 import { closedPort, eventually, startSilentServer, type SilentServer } from './loopback.js';
 
 interface PeerServer {

@@ -19,7 +19,7 @@ import {
   startScriptedServer as startWsServer,
   type ScriptedServer as WsServer,
 } from '../ws/scripted-server.js';
-import { recordingScheduler } from '../ws/test-scheduler.js';
+import { recordingScheduler } from '../../support/recording-scheduler.js';
 
 /**
  * Issue 8 part 3 (DESIGN.md rule 8): a canary API key, in credential headers and in `?token=` /

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { VendorError } from '../../../lib/errors/index.js';
 import { createResilientWebSocket, type ReconnectingInfo } from '../../../lib/ws/index.js';
 import { startScriptedServer, type ScriptedServer, type ServerSide } from './scripted-server.js';
-import { recordingScheduler } from './test-scheduler.js';
+import { recordingScheduler } from '../../support/recording-scheduler.js';
 
 const API_KEY = 'ak_live_do_not_leak_42';
 const REQUEST = {

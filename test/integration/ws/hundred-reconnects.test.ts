@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createResilientWebSocket, messageTypeIs, type ReconnectingInfo } from '../../../lib/ws/index.js';
 import { startScriptedServer, type ScriptedServer, type ServerSide } from './scripted-server.js';
-import { recordingScheduler } from './test-scheduler.js';
+import { recordingScheduler } from '../../support/recording-scheduler.js';
 
 const FAILURES = 100;
 

@@ -8,7 +8,7 @@ import {
   type ResilientWebSocket,
 } from '../../../lib/ws/index.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
-import { recordingScheduler } from './test-scheduler.js';
+import { recordingScheduler } from '../../support/recording-scheduler.js';
 
 let server: ScriptedServer | undefined;
 let pacing: Pacing | undefined;

@@ -6,7 +6,7 @@ import {
   type SessionEvent,
 } from '../../../lib/ws/index.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
-import { recordingScheduler } from './test-scheduler.js';
+import { recordingScheduler } from '../../support/recording-scheduler.js';
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { VendorError } from '../../../lib/errors/index.js';
 import { createResilientWebSocket, type ReconnectingInfo } from '../../../lib/ws/index.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
-import { recordingScheduler } from './test-scheduler.js';
+import { recordingScheduler } from '../../support/recording-scheduler.js';
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {

@@ -1,4 +1,4 @@
-import type { Scheduler } from '../../../lib/ws/index.js';
+import type { Scheduler } from '../../lib/ws/index.js';
 
 /** A scheduler that records every wait the session asks for and runs it on the next turn instead. */
 export interface RecordingScheduler extends Scheduler {
@@ -6,6 +6,8 @@ export interface RecordingScheduler extends Scheduler {
   delaysMs: number[];
   /** Waits still pending (not run, not cleared). */
   pending(): number;
+  /** Cancels every pending wait (for test teardown). */
+  dispose(): void;
 }
 
 /** Creates a {@link RecordingScheduler}. */
@@ -28,5 +30,9 @@ export function recordingScheduler(): RecordingScheduler {
       live.delete(handle as ReturnType<typeof setImmediate>);
     },
     pending: () => live.size,
+    dispose() {
+      for (const handle of live) clearImmediate(handle);
+      live.clear();
+    },
   };
 }
