@@ -41,6 +41,7 @@ export function loadPolicyFile(path: string): CompiledPolicy {
 
 let builtinNames: readonly string[] | undefined;
 const builtinCache = new Map<string, CompiledPolicy>();
+const fileCache = new Map<string, CompiledPolicy>();
 
 /** Names of the policies shipped in `policies/`. */
 export function builtinPolicyNames(): readonly string[] {
@@ -74,11 +75,17 @@ function isCompiled(value: object): value is CompiledPolicy {
   return 'rules' in value && 'envelopes' in value && 'document' in value && Object.isFrozen(value);
 }
 
-/** Resolves a {@link PolicyInput} to a compiled policy: names first, then paths (anything with `/`, `\` or `.json`). */
+/** Resolves a {@link PolicyInput} to a compiled policy: names first, then paths (anything with `/`, `\` or `.json`; each file is read once). */
 export function resolvePolicy(input: PolicyInput): CompiledPolicy {
   if (typeof input === 'string') {
-    if (/[\\/]|\.json$/i.test(input)) return loadPolicyFile(input);
-    return builtinPolicy(input);
+    if (!/[\\/]|\.json$/i.test(input)) return builtinPolicy(input);
+    // Adapters resolve per call (jobs, message streams): read and compile each file once.
+    const file = resolve(input);
+    const cached = fileCache.get(file);
+    if (cached) return cached;
+    const policy = loadPolicyFile(input);
+    fileCache.set(file, policy);
+    return policy;
   }
   if (isCompiled(input)) return input;
   return compilePolicy(input);
