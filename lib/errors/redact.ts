@@ -65,3 +65,37 @@ export function redactHeaders(
   }
   return out;
 }
+
+/**
+ * The credential values a request carries: credential headers (and the bare token of
+ * "Bearer abc"), credential query parameters and a URL password. Values under 4 characters
+ * are left out: redacting them would mangle ordinary text.
+ */
+export function credentialsIn(
+  url: URL | string | undefined,
+  headers: Readonly<Record<string, unknown>> | undefined,
+): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!SECRET_HEADERS.has(name.toLowerCase())) continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v !== 'string') continue;
+      out.push(v);
+      // "Bearer abc": the token alone may appear elsewhere too.
+      const token = v.split(/\s+/).pop();
+      if (token !== undefined && token !== v) out.push(token);
+    }
+  }
+  if (url !== undefined) {
+    try {
+      const parsed = new URL(String(url));
+      for (const [name, value] of parsed.searchParams) {
+        if (SECRET_QUERY_PARAMS.has(name.toLowerCase())) out.push(value);
+      }
+      if (parsed.password) out.push(decodeURIComponent(parsed.password));
+    } catch {
+      // A relative or invalid URL carries no query we could read.
+    }
+  }
+  return out.filter((s) => s.length >= 4);
+}

@@ -1,10 +1,11 @@
+import { credentialsIn } from '../errors/redact.js';
 import gotDefault, { Options, type Got, type OptionsInit, type Response } from 'got';
 import type { Decision } from '../engine/types.js';
 import { decideCounted, runAttempts, type AttemptCounters } from './attempt-loop.js';
 import { CallContext, createSetup, endedDecision, type ResilienceSetup } from './call-context.js';
 import type { PolicyArgument, ResilienceOptions } from './options.js';
 import { sendTry } from './send-try.js';
-import { bodyText, requestSecrets, responseObservation } from './wire-signal.js';
+import { bodyText, responseObservation } from './wire-signal.js';
 
 /** One HTTP request of a job: a URL and got options (method, headers, json, body, …). */
 export interface JobRequest {
@@ -57,7 +58,7 @@ interface JobRun {
 
 function toOptions(run: JobRun, request: JobRequest): Options {
   const options = new Options(request.url, request.options, run.defaults);
-  run.context.addSecrets(requestSecrets(options.headers, options.url));
+  run.context.addSecrets(credentialsIn(options.url, options.headers));
   return options;
 }
 

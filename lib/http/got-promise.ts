@@ -1,10 +1,10 @@
+import { credentialsIn } from '../errors/redact.js';
 import { HTTPError, ParseError, type Options, type Response } from 'got';
 import type { Decision } from '../engine/types.js';
 import { runAttempts } from './attempt-loop.js';
 import { sendTry, type EventListenerPair } from './send-try.js';
 import { combinedSignal, hasStreamBody, STREAM_BODY_REASON } from './attempt-options.js';
 import { CallContext, endedDecision, type ResilienceSetup } from './call-context.js';
-import { requestSecrets } from './wire-signal.js';
 
 type BodyType = 'json' | 'text' | 'buffer';
 
@@ -64,7 +64,7 @@ export function resilientPromise(
     const context = new CallContext(
       setup,
       combinedSignal(setup.options.signal, requestSignal ?? (options.signal as AbortSignal | undefined)),
-      requestSecrets(options.headers, options.url),
+      credentialsIn(options.url, options.headers),
     );
     const streamBody = hasStreamBody(options);
     const { result, decision, tries } = await runAttempts({

@@ -1,3 +1,4 @@
+import { credentialsIn } from '../errors/redact.js';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Options, Request, Response } from 'got';
 import { decideCounted, runAttempts, type AttemptCounters, type TryResult } from './attempt-loop.js';
@@ -14,7 +15,6 @@ import { CallContext, endedDecision, type ResilienceSetup } from './call-context
 import {
   MAX_SIGNAL_BODY_BYTES,
   networkObservation,
-  requestSecrets,
   responseObservation,
   signalHeaders,
 } from './wire-signal.js';
@@ -110,7 +110,7 @@ export function resilientStream(
     const context = new CallContext(
       setup,
       combinedSignal(setup.options.signal, requestSignal ?? (options.signal as AbortSignal | undefined)),
-      requestSecrets(options.headers, options.url),
+      credentialsIn(options.url, options.headers),
     );
     const counters: AttemptCounters = { failures: 0, polls: 0 };
     const streamBody = hasStreamBody(options);

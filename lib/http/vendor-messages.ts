@@ -1,3 +1,4 @@
+import { credentialsIn } from '../errors/redact.js';
 import gotDefault, { Options, type Got, type OptionsInit, type Request } from 'got';
 import type { Decision } from '../engine/types.js';
 import { decideCounted, runAttempts, type AttemptCounters } from './attempt-loop.js';
@@ -6,7 +7,7 @@ import { CallContext, createSetup, endedDecision } from './call-context.js';
 import { noStreamFailure, openOne } from './got-stream.js';
 import { ndjsonLines, parseLine } from './ndjson-lines.js';
 import type { PolicyArgument, ResilienceOptions } from './options.js';
-import { networkObservation, requestSecrets, signalHeaders } from './wire-signal.js';
+import { networkObservation, signalHeaders } from './wire-signal.js';
 
 /** Options of {@link readVendorMessages}. */
 export interface VendorMessagesOptions extends ResilienceOptions {
@@ -36,7 +37,7 @@ export async function* readVendorMessages(
 ): AsyncGenerator<unknown> {
   const setup = createSetup(policy, options);
   const base = new Options(url, options.request, (options.got ?? gotDefault).defaults.options);
-  const context = new CallContext(setup, options.signal, requestSecrets(base.headers, base.url));
+  const context = new CallContext(setup, options.signal, credentialsIn(base.url, base.headers));
   const counters: AttemptCounters = { failures: 0, polls: 0 };
   const delivered: unknown[] = [];
   const bodyIsStream = hasStreamBody(base);

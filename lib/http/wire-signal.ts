@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { MAX_PARSE_CHARS } from '../engine/envelope.js';
 import type { HeaderValue } from '../engine/types.js';
-import { SECRET_HEADERS, SECRET_QUERY_PARAMS } from '../errors/redact.js';
 import type { Observation } from './call-context.js';
 
 /** Most body bytes turned into signal text; the engine reads no more than this anyway. */
@@ -41,32 +40,4 @@ export function networkObservation(error: unknown): Observation {
         ? name
         : 'ERR_NETWORK';
   return { transport: 'http', error: text };
-}
-
-/** Credential values in request headers and URL query parameters, for scrubbing errors. */
-export function requestSecrets(
-  headers: Readonly<Record<string, unknown>>,
-  url: URL | string | undefined,
-): string[] {
-  const out: string[] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (!SECRET_HEADERS.has(name.toLowerCase())) continue;
-    for (const v of Array.isArray(value) ? value : [value]) {
-      if (typeof v !== 'string') continue;
-      out.push(v);
-      // "Bearer abc": the token alone may appear elsewhere too.
-      const token = v.split(/\s+/).pop();
-      if (token !== undefined && token !== v) out.push(token);
-    }
-  }
-  if (url !== undefined) {
-    try {
-      for (const [name, value] of new URL(String(url)).searchParams) {
-        if (SECRET_QUERY_PARAMS.has(name.toLowerCase()) && value !== '') out.push(value);
-      }
-    } catch {
-      // A relative or invalid URL carries no query we could read.
-    }
-  }
-  return out.filter((s) => s.length >= 4);
 }

@@ -4,7 +4,7 @@ import type { ConnectionEnd } from './connection.js';
 import { resolveConnectionTarget, type ConnectionTarget } from './connection-target.js';
 import { LiveConnection } from './live-connection.js';
 import { setupToData } from './outgoing-data.js';
-import { secretsOf } from './secrets.js';
+import { credentialsIn } from '../errors/redact.js';
 import { SessionCore } from './session-core.js';
 import type { ConnectionContext } from './types.js';
 import { textOf } from './wire-signal.js';
@@ -30,7 +30,7 @@ export abstract class ConnectionStages extends SessionCore {
     try {
       const target = await resolveConnectionTarget(this.init.settings, context);
       // Minted URLs and headers may carry fresh tokens: no later error may reveal them.
-      this.secrets.add(secretsOf(target.url, target.headers));
+      this.secrets.add(credentialsIn(target.url, target.headers));
       return target;
     } catch (error) {
       if (this.state === 'connecting')

@@ -2,7 +2,7 @@ import type { Decision } from '../engine/types.js';
 import type { Pacing } from '../limit/pacing.js';
 import type { PacerLimits } from '../limit/types.js';
 import type { ConnectionTarget } from './connection-target.js';
-import { secretsOf } from './secrets.js';
+import { credentialsIn } from '../errors/redact.js';
 
 /** What a paced session needs to get its pacer (the factory resolves it once for all its sessions). */
 export interface SessionPacing {
@@ -29,7 +29,7 @@ export function pacerLimits(limits: {
  * the first connection's URL or headers, else the first one the caller named in `secrets`.
  */
 export function sessionCredential(target: ConnectionTarget, named: readonly string[]): string | undefined {
-  return secretsOf(target.url, target.headers)[0] ?? named[0];
+  return credentialsIn(target.url, target.headers)[0] ?? named[0];
 }
 
 /** The success a session reports to its pacer once per connection that is set up and ready. */
