@@ -5,8 +5,11 @@ import { TokenBucket } from '../../../lib/testing/token-bucket.js';
 /** A loopback vendor that enforces a rate with 429 + Retry-After (ZenHire's envelope), or is down. */
 export interface LimitedServer {
   url: string;
-  /** Arrival time (ms) and status of every request, in order. */
-  log: { atMs: number; status: number }[];
+  /**
+   * Arrival time (ms) and status of every request, in order, with the client's own stamp of when
+   * it started the request (an `x-started-at` header, epoch ms) where it sent one.
+   */
+  log: { atMs: number; status: number; startedAtMs?: number }[];
   close(): Promise<void>;
 }
 
@@ -26,19 +29,26 @@ export async function startLimitedServer(options: LimitedServerOptions): Promise
   const server: Server = createServer((request, response) => {
     // Stamped when the request arrives, before its body is read, to measure the client's pacing.
     const atMs = Date.now();
+    if (request.url === '/warm-up') {
+      // Lets a client load its HTTP stack before a measurement; not logged, never limited.
+      response.writeHead(204).end();
+      return;
+    }
+    const stamp = Number(request.headers['x-started-at']);
+    const started = Number.isFinite(stamp) && stamp > 0 ? { startedAtMs: stamp } : {};
     request.resume();
     request.on('end', () => {
       if (options.outage) {
-        log.push({ atMs, status: 503 });
+        log.push({ atMs, status: 503, ...started });
         response.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable');
       } else if (bucket.tryTake()) {
-        log.push({ atMs, status: 202 });
+        log.push({ atMs, status: 202, ...started });
         response
           .writeHead(202, { 'content-type': 'application/json' })
           .end('{"id":"run_1","status":"queued"}');
       } else {
         const seconds = Math.max(1, Math.ceil(bucket.msUntilNextToken() / 1000));
-        log.push({ atMs, status: 429 });
+        log.push({ atMs, status: 429, ...started });
         const error = { code: 'RATE_LIMIT_EXCEEDED', message: 'slow down', retryAfterSeconds: seconds };
         response
           .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(seconds) })
