@@ -24,14 +24,25 @@ const say = (row: BenchRow): void => {
   console.error(`  ${row.scenario}: ${row.value.toFixed(3)} ${row.unit} (target ${row.target})`);
 };
 
+/** `npm run bench -- --only storm,engine` runs some scenarios (and leaves results.json alone). */
+const SCENARIOS = ['overhead', 'engine', 'storm', 'warmup', 'outage', 'ws', 'memory'] as const;
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? '').split(',') : [...SCENARIOS];
+const unknown = only.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+if (unknown.length > 0) {
+  console.error(`bench: unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
+  process.exit(2);
+}
+const wanted = (name: (typeof SCENARIOS)[number]): boolean => only.includes(name);
+
 console.error(`vendor-resilience benchmarks on ${machine}; median of ${RUNS} runs each`);
-say(await benchOverhead(RUNS, 20_000));
-for (const row of benchEngineCost(RUNS, 200_000)) say(row);
-for (const row of await benchStorm(RUNS)) say(row);
-for (const row of await benchWarmUp()) say(row);
-for (const row of await benchOutage()) say(row);
-for (const row of await benchWsReconnect()) say(row);
-say(benchDecisionMemory(100_000));
+if (wanted('overhead')) say(await benchOverhead(RUNS, 20_000));
+if (wanted('engine')) for (const row of benchEngineCost(RUNS, 200_000)) say(row);
+if (wanted('storm')) for (const row of await benchStorm(RUNS)) say(row);
+if (wanted('warmup')) for (const row of await benchWarmUp()) say(row);
+if (wanted('outage')) for (const row of await benchOutage()) say(row);
+if (wanted('ws')) for (const row of await benchWsReconnect()) say(row);
+if (wanted('memory')) say(benchDecisionMemory(100_000));
 
 const table = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}, median of ${RUNS} runs.`,
@@ -41,7 +52,9 @@ const table = [
   ...rows.map(format),
 ].join('\n');
 console.log(table);
-writeFileSync(
-  new URL('../../bench/results.json', import.meta.url),
-  `${JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, seconds: (Date.now() - started) / 1000, rows }, null, 2)}\n`,
-);
+if (onlyArg < 0) {
+  writeFileSync(
+    new URL('../../bench/results.json', import.meta.url),
+    `${JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, seconds: (Date.now() - started) / 1000, rows }, null, 2)}\n`,
+  );
+}
