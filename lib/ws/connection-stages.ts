@@ -107,8 +107,7 @@ export abstract class ConnectionStages extends SessionCore {
   /** Once setup is out (and the ready message in, when required): flush held messages and go open. */
   private activateWhenReady(live: LiveConnection): void {
     if (this.state !== 'connecting' || !live.canActivate(this.init.settings.isReady !== undefined)) return;
-    live.active = true;
-    live.activatedAtMs = this.init.settings.clock.now();
+    live.markActive(this.init.settings.clock.now());
     const held = this.outbox.takeForConnection();
     for (const data of held) live.connection.send(data);
     this.state = 'open';

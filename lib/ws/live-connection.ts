@@ -15,7 +15,10 @@ export class LiveConnection {
   activatedAtMs: number | undefined;
   /** The server's last error report; the connection is finished and its close will follow. */
   errorMessage: string | undefined;
+  /** The connection did not come up within `connectTimeoutMs` and was dropped for it. */
+  timedOut = false;
   private errorTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Opens the socket; throws synchronously for a URL `ws` refuses. */
   constructor(
@@ -37,6 +40,22 @@ export class LiveConnection {
       },
       handlers,
     );
+    if (settings.connectTimeoutMs > 0) {
+      // Unref'd: while the socket is connecting or open it holds the process itself.
+      this.connectTimer = unrefTimer(() => {
+        this.connectTimer = undefined;
+        if (this.active) return;
+        this.timedOut = true;
+        this.connection.terminate();
+      }, settings.connectTimeoutMs);
+    }
+  }
+
+  /** The connection is up (setup out, ready seen): from now on only the socket can end it. */
+  markActive(nowMs: number): void {
+    this.active = true;
+    this.activatedAtMs = nowMs;
+    this.clearConnectTimer();
   }
 
   /** True when live sends may go straight to this connection. */
@@ -65,6 +84,12 @@ export class LiveConnection {
   settle(): void {
     if (this.errorTimer !== undefined) clearTimeout(this.errorTimer);
     this.errorTimer = undefined;
+    this.clearConnectTimer();
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
   }
 
   /** Drops the socket silently and clears every timer. */

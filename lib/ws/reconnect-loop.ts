@@ -94,7 +94,7 @@ export abstract class ReconnectLoop extends ConnectionStages {
     if (stable) this.attempt = 1;
     // The decision covers the server's error message too (the engine prefers the message's code),
     // so a failure is recorded with the pacer once, not once for the message and again for the close.
-    const decision = this.decide(signalForEnd(this.init.vendor, this.attempt, end, live.errorMessage));
+    const decision = this.decide(signalForEnd(this.init.vendor, this.attempt, end, live));
     if (decision === undefined) return;
     const pacer = this.pacer;
     if (!pacer) {

@@ -15,6 +15,8 @@ export interface SessionSettings {
   maxBufferedBytes: number;
   stableAfterMs: number;
   closeAfterErrorMs: number;
+  /** Upgrade + setup + ready must finish within this many milliseconds; 0 = no bound. */
+  connectTimeoutMs: number;
   closeTimeoutMs: number;
   maxUpgradeBodyBytes: number;
   /** How long to wait for a rejected upgrade's body, in milliseconds. */
@@ -68,6 +70,7 @@ export function resolveSettings(options: ResilientWebSocketOptions): SessionSett
     maxBufferedBytes: count(options, 'maxBufferedBytes', 4 * 1024 * 1024),
     stableAfterMs: count(options, 'stableAfterMs', 5000),
     closeAfterErrorMs: count(options, 'closeAfterErrorMs', 5000),
+    connectTimeoutMs: count(options, 'connectTimeoutMs', 15_000),
     closeTimeoutMs: count(options, 'closeTimeoutMs', 5000),
     maxUpgradeBodyBytes: count(options, 'maxUpgradeBodyBytes', 64 * 1024),
     upgradeBodyTimeoutMs: 2000,

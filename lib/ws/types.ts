@@ -59,6 +59,14 @@ export interface ResilientWebSocketOptions {
   stableAfterMs?: number;
   /** How long to wait for the server to close after it sent an error message. Default 5000. */
   closeAfterErrorMs?: number;
+  /**
+   * How long one connection may take to come up, in milliseconds: the upgrade, the setup
+   * callback and (with `isReady`) the vendor's ready message. Past it the connection is dropped
+   * and the engine hears a timed-out connection (`ETIMEDOUT`), which the built-in policies answer
+   * with a reconnect after backoff. A server that accepts the socket and then says nothing would
+   * otherwise hold the session in CONNECTING forever. Default 15000; 0 turns it off.
+   */
+  connectTimeoutMs?: number;
   /** How long `close()` waits for the closing handshake before dropping the socket. Default 5000. */
   closeTimeoutMs?: number;
   /** Most bytes of a rejected upgrade's body read for the engine. Default 64 KiB. */

@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Decision } from '../../../lib/engine/types.js';
+import { isVendorError } from '../../../lib/errors/index.js';
+import { createResilientWebSocket, messageTypeIs, type ResilientWebSocket } from '../../../lib/ws/index.js';
+import { recordingScheduler, type RecordingScheduler } from '../../support/recording-scheduler.js';
+import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
+
+let server: ScriptedServer | undefined;
+let silent: { origin: string; sockets: Socket[]; close(): Promise<void> } | undefined;
+let scheduler: RecordingScheduler | undefined;
+afterEach(async () => {
+  scheduler?.dispose();
+  await server?.close();
+  await silent?.close();
+  server = undefined;
+  silent = undefined;
+});
+
+/** A TCP server that accepts connections, reads the upgrade request and never answers it. */
+async function startSilentServer(): Promise<NonNullable<typeof silent>> {
+  const sockets: Socket[] = [];
+  const tcp: Server = createServer((socket) => {
+    sockets.push(socket);
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+  const { port } = tcp.address() as AddressInfo;
+  return {
+    origin: `ws://127.0.0.1:${port}`,
+    sockets,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        tcp.close(() => resolve());
+      }),
+  };
+}
+
+function reconnectDecisions(session: ResilientWebSocket): Decision[] {
+  const decisions: Decision[] = [];
+  session.on('reconnecting', (event) => decisions.push(event.decision));
+  return decisions;
+}
+
+describe('connectTimeoutMs: a connection that does not come up in time is dropped and retried', () => {
+  it('an upgrade the server never answers: each attempt ends after the bound, then the session gives up', async () => {
+    silent = await startSilentServer();
+    scheduler = recordingScheduler();
+    const session = createResilientWebSocket('gradium', {
+      url: silent.origin,
+      connectTimeoutMs: 100,
+      scheduler,
+    })();
+    const decisions = reconnectDecisions(session);
+    const startedAt = Date.now();
+    const errors: unknown[] = [];
+    session.on('error', (error) => errors.push(error));
+    await session.closed;
+    const elapsedMs = Date.now() - startedAt;
+
+    // Gradium's policy allows 5 attempts: 4 reconnects, then the fifth timeout fails the session.
+    expect(decisions.map((d) => [d.action, d.category])).toEqual(Array(4).fill(['reconnect', 'network']));
+    expect(decisions[0]?.reason).toContain('ETIMEDOUT');
+    expect(silent.sockets).toHaveLength(5);
+    expect(elapsedMs).toBeGreaterThanOrEqual(5 * 100 - 20);
+    expect(errors).toHaveLength(1);
+    expect(isVendorError(errors[0]) && errors[0].decision.action).toBe('fail');
+    expect(scheduler.pending()).toBe(0);
+  });
+
+  it('an upgrade that succeeds but never sends ready: the held message goes only to the connection that did', async () => {
+    server = await startScriptedServer({
+      connected(side) {
+        // The first connection stays mute after the setup; the second says ready.
+        // (The server records every text message in `side.received` itself.)
+        side.socket.once('message', () => {
+          if (side.number === 2) side.socket.send('{"type":"ready"}');
+        });
+      },
+    });
+    scheduler = recordingScheduler();
+    const session = createResilientWebSocket('gradium', {
+      url: server.origin,
+      setup: () => '{"type":"setup"}',
+      isReady: messageTypeIs('ready'),
+      connectTimeoutMs: 150,
+      scheduler,
+    })();
+    const decisions = reconnectDecisions(session);
+    session.send('{"type":"text","text":"hello"}');
+    await new Promise<void>((resolve) => session.once('open', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatchObject({ action: 'reconnect', category: 'network' });
+    expect(server.sides.map((side) => side.received)).toEqual([
+      ['{"type":"setup"}'],
+      ['{"type":"setup"}', '{"type":"text","text":"hello"}'],
+    ]);
+    session.close();
+    await session.closed;
+  });
+
+  it('an error message before the bound wins over the timeout (the engine hears the vendor, not us)', async () => {
+    server = await startScriptedServer({
+      connected(side) {
+        // Reports a fatal error and then (misbehaving) never closes.
+        side.socket.send('{"type":"error","message":"invalid api key","code":1008}');
+      },
+    });
+    const session = createResilientWebSocket('gradium', {
+      url: server.origin,
+      setup: () => '{"type":"setup"}',
+      isReady: messageTypeIs('ready'),
+      connectTimeoutMs: 100,
+      closeAfterErrorMs: 60_000,
+    })();
+    const errors: unknown[] = [];
+    session.on('error', (error) => errors.push(error));
+    await session.closed;
+    expect(errors).toHaveLength(1);
+    expect(isVendorError(errors[0]) && [errors[0].decision.action, errors[0].decision.code]).toEqual([
+      'fail',
+      '1008',
+    ]);
+  });
+
+  it('an open session outlives the bound: the timer ends with the connection coming up', async () => {
+    server = await startScriptedServer({
+      connected(side) {
+        side.socket.on('message', () => side.socket.send('{"type":"ready"}'));
+      },
+    });
+    const session = createResilientWebSocket('gradium', {
+      url: server.origin,
+      setup: () => '{"type":"setup"}',
+      isReady: messageTypeIs('ready'),
+      connectTimeoutMs: 50,
+    })();
+    const decisions = reconnectDecisions(session);
+    await new Promise<void>((resolve) => session.once('open', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(session.readyState).toBe(session.OPEN);
+    expect(decisions).toEqual([]);
+    expect(server.sides).toHaveLength(1);
+    session.close();
+    await session.closed;
+  });
+
+  it('rejects a negative or non-finite bound, naming the option', () => {
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() =>
+        createResilientWebSocket('gradium', { url: 'ws://127.0.0.1:1', connectTimeoutMs: bad }),
+      ).toThrow(/option "connectTimeoutMs" must be a finite number ≥ 0/);
+    }
+  });
+});
