@@ -1,10 +1,19 @@
 /**
- * Audixa TTS streaming over a resilient WebSocket: close 1011 reconnects and sends the request
- * again; 1003 (bad payload) and 1008 (bad key) fail with a VendorError that never shows the key.
+ * Audixa TTS streaming over a resilient WebSocket: a close 1011 reconnects and sends the request
+ * again (the audio of the dead connection is dropped, since the stream starts over); 1003 (bad
+ * payload) and 1008 (bad key) fail with a VendorError that never shows the key, which travels in
+ * the URL as `api_key=`. Prints the audio byte count and the backup file URL.
  *
- *   AUDIXA_WS_URL=ws://127.0.0.1:8080/v3/tts/stream AUDIXA_API_KEY=... node dist/examples/audixa-ws-stream.js
+ * Against the simulator (close 1011 after 3 messages; see support/simulator-setups.ts):
+ *   node scripts/run-example.mjs audixa-ws-stream ["text to speak"]
+ * Against Audixa:
+ *   AUDIXA_API_KEY=... node scripts/run-example.mjs audixa-ws-stream --no-simulator ["text to speak"]
+ *
+ * AUDIXA_WS_URL overrides the endpoint. EXAMPLE_TIME_SCALE is for the simulator only
+ * (support/simulated-time.ts): the runner sets it so backoffs pass faster on a shared clock.
  */
 import { createResilientWebSocket } from '../lib/ws/index.js';
+import { wsTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['AUDIXA_WS_URL'] ?? 'wss://api.audixa.ai/v3/tts/stream';
 const apiKey = process.env['AUDIXA_API_KEY'] ?? '';
@@ -14,6 +23,7 @@ const openStream = createResilientWebSocket('audixa', {
   url: () => `${baseUrl}?api_key=${encodeURIComponent(apiKey)}`,
   // The one request message is the whole session setup: it is sent first on every connection.
   setup: () => ({ text, voice_id: 'am_ethan', model: 'base', audio_format: 'wav' }),
+  ...wsTime(baseUrl),
 });
 
 const stream = openStream();
@@ -31,7 +41,7 @@ stream.on('reconnecting', ({ decision, delayMs }) => {
   pcm = []; // the request starts over on the new connection
   console.error(`reconnecting in ${delayMs} ms: ${decision.reason}`);
 });
-stream.on('error', (error) => console.error(`gave up: ${error.message}`));
+stream.on('error', (error) => console.error(`gave up: ${error.name}: ${error.message}`));
 
 const end = await stream.closed;
 const bytes = pcm.reduce((sum, chunk) => sum + chunk.length, 0);

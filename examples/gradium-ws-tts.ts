@@ -1,21 +1,38 @@
 /**
- * Gradium streaming TTS over a resilient WebSocket: a 1011 reconnects (with a fresh token when
- * GRADIUM_TOKEN_URL is set, since browser tokens are single-use), 1008 fails with a VendorError.
+ * Gradium streaming TTS over a resilient WebSocket: a 1011 reconnects and replays the text (with
+ * a fresh token when GRADIUM_TOKEN_URL is set, since browser tokens are single-use; the token
+ * request itself goes through the resilient got client, so a 1011 there is retried too); 1008
+ * fails with a VendorError that never shows the key. Prints the PCM byte count.
  *
- *   GRADIUM_WS_URL=ws://127.0.0.1:8080/api/speech/tts GRADIUM_API_KEY=... node dist/examples/gradium-ws-tts.js
+ * Against the simulator (a 1011 on the token endpoint, close 1011 after 3 messages; see
+ * support/simulator-setups.ts):
+ *   node scripts/run-example.mjs gradium-ws-tts ["text to speak"]
+ * Against Gradium:
+ *   GRADIUM_API_KEY=... node scripts/run-example.mjs gradium-ws-tts --no-simulator ["text to speak"]
+ *
+ * GRADIUM_WS_URL overrides the endpoint. EXAMPLE_TIME_SCALE is for the simulator only
+ * (support/simulated-time.ts): the runner sets it so backoffs pass faster on a shared clock.
  */
+import got from 'got';
+import { vendorResilience } from '../lib/http/index.js';
 import { createResilientWebSocket, messageTypeIs } from '../lib/ws/index.js';
+import { httpTime, wsTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['GRADIUM_WS_URL'] ?? 'wss://api.gradium.ai/api/speech/tts';
 const apiKey = process.env['GRADIUM_API_KEY'] ?? '';
 const tokenUrl = process.env['GRADIUM_TOKEN_URL'];
 const text = process.argv[2] ?? 'Hello from a WebSocket that survives a server restart.';
+const urls = tokenUrl === undefined ? [baseUrl] : [baseUrl, tokenUrl];
+
+// Gradium answers every REST error with HTTP 500; the policy reads `error from server 1008/1011`.
+const gradium = got.extend(vendorResilience('gradium', { deadlineMs: 30_000, ...httpTime(...urls) }));
 
 /** A fresh single-use browser token per connection, when a token endpoint is configured. */
 async function connectionUrl({ signal }: { signal: AbortSignal }): Promise<string> {
   if (tokenUrl === undefined) return baseUrl;
-  const response = await fetch(tokenUrl, { headers: { 'x-api-key': apiKey }, signal });
-  const { token } = (await response.json()) as { token: string };
+  const { token } = await gradium
+    .get(tokenUrl, { headers: { 'x-api-key': apiKey }, signal })
+    .json<{ token: string }>();
   return `${baseUrl}?token=${encodeURIComponent(token)}`;
 }
 
@@ -26,6 +43,7 @@ const openSession = createResilientWebSocket('gradium', {
   isReady: messageTypeIs('ready'),
   // A new Gradium connection is a new session: it needs the text again.
   replay: true,
+  ...wsTime(...urls),
 });
 
 const session = openSession();
@@ -44,7 +62,7 @@ session.on('reconnecting', ({ decision, delayMs }) => {
   audio = [];
   console.error(`reconnecting in ${delayMs} ms: ${decision.reason}`);
 });
-session.on('error', (error) => console.error(`gave up: ${error.message}`));
+session.on('error', (error) => console.error(`gave up: ${error.name}: ${error.message}`));
 
 const end = await session.closed;
 const bytes = audio.reduce((sum, chunk) => sum + chunk.length, 0);

@@ -1,10 +1,25 @@
-// Audixa TTS: create a generation and poll it every 1–2 s until COMPLETED.
-// Build once: npx tsc -p tsconfig.json --noEmit false --outDir .build (from the repository root)
-// Run: AUDIXA_API_KEY=... [AUDIXA_BASE_URL=...] node .build/examples/http-audixa-job.js
-import { presetJob, runVendorJob } from '../lib/http/index.js';
+/**
+ * Audixa TTS as an async job: create a generation, then poll it every 1–2 s (the documented
+ * schedule) until COMPLETED. A GENERATING answer is polled again later, a 5xx on a status poll is
+ * asked again (polls are safe to repeat), and a generation that ends FAILED is created afresh
+ * (bounded by the policy). Prints the audio URL.
+ *
+ * Against the simulator (the first generation ends FAILED, one poll answers 500; see
+ * support/simulator-setups.ts):
+ *   node scripts/run-example.mjs http-audixa-job
+ * Against Audixa:
+ *   AUDIXA_API_KEY=... node scripts/run-example.mjs http-audixa-job --no-simulator
+ *
+ * AUDIXA_BASE_URL overrides the API origin. EXAMPLE_TIME_SCALE is for the simulator only
+ * (support/simulated-time.ts): the runner sets it so the 1–2 s polls pass faster on a shared clock.
+ */
+import { JOB_ENDPOINTS, presetJob, runVendorJob } from '../lib/http/index.js';
+import { httpTime } from './support/simulated-time.js';
+
+const baseUrl = process.env['AUDIXA_BASE_URL'] || JOB_ENDPOINTS.audixa.baseUrl;
 
 const job = presetJob('audixa', {
-  ...(process.env['AUDIXA_BASE_URL'] ? { baseUrl: process.env['AUDIXA_BASE_URL'] } : {}),
+  baseUrl,
   submit: {
     headers: { 'x-api-key': process.env['AUDIXA_API_KEY'] ?? '' },
     json: {
@@ -14,5 +29,9 @@ const job = presetJob('audixa', {
     },
   },
 });
-const { body } = await runVendorJob('audixa', job, { deadlineMs: 120_000 });
+const { body, submissions, polls } = await runVendorJob('audixa', job, {
+  deadlineMs: 120_000,
+  ...httpTime(baseUrl),
+});
+console.error(`${submissions} generation(s), ${polls} status report(s)`);
 console.log((body as { audio_url?: string }).audio_url);

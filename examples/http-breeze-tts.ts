@@ -1,27 +1,42 @@
-// Breeze TTS: a sync request through the resilient got client, then an async job polled to `ready`.
-// Build once: npx tsc -p tsconfig.json --noEmit false --outDir .build (from the repository root)
-// Run: BREEZE_API_KEY=brz_... BREEZE_VOICE_ID=... [BREEZE_BASE_URL=...] node .build/examples/http-breeze-tts.js
+/**
+ * Breeze TTS: a sync request through the resilient got client (a 502 UPSTREAM_GENERATION_ERROR
+ * is sent again; a 502 UPSTREAM_GENERATION_SERVICE_ERROR, a 401 or a validation error fails at
+ * once with a VendorError that never shows the key), saved to breeze.mp3; then an async job polled
+ * to `ready`, whose final status is printed as JSON.
+ *
+ * Against the simulator (the sync request answers 502 UPSTREAM_GENERATION_ERROR twice; see
+ * support/simulator-setups.ts):
+ *   node scripts/run-example.mjs http-breeze-tts
+ * Against Breeze:
+ *   BREEZE_API_KEY=brz_... BREEZE_VOICE_ID=... node scripts/run-example.mjs http-breeze-tts --no-simulator
+ *
+ * BREEZE_BASE_URL overrides the API origin. EXAMPLE_TIME_SCALE is for the simulator only
+ * (support/simulated-time.ts): the runner sets it so backoffs and polls pass faster on a shared clock.
+ */
 import { writeFile } from 'node:fs/promises';
 import got from 'got';
-import { presetJob, runVendorJob, vendorResilience } from '../lib/http/index.js';
+import { JOB_ENDPOINTS, presetJob, runVendorJob, vendorResilience } from '../lib/http/index.js';
+import { httpTime } from './support/simulated-time.js';
 
-const baseUrl = process.env['BREEZE_BASE_URL'] ?? 'https://api.breeze.blue';
+const baseUrl = process.env['BREEZE_BASE_URL'] ?? JOB_ENDPOINTS.breeze.baseUrl;
 const voiceId = process.env['BREEZE_VOICE_ID'] ?? 'voice';
 const headers = { 'xi-api-key': process.env['BREEZE_API_KEY'] ?? '' };
+const time = httpTime(baseUrl);
 
 const breeze = got.extend(
   { prefixUrl: baseUrl, headers },
-  vendorResilience('breeze', { deadlineMs: 60_000 }),
+  vendorResilience('breeze', { deadlineMs: 60_000, ...time }),
 );
 const audio = await breeze
   .post(`v1/text-to-speech/${voiceId}`, { json: { text: 'Hello from Breeze.' } })
   .buffer();
 await writeFile('breeze.mp3', audio);
+console.error(`wrote ${audio.length} bytes to breeze.mp3`);
 
 const job = presetJob('breeze', {
   baseUrl,
   voiceId,
   submit: { headers, json: { text: 'A longer text.', delivery: 'async' } },
 });
-const { body } = await runVendorJob('breeze', job, {});
-console.log(body);
+const { body } = await runVendorJob('breeze', job, time);
+console.log(JSON.stringify(body, null, 2));

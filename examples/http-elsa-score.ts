@@ -1,22 +1,35 @@
-// ELSA scripted pronunciation scoring through the resilient got client.
-// Build once: npx tsc -p tsconfig.json --noEmit false --outDir .build (from the repository root)
-// Run: ELSA_API_TOKEN=... [ELSA_BASE_URL=...] node .build/examples/http-elsa-score.js audio.wav
+/**
+ * ELSA scripted pronunciation scoring through the resilient got client: "ASR timeout" is sent
+ * again after a backoff; "Failed to decode audio" or a bad token fails at once with a VendorError
+ * that never shows the token. Prints each decision to stderr and the score result as JSON.
+ *
+ * Against the simulator ("ASR timeout" twice; see support/simulator-setups.ts):
+ *   node scripts/run-example.mjs http-elsa-score
+ * Against ELSA:
+ *   ELSA_API_TOKEN=... node scripts/run-example.mjs http-elsa-score --no-simulator /path/to/audio.wav
+ *
+ * ELSA_BASE_URL overrides the API origin. EXAMPLE_TIME_SCALE is for the simulator only
+ * (support/simulated-time.ts): the runner sets it so backoffs pass faster on a shared clock.
+ */
 import { readFile } from 'node:fs/promises';
 import got from 'got';
 import { vendorResilience } from '../lib/http/index.js';
+import { httpTime } from './support/simulated-time.js';
 
+const baseUrl = process.env['ELSA_BASE_URL'] ?? 'https://api.elsanow.io';
 const elsa = got.extend(
   {
-    prefixUrl: process.env['ELSA_BASE_URL'] ?? 'https://api.elsanow.io',
+    prefixUrl: baseUrl,
     headers: { authorization: `ELSA ${process.env['ELSA_API_TOKEN'] ?? ''}` },
   },
   vendorResilience('elsa', {
     deadlineMs: 60_000,
     onDecision: (e) => console.error(e.decision.reason),
+    ...httpTime(baseUrl),
   }),
 );
 const form = new FormData();
 form.set('api_plan', 'standard');
 form.set('sentence', 'Hello world');
 form.set('audio_file', new Blob([await readFile(process.argv[2] ?? 'audio.wav')]), 'audio.wav');
-console.log(await elsa.post('api/v2/score_audio', { body: form }).json());
+console.log(JSON.stringify(await elsa.post('api/v2/score_audio', { body: form }).json(), null, 2));

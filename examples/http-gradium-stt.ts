@@ -1,9 +1,22 @@
-// Gradium STT over REST: read the NDJSON transcript; an in-stream error ends it with a typed error.
-// Build once: npx tsc -p tsconfig.json --noEmit false --outDir .build (from the repository root)
-// Run: GRADIUM_API_KEY=... [GRADIUM_BASE_URL=...] node .build/examples/http-gradium-stt.js audio.wav
+/**
+ * Gradium STT over REST: read the NDJSON transcript. A 500 "error from server 1011", or an error
+ * line before any transcript, sends the audio again; an error line after words were delivered ends
+ * the transcript with a VendorError carrying the words already printed (not retried: the caller
+ * has them); a 1008 (bad key) fails at once. Errors never show the key.
+ *
+ * Against the simulator (a stream whose first line is an error, then a 500 1011; see
+ * support/simulator-setups.ts):
+ *   node scripts/run-example.mjs http-gradium-stt
+ * Against Gradium:
+ *   GRADIUM_API_KEY=... node scripts/run-example.mjs http-gradium-stt --no-simulator /path/to/audio.wav
+ *
+ * GRADIUM_BASE_URL overrides the API origin. EXAMPLE_TIME_SCALE is for the simulator only
+ * (support/simulated-time.ts): the runner sets it so backoffs pass faster on a shared clock.
+ */
 import { readFile } from 'node:fs/promises';
 import { isVendorError } from '../lib/index.js';
 import { readVendorMessages } from '../lib/http/index.js';
+import { httpTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['GRADIUM_BASE_URL'] ?? 'https://api.gradium.ai';
 const audio = await readFile(process.argv[2] ?? 'audio.wav');
@@ -14,14 +27,15 @@ try {
       body: audio,
       headers: { 'x-api-key': process.env['GRADIUM_API_KEY'] ?? '', 'content-type': 'audio/wav' },
     },
+    ...httpTime(baseUrl),
   })) {
     const m = message as { type?: string; text?: string };
     if (m.type === 'text') process.stdout.write(`${m.text} `);
   }
+  process.stdout.write('\n');
 } catch (error) {
   if (!isVendorError(error)) throw error;
-  console.error(
-    `\n${error.message} (${(error.partialOutput as unknown[] | undefined)?.length ?? 0} messages before it)`,
-  );
+  const delivered = (error.partialOutput as unknown[] | undefined)?.length ?? 0;
+  console.error(`\n${error.name}: ${error.message} (${delivered} messages before it)`);
   process.exitCode = 1;
 }

@@ -1,8 +1,25 @@
-// ZenHire speech analysis: submit once, poll the same run on the server's schedule.
-// Build once: npx tsc -p tsconfig.json --noEmit false --outDir .build (from the repository root)
-// Run: ZENHIRE_API_KEY=zh_... [ZENHIRE_BASE_URL=http://127.0.0.1:8080] node .build/examples/http-zenhire-job.js interview.mp3
+/**
+ * ZenHire speech analysis: submit once, then poll the same run on the server's schedule
+ * (`pollIntervalSeconds`, Retry-After, never faster than the documented 10 s minimum). A 503
+ * SERVICE_WARMING_UP on submit waits as long as asked and submits again; a 429
+ * POLL_RATE_LIMITED keeps polling the same run, later; a bad key fails at once with a VendorError
+ * that never shows the key. Prints each decision to stderr and the result as JSON.
+ *
+ * Against the simulator (a warm-up 503, a POLL_RATE_LIMITED, one `processing` poll; see
+ * support/simulator-setups.ts):
+ *   node scripts/run-example.mjs http-zenhire-job
+ * Against ZenHire:
+ *   ZENHIRE_API_KEY=zh_... node scripts/run-example.mjs http-zenhire-job --no-simulator /path/to/interview.mp3
+ *
+ * ZENHIRE_BASE_URL overrides the API origin. EXAMPLE_TIME_SCALE is for the simulator only
+ * (support/simulated-time.ts): the runner sets it so the 10–15 s poll intervals pass faster on a
+ * clock shared with the simulator, which enforces the 10 s minimum on that clock.
+ */
 import { readFile } from 'node:fs/promises';
-import { presetJob, runVendorJob } from '../lib/http/index.js';
+import { JOB_ENDPOINTS, presetJob, runVendorJob } from '../lib/http/index.js';
+import { httpTime } from './support/simulated-time.js';
+
+const baseUrl = process.env['ZENHIRE_BASE_URL'] || JOB_ENDPOINTS.zenhire.baseUrl;
 
 const form = new FormData();
 form.set('language', 'en');
@@ -10,7 +27,7 @@ form.set('externalId', 'candidate-42');
 form.set('audio', new Blob([await readFile(process.argv[2] ?? 'interview.mp3')]), 'interview.mp3');
 
 const job = presetJob('zenhire', {
-  ...(process.env['ZENHIRE_BASE_URL'] ? { baseUrl: process.env['ZENHIRE_BASE_URL'] } : {}),
+  baseUrl,
   submit: {
     headers: { 'x-api-key': process.env['ZENHIRE_API_KEY'] ?? '' },
     body: form,
@@ -20,5 +37,6 @@ const job = presetJob('zenhire', {
 const result = await runVendorJob('zenhire', job, {
   signal: AbortSignal.timeout(25 * 60_000),
   onDecision: ({ phase, decision }) => console.error(`[${phase}] ${decision.action} ${decision.reason}`),
+  ...httpTime(baseUrl),
 });
 console.log(JSON.stringify(result.body, null, 2));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, test } from '@jest/globals';
 import { fork, type ChildProcess } from 'node:child_process';
-import { compileForWorkers, type CompiledTree } from './compile-for-workers.js';
+import { compileForChild, type CompiledTree } from '../../support/compile-for-child.js';
 import type { WorkerReport, WorkerStart } from './cluster-worker.js';
 import { peakInWindow, startLimitedServer, type LimitedServer } from './limited-server.js';
 import { redisTestsEnabled, startRedisServer, type RedisServer } from './redis-server.js';
@@ -12,7 +12,7 @@ let redis: RedisServer;
 let server: LimitedServer;
 
 beforeAll(() => {
-  tree = compileForWorkers('test/integration/limit/cluster-worker.ts');
+  tree = compileForChild('test/integration/limit/cluster-worker.ts');
 });
 afterAll(() => tree?.remove());
 

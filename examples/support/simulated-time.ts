@@ -1,0 +1,117 @@
+/**
+ * Simulated time, for running the examples against the local simulator without sitting through
+ * the vendors' real schedules (ZenHire's 10 s minimum poll interval, Audixa's 1–2 s polling,
+ * backoffs of a second or more).
+ *
+ * With `EXAMPLE_TIME_SCALE=N`, an example runs the library on a clock that goes N times faster
+ * than the wall clock, and the simulator runs on the same clock (`scripts/run-example.mjs` starts
+ * it so). No wait is shortened: a 15 s poll interval is still 15 s on that clock and ZenHire's
+ * 10 s minimum is still enforced by the simulator on it; the waits just pass N times faster.
+ * `EXAMPLE_TIME_ORIGIN` (ms since the epoch) is the instant both clocks agree on, so absolute
+ * times the simulator sends (Audixa's `X-RateLimit-Reset`) mean the same to the example.
+ *
+ * Unset (the default), the examples run on real time. A real vendor runs on real time, so a
+ * time scale is refused for any URL that is not on this machine.
+ */
+import type { SleepFunction } from '../../lib/http/index.js';
+import type { Scheduler } from '../../lib/ws/index.js';
+
+/** A clock in milliseconds since the epoch. */
+export interface ExampleClock {
+  now(): number;
+}
+
+/** The environment variable holding the time scale. */
+export const TIME_SCALE_VARIABLE = 'EXAMPLE_TIME_SCALE';
+/** The environment variable holding the instant (ms since the epoch) the scaled clocks agree on. */
+export const TIME_ORIGIN_VARIABLE = 'EXAMPLE_TIME_ORIGIN';
+
+/** The wall clock, monotonic within a process and comparable across processes. */
+function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * A clock running `scale` times faster than the wall clock, equal to it at `originMs`. Processes
+ * given the same scale and origin read the same time.
+ */
+export function scaledClock(scale: number, originMs: number = wallNow()): ExampleClock {
+  if (!(Number.isFinite(scale) && scale >= 1)) {
+    throw new RangeError(`${TIME_SCALE_VARIABLE} must be a number ≥ 1 (got ${String(scale)})`);
+  }
+  if (!Number.isFinite(originMs)) {
+    throw new RangeError(`${TIME_ORIGIN_VARIABLE} must be ms since the epoch (got ${String(originMs)})`);
+  }
+  return { now: () => originMs + (wallNow() - originMs) * scale };
+}
+
+interface ScaledTime {
+  clock: ExampleClock;
+  /** Real milliseconds for `simulatedMs` simulated ones, never less than asked. */
+  toRealMs(simulatedMs: number): number;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The time scale from the environment, or undefined for real time. */
+function scaledTimeFor(urls: readonly string[]): ScaledTime | undefined {
+  const scaleText = process.env[TIME_SCALE_VARIABLE];
+  if (scaleText === undefined || scaleText === '' || scaleText === '1') return undefined;
+  for (const url of urls) {
+    const host = new URL(url).hostname;
+    if (!LOOPBACK_HOSTS.has(host)) {
+      throw new Error(
+        `${TIME_SCALE_VARIABLE} is for the local simulator only; ${host} is a real vendor, which runs on real time`,
+      );
+    }
+  }
+  const scale = Number(scaleText);
+  const originText = process.env[TIME_ORIGIN_VARIABLE];
+  const clock = scaledClock(scale, originText ? Number(originText) : undefined);
+  return { clock, toRealMs: (simulatedMs) => Math.max(0, Math.ceil(simulatedMs / scale)) };
+}
+
+/**
+ * `clock` and `sleep` options for the HTTP helpers (`vendorResilience`, `runVendorJob`,
+ * `readVendorMessages`) when `EXAMPLE_TIME_SCALE` is set; `{}` (real time) otherwise. Pass every
+ * URL the example talks to, so a scale is never applied to a real vendor.
+ */
+export function httpTime(...urls: string[]): { clock?: ExampleClock; sleep?: SleepFunction } {
+  const time = scaledTimeFor(urls);
+  if (!time) return {};
+  const sleep: SleepFunction = (delayMs, { signal }) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortReason(signal));
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(abortReason(signal as AbortSignal));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, time.toRealMs(delayMs));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  return { clock: time.clock, sleep };
+}
+
+/**
+ * `clock` and `scheduler` options for `createResilientWebSocket` when `EXAMPLE_TIME_SCALE` is
+ * set; `{}` (real time) otherwise.
+ */
+export function wsTime(...urls: string[]): { clock?: ExampleClock; scheduler?: Scheduler } {
+  const time = scaledTimeFor(urls);
+  if (!time) return {};
+  return {
+    clock: time.clock,
+    scheduler: {
+      setTimeout: (callback, delayMs) => setTimeout(callback, time.toRealMs(delayMs)),
+      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    },
+  };
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new DOMException('The wait was aborted', 'AbortError');
+}
