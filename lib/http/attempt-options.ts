@@ -1,4 +1,5 @@
 import got, { Options, type Request, type Response } from 'got';
+import { credentialsIn } from '../errors/redact.js';
 import type { Phase } from '../engine/types.js';
 import type { CallContext } from './call-context.js';
 
@@ -6,6 +7,17 @@ import type { CallContext } from './call-context.js';
 export function hasStreamBody(options: Options): boolean {
   const body = options.body as { pipe?: unknown } | undefined;
   return typeof body?.pipe === 'function';
+}
+
+/**
+ * The credentials the caller's request carries, for redaction. A parsed URL is only read again when
+ * it has a query or user info, the parts where a URL carries credentials.
+ */
+export function requestCredentials(options: Options): string[] {
+  const { url } = options;
+  const urlMayCarry =
+    !(url instanceof URL) || url.search !== '' || url.username !== '' || url.password !== '';
+  return credentialsIn(urlMayCarry ? url : undefined, options.headers);
 }
 
 /** Why a stream body blocks a resend (shared wording for reasons). */

@@ -1,4 +1,3 @@
-import { credentialsIn } from '../errors/redact.js';
 import { HTTPError, ParseError, type HandlerFunction, type Options, type Response } from 'got';
 import type { Decision } from '../engine/types.js';
 import { runAttempts } from './attempt-loop.js';
@@ -8,6 +7,7 @@ import {
   combinedSignal,
   firstTryOptions,
   hasStreamBody,
+  requestCredentials,
   startTry,
   STREAM_BODY_REASON,
   type CallerRequest,
@@ -57,12 +57,14 @@ export function resilientPromise(
 ): ResilientPromise<unknown> {
   const listeners: EventListenerPair[] = [];
   let accepted: Response | undefined;
+  let acceptedBody: { type: BodyType; value: unknown } | undefined;
   // The caller's request before the first try rewrote `options` in place (retries start from it).
   let caller: CallerRequest | undefined;
   // got's own HTTPError and ParseError quote the full URL (a `?api_key=` with it): raise a
   // VendorError instead, which scrubs the message and carries a sanitized copy as its cause.
   let ended: { context: CallContext; decision: Decision; tries: number } | undefined;
   const parsed = (response: Response, type: BodyType): unknown => {
+    if (acceptedBody?.type === type) return acceptedBody.value;
     try {
       return parseBody(response, type, options);
     } catch (error) {
@@ -79,7 +81,7 @@ export function resilientPromise(
     const context = new CallContext(
       setup,
       combinedSignal(setup.options.signal, requestSignal ?? (options.signal as AbortSignal | undefined)),
-      credentialsIn(options.url, options.headers),
+      requestCredentials(options),
     );
     // The first try rewrites these on `options`: what the caller asked for is read first.
     const { responseType, resolveBodyOnly, throwHttpErrors } = options;
@@ -107,7 +109,10 @@ export function resilientPromise(
         cause: new HTTPError(response),
       });
     }
-    response.body = parsed(response, responseType as BodyType);
+    const type = responseType as BodyType;
+    response.body = parsed(response, type);
+    // A string or the raw bytes can be handed out again; parsed JSON is parsed afresh per call, like got does.
+    if (type !== 'json') acceptedBody = { type, value: response.body };
     return resolveBodyOnly ? response.body : response;
   };
   const promise = run() as ResilientPromise<unknown>;
