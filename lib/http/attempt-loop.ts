@@ -96,7 +96,8 @@ export async function runAttempts<T>(options: AttemptLoopOptions<T>): Promise<At
     const result = await context.paced(() => options.sendTry(tryNumber));
     const counted = decideCounted(context, result.observation, phase, counters);
     const attempt = counted.attempt;
-    const decision = await context.recorded(counted.decision);
+    // Unpaced, the decision stands as it is: no promise to wait for.
+    const decision = context.pacer ? await context.recorded(counted.decision) : counted.decision;
     const status = result.observation.status;
     context.report(decision, phase, attempt, status);
     if (accept.has(decision.action)) {

@@ -1,4 +1,5 @@
 import got, { Options, type Request, type Response } from 'got';
+import { credentialsIn } from '../errors/redact.js';
 import type { Phase } from '../engine/types.js';
 import type { CallContext } from './call-context.js';
 
@@ -6,6 +7,17 @@ import type { CallContext } from './call-context.js';
 export function hasStreamBody(options: Options): boolean {
   const body = options.body as { pipe?: unknown } | undefined;
   return typeof body?.pipe === 'function';
+}
+
+/**
+ * The credentials the caller's request carries, for redaction. A parsed URL is only read again when
+ * it has a query or user info, the parts where a URL carries credentials.
+ */
+export function requestCredentials(options: Options): string[] {
+  const { url } = options;
+  const urlMayCarry =
+    !(url instanceof URL) || url.search !== '' || url.username !== '' || url.password !== '';
+  return credentialsIn(urlMayCarry ? url : undefined, options.headers);
 }
 
 /** Why a stream body blocks a resend (shared wording for reasons). */
@@ -20,27 +32,21 @@ export function combinedSignal(...signals: (AbortSignal | undefined)[]): AbortSi
 }
 
 /**
- * Options for one try, copied from the caller's normalized options: got's own retry off, every
- * status returned (not thrown) with the raw body, so the engine sees each response whole.
+ * What the caller asked for before the first try ran on got's own request, which rewrites its
+ * options in place (a `json`/`form` payload becomes `body`; `content-type`, `content-length` and
+ * the first try's headers are added). Later tries start from this, as if from the caller's options.
  */
-export function attemptOptions(
-  base: Options,
-  context: CallContext,
-  tryNumber: number,
-  phase: Phase,
-  isStream: boolean,
-): Options {
-  const options = new Options(
-    undefined,
-    {
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      headers: context.attemptHeaders(tryNumber, phase),
-    },
-    base,
-  );
-  // Set after construction: `vendorResilience`'s init hook takes signals out of options being merged.
-  if (context.signal) options.signal = context.signal;
+export interface CallerRequest {
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  json: unknown;
+  form: unknown;
+}
+
+/** The per-try settings of the adapter: got's own retry off, every status returned with the raw body. */
+function applyTrySettings(options: Options, isStream: boolean): void {
+  if (options.retry.limit !== 0) options.merge({ retry: { limit: 0 } });
+  options.throwHttpErrors = false;
   if (isStream) {
     options.isStream = true;
   } else {
@@ -48,6 +54,62 @@ export function attemptOptions(
     options.resolveBodyOnly = false;
     options.responseType = 'buffer';
   }
+}
+
+/**
+ * Turns the caller's normalized options into the first try's, in place, so the first try runs on
+ * the request got already built for the call (the handler's `next`). Returns what later tries
+ * need to start from the caller's request again.
+ */
+export function firstTryOptions(
+  options: Options,
+  context: CallContext,
+  phase: Phase,
+  isStream: boolean,
+): CallerRequest {
+  const caller: CallerRequest = {
+    headers: { ...options.headers },
+    body: options.body,
+    json: options.json,
+    form: options.form,
+  };
+  applyTrySettings(options, isStream);
+  const extra = context.attemptHeaders(1, phase);
+  for (const name in extra) options.headers[name.toLowerCase()] = extra[name];
+  if (context.signal) options.signal = context.signal;
+  return caller;
+}
+
+/**
+ * Options for one try, copied from the caller's normalized options: got's own retry off, every
+ * status returned (not thrown) with the raw body, so the engine sees each response whole. With
+ * `caller`, `base` has run a try already: headers and payload come from the caller's request.
+ */
+export function attemptOptions(
+  base: Options,
+  context: CallContext,
+  tryNumber: number,
+  phase: Phase,
+  isStream: boolean,
+  caller?: CallerRequest,
+): Options {
+  const headers = context.attemptHeaders(tryNumber, phase);
+  const options = new Options(undefined, caller ? {} : { headers }, base);
+  if (caller) {
+    options.headers = { ...caller.headers, ...headers };
+    // A stream body cannot be sent again (the call fails before this); anything else is resent as given.
+    if (!hasStreamBody(options)) {
+      options.body = undefined;
+      options.json = undefined;
+      options.form = undefined;
+      if (caller.body !== undefined) options.body = caller.body as Options['body'];
+      if (caller.json !== undefined) options.json = caller.json as Options['json'];
+      if (caller.form !== undefined) options.form = caller.form as Options['form'];
+    }
+  }
+  // Set after construction: `vendorResilience`'s init hook takes signals out of options being merged.
+  if (context.signal) options.signal = context.signal;
+  applyTrySettings(options, isStream);
   return options;
 }
 

@@ -79,7 +79,7 @@ export function endedDecision(decision: Decision, why: string): Decision {
  * engine, reports decisions, performs waits and builds the typed error; it never decides itself.
  */
 export class CallContext {
-  readonly callId = randomUUID();
+  private id: string | undefined;
   readonly vendor: string;
   readonly startedAtMs: number;
   private readonly secrets: string[];
@@ -103,6 +103,11 @@ export class CallContext {
       limits: setup.policy.limits,
       credential: secrets[0],
     });
+  }
+
+  /** Random id of the call, the same for every try (made when first asked for). */
+  get callId(): string {
+    return (this.id ??= randomUUID());
   }
 
   /** Runs one try through the pacer (its turn under the vendor's limits and gate), or at once when unpaced. */
@@ -131,6 +136,7 @@ export class CallContext {
    */
   report(decision: Decision, phase: Phase, attempt: number, status: number | undefined): void {
     this.settle();
+    if (!this.setup.options.onDecision) return;
     this.pending = {
       vendor: this.vendor,
       phase,

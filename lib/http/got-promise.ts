@@ -1,9 +1,18 @@
-import { credentialsIn } from '../errors/redact.js';
-import { HTTPError, ParseError, type Options, type Response } from 'got';
+import { HTTPError, ParseError, type HandlerFunction, type Options, type Response } from 'got';
 import type { Decision } from '../engine/types.js';
 import { runAttempts } from './attempt-loop.js';
 import { sendTry, type EventListenerPair } from './send-try.js';
-import { combinedSignal, hasStreamBody, STREAM_BODY_REASON } from './attempt-options.js';
+import {
+  attemptOptions,
+  combinedSignal,
+  firstTryOptions,
+  hasStreamBody,
+  requestCredentials,
+  startTry,
+  STREAM_BODY_REASON,
+  type CallerRequest,
+  type TryPromise,
+} from './attempt-options.js';
 import { CallContext, endedDecision, type ResilienceSetup } from './call-context.js';
 
 type BodyType = 'json' | 'text' | 'buffer';
@@ -33,21 +42,29 @@ function parseBody(response: Response, type: BodyType, options: Options): unknow
   }
 }
 
+const ACCEPT_OK: ReadonlySet<Decision['action']> = new Set(['ok']);
+
 /**
- * Runs one promise-API call under the engine: each try is a fresh got request (got's own retry
- * off); the engine's decision on every response or network error is carried out.
+ * Runs one promise-API call under the engine: the first try is the request got built for the call
+ * (`next`), each later try a fresh got request (got's own retry off); the engine's decision on
+ * every response or network error is carried out.
  */
 export function resilientPromise(
   setup: ResilienceSetup,
   options: Options,
-  requestSignal?: AbortSignal,
+  requestSignal: AbortSignal | undefined,
+  next: Parameters<HandlerFunction>[1],
 ): ResilientPromise<unknown> {
   const listeners: EventListenerPair[] = [];
   let accepted: Response | undefined;
+  let acceptedBody: { type: BodyType; value: unknown } | undefined;
+  // The caller's request before the first try rewrote `options` in place (retries start from it).
+  let caller: CallerRequest | undefined;
   // got's own HTTPError and ParseError quote the full URL (a `?api_key=` with it): raise a
   // VendorError instead, which scrubs the message and carries a sanitized copy as its cause.
   let ended: { context: CallContext; decision: Decision; tries: number } | undefined;
   const parsed = (response: Response, type: BodyType): unknown => {
+    if (acceptedBody?.type === type) return acceptedBody.value;
     try {
       return parseBody(response, type, options);
     } catch (error) {
@@ -64,14 +81,21 @@ export function resilientPromise(
     const context = new CallContext(
       setup,
       combinedSignal(setup.options.signal, requestSignal ?? (options.signal as AbortSignal | undefined)),
-      credentialsIn(options.url, options.headers),
+      requestCredentials(options),
     );
+    // The first try rewrites these on `options`: what the caller asked for is read first.
+    const { responseType, resolveBodyOnly, throwHttpErrors } = options;
     const streamBody = hasStreamBody(options);
+    const start = (n: number): TryPromise => {
+      if (n > 1) return startTry(attemptOptions(options, context, n, 'submit', false, caller)) as TryPromise;
+      caller = firstTryOptions(options, context, 'submit', false);
+      return next(options) as unknown as TryPromise;
+    };
     const { result, decision, tries } = await runAttempts({
       context,
       phase: 'submit',
-      accept: new Set(['ok']),
-      sendTry: (n) => sendTry(options, context, n, 'submit', listeners),
+      accept: ACCEPT_OK,
+      sendTry: (n) => sendTry(options, context, n, 'submit', listeners, () => start(n)),
       cannotResend: () => (streamBody ? STREAM_BODY_REASON : undefined),
     });
     const response = result.value;
@@ -79,18 +103,24 @@ export function resilientPromise(
       throw context.failure(endedDecision(decision, 'there was no response to return'), tries, undefined);
     accepted = response;
     ended = { context, decision, tries };
-    if (options.throwHttpErrors && !response.ok) {
+    if (throwHttpErrors && !response.ok) {
       const why = `got does not accept status ${response.statusCode} as a result (throwHttpErrors)`;
       throw context.failure(endedDecision(decision, why), tries, response.statusCode, {
         cause: new HTTPError(response),
       });
     }
-    response.body = parsed(response, options.responseType as BodyType);
-    return options.resolveBodyOnly ? response.body : response;
+    const type = responseType as BodyType;
+    response.body = parsed(response, type);
+    // A string or the raw bytes can be handed out again; parsed JSON is parsed afresh per call, like got does.
+    if (type !== 'json') acceptedBody = { type, value: response.body };
+    return resolveBodyOnly ? response.body : response;
   };
   const promise = run() as ResilientPromise<unknown>;
   const shortcut = <R>(type: BodyType): Promise<R> => {
-    if (type === 'json' && !('accept' in options.headers)) options.headers.accept = 'application/json';
+    if (type === 'json') {
+      if (!('accept' in options.headers)) options.headers.accept = 'application/json';
+      if (caller && !('accept' in caller.headers)) caller.headers.accept = 'application/json';
+    }
     return promise.then(() => parsed(accepted as Response, type) as R);
   };
   promise.json = <J>() => shortcut<J>('json');

@@ -1,4 +1,3 @@
-import { credentialsIn } from '../errors/redact.js';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Options, Request, Response } from 'got';
 import { decideCounted, runAttempts, type AttemptCounters, type TryResult } from './attempt-loop.js';
@@ -6,6 +5,7 @@ import {
   attemptOptions,
   combinedSignal,
   hasStreamBody,
+  requestCredentials,
   startTry,
   STREAM_BODY_REASON,
 } from './attempt-options.js';
@@ -110,7 +110,7 @@ export function resilientStream(
     const context = new CallContext(
       setup,
       combinedSignal(setup.options.signal, requestSignal ?? (options.signal as AbortSignal | undefined)),
-      credentialsIn(options.url, options.headers),
+      requestCredentials(options),
     );
     const counters: AttemptCounters = { failures: 0, polls: 0 };
     const streamBody = hasStreamBody(options);

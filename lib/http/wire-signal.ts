@@ -6,7 +6,7 @@ import type { Observation } from './call-context.js';
 /** Most body bytes turned into signal text; the engine reads no more than this anyway. */
 export const MAX_SIGNAL_BODY_BYTES = MAX_PARSE_CHARS * 4;
 
-/** Response headers in the Signal's shape (drops `undefined` values). */
+/** Response headers in the Signal's shape (drops `undefined` values), as a copy the caller may keep. */
 export function signalHeaders(headers: IncomingHttpHeaders): Record<string, HeaderValue> {
   const out: Record<string, HeaderValue> = {};
   for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name] = value;
@@ -20,13 +20,16 @@ export function bodyText(body: Uint8Array | undefined): string {
   return Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).toString('utf8');
 }
 
-/** What a complete HTTP response says, as the engine reads it. */
+/**
+ * What a complete HTTP response says, as the engine reads it. The response's own headers object
+ * is handed over as it is (the Signal allows `undefined` values; the engine only reads it).
+ */
 export function responseObservation(
   status: number,
   headers: IncomingHttpHeaders,
   body: Uint8Array | undefined,
 ): Observation {
-  return { transport: 'http', status, headers: signalHeaders(headers), body: bodyText(body) };
+  return { transport: 'http', status, headers, body: bodyText(body) };
 }
 
 /** A transport failure with no usable response: its error code (`ECONNRESET`, `ETIMEDOUT`, …). */
