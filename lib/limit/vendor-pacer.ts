@@ -109,7 +109,8 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     if (closed || queue.size === 0) return undefined;
     try {
       await view.current();
-      if (view.gateClosed() || !(await spaceStart())) return undefined;
+      // The gate may close while the start is being spaced: check again before sending.
+      if (view.gateClosed() || !(await spaceStart()) || view.gateClosed()) return undefined;
     } catch {
       return undefined; // a lost store: the loss handler fails the queue
     }
