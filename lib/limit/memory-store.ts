@@ -1,6 +1,7 @@
 import { lowerConcurrency, raiseConcurrency } from './adaptive-math.js';
 import {
   emptyPacingState,
+  lateStartAllowanceMs,
   type BackoffResult,
   type BackoffUpdate,
   type PacingStore,
@@ -48,9 +49,9 @@ export class MemoryPacingStore implements PacingStore {
 
   async claimStart(key: string, minTimeMs: number): Promise<number> {
     const nowMs = this.clock.now();
-    const waitMs = (this.lastStarts.get(key) ?? Number.NEGATIVE_INFINITY) + minTimeMs - nowMs;
-    if (waitMs > 0) return waitMs;
-    this.lastStarts.set(key, nowMs);
+    const dueMs = (this.lastStarts.get(key) ?? Number.NEGATIVE_INFINITY) + minTimeMs;
+    if (dueMs > nowMs) return dueMs - nowMs;
+    this.lastStarts.set(key, nowMs - dueMs <= lateStartAllowanceMs(minTimeMs) ? dueMs : nowMs);
     return 0;
   }
 

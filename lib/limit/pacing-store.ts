@@ -45,9 +45,13 @@ export interface PacingStore {
   /** One success: additive increase of an adapted concurrency limit, up to `ceiling`. */
   raiseConcurrency(key: string, ceiling: number | undefined): Promise<SharedPacingState>;
   /**
-   * Claims the next send start for a key: 0 when at least `minTimeMs` passed since the last
-   * claimed start (which becomes now), else the milliseconds still to wait. This spaces actual
-   * sends; the limiter only plans start times, and a process that lags fires several at once.
+   * Claims the next send start for a key: 0 when at least `minTimeMs` (fractional) passed since
+   * the last claimed slot, else the milliseconds still to wait. This spaces actual sends; the
+   * limiter only plans start times, and a process that lags fires several at once. The claimed
+   * slot is the due time, not the (later) time of the claim, when the claim is at most
+   * {@link lateStartAllowanceMs} late: timer lag then does not lower the rate (a 1 ms late wake-up
+   * at 50 requests/s would otherwise pace at 47.6/s). Later than that (a stall, or no demand), the
+   * slot is the claim's time: what was missed is not made up in a burst.
    */
   claimStart(key: string, minTimeMs: number): Promise<number>;
   /** Takes one retry token from a bucket that starts full at `capacity`; false when none is left. */
@@ -61,4 +65,22 @@ export interface PacingStore {
 /** The state of a key nobody has written yet. */
 export function emptyPacingState(): SharedPacingState {
   return { gateOpenAtMs: 0, lastMaxRatePerSec: 0, lastThrottleAtMs: 0, concurrency: undefined };
+}
+
+/**
+ * How late a send may be and still count as its due slot (see {@link PacingStore.claimStart}):
+ * a quarter of the spacing, at most 10 ms (timer lag on a busy event loop). Two sends are never
+ * closer than `minTimeMs` minus this.
+ */
+export function lateStartAllowanceMs(minTimeMs: number): number {
+  return Math.min(minTimeMs / 4, 10);
+}
+
+/**
+ * The limiter's spacing for a rate: whole milliseconds (bottleneck's Redis scripts pass it to
+ * PEXPIRE, which refuses fractions), rounded down so that the exact, fractional spacing of
+ * {@link PacingStore.claimStart} is the one that binds.
+ */
+export function limiterSpacingMs(ratePerSec: number | undefined): number {
+  return ratePerSec === undefined ? 0 : Math.floor(1000 / ratePerSec);
 }

@@ -68,16 +68,20 @@ end
 return 1`;
 
 /**
- * KEYS[1] last-start key. ARGV: minTimeMs, ttlMs. Uses the Redis server's clock, so hosts with
- * skewed clocks still space their sends. Returns 0 (claimed) or the milliseconds to wait.
+ * KEYS[1] last-start key. ARGV: minTimeMs, ttlMs, late allowance ms. Uses the Redis server's
+ * clock, so hosts with skewed clocks still space their sends. Mirrors the memory store: the slot
+ * claimed is the due time unless the claim is later than the allowance. Returns the milliseconds
+ * to wait as a string (fractional), '0' when claimed.
  */
 export const CLAIM_START_SCRIPT = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local raw = redis.call('GET', KEYS[1])
+local slot = now
 if raw then
-  local wait = tonumber(raw) + tonumber(ARGV[1]) - now
-  if wait > 0 then return wait end
+  local due = tonumber(raw) + tonumber(ARGV[1])
+  if due > now then return string.format('%.17g', due - now) end
+  if now - due <= tonumber(ARGV[3]) then slot = due end
 end
-redis.call('SET', KEYS[1], tostring(now), 'PX', ARGV[2])
-return 0`;
+redis.call('SET', KEYS[1], string.format('%.17g', slot), 'PX', ARGV[2])
+return '0'`;

@@ -1,4 +1,10 @@
-import type { BackoffResult, BackoffUpdate, PacingStore, SharedPacingState } from './pacing-store.js';
+import {
+  lateStartAllowanceMs,
+  type BackoffResult,
+  type BackoffUpdate,
+  type PacingStore,
+  type SharedPacingState,
+} from './pacing-store.js';
 import type { ClusterConnection } from './redis-connection.js';
 import {
   BACKOFF_SCRIPT,
@@ -52,7 +58,16 @@ export class RedisPacingStore implements PacingStore {
   }
 
   async claimStart(key: string, minTimeMs: number): Promise<number> {
-    return Number(await this.script('a send claim', CLAIM_START_SCRIPT, key, minTimeMs, this.idleExpiryMs));
+    const reply = await this.script(
+      'a send claim',
+      CLAIM_START_SCRIPT,
+      key,
+      minTimeMs,
+      this.idleExpiryMs,
+      lateStartAllowanceMs(minTimeMs),
+    );
+    const waitMs = Number(reply);
+    return Number.isFinite(waitMs) ? waitMs : 0;
   }
 
   async takeRetryToken(key: string, capacity: number): Promise<boolean> {

@@ -121,7 +121,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   const spaceStart = async (): Promise<boolean> => {
     const ratePerSec = view.ratePerSec();
     if (ratePerSec === undefined) return true;
-    const minTimeMs = Math.ceil(1000 / ratePerSec);
+    const minTimeMs = 1000 / ratePerSec;
     for (let waitMs = await store.claimStart(identity.key, minTimeMs); waitMs > 0;) {
       await sleep(waitMs, { unref: !parts.keepProcessAlive });
       if (closed || queue.size === 0) return false;
