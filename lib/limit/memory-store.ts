@@ -24,9 +24,10 @@ export class MemoryPacingStore implements PacingStore {
   async backoff(key: string, update: BackoffUpdate): Promise<BackoffResult> {
     const state = this.state(key);
     const fresh = update.nowMs >= state.gateOpenAtMs;
-    if (fresh && update.throttledRatePerSec !== undefined) {
-      state.lastMaxRatePerSec = update.throttledRatePerSec;
-      state.lastThrottleAtMs = update.nowMs;
+    if (fresh && update.throttle) {
+      state.lastMaxRatePerSec = update.throttle.lastMaxRatePerSec;
+      state.restartRatePerSec = update.throttle.restartRatePerSec;
+      state.lastThrottleAtMs = Math.max(update.nowMs, update.openAtMs);
     }
     const decrease = update.concurrencyDecrease;
     if (fresh && decrease) {

@@ -1,3 +1,5 @@
+import type { ThrottleRates } from './adaptive-math.js';
+
 /**
  * Where the gate deadline, the adaptive state and the retry budget live: in this process
  * (memory-store.ts) or in Redis for every process (redis-store.ts). Every mutation is atomic.
@@ -7,10 +9,12 @@
 export interface SharedPacingState {
   /** When the backoff gate opens (ms on the pacing clock); 0 when never closed. */
   gateOpenAtMs: number;
-  /** The rate at which the vendor last said "too many requests" (requests per second); 0 = never. */
+  /** The rate the recovery after the last "too many requests" climbs back to (requests per second); 0 = never. */
   lastMaxRatePerSec: number;
-  /** When that happened (ms); 0 = never. */
+  /** When that recovery starts: the gate's opening after the throttle (ms); 0 = never throttled. */
   lastThrottleAtMs: number;
+  /** The rate the recovery starts from; 0 = beta × `lastMaxRatePerSec`. */
+  restartRatePerSec: number;
   /** The adapted concurrency limit, fractional (additive increase); `undefined` = the configured ceiling. */
   concurrency: number | undefined;
 }
@@ -21,10 +25,11 @@ export interface BackoffUpdate {
   /** The gate stays closed at least until then (never shortened). */
   openAtMs: number;
   /**
-   * A rate-limit answer: remember this rate as too fast. Applied only when the gate was open,
-   * so a burst of answers to requests already in flight counts once.
+   * A rate-limit answer: the rates to recover from and to (`rememberThrottle`); the recovery
+   * starts when the gate opens. Applied only when the gate was open, so a burst of answers to
+   * requests already in flight counts once.
    */
-  throttledRatePerSec?: number | undefined;
+  throttle?: ThrottleRates | undefined;
   /** A concurrency-limit answer: lower the limit (also only when the gate was open). */
   concurrencyDecrease?: { ceiling: number | undefined; inFlight: number; beta: number } | undefined;
 }
@@ -64,7 +69,13 @@ export interface PacingStore {
 
 /** The state of a key nobody has written yet. */
 export function emptyPacingState(): SharedPacingState {
-  return { gateOpenAtMs: 0, lastMaxRatePerSec: 0, lastThrottleAtMs: 0, concurrency: undefined };
+  return {
+    gateOpenAtMs: 0,
+    lastMaxRatePerSec: 0,
+    lastThrottleAtMs: 0,
+    restartRatePerSec: 0,
+    concurrency: undefined,
+  };
 }
 
 /**

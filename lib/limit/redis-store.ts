@@ -34,21 +34,22 @@ export class RedisPacingStore implements PacingStore {
   }
 
   async backoff(key: string, update: BackoffUpdate): Promise<BackoffResult> {
-    const decrease = update.concurrencyDecrease;
+    const { throttle, concurrencyDecrease: decrease } = update;
     const reply = await this.script(
       'a gate update',
       BACKOFF_SCRIPT,
       key,
       update.nowMs,
       update.openAtMs,
-      update.throttledRatePerSec ?? '',
+      throttle?.lastMaxRatePerSec ?? '',
       decrease ? 1 : 0,
       decrease?.ceiling ?? '',
       decrease?.inFlight ?? 1,
       decrease?.beta ?? 1,
       this.idleExpiryMs,
+      throttle?.restartRatePerSec ?? 0,
     );
-    return { state: parseState(reply), fresh: Array.isArray(reply) && reply[4] === '1' };
+    return { state: parseState(reply), fresh: Array.isArray(reply) && reply[5] === '1' };
   }
 
   async raiseConcurrency(key: string, ceiling: number | undefined): Promise<SharedPacingState> {
@@ -112,6 +113,7 @@ function parseState(reply: unknown): SharedPacingState {
     gateOpenAtMs: number(0),
     lastMaxRatePerSec: number(1),
     lastThrottleAtMs: number(2),
+    restartRatePerSec: number(4),
     concurrency: Number.isFinite(concurrency) ? concurrency : undefined,
   };
 }
