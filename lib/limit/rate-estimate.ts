@@ -49,9 +49,9 @@ const MIN_SPREAD = 1.5;
 const REST_MS = 1000;
 /**
  * An episode's start is projected back from its third send at the pacer's spacing: the first
- * sends of a storm leave the process late (a cold client sets up its connections; measured 54, 20
- * and 7 ms after their turn, then 1–2 ms), so the first send's time would make the episode look
- * longer to us than the vendor saw it.
+ * sends of a storm can reach the vendor late (in the storm bench 54, 20 and 7 ms after their
+ * turn, then 1–2 ms), so the first send's time would make the episode look longer to us than the
+ * vendor saw it.
  */
 const CLOCK_START_SEND = 3;
 
