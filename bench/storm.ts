@@ -21,6 +21,9 @@ interface StormResult {
   /** 429s among requests sent more than 1 s after the storm began. */
   limitedAfterFirstSecond: number;
   failedCalls: number;
+  /** Diagnostics of the paced clients: how often the vendor-wide gate closed, and the last adapted rate. */
+  gateClosures?: number;
+  finalRatePerSec?: number | undefined;
 }
 
 type Client = (url: string) => Promise<unknown>;
@@ -65,8 +68,16 @@ const post = (client: Got, url: string) =>
 async function pacedStorm(requestsPerMinute: number): Promise<StormResult> {
   const pacing = createPacing({ vendors: { zenhire: { requestsPerMinute, maxConcurrent: 100 } } });
   const client = got.extend(vendorResilience('zenhire', { pacing }));
+  let gateClosures = 0;
+  let gateOpenAtMs = 0;
+  let finalRatePerSec: number | undefined;
+  pacing.on('gateClosed', ({ openAtMs }) => {
+    if (Date.now() >= gateOpenAtMs) gateClosures += 1; // not an extension by a 429 already in flight
+    gateOpenAtMs = Math.max(gateOpenAtMs, openAtMs);
+  });
+  pacing.on('rateChanged', ({ requestsPerSecond }) => (finalRatePerSec = requestsPerSecond));
   try {
-    return await storm((url) => post(client, url));
+    return { ...(await storm((url) => post(client, url))), gateClosures, finalRatePerSec };
   } finally {
     await pacing.close();
   }
@@ -102,7 +113,11 @@ function rowsFor(name: string, runs: StormResult[], target: StormTargets): Bench
   const share = median(runs.map((r) => r.limited / r.requests));
   const typical =
     runs[ratios.indexOf([...ratios].sort((a, b) => a - b)[Math.floor(runs.length / 2)] ?? ratio)] ?? runs[0]!;
-  const detail = `${CALLS} calls at once, ${RATE_PER_S} req/s bucket (burst ${BURST}), ideal ${IDEAL_S} s; median run: ${typical.seconds.toFixed(2)} s, ${typical.requests} requests, ${typical.limited} × 429 (${typical.limitedAfterFirstSecond} after the first second), ${typical.failedCalls} calls failed; ${runs.length} run${runs.length === 1 ? '' : 's'}`;
+  const pacingDetail =
+    typical.gateClosures === undefined
+      ? ''
+      : `, gate closed ${typical.gateClosures}×, last rate ${typical.finalRatePerSec?.toFixed(1) ?? 'as configured'}/s`;
+  const detail = `${CALLS} calls at once, ${RATE_PER_S} req/s bucket (burst ${BURST}), ideal ${IDEAL_S} s; median run: ${typical.seconds.toFixed(2)} s, ${typical.requests} requests, ${typical.limited} × 429 (${typical.limitedAfterFirstSecond} after the first second), ${typical.failedCalls} calls failed${pacingDetail}; ${runs.length} run${runs.length === 1 ? '' : 's'}`;
   const most = (met: (r: StormResult) => boolean): boolean => runs.filter(met).length > runs.length / 2;
   return [
     {

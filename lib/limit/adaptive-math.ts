@@ -5,17 +5,24 @@
 
 /** What a pacer remembers about the last rate-limit answer. `lastThrottleAtMs` 0 = never throttled. */
 export interface ThrottleMemory {
+  /** The rate the recovery climbs back to before probing above it. */
   lastMaxRatePerSec: number;
+  /**
+   * When the recovery starts: the opening of the gate the throttle closed (nothing is sent while
+   * it is closed, so the curve must not climb meanwhile).
+   */
   lastThrottleAtMs: number;
+  /** The rate the recovery starts from; 0 = `beta` × `lastMaxRatePerSec`. */
+  restartRatePerSec: number;
 }
 
 /** Rate-adaptation constants (AWS adaptive retry mode's BETA and MIN_FILL_RATE, and the cubic window). */
 export interface RateConstants {
   beta: number;
   /**
-   * Time to climb back to the throttled rate. AWS fixes the cubic constant instead (0.4), which
-   * at speech vendors' rates (2–10 requests/s) returns to the limit within ~2 s and probes into
-   * it every few seconds; a fixed window makes the probing period independent of the rate.
+   * Time to climb back from `beta` × the throttled rate to it. AWS fixes the cubic constant instead
+   * (0.4), which at speech vendors' rates (2–10 requests/s) returns to the limit within ~2 s and
+   * probes into it every few seconds; a fixed window makes the probing period independent of the rate.
    */
   recoveryMs: number;
   minRatePerSec: number;
@@ -24,14 +31,22 @@ export interface RateConstants {
 /** Defaults: AWS's BETA and minimum rate, a 10 s recovery window. */
 export const DEFAULT_RATE_CONSTANTS: RateConstants = { beta: 0.7, recoveryMs: 10_000, minRatePerSec: 0.5 };
 
+/**
+ * Where the recovery restarts after a throttle when the vendor's real rate was estimated: just
+ * below the estimate (a margin for its error), instead of `beta` × the rate that was too fast.
+ */
+export const ESTIMATE_RESTART_FACTOR = 0.95;
+
 /** Above this multiple of the last throttled rate an unconfigured vendor is treated as unlimited again. */
 const UNLIMITED_AFTER_FACTOR = 4;
 
 /**
  * The allowed rate at `nowMs` (requests per second; `undefined` = unlimited). Before any throttle
- * it is the configured ceiling. After one it restarts at `beta` × the throttled rate and climbs
- * back on a cubic curve, as AWS adaptive retry mode does (slow near the old maximum, so the
- * pacer lingers just below the vendor's real limit), never above the ceiling.
+ * it is the configured ceiling. After one it restarts at the remembered restart rate (`beta` ×
+ * the throttled rate by default) and climbs on a cubic curve, as AWS adaptive retry mode and TCP
+ * CUBIC do: concave up to the remembered maximum (slow near it, so the pacer lingers just below
+ * the vendor's real limit), convex above it (probing), never above the ceiling. The curve has the
+ * same shape whatever the restart: from `beta` × the maximum it takes `recoveryMs` to get back.
  */
 export function allowedRatePerSec(
   memory: ThrottleMemory,
@@ -41,13 +56,17 @@ export function allowedRatePerSec(
 ): number | undefined {
   if (memory.lastThrottleAtMs <= 0 || memory.lastMaxRatePerSec <= 0) return ceilingPerSec;
   const elapsedSec = Math.max(0, nowMs - memory.lastThrottleAtMs) / 1000;
-  const windowSec = constants.recoveryMs / 1000;
-  // Chosen so that the curve starts at beta × lastMax and is flat at lastMax after windowSec.
-  const scale = (memory.lastMaxRatePerSec * (1 - constants.beta)) / windowSec ** 3;
-  const cubic = scale * (elapsedSec - windowSec) ** 3 + memory.lastMaxRatePerSec;
+  const max = memory.lastMaxRatePerSec;
+  const restart =
+    memory.restartRatePerSec > 0 ? Math.min(memory.restartRatePerSec, max) : constants.beta * max;
+  // TCP CUBIC's W(t) = C·(t − K)³ + Wmax, with C chosen so that a restart at beta × Wmax takes
+  // the whole window (K = window), and K from the actual restart.
+  const scale = (max * (1 - constants.beta)) / (constants.recoveryMs / 1000) ** 3;
+  const kSec = scale > 0 ? Math.cbrt((max - restart) / scale) : 0;
+  const cubic = scale * (elapsedSec - kSec) ** 3 + max;
   const rate = Math.max(constants.minRatePerSec, cubic);
   if (ceilingPerSec !== undefined) return Math.min(ceilingPerSec, rate);
-  return rate >= UNLIMITED_AFTER_FACTOR * memory.lastMaxRatePerSec ? undefined : rate;
+  return rate >= UNLIMITED_AFTER_FACTOR * max ? undefined : rate;
 }
 
 /**
@@ -65,6 +84,33 @@ export function throttledRatePerSec(
   // Neither known (unlimited and nothing measured yet): start from the floor and let cubic growth find the level.
   if (candidates.length === 0) return minRatePerSec;
   return Math.max(minRatePerSec, Math.min(...candidates));
+}
+
+/** What a throttle changes in {@link ThrottleMemory} (besides the time). */
+export interface ThrottleRates {
+  lastMaxRatePerSec: number;
+  restartRatePerSec: number;
+}
+
+/**
+ * The maximum and restart rate after a throttle at `throttledPerSec`. Without an estimate of the
+ * vendor's real rate, AWS's multiplicative decrease: restart at `beta` × the throttled rate and
+ * climb back to it. With one (at most the throttled rate), restart just below the estimate and
+ * climb back to the estimate: `beta` × a rate that was too fast is a guess, the estimate is
+ * measured.
+ */
+export function rememberThrottle(
+  throttledPerSec: number,
+  estimatedPerSec: number | undefined,
+  beta: number,
+): ThrottleRates {
+  if (estimatedPerSec !== undefined && estimatedPerSec <= throttledPerSec) {
+    return {
+      lastMaxRatePerSec: estimatedPerSec,
+      restartRatePerSec: ESTIMATE_RESTART_FACTOR * estimatedPerSec,
+    };
+  }
+  return { lastMaxRatePerSec: throttledPerSec, restartRatePerSec: beta * throttledPerSec };
 }
 
 /**

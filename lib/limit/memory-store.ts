@@ -1,6 +1,7 @@
 import { lowerConcurrency, raiseConcurrency } from './adaptive-math.js';
 import {
   emptyPacingState,
+  lateStartAllowanceMs,
   type BackoffResult,
   type BackoffUpdate,
   type PacingStore,
@@ -23,9 +24,10 @@ export class MemoryPacingStore implements PacingStore {
   async backoff(key: string, update: BackoffUpdate): Promise<BackoffResult> {
     const state = this.state(key);
     const fresh = update.nowMs >= state.gateOpenAtMs;
-    if (fresh && update.throttledRatePerSec !== undefined) {
-      state.lastMaxRatePerSec = update.throttledRatePerSec;
-      state.lastThrottleAtMs = update.nowMs;
+    if (fresh && update.throttle) {
+      state.lastMaxRatePerSec = update.throttle.lastMaxRatePerSec;
+      state.restartRatePerSec = update.throttle.restartRatePerSec;
+      state.lastThrottleAtMs = Math.max(update.nowMs, update.openAtMs);
     }
     const decrease = update.concurrencyDecrease;
     if (fresh && decrease) {
@@ -48,9 +50,9 @@ export class MemoryPacingStore implements PacingStore {
 
   async claimStart(key: string, minTimeMs: number): Promise<number> {
     const nowMs = this.clock.now();
-    const waitMs = (this.lastStarts.get(key) ?? Number.NEGATIVE_INFINITY) + minTimeMs - nowMs;
-    if (waitMs > 0) return waitMs;
-    this.lastStarts.set(key, nowMs);
+    const dueMs = (this.lastStarts.get(key) ?? Number.NEGATIVE_INFINITY) + minTimeMs;
+    if (dueMs > nowMs) return dueMs - nowMs;
+    this.lastStarts.set(key, nowMs - dueMs <= lateStartAllowanceMs(minTimeMs) ? dueMs : nowMs);
     return 0;
   }
 

@@ -1,3 +1,5 @@
+import type { ThrottleRates } from './adaptive-math.js';
+
 /**
  * Where the gate deadline, the adaptive state and the retry budget live: in this process
  * (memory-store.ts) or in Redis for every process (redis-store.ts). Every mutation is atomic.
@@ -7,10 +9,12 @@
 export interface SharedPacingState {
   /** When the backoff gate opens (ms on the pacing clock); 0 when never closed. */
   gateOpenAtMs: number;
-  /** The rate at which the vendor last said "too many requests" (requests per second); 0 = never. */
+  /** The rate the recovery after the last "too many requests" climbs back to (requests per second); 0 = never. */
   lastMaxRatePerSec: number;
-  /** When that happened (ms); 0 = never. */
+  /** When that recovery starts: the gate's opening after the throttle (ms); 0 = never throttled. */
   lastThrottleAtMs: number;
+  /** The rate the recovery starts from; 0 = beta × `lastMaxRatePerSec`. */
+  restartRatePerSec: number;
   /** The adapted concurrency limit, fractional (additive increase); `undefined` = the configured ceiling. */
   concurrency: number | undefined;
 }
@@ -21,10 +25,11 @@ export interface BackoffUpdate {
   /** The gate stays closed at least until then (never shortened). */
   openAtMs: number;
   /**
-   * A rate-limit answer: remember this rate as too fast. Applied only when the gate was open,
-   * so a burst of answers to requests already in flight counts once.
+   * A rate-limit answer: the rates to recover from and to (`rememberThrottle`); the recovery
+   * starts when the gate opens. Applied only when the gate was open, so a burst of answers to
+   * requests already in flight counts once.
    */
-  throttledRatePerSec?: number | undefined;
+  throttle?: ThrottleRates | undefined;
   /** A concurrency-limit answer: lower the limit (also only when the gate was open). */
   concurrencyDecrease?: { ceiling: number | undefined; inFlight: number; beta: number } | undefined;
 }
@@ -45,9 +50,13 @@ export interface PacingStore {
   /** One success: additive increase of an adapted concurrency limit, up to `ceiling`. */
   raiseConcurrency(key: string, ceiling: number | undefined): Promise<SharedPacingState>;
   /**
-   * Claims the next send start for a key: 0 when at least `minTimeMs` passed since the last
-   * claimed start (which becomes now), else the milliseconds still to wait. This spaces actual
-   * sends; the limiter only plans start times, and a process that lags fires several at once.
+   * Claims the next send start for a key: 0 when at least `minTimeMs` (fractional) passed since
+   * the last claimed slot, else the milliseconds still to wait. This spaces actual sends; the
+   * limiter only plans start times, and a process that lags fires several at once. The claimed
+   * slot is the due time, not the (later) time of the claim, when the claim is at most
+   * {@link lateStartAllowanceMs} late: timer lag then does not lower the rate (a 1 ms late wake-up
+   * at 50 requests/s would otherwise pace at 47.6/s). Later than that (a stall, or no demand), the
+   * slot is the claim's time: what was missed is not made up in a burst.
    */
   claimStart(key: string, minTimeMs: number): Promise<number>;
   /** Takes one retry token from a bucket that starts full at `capacity`; false when none is left. */
@@ -60,5 +69,29 @@ export interface PacingStore {
 
 /** The state of a key nobody has written yet. */
 export function emptyPacingState(): SharedPacingState {
-  return { gateOpenAtMs: 0, lastMaxRatePerSec: 0, lastThrottleAtMs: 0, concurrency: undefined };
+  return {
+    gateOpenAtMs: 0,
+    lastMaxRatePerSec: 0,
+    lastThrottleAtMs: 0,
+    restartRatePerSec: 0,
+    concurrency: undefined,
+  };
+}
+
+/**
+ * How late a send may be and still count as its due slot (see {@link PacingStore.claimStart}):
+ * a quarter of the spacing, at most 10 ms (timer lag on a busy event loop). Two sends are never
+ * closer than `minTimeMs` minus this.
+ */
+export function lateStartAllowanceMs(minTimeMs: number): number {
+  return Math.min(minTimeMs / 4, 10);
+}
+
+/**
+ * The limiter's spacing for a rate: whole milliseconds (bottleneck's Redis scripts pass it to
+ * PEXPIRE, which refuses fractions), rounded down so that the exact, fractional spacing of
+ * {@link PacingStore.claimStart} is the one that binds.
+ */
+export function limiterSpacingMs(ratePerSec: number | undefined): number {
+  return ratePerSec === undefined ? 0 : Math.floor(1000 / ratePerSec);
 }

@@ -5,7 +5,7 @@ import { createBottleneckLimiter } from './bottleneck-limiter.js';
 import { PacingEventHub, type PacingEvents } from './events.js';
 import { MemoryPacingStore } from './memory-store.js';
 import { pacingUnavailableError } from './pacing-errors.js';
-import type { PacingStore } from './pacing-store.js';
+import { limiterSpacingMs, type PacingStore } from './pacing-store.js';
 import { openClusterConnection, type ClusterConnection, type RedisClientLike } from './redis-connection.js';
 import { RedisPacingStore } from './redis-store.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudgetSettings } from './retry-budget.js';
@@ -96,7 +96,7 @@ export function createPacing(options: PacingOptions = {}): Pacing {
     const ratePerSec = rateCeilingPerSec === undefined ? undefined : rateCeilingPerSec / 60;
     const limiter = createBottleneckLimiter({
       maxConcurrent: concurrencyCeiling,
-      minTimeMs: ratePerSec === undefined ? 0 : Math.ceil(1000 / ratePerSec),
+      minTimeMs: limiterSpacingMs(ratePerSec),
       cluster: cluster && { id: `${prefix}:limiter:${key}`, connection: cluster.bottleneck, idleExpiryMs },
       onError: () => undefined, // cluster errors arrive through the connection's loss handler
       stopTimeoutMs: timeoutMs,

@@ -7,17 +7,21 @@
  */
 
 const RETURN_STATE = `
-local v = redis.call('HMGET', KEYS[1], 'gate', 'lastMax', 'throttleAt', 'conc')
-return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or ''}`;
+local v = redis.call('HMGET', KEYS[1], 'gate', 'lastMax', 'throttleAt', 'conc', 'restart')
+return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0'}`;
 
-/** KEYS[1] state hash. ARGV: now, openAt, throttledRate|'', decrease 0|1, ceiling|'', inFlight, beta, ttlMs. */
+/**
+ * KEYS[1] state hash. ARGV: now, openAt, lastMax|'' (a throttle), decrease 0|1, ceiling|'',
+ * inFlight, beta, ttlMs, restart rate. A throttle's recovery starts when the gate opens.
+ */
 export const BACKOFF_SCRIPT = `
 local gateRaw = redis.call('HGET', KEYS[1], 'gate')
 local gate = gateRaw and tonumber(gateRaw) or 0
 local now = tonumber(ARGV[1])
 local fresh = now >= gate
 if fresh and ARGV[3] ~= '' then
-  redis.call('HSET', KEYS[1], 'lastMax', ARGV[3], 'throttleAt', ARGV[1])
+  local recoveryAt = math.max(now, tonumber(ARGV[2]))
+  redis.call('HSET', KEYS[1], 'lastMax', ARGV[3], 'restart', ARGV[9], 'throttleAt', string.format('%.17g', recoveryAt))
 end
 if fresh and ARGV[4] == '1' then
   local raw = redis.call('HGET', KEYS[1], 'conc')
@@ -26,8 +30,8 @@ if fresh and ARGV[4] == '1' then
 end
 if tonumber(ARGV[2]) > gate then redis.call('HSET', KEYS[1], 'gate', ARGV[2]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
-local v = redis.call('HMGET', KEYS[1], 'gate', 'lastMax', 'throttleAt', 'conc')
-return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', fresh and '1' or '0'}`;
+local v = redis.call('HMGET', KEYS[1], 'gate', 'lastMax', 'throttleAt', 'conc', 'restart')
+return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0', fresh and '1' or '0'}`;
 
 /** KEYS[1] state hash. ARGV: ceiling|''. */
 export const RAISE_CONCURRENCY_SCRIPT = `
@@ -68,16 +72,20 @@ end
 return 1`;
 
 /**
- * KEYS[1] last-start key. ARGV: minTimeMs, ttlMs. Uses the Redis server's clock, so hosts with
- * skewed clocks still space their sends. Returns 0 (claimed) or the milliseconds to wait.
+ * KEYS[1] last-start key. ARGV: minTimeMs, ttlMs, late allowance ms. Uses the Redis server's
+ * clock, so hosts with skewed clocks still space their sends. Mirrors the memory store: the slot
+ * claimed is the due time unless the claim is later than the allowance. Returns the milliseconds
+ * to wait as a string (fractional), '0' when claimed.
  */
 export const CLAIM_START_SCRIPT = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local raw = redis.call('GET', KEYS[1])
+local slot = now
 if raw then
-  local wait = tonumber(raw) + tonumber(ARGV[1]) - now
-  if wait > 0 then return wait end
+  local due = tonumber(raw) + tonumber(ARGV[1])
+  if due > now then return string.format('%.17g', due - now) end
+  if now - due <= tonumber(ARGV[3]) then slot = due end
 end
-redis.call('SET', KEYS[1], tostring(now), 'PX', ARGV[2])
-return 0`;
+redis.call('SET', KEYS[1], string.format('%.17g', slot), 'PX', ARGV[2])
+return '0'`;

@@ -1,4 +1,10 @@
-import type { BackoffResult, BackoffUpdate, PacingStore, SharedPacingState } from './pacing-store.js';
+import {
+  lateStartAllowanceMs,
+  type BackoffResult,
+  type BackoffUpdate,
+  type PacingStore,
+  type SharedPacingState,
+} from './pacing-store.js';
 import type { ClusterConnection } from './redis-connection.js';
 import {
   BACKOFF_SCRIPT,
@@ -28,21 +34,22 @@ export class RedisPacingStore implements PacingStore {
   }
 
   async backoff(key: string, update: BackoffUpdate): Promise<BackoffResult> {
-    const decrease = update.concurrencyDecrease;
+    const { throttle, concurrencyDecrease: decrease } = update;
     const reply = await this.script(
       'a gate update',
       BACKOFF_SCRIPT,
       key,
       update.nowMs,
       update.openAtMs,
-      update.throttledRatePerSec ?? '',
+      throttle?.lastMaxRatePerSec ?? '',
       decrease ? 1 : 0,
       decrease?.ceiling ?? '',
       decrease?.inFlight ?? 1,
       decrease?.beta ?? 1,
       this.idleExpiryMs,
+      throttle?.restartRatePerSec ?? 0,
     );
-    return { state: parseState(reply), fresh: Array.isArray(reply) && reply[4] === '1' };
+    return { state: parseState(reply), fresh: Array.isArray(reply) && reply[5] === '1' };
   }
 
   async raiseConcurrency(key: string, ceiling: number | undefined): Promise<SharedPacingState> {
@@ -52,7 +59,16 @@ export class RedisPacingStore implements PacingStore {
   }
 
   async claimStart(key: string, minTimeMs: number): Promise<number> {
-    return Number(await this.script('a send claim', CLAIM_START_SCRIPT, key, minTimeMs, this.idleExpiryMs));
+    const reply = await this.script(
+      'a send claim',
+      CLAIM_START_SCRIPT,
+      key,
+      minTimeMs,
+      this.idleExpiryMs,
+      lateStartAllowanceMs(minTimeMs),
+    );
+    const waitMs = Number(reply);
+    return Number.isFinite(waitMs) ? waitMs : 0;
   }
 
   async takeRetryToken(key: string, capacity: number): Promise<boolean> {
@@ -97,6 +113,7 @@ function parseState(reply: unknown): SharedPacingState {
     gateOpenAtMs: number(0),
     lastMaxRatePerSec: number(1),
     lastThrottleAtMs: number(2),
+    restartRatePerSec: number(4),
     concurrency: Number.isFinite(concurrency) ? concurrency : undefined,
   };
 }

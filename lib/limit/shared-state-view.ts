@@ -1,7 +1,12 @@
 import type { Clock } from '../engine/types.js';
 import { allowedRatePerSec, effectiveConcurrency, type RateConstants } from './adaptive-math.js';
 import type { PacerIdentity, PacingEventHub } from './events.js';
-import { emptyPacingState, type PacingStore, type SharedPacingState } from './pacing-store.js';
+import {
+  emptyPacingState,
+  limiterSpacingMs,
+  type PacingStore,
+  type SharedPacingState,
+} from './pacing-store.js';
 import type { SlotLimiter } from './slot-limiter.js';
 
 /** What {@link SharedStateView} needs. */
@@ -111,7 +116,7 @@ export class SharedStateView {
     const previousRate = this.appliedRatePerSec;
     this.appliedConcurrency = concurrency;
     this.appliedRatePerSec = rate;
-    const minTimeMs = rate === undefined ? 0 : Math.ceil(1000 / rate);
+    const minTimeMs = limiterSpacingMs(rate);
     // A failed update surfaces through the store/connection error path; the old limits stay meanwhile.
     this.options.limiter.update({ maxConcurrent: concurrency, minTimeMs }).catch(() => undefined);
     if (concurrencyChanged) {

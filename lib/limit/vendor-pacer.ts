@@ -1,10 +1,16 @@
 import type { Clock, Decision } from '../engine/types.js';
 import { abortReason, sleep } from '../util/sleep.js';
-import { throttledRatePerSec, type RateConstants } from './adaptive-math.js';
+import {
+  rememberThrottle,
+  throttledRatePerSec,
+  type RateConstants,
+  type ThrottleRates,
+} from './adaptive-math.js';
 import { CallQueue, type WaitingCall } from './call-queue.js';
 import type { PacerIdentity, PacingEventHub } from './events.js';
 import { MeasuredRate } from './measured-rate.js';
 import type { PacingStore } from './pacing-store.js';
+import { RateEstimator } from './rate-estimate.js';
 import { budgetExhaustedDecision, chargesRetryBudget, refillsRetryBudget } from './retry-budget.js';
 import { SharedStateView } from './shared-state-view.js';
 import type { SlotLimiter } from './slot-limiter.js';
@@ -77,6 +83,9 @@ export interface VendorPacerHandle {
 export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   const { identity, store, limiter, events, clock } = parts;
   const measured = new MeasuredRate();
+  // Learns the vendor's real rate from this process's sends; with a shared store the other
+  // processes' sends are unseen, so cluster mode keeps the plain decrease.
+  const estimator = store.shared ? undefined : new RateEstimator();
   let running = 0;
   let closed = false;
   /** Limiter slots requested and not yet started, per weight. */
@@ -109,18 +118,24 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     if (closed || queue.size === 0) return undefined;
     try {
       await view.current();
-      if (view.gateClosed() || !(await spaceStart())) return undefined;
+      // The gate may close while the start is being spaced: check again before sending.
+      if (view.gateClosed() || !(await spaceStart()) || view.gateClosed()) return undefined;
     } catch {
       return undefined; // a lost store: the loss handler fails the queue
     }
-    return queue.takeFirst(weight);
+    const call = queue.takeFirst(weight);
+    if (call) {
+      const ratePerSec = view.ratePerSec();
+      estimator?.sent(clock.now(), queue.size > 0, ratePerSec === undefined ? 0 : 1000 / ratePerSec);
+    }
+    return call;
   };
 
   /** Waits until this start keeps the rate's spacing (across processes); false if closed meanwhile. */
   const spaceStart = async (): Promise<boolean> => {
     const ratePerSec = view.ratePerSec();
     if (ratePerSec === undefined) return true;
-    const minTimeMs = Math.ceil(1000 / ratePerSec);
+    const minTimeMs = 1000 / ratePerSec;
     for (let waitMs = await store.claimStart(identity.key, minTimeMs); waitMs > 0;) {
       await sleep(waitMs, { unref: !parts.keepProcessAlive });
       if (closed || queue.size === 0) return false;
@@ -142,12 +157,21 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     // the measured rate is the better guess (AWS: min(measured, fill rate)). Across processes the
     // local measurement is only a share of the load, so cluster mode uses the allowed rate.
     const measuredPerSec = store.shared || queue.size > 0 ? 0 : measured.perSec();
+    let throttle: ThrottleRates | undefined;
+    if (rateLimited) {
+      const { minRatePerSec, beta } = parts.rateConstants;
+      const ratePerSec = throttledRatePerSec(view.ratePerSec(), measuredPerSec, minRatePerSec);
+      // In process the view is the store's state, so this is the store's own freshness test.
+      let estimatedPerSec: number | undefined;
+      if (view.gateClosed()) estimator?.rejected();
+      else estimatedPerSec = estimator?.throttled(nowMs, ratePerSec);
+      if (estimatedPerSec !== undefined) estimatedPerSec = Math.max(minRatePerSec, estimatedPerSec);
+      throttle = rememberThrottle(ratePerSec, estimatedPerSec, beta);
+    }
     const { state } = await store.backoff(identity.key, {
       nowMs,
       openAtMs: nowMs + gateMs,
-      throttledRatePerSec: rateLimited
-        ? throttledRatePerSec(view.ratePerSec(), measuredPerSec, parts.rateConstants.minRatePerSec)
-        : undefined,
+      throttle,
       concurrencyDecrease: concurrencyLimited
         ? { ceiling: parts.concurrencyCeiling, inFlight: running + 1, beta: parts.concurrencyBeta }
         : undefined,

@@ -4,15 +4,16 @@ import {
   effectiveConcurrency,
   lowerConcurrency,
   raiseConcurrency,
+  rememberThrottle,
   throttledRatePerSec,
 } from '../../../lib/limit/adaptive-math.js';
 import { MeasuredRate } from '../../../lib/limit/measured-rate.js';
 
 const constants = { beta: 0.7, recoveryMs: 10_000, minRatePerSec: 0.5 };
-const never = { lastMaxRatePerSec: 0, lastThrottleAtMs: 0 };
+const never = { lastMaxRatePerSec: 0, lastThrottleAtMs: 0, restartRatePerSec: 0 };
 
 describe('allowedRatePerSec (cubic recovery)', () => {
-  const throttled = { lastMaxRatePerSec: 10, lastThrottleAtMs: 1000 };
+  const throttled = { lastMaxRatePerSec: 10, lastThrottleAtMs: 1000, restartRatePerSec: 0 };
   test('before any throttle it is the configured ceiling (or unlimited)', () => {
     expect(allowedRatePerSec(never, 5000, 20, constants)).toBe(20);
     expect(allowedRatePerSec(never, 5000, undefined, constants)).toBeUndefined();
@@ -26,10 +27,53 @@ describe('allowedRatePerSec (cubic recovery)', () => {
     expect(at(60_000)).toBe(20); // capped by the ceiling
   });
   test('never below the minimum; an unconfigured vendor becomes unlimited again far above the old maximum', () => {
-    expect(allowedRatePerSec({ lastMaxRatePerSec: 0.6, lastThrottleAtMs: 1 }, 1, undefined, constants)).toBe(
-      0.5,
-    );
+    expect(
+      allowedRatePerSec(
+        { lastMaxRatePerSec: 0.6, lastThrottleAtMs: 1, restartRatePerSec: 0 },
+        1,
+        undefined,
+        constants,
+      ),
+    ).toBe(0.5);
     expect(allowedRatePerSec(throttled, 1_000_000, undefined, constants)).toBeUndefined();
+  });
+});
+
+describe('allowedRatePerSec after an estimated restart', () => {
+  // Restart at 9.5 (0.95 × 10): the same curve shape, so it is back at 10 after
+  // 10 s × cbrt(0.05 / 0.3) ≈ 5.5 s, and probes above it from there.
+  const estimated = { lastMaxRatePerSec: 10, lastThrottleAtMs: 1000, restartRatePerSec: 9.5 };
+  const at = (ms: number): number => allowedRatePerSec(estimated, ms, 20, constants)!;
+  test('starts at the restart rate, is back at the maximum after K, then probes slowly above it', () => {
+    expect(at(0)).toBeCloseTo(9.5, 9); // before the recovery starts (a closed gate) it does not climb
+    expect(at(1000)).toBeCloseTo(9.5, 9);
+    const kMs = 10_000 * Math.cbrt(0.05 / 0.3);
+    expect(at(1000 + kMs)).toBeCloseTo(10, 9);
+    expect(at(1000 + kMs / 2)).toBeLessThan(10);
+    expect(at(1000 + kMs / 2)).toBeGreaterThan(9.9); // concave: most of the way back early
+    expect(at(1000 + kMs + 3000)).toBeLessThan(10.1);
+    expect(at(60_000)).toBe(20);
+  });
+  test('a restart of 0 is beta × the maximum, and a restart above it is the maximum', () => {
+    const plain = { lastMaxRatePerSec: 10, lastThrottleAtMs: 1000, restartRatePerSec: 0 };
+    expect(allowedRatePerSec(plain, 1000, 20, constants)).toBeCloseTo(7, 9);
+    const above = { ...plain, restartRatePerSec: 12 };
+    expect(allowedRatePerSec(above, 1000, 20, constants)).toBeCloseTo(10, 9);
+  });
+});
+
+describe('rememberThrottle', () => {
+  test('without an estimate: back to the throttled rate from beta × it (AWS)', () => {
+    expect(rememberThrottle(20, undefined, 0.7)).toEqual({ lastMaxRatePerSec: 20, restartRatePerSec: 14 });
+  });
+  test('with an estimate at most the throttled rate: back to the estimate from just below it', () => {
+    const rates = rememberThrottle(20, 12, 0.7);
+    expect(rates.lastMaxRatePerSec).toBe(12);
+    expect(rates.restartRatePerSec).toBeCloseTo(11.4, 9);
+    expect(rememberThrottle(20, 20, 0.7).lastMaxRatePerSec).toBe(20);
+  });
+  test('an estimate above the throttled rate is not used', () => {
+    expect(rememberThrottle(20, 25, 0.7)).toEqual({ lastMaxRatePerSec: 20, restartRatePerSec: 14 });
   });
 });
 

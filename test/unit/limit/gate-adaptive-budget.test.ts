@@ -126,6 +126,11 @@ describe('adaptive rate', () => {
     const backlog = Array.from({ length: 3 }, () => pacer.schedule(async () => 1));
     await pacer.record(rateLimited);
     expect(pacer.settings().requestsPerSecond).toBeCloseTo(14, 5);
+    // Nothing is sent while the gate is closed (2 s), so the recovery starts when it opens.
+    await jest.advanceTimersByTimeAsync(1990);
+    expect(pacer.settings().requestsPerSecond).toBeCloseTo(14, 5);
+    await jest.advanceTimersByTimeAsync(2010);
+    expect(pacer.settings().requestsPerSecond).toBeGreaterThan(15);
     await settle(Promise.all(backlog));
     await jest.advanceTimersByTimeAsync(60_000);
     expect(pacer.settings().requestsPerSecond).toBe(20);

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, expect, jest, test } from '@jest/globals';
 import { createVendorEngine } from '../../../lib/default-engine.js';
-import { createPacing, type Pacing } from '../../../lib/limit/index.js';
+import { createPacing, type Pacing, type VendorPacer } from '../../../lib/limit/index.js';
 import { TokenBucket } from '../../../lib/testing/token-bucket.js';
 import { sleep } from '../../../lib/util/sleep.js';
 
 /**
- * Two simulated minutes of a storm (fake timers): ZenHire really allows 500/min, the client is
- * configured at twice that, and 1100 calls arrive at once. The pacer must learn the real rate.
+ * Storms on simulated time (fake timers): the client is configured at twice what the vendor's
+ * token bucket really allows, and many calls arrive at once. The pacer must learn the real rate.
  */
 const START_MS = Date.parse('2026-04-21T12:00:00Z');
 let pacing: Pacing;
@@ -18,9 +18,10 @@ afterEach(() => {
   jest.useRealTimers();
 });
 
-test('a client configured at 2× the real limit sees almost no 429s in the second minute', async () => {
+/** A ZenHire submit endpoint behind a token bucket, logging what it answered and when. */
+function limitedVendor(perSec: number, burst: number) {
   const clock = { now: () => Date.now() };
-  const bucket = new TokenBucket(500 / 60, 5, clock);
+  const bucket = new TokenBucket(perSec, burst, clock);
   const log: { atMs: number; status: number }[] = [];
   const vendor = async (): Promise<{ status: number; headers: Record<string, string>; body: string }> => {
     const atMs = Date.now() - START_MS;
@@ -33,14 +34,15 @@ test('a client configured at 2× the real limit sees almost no 429s in the secon
     const error = { code: 'RATE_LIMIT_EXCEEDED', message: 'slow down', retryAfterSeconds: seconds };
     return { status: 429, headers: { 'retry-after': String(seconds) }, body: JSON.stringify({ error }) };
   };
-  const engine = createVendorEngine({ clock, random: () => 0.5 });
-  pacing = createPacing({ vendors: { zenhire: { requestsPerMinute: 1000 } } });
-  const pacer = pacing.pacer({ vendor: 'zenhire', limits: { requestsPerMinute: 500, maxConcurrent: 8 } });
+  return { vendor, log, clock };
+}
 
-  // What the got adapter does for one call: schedule each attempt, decide, record, wait.
-  const call = async (): Promise<void> => {
+/** What the got adapter does for one call: schedule each attempt, decide, record, wait. */
+function caller(pacer: VendorPacer, vendor: ReturnType<typeof limitedVendor>) {
+  const engine = createVendorEngine({ clock: vendor.clock, random: () => 0.5 });
+  return async (): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
-      const response = await pacer.schedule(vendor);
+      const response = await pacer.schedule(vendor.vendor);
       const decided = engine.decide({ vendor: 'zenhire', ...response, attempt });
       const next = await pacer.record(decided);
       if (next.action === 'ok') return;
@@ -48,6 +50,14 @@ test('a client configured at 2× the real limit sees almost no 429s in the secon
       await sleep(next.delayMs);
     }
   };
+}
+
+test('a client configured at 2× the real limit sees almost no 429s in the second minute', async () => {
+  const vendor = limitedVendor(500 / 60, 5);
+  const { log } = vendor;
+  pacing = createPacing({ vendors: { zenhire: { requestsPerMinute: 1000 } } });
+  const pacer = pacing.pacer({ vendor: 'zenhire', limits: { requestsPerMinute: 500, maxConcurrent: 8 } });
+  const call = caller(pacer, vendor);
   const calls = Array.from({ length: 1100 }, () => call().catch((error: Error) => error));
   await jest.advanceTimersByTimeAsync(120_000);
 
@@ -71,4 +81,36 @@ test('a client configured at 2× the real limit sees almost no 429s in the secon
   // Calls still queued at the end are rejected by close(); none failed on the way.
   for (const error of unfinished) expect((error as Error).message).toContain('was closed');
   expect(1100 - unfinished.length).toBe(log.filter((r) => r.status === 202).length);
+}, 60_000);
+
+test('the benchmark storm: two throttles teach the pacer a 50/s limit', async () => {
+  const vendor = limitedVendor(50, 10);
+  pacing = createPacing({ vendors: { zenhire: { requestsPerMinute: 6000, maxConcurrent: 100 } } });
+  const pacer = pacing.pacer({ vendor: 'zenhire' });
+  const gates: number[] = [];
+  pacing.on('gateClosed', () => gates.push(Date.now() - START_MS));
+  const call = caller(pacer, vendor);
+  let doneAtMs = 0;
+  let rateAtEnd: number | undefined;
+  const rates: string[] = [];
+  pacing.on('rateChanged', (e) => rates.push(`${Date.now() - START_MS}:${e.requestsPerSecond?.toFixed(1)}`));
+  const calls = Promise.all(Array.from({ length: 500 }, () => call())).then(() => {
+    doneAtMs = Date.now();
+    rateAtEnd = pacer.settings().requestsPerSecond;
+  });
+  await jest.advanceTimersByTimeAsync(30_000);
+  await calls;
+  const seconds = (doneAtMs - START_MS) / 1000;
+  const limitedCount = vendor.log.filter((r) => r.status === 429).length;
+  console.log(
+    `storm at 2× a 50/s bucket: ${seconds} s, ${limitedCount} 429s, gate closed at ${gates.join(', ')} ms; ` +
+      `rates ${rates.join(' ')}`,
+  );
+  expect(gates.length).toBeLessThanOrEqual(3);
+  expect(seconds).toBeLessThan(1.25 * ((500 - 10) / 50)); // the bench's target is 1.3 × ideal
+  expect(rateAtEnd).toBeGreaterThan(45);
+  expect(rateAtEnd).toBeLessThan(55);
+  const closing = pacing.close();
+  await jest.advanceTimersByTimeAsync(5000);
+  await closing;
 }, 60_000);

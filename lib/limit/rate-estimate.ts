@@ -1,0 +1,159 @@
+/**
+ * An estimate of the rate a vendor really accepts, learnt from its rate-limit answers while this
+ * process has a backlog, for when the configured rate is higher than the vendor's.
+ *
+ * Model: the vendor limits with a token bucket (rate R, burst B), the usual way. An episode runs
+ * from the moment sending resumes on a rested bucket (the gate the last throttle closed has
+ * opened, or the first send after a pause) to the next throttle, with calls queued all along, so
+ * the pacer sent as fast as it was allowed. The bucket starts the episode holding some B' (the
+ * same after every rest of that length) and is empty at the throttle, so the vendor accepted
+ * A = B' + R·T requests in an episode of length T: two episodes of different lengths give R as
+ * the slope. A rate measured over a window of wall-clock time would not do: a window that holds
+ * a closed gate (or the start of the storm) counts time nothing was sent, and one that holds only
+ * the episode counts the pacer's own rate, since everything before the throttle was accepted.
+ *
+ * Requests are counted when sent (a slow success took its token when it arrived, long before it
+ * answered), less the rate-limit answers that came back for the episode (some arrive while its
+ * gate is closed). The estimate only ever lowers the rate the pacer remembers (see
+ * `rememberThrottle`), and it is dropped when a throttle comes well below it.
+ */
+
+import { ESTIMATE_RESTART_FACTOR } from './adaptive-math.js';
+
+/** One finished episode. */
+interface Episode {
+  /** Length, from the (projected) start to the throttle (s). */
+  seconds: number;
+  /** Requests the vendor accepted in it. */
+  accepted: number;
+  /** From the throttle before it to its end (s), when it followed a throttle. */
+  sinceThrottleSeconds: number | undefined;
+}
+
+/** What is known of the episode under way. */
+interface CurrentEpisode {
+  /** When it started, once known (see {@link CLOCK_START_SEND}). */
+  startMs: number | undefined;
+  sent: number;
+  rejected: number;
+  backlogged: boolean;
+  /** When the throttle before it happened. */
+  throttleBeforeMs: number | undefined;
+}
+
+/** Episodes fitted; older ones are forgotten (the vendor's limit may have changed). */
+const EPISODES_KEPT = 4;
+/** The longest fitted episode must be this much longer than the shortest for the slope to mean something. */
+const MIN_SPREAD = 1.5;
+/** A pause this long without sends rests the bucket like a gate does (ms). */
+const REST_MS = 1000;
+/**
+ * An episode's start is projected back from its third send at the pacer's spacing: the first
+ * sends of a storm can reach the vendor late (in the storm bench 54, 20 and 7 ms after their
+ * turn, then 1–2 ms), so the first send's time would make the episode look longer to us than the
+ * vendor saw it.
+ */
+const CLOCK_START_SEND = 3;
+
+export class RateEstimator {
+  private current: CurrentEpisode | undefined;
+  private readonly episodes: Episode[] = [];
+  private lastSendMs = Number.NEGATIVE_INFINITY;
+  private lastThrottleMs: number | undefined;
+  /** The episode the last throttle ended, while late rate-limit answers may still amend it. */
+  private amendable: Episode | undefined;
+  private estimatePerSec: number | undefined;
+
+  /**
+   * A request was sent; `backlogged` = calls are still queued behind it; `spacingMs` = the
+   * pacer's spacing between sends (0 when unlimited).
+   */
+  sent(nowMs: number, backlogged: boolean, spacingMs: number): void {
+    if (this.lastThrottleMs !== undefined || nowMs - this.lastSendMs >= REST_MS) {
+      this.current = {
+        startMs: undefined,
+        sent: 0,
+        rejected: 0,
+        backlogged: true,
+        throttleBeforeMs: this.lastThrottleMs,
+      };
+      this.lastThrottleMs = undefined;
+      this.amendable = undefined;
+    }
+    this.lastSendMs = nowMs;
+    const episode = this.current;
+    if (!episode) return; // not started on a rested bucket: nothing to learn until a throttle
+    episode.sent += 1;
+    if (episode.sent === CLOCK_START_SEND) episode.startMs = nowMs - (CLOCK_START_SEND - 1) * spacingMs;
+    if (!backlogged) episode.backlogged = false;
+  }
+
+  /** A rate-limit answer that did not close the gate (a request in flight when it closed). */
+  rejected(): void {
+    if (this.current) this.current.rejected += 1;
+    else if (this.amendable) this.amendable.accepted = Math.max(0, this.amendable.accepted - 1);
+  }
+
+  /**
+   * A rate-limit answer closed the gate: ends the episode. Returns the estimated real rate, at
+   * most `allowedPerSec` (the rate that was too fast), or `undefined` when there is none.
+   */
+  throttled(nowMs: number, allowedPerSec: number | undefined): number | undefined {
+    const episode = this.current;
+    this.current = undefined;
+    this.lastThrottleMs = nowMs;
+    this.amendable = undefined;
+    if (episode?.backlogged && episode.startMs !== undefined && nowMs > episode.startMs) {
+      this.amendable = {
+        seconds: (nowMs - episode.startMs) / 1000,
+        // The throttled request was sent in the episode, and the rejections counted so far.
+        accepted: Math.max(0, episode.sent - episode.rejected - 1),
+        sinceThrottleSeconds:
+          episode.throttleBeforeMs === undefined ? undefined : (nowMs - episode.throttleBeforeMs) / 1000,
+      };
+      this.episodes.push(this.amendable);
+      if (this.episodes.length > EPISODES_KEPT) this.episodes.shift();
+      const fitted = fit(this.episodes) ?? this.estimatePerSec;
+      const floor = lowerBound(this.episodes);
+      this.estimatePerSec = fitted === undefined || floor === undefined ? fitted : Math.max(fitted, floor);
+    }
+    const estimate = this.estimatePerSec;
+    if (estimate === undefined || allowedPerSec === undefined || estimate < allowedPerSec) return estimate;
+    // Throttled just below the estimate (the pacer restarts a little under it and climbs): the
+    // vendor's rate is about what was allowed. Well below it: the estimate was wrong, or the
+    // vendor's limit dropped; forget it and let the caller fall back to a plain decrease.
+    if (allowedPerSec >= ESTIMATE_RESTART_FACTOR * estimate) return allowedPerSec;
+    this.estimatePerSec = undefined;
+    return undefined;
+  }
+}
+
+/** The least-squares slope of accepted over length, or `undefined` when the lengths are too alike. */
+function fit(episodes: readonly Episode[]): number | undefined {
+  if (episodes.length < 2) return undefined;
+  const lengths = episodes.map((e) => e.seconds);
+  if (Math.max(...lengths) < MIN_SPREAD * Math.min(...lengths)) return undefined;
+  const meanT = lengths.reduce((sum, t) => sum + t, 0) / episodes.length;
+  const meanA = episodes.reduce((sum, e) => sum + e.accepted, 0) / episodes.length;
+  let covariance = 0;
+  let variance = 0;
+  for (const e of episodes) {
+    covariance += (e.seconds - meanT) * (e.accepted - meanA);
+    variance += (e.seconds - meanT) ** 2;
+  }
+  const slope = covariance / variance;
+  return slope > 0 ? slope : undefined;
+}
+
+/**
+ * A rate the vendor certainly allows: the bucket was empty at the throttle before an episode,
+ * so what it accepted until the next one took at most R × that time in tokens.
+ */
+function lowerBound(episodes: readonly Episode[]): number | undefined {
+  let bound: number | undefined;
+  for (const e of episodes) {
+    if (e.sinceThrottleSeconds === undefined) continue;
+    bound = Math.max(bound ?? 0, e.accepted / e.sinceThrottleSeconds);
+  }
+  return bound;
+}
