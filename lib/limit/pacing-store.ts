@@ -56,7 +56,8 @@ export interface PacingStore {
    * slot is the due time, not the (later) time of the claim, when the claim is at most
    * {@link lateStartAllowanceMs} late: timer lag then does not lower the rate (a 1 ms late wake-up
    * at 50 requests/s would otherwise pace at 47.6/s). Later than that (a stall, or no demand), the
-   * slot is the claim's time: what was missed is not made up in a burst.
+   * slot is the claim's time: what was missed is not made up in a burst. (The Redis store allows
+   * no lateness: across processes a margin under the limit is worth more than the last 2% of rate.)
    */
   claimStart(key: string, minTimeMs: number): Promise<number>;
   /** Takes one retry token from a bucket that starts full at `capacity`; false when none is left. */
