@@ -4,7 +4,7 @@ import { readFacts, type Facts } from './facts.js';
 import { fallback } from './fallback.js';
 import { findRule } from './match.js';
 import { planFor } from './plan.js';
-import { describeSignal, formatMs, nextStep } from './reason.js';
+import { describeSignal, DONE_STEP, formatMs, waitStep } from './reason.js';
 import { serverWait } from './server-wait.js';
 import type { Action, Decision, DelaySource, EngineEnvironment, Signal } from './types.js';
 
@@ -86,10 +86,10 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
   const wait = serverWait(policy, plan, signal, facts.obs, env.clock.now(), action === 'poll');
   const retryAfterMs = wait?.ms;
   const summaryText = entry !== undefined ? entry.summaryText : `: ${verdict.summary}; `;
-  const what = describeSignal(policy.vendor, facts, code) + summaryText;
+  const what = describeSignal(policy.vendor, facts, code, plan.quotedCodes) + summaryText;
 
   if (action === 'ok' || action === 'fail') {
-    const reason = `${what}${nextStep(action, policy.vendor, 0, '', 0, undefined)}.`;
+    const reason = what + DONE_STEP[action];
     return makeDecision(action, code, verdict.category, 0, 'none', retryAfterMs, verdict.name, reason);
   }
   const maxAttempts = action === 'poll' ? undefined : (verdict.maxAttempts ?? policy.maxAttempts[action]);
@@ -129,7 +129,7 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
       : finalAction === 'poll'
         ? "the vendor's poll schedule"
         : 'computed backoff';
-  const step = nextStep(finalAction, policy.vendor, delayMs, how, facts.attempt, maxAttempts);
+  const step = waitStep(plan.steps[finalAction], delayMs, how, facts.attempt, maxAttempts);
   return makeDecision(
     finalAction,
     code,
@@ -138,6 +138,6 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
     source,
     retryAfterMs,
     verdict.name,
-    `${what}${step}.`,
+    what + step,
   );
 }

@@ -1,5 +1,6 @@
 import type { SignalPart } from '../policy/document.js';
 import type { CompiledEnvelope, CompiledPolicy } from '../policy/compiled.js';
+import { thaw } from './thaw.js';
 
 /** A dotted JSON path; equal paths of one envelope are the same array, so a read can be reused by identity. */
 export type Path = readonly string[];
@@ -24,6 +25,8 @@ export interface Token {
 /** An envelope made ready for reading payloads fast (built once per policy). */
 export interface EnvelopeReader {
   envelope: CompiledEnvelope;
+  /** A text envelope's pattern, thawed. */
+  pattern: RegExp | undefined;
   /** The envelope's `requiredTokens`, split for searching. */
   tokens: readonly (readonly Token[])[];
   conditions: readonly ReaderCondition[];
@@ -47,6 +50,7 @@ function buildReader(envelope: CompiledEnvelope): EnvelopeReader {
   const f = envelope.fields;
   return {
     envelope,
+    pattern: envelope.pattern && thaw(envelope.pattern),
     tokens: envelope.requiredTokens.map((anyOf) =>
       anyOf.map((t) => (t.startsWith('"') ? { tail: t.slice(1), quoted: true } : { tail: t, quoted: false })),
     ),

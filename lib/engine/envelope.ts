@@ -150,7 +150,7 @@ function readJson(reader: EnvelopeReader, root: unknown): Observation | undefine
 }
 
 function readText(reader: EnvelopeReader, text: string): Observation | undefined {
-  const found = reader.envelope.pattern?.exec(text);
+  const found = reader.pattern?.exec(text);
   if (!found) return undefined;
   const groups = found.groups;
   const code = groups?.['code'];

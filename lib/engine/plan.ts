@@ -1,13 +1,16 @@
 import type { SignalPart } from '../policy/document.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { buildReaders, type EnvelopeReader } from './envelope-reader.js';
+import { printable, stepWords, type StepWords, type WaitAction } from './reason.js';
 import { buildRuleIndexes, candidates, indexSlot, type RuleEntry, type RuleIndex } from './rule-index.js';
+import { thaw } from './thaw.js';
 import type { Phase, Transport } from './types.js';
 
 /**
  * What the engine derives once from a compiled policy so that each decision looks things up
  * instead of scanning: the envelopes that apply to each signal part, the rules that can possibly
- * match a transport, phase, code and status (still in policy order), and fixed reason text.
+ * match a transport, phase, code and status (still in policy order), fixed reason text, and
+ * unfrozen copies of the policy's regular expressions (see thaw.ts).
  */
 export interface EnginePlan {
   envelopes: Readonly<Record<SignalPart, readonly EnvelopeReader[]>>;
@@ -18,9 +21,24 @@ export interface EnginePlan {
   remainingHeaderAscii: boolean;
   /** `as the <reset header> header asked`, when the policy names one. */
   resetHeaderHow: string;
+  /** Every code the policy's rules name or report, as a reason quotes it ({@link printable}). */
+  quotedCodes: ReadonlyMap<string, string>;
+  /** `serverWait.messagePatterns`, thawed. */
+  messagePatterns: readonly RegExp[];
+  /** The closing words of reasons, with the vendor's name in place. */
+  steps: Readonly<Record<WaitAction, StepWords>>;
 }
 
 const isAscii = (name: string | undefined): boolean => name === undefined || /^[\x20-\x7e]*$/.test(name);
+
+function codesOf(policy: CompiledPolicy): string[] {
+  const codes: string[] = [];
+  for (const rule of policy.rules) {
+    for (const code of rule.match.codes ?? []) codes.push(code);
+    if (rule.code !== undefined) codes.push(rule.code);
+  }
+  return codes;
+}
 
 function buildPlan(policy: CompiledPolicy): EnginePlan {
   return {
@@ -29,6 +47,9 @@ function buildPlan(policy: CompiledPolicy): EnginePlan {
     resetHeaderAscii: isAscii(policy.serverWait.resetHeader),
     remainingHeaderAscii: isAscii(policy.serverWait.remainingHeader),
     resetHeaderHow: `as the ${policy.serverWait.resetHeader ?? ''} header asked`,
+    quotedCodes: new Map(codesOf(policy).map((code) => [code, printable(code)])),
+    messagePatterns: policy.serverWait.messagePatterns.map(thaw),
+    steps: stepWords(policy.vendor),
   };
 }
 

@@ -69,42 +69,65 @@ function where(facts: Facts): string {
   }
 }
 
-/** `zenhire 429 POLL_RATE_LIMITED (poll)`: what the signal was, without any payload text. */
-export function describeSignal(vendor: string, facts: Facts, code: string | undefined): string {
+/**
+ * `zenhire 429 POLL_RATE_LIMITED (poll)`: what the signal was, without any payload text.
+ * `quoted`: {@link printable} of codes known in advance (the policy's), so those are not re-checked.
+ */
+export function describeSignal(
+  vendor: string,
+  facts: Facts,
+  code: string | undefined,
+  quoted?: ReadonlyMap<string, string>,
+): string {
   let what = vendor;
   if (facts.status !== undefined) what += ` ${facts.status}`;
   if (facts.closeCode !== undefined && code !== String(facts.closeCode)) what += ` close ${facts.closeCode}`;
   if (facts.error !== undefined && facts.status === undefined) what += ` ${printable(facts.error)}`;
-  if (code !== undefined) what += ` ${printable(code)}`;
+  if (code !== undefined) what += ` ${quoted?.get(code) ?? printable(code)}`;
   if (facts.obs?.jobStatus !== undefined && code === undefined)
     what += ` job ${printable(facts.obs.jobStatus)}`;
   return what + where(facts);
 }
 
-/** What the caller should do next, as the second half of a reason. */
-export function nextStep(
-  action: Action,
-  vendor: string,
+/** The actions that wait before their next step. */
+export type WaitAction = Exclude<Action, 'ok' | 'fail'>;
+
+/** The end of a reason that has nothing to wait for. */
+export const DONE_STEP: Readonly<Record<'ok' | 'fail', string>> = {
+  ok: 'carry on.',
+  fail: 'fail now: retrying cannot help.',
+};
+
+/** The fixed words around the wait at the end of a reason: `<lead><wait> (<how>[, attempt N of M]<trail>`. */
+export interface StepWords {
+  lead: string;
+  trail: string;
+}
+
+/** The closing words of each waiting action's reason, for one vendor (built once per policy). */
+export function stepWords(vendor: string): Readonly<Record<WaitAction, StepWords>> {
+  return {
+    retry: { lead: 'send it again in ', trail: ').' },
+    backoff: { lead: 'wait ', trail: `) and hold back every request to ${vendor} meanwhile.` },
+    poll: { lead: 'ask about the same job again in ', trail: '); polls do not use up attempts.' },
+    resubmit: { lead: 'submit a fresh job in ', trail: ').' },
+    reconnect: { lead: 'open a new connection in ', trail: ') and replay the session setup.' },
+  };
+}
+
+/**
+ * The end of a reason that waits: `send it again in 1.5 s (computed backoff, attempt 1 of 4).`
+ * Built by appending the fixed words to the few variable parts: every piece of a template
+ * literal is one more string to join, and this runs for nearly every decision.
+ */
+export function waitStep(
+  words: StepWords,
   delayMs: number,
   /** Where the wait came from, for people ("as the Retry-After header asked", "computed backoff"). */
   how: string,
   attempt: number,
   maxAttempts: number | undefined,
 ): string {
-  if (action === 'ok') return 'carry on';
-  if (action === 'fail') return 'fail now: retrying cannot help';
-  const of = maxAttempts === undefined ? '' : `, attempt ${attempt} of ${maxAttempts}`;
-  const wait = `${formatMs(delayMs)} (${how}${of})`;
-  switch (action) {
-    case 'retry':
-      return `send it again in ${wait}`;
-    case 'backoff':
-      return `wait ${wait} and hold back every request to ${vendor} meanwhile`;
-    case 'poll':
-      return `ask about the same job again in ${wait}; polls do not use up attempts`;
-    case 'resubmit':
-      return `submit a fresh job in ${wait}`;
-    case 'reconnect':
-      return `open a new connection in ${wait} and replay the session setup`;
-  }
+  const attempts = maxAttempts === undefined ? '' : `, attempt ${attempt} of ${maxAttempts}`;
+  return words.lead + formatMs(delayMs) + ' (' + how + attempts + words.trail;
 }

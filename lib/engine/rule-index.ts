@@ -1,4 +1,5 @@
 import type { CompiledRule } from '../policy/compiled.js';
+import { thaw } from './thaw.js';
 import type { Phase, Transport } from './types.js';
 
 /**
@@ -10,6 +11,8 @@ export interface RuleEntry {
   residual: boolean;
   /** `: <summary>; `, the rule's part of every reason it gives, built once. */
   summaryText: string;
+  /** The rule's `messagePattern`, thawed. */
+  message: RegExp | undefined;
 }
 
 /** Entries that can still match once the code is known, narrowed again by status. */
@@ -43,6 +46,7 @@ function entry(rule: CompiledRule): RuleEntry {
       m.jobStatuses !== undefined ||
       m.message !== undefined,
     summaryText: `: ${rule.summary}; `,
+    message: m.message && thaw(m.message),
   };
 }
 
