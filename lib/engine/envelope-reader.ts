@@ -29,6 +29,12 @@ export interface EnvelopeReader {
   pattern: RegExp | undefined;
   /** The envelope's `requiredTokens`, split for searching. */
   tokens: readonly (readonly Token[])[];
+  /**
+   * Whether a missing token proves the envelope cannot match a text without `\u` escapes. JSON
+   * can spell a name or string in only one other way, `\u` escapes, with one exception: `/` may be
+   * written `\/`, so a token with a `/` in it only says "probably not".
+   */
+  tokensExact: boolean;
   conditions: readonly ReaderCondition[];
   code: readonly Path[] | undefined;
   jobStatus: readonly Path[] | undefined;
@@ -52,8 +58,12 @@ function buildReader(envelope: CompiledEnvelope): EnvelopeReader {
     envelope,
     pattern: envelope.pattern && thaw(envelope.pattern),
     tokens: envelope.requiredTokens.map((anyOf) =>
-      anyOf.map((t) => (t.startsWith('"') ? { tail: t.slice(1), quoted: true } : { tail: t, quoted: false })),
+      // A lone quote keeps its whole self: an empty tail would match everywhere (and never advance).
+      anyOf.map((t) =>
+        t.length > 1 && t.startsWith('"') ? { tail: t.slice(1), quoted: true } : { tail: t, quoted: false },
+      ),
     ),
+    tokensExact: !envelope.requiredTokens.some((anyOf) => anyOf.some((t) => t.includes('/'))),
     conditions: envelope.when.map((c) => ({ path: canon(c.path), values: c.values })),
     code: paths(f.code),
     jobStatus: paths(f.jobStatus),

@@ -173,12 +173,19 @@ function readText(reader: EnvelopeReader, text: string): Observation | undefined
 
 /**
  * Reads one payload (a body, a stream line or a WebSocket message) with the envelopes that apply
- * to that part, in order; the first that recognises it wins. The text is parsed at most once,
- * and only when some envelope may match it: a JSON envelope whose required tokens are missing
- * cannot match, unless the text writes names with `\u` escapes. Never throws; `undefined` when
- * none applies.
+ * to that part, in order; the first that recognises it wins. Never throws; `undefined` when none
+ * applies. The text is parsed at most once. A JSON envelope whose required tokens are missing
+ * cannot match (unless the text writes names with `\u` escapes), so most payloads that nothing
+ * can match are never parsed. `expectEnvelope`: the payload is an error response, which nearly
+ * always carries an envelope: searching for tokens would only add to the parse, so envelopes
+ * whose tokens are exact (see {@link EnvelopeReader.tokensExact}) go straight to their conditions,
+ * which give the same answer.
  */
-export function observe(readers: readonly EnvelopeReader[], raw: string): Observation | undefined {
+export function observe(
+  readers: readonly EnvelopeReader[],
+  raw: string,
+  expectEnvelope: boolean,
+): Observation | undefined {
   const text = raw.length > MAX_PARSE_CHARS ? raw.slice(0, MAX_PARSE_CHARS) : raw;
   let parsed: unknown;
   let parsedYet = false;
@@ -190,7 +197,8 @@ export function observe(readers: readonly EnvelopeReader[], raw: string): Observ
       continue;
     }
     // The escape scan only matters when a token is missing, so it runs then, at most once.
-    if (reader.tokens.length > 0 && !hasRequiredTokens(reader, text)) {
+    const skipTokens = expectEnvelope && reader.tokensExact;
+    if (reader.tokens.length > 0 && !skipTokens && !hasRequiredTokens(reader, text)) {
       escaped ??= text.includes('\\u');
       if (!escaped) continue;
     }

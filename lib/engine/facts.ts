@@ -21,12 +21,16 @@ export interface Facts {
 export function readFacts(plan: EnginePlan, signal: Signal): Facts {
   const line =
     signal.streamLine !== undefined
-      ? observe(plan.envelopes.streamLine, signal.streamLine)
+      ? observe(plan.envelopes.streamLine, signal.streamLine, false)
       : signal.message !== undefined
-        ? observe(plan.envelopes.message, signal.message)
+        ? observe(plan.envelopes.message, signal.message, false)
         : undefined;
+  // An error status's body is an error report: parsed anyway, so not searched for tokens first.
+  const errorBody = signal.status !== undefined && signal.status >= 400;
   const body =
-    signal.body !== undefined && signal.body !== '' ? observe(plan.envelopes.body, signal.body) : undefined;
+    signal.body !== undefined && signal.body !== ''
+      ? observe(plan.envelopes.body, signal.body, errorBody)
+      : undefined;
   return {
     transport: signal.transport ?? 'http',
     phase: signal.phase ?? 'submit',
