@@ -2,26 +2,13 @@ import type { HeaderValue } from './types.js';
 
 type Headers = Readonly<Record<string, HeaderValue | undefined>>;
 
-/** Every value of a header (case-insensitive name), flattened; empty when absent. */
-export function headerValues(headers: Headers | undefined, lowerName: string): string[] {
-  if (!headers) return [];
-  const out: string[] = [];
-  for (const key of Object.keys(headers)) {
-    if (key.toLowerCase() !== lowerName) continue;
-    const value = headers[key];
-    if (typeof value === 'string') out.push(value);
-    else if (typeof value === 'number') out.push(String(value));
-    else if (Array.isArray(value)) for (const v of value) if (typeof v === 'string') out.push(v);
-  }
-  return out;
-}
-
 /** Reads one header value into a number, or `undefined` when it does not hold one. */
 export type HeaderReader = (value: string, nowMs: number) => number | undefined;
 
 /**
- * The largest number `read` finds in the values of a header (case-insensitive name), the same as
- * reading every one of {@link headerValues}, without building the list. `asciiName`: the name is
+ * The largest number `read` finds in the values of a header (case-insensitive name; a number
+ * value is read as its text, an array value element by element), without building a list of
+ * them. `asciiName`: the name is
  * printable ASCII, so only keys of its length can lower-case to it (lower-casing an ASCII name
  * never changes its length, and no non-ASCII character lower-cases into ASCII other than the Kelvin
  * sign, which keeps its length too); other keys are skipped without lower-casing them.

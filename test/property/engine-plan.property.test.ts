@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { buildReaders, hasRequiredTokens } from '../../lib/engine/envelope-reader.js';
 import { readFacts } from '../../lib/engine/facts.js';
+import { largestHeaderNumber } from '../../lib/engine/headers.js';
 import { findRule, ruleMatches } from '../../lib/engine/match.js';
 import { planFor } from '../../lib/engine/plan.js';
 import { formatMs } from '../../lib/engine/reason.js';
@@ -212,6 +213,47 @@ describe('reading payloads', () => {
     );
     const sticky = Object.freeze(/x/y);
     expect(thaw(sticky)).toBe(sticky);
+  });
+});
+
+describe('header values', () => {
+  it('the largest number read is the one every value of the header gives', () => {
+    const name = fc.constantFrom(
+      'retry-after',
+      'Retry-After',
+      'RETRY-AFTER',
+      'retry-\u212after',
+      'x',
+      'İ',
+      'i\u0307',
+    );
+    const value = fc.oneof(
+      fc.constantFrom('10', '3', 'x', ''),
+      fc.integer({ min: -5, max: 50 }),
+      fc.array(fc.oneof(fc.constantFrom('7', 'y'), fc.integer()), { maxLength: 3 }),
+    );
+    const read = (v: string): number | undefined => (/^\d+$/.test(v) ? Number(v) : undefined);
+    fc.assert(
+      fc.property(
+        fc.dictionary(name, value),
+        fc.constantFrom('retry-after', 'i\u0307'),
+        (headers, wanted) => {
+          let expected: number | undefined;
+          for (const key of Object.keys(headers)) {
+            if (key.toLowerCase() !== wanted) continue;
+            const v = headers[key];
+            const texts = typeof v === 'number' ? [String(v)] : Array.isArray(v) ? v : [v];
+            for (const t of texts) {
+              const n = typeof t === 'string' ? read(t) : undefined;
+              if (n !== undefined && (expected === undefined || n > expected)) expected = n;
+            }
+          }
+          const ascii = /^[\x20-\x7e]*$/.test(wanted);
+          expect(largestHeaderNumber(headers as never, wanted, ascii, read, 0)).toBe(expected);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
 
