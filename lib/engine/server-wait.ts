@@ -111,14 +111,27 @@ function seconds(value: number | undefined): number | undefined {
   return ms <= MAX_WAIT_MS ? ms : undefined;
 }
 
-function waitIn(pattern: RegExp, text: string): number | undefined {
-  const m = pattern.exec(text);
-  if (!m) return undefined;
-  const n = Number(m[1]);
+/** A policy pattern's unit text in milliseconds (seconds when the pattern has no unit or an unknown one). */
+function unitMs(written: string | undefined): number {
+  if (written === undefined) return 1000;
   // Units are nearly always written in lower case already: look up as written first.
-  const written = m[2] ?? 's';
-  const unit = UNIT_MS.get(written) ?? UNIT_MS.get(written.toLowerCase()) ?? 1000;
-  const ms = Math.round(n * unit);
+  return UNIT_MS.get(written) ?? UNIT_MS.get(written.toLowerCase()) ?? 1000;
+}
+
+/**
+ * The built-in pattern's unit in milliseconds. Its unit group can only be one of the UNIT_MS names
+ * in some ASCII case, so the first letter and the length tell them apart: `s…` seconds; `ms` and
+ * `millisecond(s)` (11–12 letters) milliseconds; other `m…` (`m`, `min(s)`, `minute(s)`) minutes.
+ * Cheaper than hashing a fresh string for a map.
+ */
+function builtinUnitMs(written: string): number {
+  const first = written.charCodeAt(0) | 0x20; // ASCII lower case
+  if (first === 0x73) return 1000; // s
+  return written.length === 2 || written.length >= 11 ? 1 : 60_000;
+}
+
+function toWaitMs(number: string, unit: number): number | undefined {
+  const ms = Math.round(Number(number) * unit);
   return Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS ? ms : undefined;
 }
 
@@ -126,10 +139,13 @@ function fromMessage(plan: EnginePlan, message: string | undefined): number | un
   if (message === undefined) return undefined;
   const text = message.length > 2048 ? message.slice(0, 2048) : message;
   for (const pattern of plan.messagePatterns) {
-    const ms = waitIn(pattern, text);
+    const m = pattern.exec(text);
+    if (!m) continue;
+    const ms = toWaitMs(m[1] as string, unitMs(m[2]));
     if (ms !== undefined) return ms;
   }
-  return waitIn(BUILTIN_MESSAGE_WAIT, text);
+  const m = BUILTIN_MESSAGE_WAIT.exec(text);
+  return m ? toWaitMs(m[1] as string, builtinUnitMs(m[2] as string)) : undefined;
 }
 
 /**

@@ -283,3 +283,39 @@ describe('formatMs', () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe('waits in message text', () => {
+  const UNITS: Record<string, number> = {
+    ms: 1,
+    millisecond: 1,
+    milliseconds: 1,
+    s: 1000,
+    sec: 1000,
+    secs: 1000,
+    second: 1000,
+    seconds: 1000,
+    m: 60_000,
+    min: 60_000,
+    mins: 60_000,
+    minute: 60_000,
+    minutes: 60_000,
+  };
+
+  it('reads every unit the built-in pattern knows, in any case', () => {
+    const policy = builtinPolicy('audixa');
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...Object.keys(UNITS)),
+        fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+        fc.integer({ min: 1, max: 90 }),
+        (unit, upper, n) => {
+          const written = [...unit].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('');
+          const body = JSON.stringify({ detail: `Please retry after ${n} ${written}.` });
+          const d = decide(policy, { vendor: 'audixa', status: 429, body }, env);
+          expect(d.retryAfterMs).toBe(n * (UNITS[unit] ?? NaN));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
