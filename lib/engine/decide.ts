@@ -67,7 +67,7 @@ function makeDecision(
     : { action, category, delayMs, delaySource, rule, reason };
 }
 
-/** Waits the server's value plus up to `jitterRatio` of it, so clients it throttled together do not return together. */
+/** A wait plus up to `jitterRatio` of it, so clients told the same wait do not all come back at once. */
 function jittered(policy: CompiledPolicy, ms: number, env: EngineEnvironment): number {
   return Math.ceil(ms * (1 + policy.serverWait.jitterRatio * env.random()));
 }

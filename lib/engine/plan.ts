@@ -59,7 +59,10 @@ const plans = new WeakMap<CompiledPolicy, EnginePlan>();
 let lastPolicy: CompiledPolicy | undefined;
 let lastPlan: EnginePlan | undefined;
 
-/** The plan for a policy, built on first use. Policies are immutable, so a plan never goes stale. */
+/**
+ * The plan for a policy, built on first use. Compiled policies are frozen, so a plan never goes
+ * stale; a policy object assembled by hand must likewise not change after its first decision.
+ */
 export function planFor(policy: CompiledPolicy): EnginePlan {
   // Consecutive decisions are usually for the same vendor: skip the WeakMap lookup then.
   if (policy === lastPolicy && lastPlan !== undefined) return lastPlan;
