@@ -3,11 +3,12 @@ import { computedBackoffMs, scheduledPollIntervalMs } from './backoff.js';
 import { readFacts, type Facts } from './facts.js';
 import { fallback } from './fallback.js';
 import { findRule } from './match.js';
-import { describeSignal, formatMs, nextStep } from './reason.js';
-import { serverWait, type ServerWait } from './server-wait.js';
+import { planFor } from './plan.js';
+import { describeSignal, DONE_STEP, formatMs, waitStep } from './reason.js';
+import { serverWait } from './server-wait.js';
 import type { Action, Decision, DelaySource, EngineEnvironment, Signal } from './types.js';
 
-/** The rule (or fallback) that applies, reduced to what the decision needs. */
+/** The rule (or fallback) that applies, reduced to what the decision needs. A matched rule is one as it is. */
 interface Verdict {
   name: string;
   action: Action;
@@ -25,23 +26,13 @@ function forTransport(action: Action, facts: Facts): Action {
   return action;
 }
 
-function verdictFor(policy: CompiledPolicy, facts: Facts): Verdict {
-  const rule = findRule(policy.rules, facts);
-  if (rule) {
-    return {
-      name: rule.name,
-      action: rule.action,
-      category: rule.category,
-      summary: rule.summary,
-      code: rule.code,
-      maxAttempts: rule.maxAttempts,
-      backoff: rule.backoff,
-    };
-  }
+function fallbackVerdict(policy: CompiledPolicy, facts: Facts): Verdict {
   const fb = fallback(policy, facts);
   return {
-    ...fb,
     name: `${policy.vendor}#${fb.id}`,
+    action: fb.action,
+    category: fb.category,
+    summary: fb.summary,
     code: undefined,
     maxAttempts: undefined,
     backoff: policy.backoff,
@@ -76,34 +67,9 @@ function makeDecision(
     : { action, category, delayMs, delaySource, rule, reason };
 }
 
-/** The wait before the next step, and where it came from; `undefined` when a server wait over the cap means failing. */
-function chooseDelay(
-  policy: CompiledPolicy,
-  facts: Facts,
-  verdict: Verdict,
-  action: Action,
-  wait: ServerWait | undefined,
-  env: EngineEnvironment,
-): { delayMs: number; source: DelaySource } | undefined {
-  if (wait !== undefined) {
-    let asked = wait.ms;
-    if (asked > policy.serverWait.maxMs) {
-      if (policy.serverWait.overCap === 'fail') return undefined;
-      asked = policy.serverWait.maxMs;
-    }
-    return {
-      delayMs: Math.ceil(asked * (1 + policy.serverWait.jitterRatio * env.random())),
-      source: wait.source,
-    };
-  }
-  if (action === 'poll') {
-    const scheduled = scheduledPollIntervalMs(policy, facts.attempt);
-    return {
-      delayMs: Math.ceil(scheduled * (1 + policy.serverWait.jitterRatio * env.random())),
-      source: 'computed',
-    };
-  }
-  return { delayMs: computedBackoffMs(verdict.backoff, facts.attempt, env.random), source: 'computed' };
+/** A wait plus up to `jitterRatio` of it, so clients told the same wait do not all come back at once. */
+function jittered(policy: CompiledPolicy, ms: number, env: EngineEnvironment): number {
+  return Math.ceil(ms * (1 + policy.serverWait.jitterRatio * env.random()));
 }
 
 /**
@@ -111,16 +77,19 @@ function chooseDelay(
  * and randomness only through `env`; never throws for any payload bytes.
  */
 export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnvironment): Decision {
-  const facts = readFacts(policy, signal);
-  const verdict = verdictFor(policy, facts);
+  const plan = planFor(policy);
+  const facts = readFacts(plan, signal);
+  const entry = findRule(plan, facts);
+  const verdict: Verdict = entry !== undefined ? entry.rule : fallbackVerdict(policy, facts);
   const action = forTransport(verdict.action, facts);
   const code = reportedCode(verdict, facts);
-  const wait = serverWait(policy, signal, facts.obs, env.clock.now(), action === 'poll');
+  const wait = serverWait(policy, plan, signal, facts.obs, env.clock.now(), action === 'poll');
   const retryAfterMs = wait?.ms;
-  const what = `${describeSignal(policy.vendor, facts, code)}: ${verdict.summary}; `;
+  const summaryText = entry !== undefined ? entry.summaryText : `: ${verdict.summary}; `;
+  const what = describeSignal(policy.vendor, facts, code, plan.quotedCodes) + summaryText;
 
   if (action === 'ok' || action === 'fail') {
-    const reason = `${what}${nextStep(action, policy.vendor, 0, '', 0, undefined)}.`;
+    const reason = what + DONE_STEP[action];
     return makeDecision(action, code, verdict.category, 0, 'none', retryAfterMs, verdict.name, reason);
   }
   const maxAttempts = action === 'poll' ? undefined : (verdict.maxAttempts ?? policy.maxAttempts[action]);
@@ -128,27 +97,39 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
     const reason = `${what}gave up: ${facts.attempt} attempts made and the rule allows ${maxAttempts}.`;
     return makeDecision('fail', code, verdict.category, 0, 'none', retryAfterMs, verdict.name, reason);
   }
-  const chosen = chooseDelay(policy, facts, verdict, action, wait, env);
-  if (chosen === undefined) {
-    const cap = formatMs(policy.serverWait.maxMs);
-    const reason = `${what}the server asked to wait ${formatMs(retryAfterMs ?? 0)}, beyond this policy's cap of ${cap}, so fail now.`;
-    return makeDecision('fail', code, verdict.category, 0, 'none', retryAfterMs, verdict.name, reason);
+  // The wait before the next step: the server's (capped), else the poll schedule, else computed backoff.
+  let chosenMs: number;
+  if (wait !== undefined) {
+    let asked = wait.ms;
+    if (asked > policy.serverWait.maxMs) {
+      if (policy.serverWait.overCap === 'fail') {
+        const cap = formatMs(policy.serverWait.maxMs);
+        const reason = `${what}the server asked to wait ${formatMs(wait.ms)}, beyond this policy's cap of ${cap}, so fail now.`;
+        return makeDecision('fail', code, verdict.category, 0, 'none', retryAfterMs, verdict.name, reason);
+      }
+      asked = policy.serverWait.maxMs;
+    }
+    chosenMs = jittered(policy, asked, env);
+  } else if (action === 'poll') {
+    chosenMs = jittered(policy, scheduledPollIntervalMs(policy, facts.attempt), env);
+  } else {
+    chosenMs = computedBackoffMs(verdict.backoff, facts.attempt, env.random);
   }
   // A wait the server asked for means "slow down": hold back the whole vendor, not just this call.
   const finalAction =
     wait !== undefined && (action === 'retry' || action === 'reconnect') ? 'backoff' : action;
   // The policy's minimum poll interval can only lengthen a wait; when it does, it is the source.
-  const raised = finalAction === 'poll' && policy.polling.minIntervalMs > chosen.delayMs;
-  const delayMs = raised ? policy.polling.minIntervalMs : chosen.delayMs;
-  const source: DelaySource = raised ? 'computed' : chosen.source;
+  const raised = finalAction === 'poll' && policy.polling.minIntervalMs > chosenMs;
+  const delayMs = raised ? policy.polling.minIntervalMs : chosenMs;
+  const source: DelaySource = raised ? 'computed' : wait !== undefined ? wait.source : 'computed';
   const how = raised
     ? "the policy's minimum poll interval"
     : wait !== undefined
-      ? `as the ${wait.via} asked`
+      ? wait.how
       : finalAction === 'poll'
         ? "the vendor's poll schedule"
         : 'computed backoff';
-  const step = nextStep(finalAction, policy.vendor, delayMs, how, facts.attempt, maxAttempts);
+  const step = waitStep(plan.steps[finalAction], delayMs, how, facts.attempt, maxAttempts);
   return makeDecision(
     finalAction,
     code,
@@ -157,6 +138,6 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
     source,
     retryAfterMs,
     verdict.name,
-    `${what}${step}.`,
+    what + step,
   );
 }

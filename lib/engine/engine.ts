@@ -1,6 +1,6 @@
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { decide } from './decide.js';
-import { parseSignal, SignalError } from './signal.js';
+import { checkSignal, SignalError } from './signal.js';
 import type { Clock, Decision, EngineEnvironment, Signal } from './types.js';
 
 /** Finds the compiled policy for a signal's `vendor`; throws when there is none. */
@@ -48,10 +48,10 @@ export function createEngine(options: EngineOptions): Engine {
   };
   const run = (signal: Signal): Decision => decide(resolve(signal.vendor), signal, env);
   return {
-    decide: (signal) => run(parseSignal(signal)),
+    decide: (signal) => run(checkSignal(signal)),
     tryDecide(input) {
       try {
-        return { ok: true, decision: run(parseSignal(input)) };
+        return { ok: true, decision: run(checkSignal(input)) };
       } catch (error) {
         return { ok: false, error: error instanceof Error ? error.message : String(error) };
       }

@@ -1,5 +1,5 @@
-import type { CompiledPolicy } from '../policy/compiled.js';
 import { observe, type Observation } from './envelope.js';
+import type { EnginePlan } from './plan.js';
 import type { Phase, Signal, Transport } from './types.js';
 
 /** Everything the rules can test, read once from a signal. */
@@ -18,15 +18,19 @@ export interface Facts {
 }
 
 /** Reads the signal's payloads through the policy's envelopes. Never throws. */
-export function readFacts(policy: CompiledPolicy, signal: Signal): Facts {
+export function readFacts(plan: EnginePlan, signal: Signal): Facts {
   const line =
     signal.streamLine !== undefined
-      ? observe(policy, 'streamLine', signal.streamLine)
+      ? observe(plan.envelopes.streamLine, signal.streamLine, false)
       : signal.message !== undefined
-        ? observe(policy, 'message', signal.message)
+        ? observe(plan.envelopes.message, signal.message, false)
         : undefined;
+  // An error status's body is an error report: parsed anyway, so not searched for tokens first.
+  const errorBody = signal.status !== undefined && signal.status >= 400;
   const body =
-    signal.body !== undefined && signal.body !== '' ? observe(policy, 'body', signal.body) : undefined;
+    signal.body !== undefined && signal.body !== ''
+      ? observe(plan.envelopes.body, signal.body, errorBody)
+      : undefined;
   return {
     transport: signal.transport ?? 'http',
     phase: signal.phase ?? 'submit',

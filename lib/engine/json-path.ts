@@ -4,18 +4,26 @@
  */
 export function readPath(root: unknown, path: readonly string[]): unknown {
   let node = root;
-  for (const key of path) {
+  for (let i = 0; i < path.length; i++) {
     if (typeof node !== 'object' || node === null) return undefined;
+    const key = path[i] as string;
     if (!Object.prototype.hasOwnProperty.call(node, key)) return undefined;
     node = (node as Record<string, unknown>)[key];
   }
   return node;
 }
 
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+
 /** Parses JSON text, returning `undefined` instead of throwing (malformed, too deep, not JSON). */
 export function parseJsonSafely(text: string): unknown {
-  const first = text.trimStart()[0];
-  if (first !== '{' && first !== '[') return undefined;
+  // Bodies nearly always start with the bracket itself: only trim (which copies) when they do not.
+  const c = text.charCodeAt(0);
+  if (c !== OPEN_BRACE && c !== OPEN_BRACKET) {
+    const first = text.trimStart()[0];
+    if (first !== '{' && first !== '[') return undefined;
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {

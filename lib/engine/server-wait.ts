@@ -1,31 +1,32 @@
 import type { CompiledPolicy } from '../policy/compiled.js';
-import type { Observation } from './envelope.js';
-import { headerValues } from './headers.js';
+import { messageOf, pollIntervalSecondsOf, retryAfterSecondsOf, type Observation } from './envelope.js';
+import { largestHeaderNumber, type HeaderReader } from './headers.js';
+import type { EnginePlan } from './plan.js';
 import type { DelaySource, Signal } from './types.js';
 
 /** A wait the server asked for, and where it said so. */
 export interface ServerWait {
   ms: number;
   source: Exclude<DelaySource, 'computed' | 'none'>;
-  /** For people: which header or field carried it (`Retry-After header`, `x-ratelimit-reset header`). */
-  via: string;
+  /** For people, as a reason says it: `as the Retry-After header asked`. */
+  how: string;
 }
 
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  millisecond: 1,
-  milliseconds: 1,
-  s: 1000,
-  sec: 1000,
-  secs: 1000,
-  second: 1000,
-  seconds: 1000,
-  m: 60_000,
-  min: 60_000,
-  mins: 60_000,
-  minute: 60_000,
-  minutes: 60_000,
-};
+const UNIT_MS: ReadonlyMap<string, number> = new Map([
+  ['ms', 1],
+  ['millisecond', 1],
+  ['milliseconds', 1],
+  ['s', 1000],
+  ['sec', 1000],
+  ['secs', 1000],
+  ['second', 1000],
+  ['seconds', 1000],
+  ['m', 60_000],
+  ['min', 60_000],
+  ['mins', 60_000],
+  ['minute', 60_000],
+  ['minutes', 60_000],
+]);
 
 /** "retry after 30 seconds", "try again in 2.5 s", "wait 1 minute" (group 1 = number, group 2 = unit). */
 const BUILTIN_MESSAGE_WAIT =
@@ -34,15 +35,16 @@ const BUILTIN_MESSAGE_WAIT =
 /** Waits beyond this are nonsense (about 285 years), not a server's request; treated as malformed. */
 const MAX_WAIT_MS = 2 ** 53 / 1000;
 
-const DELTA_SECONDS = /^\s*(\d{1,12}(?:\.\d{1,6})?)\s*$/;
+const DELTA_SECONDS = /^\s*\d{1,12}(?:\.\d{1,6})?\s*$/;
 
 /**
  * Parses one `Retry-After` value: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). Returns
  * milliseconds from `nowMs`, or `undefined` for a malformed, negative or past value.
  */
 export function parseRetryAfterMs(value: string, nowMs: number): number | undefined {
-  const delta = DELTA_SECONDS.exec(value);
-  if (delta) return seconds(Number(delta[1]));
+  // Number() skips the same surrounding whitespace the pattern allows, so it reads the digits alone;
+  // test() spares building a match for a value read on nearly every 429 and 503.
+  if (DELTA_SECONDS.test(value)) return seconds(Number(value));
   // Only accept date-shaped text: Date.parse is lenient enough to read "1" or "-5" as a date.
   if (
     !/^\s*[A-Za-z]{3},?\s+\d{1,2}[\s-][A-Za-z]{3}[\s-]\d{2,4}\s+\d{1,2}:\d{2}:\d{2}\s+(GMT|UTC)\s*$/.test(
@@ -56,43 +58,51 @@ export function parseRetryAfterMs(value: string, nowMs: number): number | undefi
   return at - nowMs;
 }
 
-function largest(values: Iterable<number | undefined>): number | undefined {
-  let best: number | undefined;
-  for (const v of values) if (v !== undefined && (best === undefined || v > best)) best = v;
-  return best;
-}
+/** `Retry-After`: delta-seconds or an HTTP-date. */
+const readRetryAfter: HeaderReader = parseRetryAfterMs;
+
+/** `retry-after-ms`: a plain number of milliseconds. */
+const readRetryAfterMs: HeaderReader = (v) => {
+  const n = DELTA_SECONDS.test(v) ? Math.round(Number(v)) : NaN;
+  return Number.isFinite(n) && n <= MAX_WAIT_MS ? n : undefined;
+};
+
+/** A rate-limit reset header: the Unix time (seconds) the window reopens, as a wait from now. */
+const readResetAt: HeaderReader = (v, nowMs) => {
+  const epochS = DELTA_SECONDS.test(v) ? Number(v) : NaN;
+  const ms = epochS * 1000 - nowMs;
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS ? Math.ceil(ms) : undefined;
+};
+
+/** Whether any value of the header is a number above zero (requests left in the window). */
+const readAboveZero: HeaderReader = (v) => (Number(v) > 0 ? 1 : undefined);
 
 function fromHeaders(
   policy: CompiledPolicy,
+  plan: EnginePlan,
   signal: Signal,
+  headers: NonNullable<Signal['headers']>,
   nowMs: number,
-): { ms: number; via: string } | undefined {
-  const retryAfter = largest(
-    headerValues(signal.headers, 'retry-after').map((v) => parseRetryAfterMs(v, nowMs)),
-  );
-  if (retryAfter !== undefined) return { ms: retryAfter, via: 'Retry-After header' };
-  const retryAfterMs = largest(
-    headerValues(signal.headers, 'retry-after-ms').map((v) => {
-      const n = DELTA_SECONDS.exec(v) ? Math.round(Number(v)) : NaN;
-      return Number.isFinite(n) && n <= MAX_WAIT_MS ? n : undefined;
-    }),
-  );
-  if (retryAfterMs !== undefined) return { ms: retryAfterMs, via: 'retry-after-ms header' };
+): ServerWait | undefined {
+  const retryAfter = largestHeaderNumber(headers, 'retry-after', true, readRetryAfter, nowMs);
+  if (retryAfter !== undefined)
+    return { ms: retryAfter, source: 'header', how: 'as the Retry-After header asked' };
+  const retryAfterMs = largestHeaderNumber(headers, 'retry-after-ms', true, readRetryAfterMs, nowMs);
+  if (retryAfterMs !== undefined) {
+    return { ms: retryAfterMs, source: 'header', how: 'as the retry-after-ms header asked' };
+  }
   const reset = policy.serverWait.resetHeader;
   if (reset === undefined || signal.status !== 429) return undefined;
   // A window reset is a wait only when the window is spent; with requests left, the 429 has another cause.
   const remaining = policy.serverWait.remainingHeader;
-  if (remaining !== undefined && headerValues(signal.headers, remaining).some((v) => Number(v) > 0)) {
+  if (
+    remaining !== undefined &&
+    largestHeaderNumber(headers, remaining, plan.remainingHeaderAscii, readAboveZero, nowMs) !== undefined
+  ) {
     return undefined;
   }
-  const resetMs = largest(
-    headerValues(signal.headers, reset).map((v) => {
-      const epochS = DELTA_SECONDS.exec(v) ? Number(v) : NaN;
-      const ms = epochS * 1000 - nowMs;
-      return Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS ? Math.ceil(ms) : undefined;
-    }),
-  );
-  return resetMs === undefined ? undefined : { ms: resetMs, via: `${reset} header` };
+  const resetMs = largestHeaderNumber(headers, reset, plan.resetHeaderAscii, readResetAt, nowMs);
+  return resetMs === undefined ? undefined : { ms: resetMs, source: 'header', how: plan.resetHeaderHow };
 }
 
 function seconds(value: number | undefined): number | undefined {
@@ -101,23 +111,41 @@ function seconds(value: number | undefined): number | undefined {
   return ms <= MAX_WAIT_MS ? ms : undefined;
 }
 
-function waitIn(pattern: RegExp, text: string): number | undefined {
-  const m = pattern.exec(text);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = UNIT_MS[(m[2] ?? 's').toLowerCase()] ?? 1000;
-  const ms = Math.round(n * unit);
+/** A policy pattern's unit text in milliseconds (seconds when the pattern has no unit or an unknown one). */
+function unitMs(written: string | undefined): number {
+  if (written === undefined) return 1000;
+  // Units are nearly always written in lower case already: look up as written first.
+  return UNIT_MS.get(written) ?? UNIT_MS.get(written.toLowerCase()) ?? 1000;
+}
+
+/**
+ * The built-in pattern's unit in milliseconds. Its unit group can only be one of the UNIT_MS names
+ * in some ASCII case, so the first letter and the length tell them apart: `s…` seconds; `ms` and
+ * `millisecond(s)` (11–12 letters) milliseconds; other `m…` (`m`, `min(s)`, `minute(s)`) minutes.
+ * Cheaper than hashing a fresh string for a map.
+ */
+function builtinUnitMs(written: string): number {
+  const first = written.charCodeAt(0) | 0x20; // ASCII lower case
+  if (first === 0x73) return 1000; // s
+  return written.length === 2 || written.length >= 11 ? 1 : 60_000;
+}
+
+function toWaitMs(number: string, unit: number): number | undefined {
+  const ms = Math.round(Number(number) * unit);
   return Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS ? ms : undefined;
 }
 
-function fromMessage(policy: CompiledPolicy, message: string | undefined): number | undefined {
+function fromMessage(plan: EnginePlan, message: string | undefined): number | undefined {
   if (message === undefined) return undefined;
   const text = message.length > 2048 ? message.slice(0, 2048) : message;
-  for (const pattern of policy.serverWait.messagePatterns) {
-    const ms = waitIn(pattern, text);
+  for (const pattern of plan.messagePatterns) {
+    const m = pattern.exec(text);
+    if (!m) continue;
+    const ms = toWaitMs(m[1] as string, unitMs(m[2]));
     if (ms !== undefined) return ms;
   }
-  return waitIn(BUILTIN_MESSAGE_WAIT, text);
+  const m = BUILTIN_MESSAGE_WAIT.exec(text);
+  return m ? toWaitMs(m[1] as string, builtinUnitMs(m[2] as string)) : undefined;
 }
 
 /**
@@ -128,19 +156,25 @@ function fromMessage(policy: CompiledPolicy, message: string | undefined): numbe
  */
 export function serverWait(
   policy: CompiledPolicy,
+  plan: EnginePlan,
   signal: Signal,
   obs: Observation | undefined,
   nowMs: number,
   forPoll: boolean,
 ): ServerWait | undefined {
-  const header = fromHeaders(policy, signal, nowMs);
-  if (header !== undefined) return { ...header, source: 'header' };
-  const body = largest([
-    seconds(obs?.retryAfterSeconds),
-    forPoll ? seconds(obs?.pollIntervalSeconds) : undefined,
-  ]);
-  if (body !== undefined) return { ms: body, source: 'body', via: 'response body' };
-  const message = fromMessage(policy, obs?.message);
-  if (message !== undefined) return { ms: message, source: 'message', via: 'error message' };
+  if (signal.headers !== undefined) {
+    const header = fromHeaders(policy, plan, signal, signal.headers, nowMs);
+    if (header !== undefined) return header;
+  }
+  if (obs === undefined) return undefined;
+  // The larger of the two body fields (a poll may carry both).
+  let body = seconds(retryAfterSecondsOf(obs));
+  if (forPoll) {
+    const poll = seconds(pollIntervalSecondsOf(obs));
+    if (poll !== undefined && (body === undefined || poll > body)) body = poll;
+  }
+  if (body !== undefined) return { ms: body, source: 'body', how: 'as the response body asked' };
+  const message = fromMessage(plan, messageOf(obs));
+  if (message !== undefined) return { ms: message, source: 'message', how: 'as the error message asked' };
   return undefined;
 }

@@ -15,19 +15,25 @@ export class SignalError extends Error {
   }
 }
 
-const FIELDS = new Set([
-  'vendor',
-  'transport',
-  'phase',
-  'status',
-  'headers',
-  'body',
-  'streamLine',
-  'message',
-  'closeCode',
-  'error',
-  'attempt',
-]);
+/** Whether a key is a Signal field. A switch compares interned names by identity: cheaper than a Set per key. */
+function isSignalField(key: string): boolean {
+  switch (key) {
+    case 'vendor':
+    case 'transport':
+    case 'phase':
+    case 'status':
+    case 'headers':
+    case 'body':
+    case 'streamLine':
+    case 'message':
+    case 'closeCode':
+    case 'error':
+    case 'attempt':
+      return true;
+    default:
+      return false;
+  }
+}
 const TRANSPORTS = new Set<Transport>(['http', 'ws']);
 const PHASES = new Set<Phase>(['submit', 'poll', 'stream']);
 
@@ -81,56 +87,74 @@ function headers(value: unknown): Record<string, HeaderValue> {
 }
 
 /**
- * Validates and normalizes an untrusted value into a {@link Signal}. Throws a {@link SignalError}
- * naming the field for wrong types, unknown fields, or a signal that reports nothing.
+ * Checks an untrusted value against the Signal contract without copying it, throwing what
+ * {@link parseSignal} throws. The engine decides on the checked value itself: it only reads the
+ * Signal fields, and a copy per decision is pure overhead.
  */
-export function parseSignal(input: unknown): Signal {
+export function checkSignal(input: unknown): Signal {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new SignalError('', `must be a JSON object (got ${describeType(input)})`);
   }
   const raw = input as Record<string, unknown>;
-  for (const key of Object.keys(raw)) {
-    if (!FIELDS.has(key)) throw new SignalError(key, 'is not a Signal field');
+  for (const key in raw) {
+    if (!Object.prototype.hasOwnProperty.call(raw, key)) continue;
+    if (!isSignalField(key)) throw new SignalError(key, 'is not a Signal field');
   }
   const vendor = text(raw['vendor'], 'vendor');
   if (vendor.trim() === '') throw new SignalError('vendor', 'must not be empty');
-  const signal: Signal = { vendor };
   const t = raw['transport'];
-  if (t !== undefined) {
-    if (!TRANSPORTS.has(t as Transport))
-      throw new SignalError('transport', `must be "http" or "ws" (got ${show(t)})`);
-    signal.transport = t as Transport;
+  if (t !== undefined && !TRANSPORTS.has(t as Transport)) {
+    throw new SignalError('transport', `must be "http" or "ws" (got ${show(t)})`);
   }
   const p = raw['phase'];
-  if (p !== undefined) {
-    if (!PHASES.has(p as Phase)) {
-      throw new SignalError('phase', `must be "submit", "poll" or "stream" (got ${show(p)})`);
-    }
-    signal.phase = p as Phase;
+  if (p !== undefined && !PHASES.has(p as Phase)) {
+    throw new SignalError('phase', `must be "submit", "poll" or "stream" (got ${show(p)})`);
   }
-  if (raw['status'] !== undefined) signal.status = integerIn(raw['status'], 'status', 100, 599);
-  if (raw['headers'] !== undefined) signal.headers = headers(raw['headers']);
-  if (raw['body'] !== undefined) signal.body = text(raw['body'], 'body');
-  if (raw['streamLine'] !== undefined) signal.streamLine = text(raw['streamLine'], 'streamLine');
-  if (raw['message'] !== undefined) signal.message = text(raw['message'], 'message');
-  if (raw['closeCode'] !== undefined) signal.closeCode = integerIn(raw['closeCode'], 'closeCode', 1000, 4999);
-  if (raw['error'] !== undefined) {
-    signal.error = text(raw['error'], 'error');
-    if (signal.error === '') throw new SignalError('error', 'must not be empty');
-  }
-  if (raw['attempt'] !== undefined)
-    signal.attempt = integerIn(raw['attempt'], 'attempt', 1, Number.MAX_SAFE_INTEGER);
+  const status = raw['status'];
+  if (status !== undefined) integerIn(status, 'status', 100, 599);
+  if (raw['headers'] !== undefined) headers(raw['headers']);
+  if (raw['body'] !== undefined) text(raw['body'], 'body');
+  const streamLine = raw['streamLine'];
+  if (streamLine !== undefined) text(streamLine, 'streamLine');
+  const message = raw['message'];
+  if (message !== undefined) text(message, 'message');
+  const closeCode = raw['closeCode'];
+  if (closeCode !== undefined) integerIn(closeCode, 'closeCode', 1000, 4999);
+  const error = raw['error'];
+  if (error !== undefined && text(error, 'error') === '') throw new SignalError('error', 'must not be empty');
+  if (raw['attempt'] !== undefined) integerIn(raw['attempt'], 'attempt', 1, Number.MAX_SAFE_INTEGER);
   if (
-    signal.status === undefined &&
-    signal.streamLine === undefined &&
-    signal.message === undefined &&
-    signal.closeCode === undefined &&
-    signal.error === undefined
+    status === undefined &&
+    streamLine === undefined &&
+    message === undefined &&
+    closeCode === undefined &&
+    error === undefined
   ) {
     throw new SignalError('', 'reports nothing: give status, streamLine, message, closeCode or error');
   }
-  if (signal.transport !== 'ws' && (signal.message !== undefined || signal.closeCode !== undefined)) {
-    throw new SignalError(signal.message !== undefined ? 'message' : 'closeCode', 'needs transport "ws"');
+  if (t !== 'ws' && (message !== undefined || closeCode !== undefined)) {
+    throw new SignalError(message !== undefined ? 'message' : 'closeCode', 'needs transport "ws"');
   }
+  return raw as unknown as Signal;
+}
+
+/**
+ * Validates and normalizes an untrusted value into a {@link Signal}: a copy holding only the
+ * fields that are set. Throws a {@link SignalError} naming the field for wrong types, unknown
+ * fields, or a signal that reports nothing.
+ */
+export function parseSignal(input: unknown): Signal {
+  const raw = checkSignal(input);
+  const signal: Signal = { vendor: raw.vendor };
+  if (raw.transport !== undefined) signal.transport = raw.transport;
+  if (raw.phase !== undefined) signal.phase = raw.phase;
+  if (raw.status !== undefined) signal.status = raw.status;
+  if (raw.headers !== undefined) signal.headers = raw.headers;
+  if (raw.body !== undefined) signal.body = raw.body;
+  if (raw.streamLine !== undefined) signal.streamLine = raw.streamLine;
+  if (raw.message !== undefined) signal.message = raw.message;
+  if (raw.closeCode !== undefined) signal.closeCode = raw.closeCode;
+  if (raw.error !== undefined) signal.error = raw.error;
+  if (raw.attempt !== undefined) signal.attempt = raw.attempt;
   return signal;
 }
