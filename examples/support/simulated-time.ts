@@ -13,6 +13,7 @@
  * Unset (the default), the examples run on real time. A real vendor runs on real time, so a
  * time scale is refused for any URL that is not on this machine.
  */
+import { createScaledTime, type ScaledTime } from '../../lib/demo/time-scale.js';
 import type { SleepFunction } from '../../lib/http/index.js';
 import type { Scheduler } from '../../lib/ws/index.js';
 
@@ -26,34 +27,17 @@ export const TIME_SCALE_VARIABLE = 'EXAMPLE_TIME_SCALE';
 /** The environment variable holding the instant (ms since the epoch) the scaled clocks agree on. */
 export const TIME_ORIGIN_VARIABLE = 'EXAMPLE_TIME_ORIGIN';
 
-/** The wall clock, monotonic within a process and comparable across processes. */
-function wallNow(): number {
-  return performance.timeOrigin + performance.now();
-}
-
 /**
- * A clock running `scale` times faster than the wall clock, equal to it at `originMs`. Processes
- * given the same scale and origin read the same time.
+ * A clock running `scale` times faster than the wall clock, equal to it at `originMs`: the one the
+ * simulator runs on, so that it and the example read the same time.
  */
-export function scaledClock(scale: number, originMs: number = wallNow()): ExampleClock {
-  if (!(Number.isFinite(scale) && scale >= 1)) {
-    throw new RangeError(`${TIME_SCALE_VARIABLE} must be a number ≥ 1 (got ${String(scale)})`);
-  }
-  if (!Number.isFinite(originMs)) {
-    throw new RangeError(`${TIME_ORIGIN_VARIABLE} must be ms since the epoch (got ${String(originMs)})`);
-  }
-  return { now: () => originMs + (wallNow() - originMs) * scale };
-}
-
-interface ScaledTime {
-  clock: ExampleClock;
-  /** Real milliseconds for `simulatedMs` simulated ones, never less than asked. */
-  toRealMs(simulatedMs: number): number;
+export function scaledClock(scale: number, originMs?: number): ExampleClock {
+  return createScaledTime(scale, originMs).clock;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** The time scale from the environment, or undefined for real time. */
+/** The time scale from the environment (the same one the demo uses), or undefined for real time. */
 function scaledTimeFor(urls: readonly string[]): ScaledTime | undefined {
   const scaleText = process.env[TIME_SCALE_VARIABLE];
   if (scaleText === undefined || scaleText === '' || scaleText === '1') return undefined;
@@ -65,10 +49,14 @@ function scaledTimeFor(urls: readonly string[]): ScaledTime | undefined {
       );
     }
   }
-  const scale = Number(scaleText);
   const originText = process.env[TIME_ORIGIN_VARIABLE];
-  const clock = scaledClock(scale, originText ? Number(originText) : undefined);
-  return { clock, toRealMs: (simulatedMs) => Math.max(0, Math.ceil(simulatedMs / scale)) };
+  try {
+    return createScaledTime(Number(scaleText), originText ? Number(originText) : undefined);
+  } catch (error) {
+    throw new RangeError(`${TIME_SCALE_VARIABLE}/${TIME_ORIGIN_VARIABLE}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 /**
@@ -78,21 +66,7 @@ function scaledTimeFor(urls: readonly string[]): ScaledTime | undefined {
  */
 export function httpTime(...urls: string[]): { clock?: ExampleClock; sleep?: SleepFunction } {
   const time = scaledTimeFor(urls);
-  if (!time) return {};
-  const sleep: SleepFunction = (delayMs, { signal }) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(abortReason(signal));
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(abortReason(signal as AbortSignal));
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, time.toRealMs(delayMs));
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  return { clock: time.clock, sleep };
+  return time ? { clock: time.clock, sleep: time.sleep } : {};
 }
 
 /**
@@ -101,17 +75,5 @@ export function httpTime(...urls: string[]): { clock?: ExampleClock; sleep?: Sle
  */
 export function wsTime(...urls: string[]): { clock?: ExampleClock; scheduler?: Scheduler } {
   const time = scaledTimeFor(urls);
-  if (!time) return {};
-  return {
-    clock: time.clock,
-    scheduler: {
-      setTimeout: (callback, delayMs) => setTimeout(callback, time.toRealMs(delayMs)),
-      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-    },
-  };
-}
-
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new DOMException('The wait was aborted', 'AbortError');
+  return time ? { clock: time.clock, scheduler: time.scheduler } : {};
 }

@@ -19,14 +19,23 @@ export interface ScaledTime {
   toSimulatedMs(realMs: number): number;
 }
 
-/** Creates a {@link ScaledTime} that starts at the current wall-clock time. */
-export function createScaledTime(scale: number): ScaledTime {
+/** The wall clock in ms since the epoch, monotonic within a process and comparable across processes. */
+function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Creates a {@link ScaledTime} equal to the wall clock at `originMs` (default: now). Processes
+ * given the same scale and origin read the same simulated time.
+ */
+export function createScaledTime(scale: number, originMs: number = wallNow()): ScaledTime {
   if (!(Number.isFinite(scale) && scale >= 1)) {
     throw new RangeError(`time scale must be a number ≥ 1 (got ${String(scale)})`);
   }
-  const originMs = Date.now();
-  const realOriginMs = performance.now();
-  const clock = { now: () => originMs + (performance.now() - realOriginMs) * scale };
+  if (!Number.isFinite(originMs)) {
+    throw new RangeError(`time origin must be ms since the epoch (got ${String(originMs)})`);
+  }
+  const clock = { now: () => originMs + (wallNow() - originMs) * scale };
   const toRealMs = (simulatedMs: number): number => Math.max(0, Math.ceil(simulatedMs / scale));
 
   const sleep: SleepFunction = (delayMs, { signal }) =>
