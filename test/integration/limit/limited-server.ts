@@ -30,8 +30,14 @@ export async function startLimitedServer(options: LimitedServerOptions): Promise
     // Stamped when the request arrives, before its body is read, to measure the client's pacing.
     const atMs = Date.now();
     if (request.url === '/warm-up') {
-      // Lets a client load its HTTP stack before a measurement; not logged, never limited.
-      response.writeHead(204).end();
+      // Lets a client load its HTTP stack before a measurement (the same exchange as an accepted
+      // request); not logged, never limited.
+      request.resume();
+      request.on('end', () =>
+        response
+          .writeHead(202, { 'content-type': 'application/json' })
+          .end('{"id":"warm","status":"queued"}'),
+      );
       return;
     }
     const stamp = Number(request.headers['x-started-at']);
