@@ -1,14 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { Decision } from '../../../lib/engine/types.js';
 import { isVendorError } from '../../../lib/errors/index.js';
 import { createResilientWebSocket, messageTypeIs, type ResilientWebSocket } from '../../../lib/ws/index.js';
 import { recordingScheduler, type RecordingScheduler } from '../../support/recording-scheduler.js';
+import { startSilentServer, type SilentServer } from '../faults/loopback.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 
 let server: ScriptedServer | undefined;
-let silent: { origin: string; sockets: Socket[]; close(): Promise<void> } | undefined;
+let silent: SilentServer | undefined;
 let scheduler: RecordingScheduler | undefined;
 afterEach(async () => {
   scheduler?.dispose();
@@ -17,26 +16,6 @@ afterEach(async () => {
   server = undefined;
   silent = undefined;
 });
-
-/** A TCP server that accepts connections, reads the upgrade request and never answers it. */
-async function startSilentServer(): Promise<NonNullable<typeof silent>> {
-  const sockets: Socket[] = [];
-  const tcp: Server = createServer((socket) => {
-    sockets.push(socket);
-    socket.resume();
-  });
-  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
-  const { port } = tcp.address() as AddressInfo;
-  return {
-    origin: `ws://127.0.0.1:${port}`,
-    sockets,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        tcp.close(() => resolve());
-      }),
-  };
-}
 
 function reconnectDecisions(session: ResilientWebSocket): Decision[] {
   const decisions: Decision[] = [];
@@ -49,7 +28,7 @@ describe('connectTimeoutMs: a connection that does not come up in time is droppe
     silent = await startSilentServer();
     scheduler = recordingScheduler();
     const session = createResilientWebSocket('gradium', {
-      url: silent.origin,
+      url: `ws://127.0.0.1:${silent.port}`,
       connectTimeoutMs: 100,
       scheduler,
     })();
@@ -63,7 +42,7 @@ describe('connectTimeoutMs: a connection that does not come up in time is droppe
     // Gradium's policy allows 5 attempts: 4 reconnects, then the fifth timeout fails the session.
     expect(decisions.map((d) => [d.action, d.category])).toEqual(Array(4).fill(['reconnect', 'network']));
     expect(decisions[0]?.reason).toContain('ETIMEDOUT');
-    expect(silent.sockets).toHaveLength(5);
+    expect(silent.accepted).toBe(5);
     expect(elapsedMs).toBeGreaterThanOrEqual(5 * 100 - 20);
     expect(errors).toHaveLength(1);
     expect(isVendorError(errors[0]) && errors[0].decision.action).toBe('fail');
