@@ -72,20 +72,20 @@ end
 return 1`;
 
 /**
- * KEYS[1] last-start key. ARGV: minTimeMs, ttlMs, late allowance ms. Uses the Redis server's
- * clock, so hosts with skewed clocks still space their sends. Mirrors the memory store: the slot
- * claimed is the due time unless the claim is later than the allowance. Returns the milliseconds
- * to wait as a string (fractional), '0' when claimed.
+ * KEYS[1] last-start key. ARGV: minTimeMs, ttlMs. Uses the Redis server's clock, so hosts with
+ * skewed clocks still space their sends. Unlike the memory store, a late claim gets no credit for
+ * its due slot: consecutive slots leave from different processes whose lag between claim and wire
+ * nobody sees, and spacing every claim from the previous actual one keeps the combined rate at the
+ * vendor just under the limit instead of exactly on it. Returns the milliseconds to wait as a
+ * string (fractional), '0' when claimed.
  */
 export const CLAIM_START_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local raw = redis.call('GET', KEYS[1])
-local slot = now
 if raw then
   local due = tonumber(raw) + tonumber(ARGV[1])
   if due > now then return string.format('%.17g', due - now) end
-  if now - due <= tonumber(ARGV[3]) then slot = due end
 end
-redis.call('SET', KEYS[1], string.format('%.17g', slot), 'PX', ARGV[2])
+redis.call('SET', KEYS[1], string.format('%.17g', now), 'PX', ARGV[2])
 return '0'`;

@@ -15,14 +15,6 @@ import {
 } from './redis-scripts.js';
 
 /**
- * Across processes no late claim counts as its due slot (unlike `lateStartAllowanceMs` in
- * one process): the sends of consecutive slots leave from different processes whose lag between
- * claim and wire nobody sees, and spacing every claim from the previous actual one keeps the
- * combined rate at the vendor just under the limit instead of exactly on it.
- */
-const CLUSTER_LATE_START_ALLOWANCE_MS = 0;
-
-/**
  * A {@link PacingStore} in Redis, shared by every process using the same key prefix. Times are
  * the processes' own clocks (ms since the epoch), so hosts sharing a store need synchronized
  * clocks (NTP); a skew shifts gate deadlines by that much.
@@ -66,14 +58,7 @@ export class RedisPacingStore implements PacingStore {
   }
 
   async claimStart(key: string, minTimeMs: number): Promise<number> {
-    const reply = await this.script(
-      'a send claim',
-      CLAIM_START_SCRIPT,
-      key,
-      minTimeMs,
-      this.idleExpiryMs,
-      CLUSTER_LATE_START_ALLOWANCE_MS,
-    );
+    const reply = await this.script('a send claim', CLAIM_START_SCRIPT, key, minTimeMs, this.idleExpiryMs);
     const waitMs = Number(reply);
     return Number.isFinite(waitMs) ? waitMs : 0;
   }
