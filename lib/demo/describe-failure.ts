@@ -9,9 +9,13 @@ import { CallFailure } from './clients/call-failure.js';
  */
 export function describeFailure(error: unknown, entries: readonly RecordedRequest[]): string {
   if (isVendorError(error)) {
+    // A network failure's code: on the cause (VendorError) or on got's own error (got adapter).
     const causeCode = (error.cause as { code?: unknown } | undefined)?.code;
+    const ownCode =
+      error.code !== error.vendorCode && !error.code?.startsWith('ERR_') ? error.code : undefined;
+    const networkCode = typeof causeCode === 'string' ? causeCode : ownCode;
     const what =
-      error.code ?? (typeof causeCode === 'string' ? `${error.category} ${causeCode}` : error.category);
+      error.vendorCode ?? (networkCode === undefined ? error.category : `${error.category} ${networkCode}`);
     return error.status === undefined ? what : `${error.status} ${what}`;
   }
   if (error instanceof CallFailure) return error.reason;

@@ -1,4 +1,4 @@
-export { VendorError, isVendorError, type VendorErrorInit } from './vendor-error.js';
+export { VendorError, isVendorError, type VendorErrorInit, type VendorFailure } from './vendor-error.js';
 export {
   redactHeaders,
   redactText,

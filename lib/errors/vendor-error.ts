@@ -12,9 +12,44 @@ export interface VendorErrorInit {
   requestId?: string;
   /** Output already handed to the caller before the failure (streams). */
   partialOutput?: unknown;
+  /** The vendor's own message (bounded; redacted here). */
+  vendorMessage?: string;
   cause?: unknown;
   /** Credentials known to the caller, removed from every text this error carries. */
   secrets?: readonly string[];
+}
+
+/**
+ * What every error that ended a call under a vendor policy carries, whatever its class: a
+ * {@link VendorError}, or (from the got adapter) got's own error (`HTTPError`, `RequestError`, …)
+ * with these fields added. Recognised by {@link isVendorError}.
+ */
+export interface VendorFailure extends Error {
+  readonly isVendorError: true;
+  readonly vendor: string;
+  /**
+   * A {@link VendorError}: the vendor's own code. got's errors keep got's `code`
+   * (`ERR_NON_2XX_3XX_RESPONSE`, `ECONNRESET`, …); the vendor's is {@link vendorCode} on both.
+   */
+  readonly code?: string | undefined;
+  /** The vendor's own code (`RATE_LIMIT_EXCEEDED`, `1008`), when it gave one. */
+  readonly vendorCode: string | undefined;
+  readonly category: string;
+  /** The action that ended the call (`fail`, or the retryable action whose budget ran out). */
+  readonly action: Action;
+  /** HTTP status of the last response, when there was one. */
+  readonly status: number | undefined;
+  /** How many attempts the call made (tries, connections or submissions). */
+  readonly attempts: number;
+  readonly requestId: string | undefined;
+  /** The wait the server asked for, in milliseconds, when it asked for one. */
+  readonly retryAfterMs: number | undefined;
+  /** The full decision that ended the call (its `reason` says why, `rule` which rule). */
+  readonly decision: Decision;
+  /** The vendor's own words (`detail`, `error.message`, …), bounded and redacted. */
+  readonly vendorMessage: string | undefined;
+  /** Output already handed to the caller before the failure (message streams). */
+  readonly partialOutput?: unknown;
 }
 
 /**
@@ -22,13 +57,15 @@ export interface VendorErrorInit {
  * decision that ended the call and never a credential: message, stack, `util.inspect` and JSON
  * are all redacted.
  */
-export class VendorError extends Error {
+export class VendorError extends Error implements VendorFailure {
   /** Marker property behind {@link isVendorError}, stable across package copies. */
   readonly isVendorError = true;
   override readonly name = 'VendorError';
   readonly vendor: string;
-  /** The vendor's own code, when it gave one. */
+  /** The vendor's own code, when it gave one (the same as {@link vendorCode}). */
   readonly code: string | undefined;
+  readonly vendorCode: string | undefined;
+  readonly vendorMessage: string | undefined;
   readonly category: string;
   /** The action that ended the call (`fail`, or the retryable action whose budget ran out). */
   readonly action: Action;
@@ -43,9 +80,12 @@ export class VendorError extends Error {
 
   constructor(init: VendorErrorInit) {
     const secrets = init.secrets ?? [];
-    super(redactText(`${init.vendor}: ${init.decision.reason}`, secrets));
+    super(redactText(vendorSentence(init.vendor, init.decision.reason), secrets));
     this.vendor = init.vendor;
     this.code = init.decision.code;
+    this.vendorCode = init.decision.code;
+    this.vendorMessage =
+      init.vendorMessage === undefined ? undefined : redactText(init.vendorMessage, secrets);
     this.category = init.decision.category;
     this.action = init.decision.action;
     this.status = init.status;
@@ -76,6 +116,7 @@ export class VendorError extends Error {
       decision: this.decision,
     };
     if (this.code !== undefined) out['code'] = this.code;
+    if (this.vendorMessage !== undefined) out['vendorMessage'] = this.vendorMessage;
     if (this.status !== undefined) out['status'] = this.status;
     if (this.requestId !== undefined) out['requestId'] = this.requestId;
     if (this.retryAfterMs !== undefined) out['retryAfterMs'] = this.retryAfterMs;
@@ -88,11 +129,16 @@ export class VendorError extends Error {
   }
 }
 
+/** A reason as a message that names the vendor once ("breeze 422 …", not "breeze: breeze 422 …"). */
+export function vendorSentence(vendor: string, reason: string): string {
+  return reason.startsWith(`${vendor} `) ? reason : `${vendor}: ${reason}`;
+}
+
 /**
  * Replaces a cause (often a got or ws error holding request options with headers) by a plain
  * error that keeps its name, code and a redacted message and stack, and nothing else.
  */
-function sanitizeCause(cause: unknown, secrets: readonly string[], depth = 0): unknown {
+export function sanitizeCause(cause: unknown, secrets: readonly string[], depth = 0): unknown {
   if (!(cause instanceof Error)) return typeof cause === 'string' ? redactText(cause, secrets) : undefined;
   const clean = new Error(redactText(cause.message, secrets));
   clean.name = cause.name;
@@ -108,8 +154,11 @@ function sanitizeCause(cause: unknown, secrets: readonly string[], depth = 0): u
   return clean;
 }
 
-/** True for a {@link VendorError}, also across package copies. */
-export function isVendorError(value: unknown): value is VendorError {
+/**
+ * True for an error that ended a call under a vendor policy: a {@link VendorError}, or got's own
+ * error from the got adapter carrying the same fields ({@link VendorFailure}); also across package copies.
+ */
+export function isVendorError(value: unknown): value is VendorFailure {
   return (
     typeof value === 'object' &&
     value !== null &&

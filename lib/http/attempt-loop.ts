@@ -1,5 +1,5 @@
 import type { Action, Decision, Phase } from '../engine/types.js';
-import { endedDecision, type CallContext, type Observation } from './call-context.js';
+import { endedDecision, type CallContext, type Observation, type WaitContext } from './call-context.js';
 
 /** What one try produced: the observation for the engine and the value to hand back if accepted. */
 export interface TryResult<T> {
@@ -53,15 +53,12 @@ export function decideCounted(
   return { decision, attempt };
 }
 
-/** How to run {@link runAttempts}. */
-export interface AttemptLoopOptions<T> {
+/** How a call judges its tries: what it accepts and what bounds its resends. */
+export interface JudgeOptions {
   context: CallContext;
   phase: Phase;
-  /** Actions that end the loop and hand the try's result back to the caller. */
+  /** Actions that end the call and hand the try's result back to the caller. */
   accept: ReadonlySet<Action>;
-  /** Sends one try; must turn transport failures into a network observation, not throw them. */
-  sendTry: (tryNumber: number) => Promise<TryResult<T>>;
-  counters?: AttemptCounters;
   /** Why the request cannot be sent again (a consumed body stream), or `undefined` when it can. */
   cannotResend?: () => string | undefined;
   /** An extra end time (ms on the call's clock) for waits, besides the call's own deadline. */
@@ -73,6 +70,13 @@ export interface AttemptLoopOptions<T> {
   attemptsForError?: (tryNumber: number) => number;
 }
 
+/** How to run {@link runAttempts}. */
+export interface AttemptLoopOptions<T> extends JudgeOptions {
+  /** Sends one try; must turn transport failures into a network observation, not throw them. */
+  sendTry: (tryNumber: number) => Promise<TryResult<T>>;
+  counters?: AttemptCounters;
+}
+
 /** The accepted try, its decision, and how many tries were made. */
 export interface AttemptLoopResult<T> {
   result: TryResult<T>;
@@ -80,20 +84,34 @@ export interface AttemptLoopResult<T> {
   tries: number;
 }
 
+/** What the call does after one try: hand the result back, or wait and send again. */
+export type TryVerdict =
+  | { accepted: true; decision: Decision }
+  | { accepted: false; decision: Decision; wait: WaitContext; vendorMessage: string | undefined };
+
 const RESEND_ACTIONS: ReadonlySet<Action> = new Set(['retry', 'backoff', 'poll']);
 
 /**
- * Sends one logical request until the engine accepts an answer: `retry`/`backoff` (and `poll`
- * when not accepted: the same request again later) wait `delayMs` and resend; anything else not
- * accepted throws a {@link VendorError} at once.
+ * The attempt counters of one logical call plus its polling deadline, and the judgement of each
+ * try: the engine's decision (counted, seen by the pacer, reported), then accept, resend after a
+ * wait, or throw the {@link VendorError} that ends the call. Shared by {@link runAttempts} and the
+ * got adapter, which rides got's own retry.
  */
-export async function runAttempts<T>(options: AttemptLoopOptions<T>): Promise<AttemptLoopResult<T>> {
-  const { context, phase, accept } = options;
-  const counters = options.counters ?? { failures: 0, polls: 0 };
-  let pollEndAtMs: number | undefined;
-  for (let tryNumber = 1; ; tryNumber++) {
-    context.throwIfAborted();
-    const result = await context.paced(() => options.sendTry(tryNumber));
+export class TryJudge {
+  readonly counters: AttemptCounters;
+  private pollEndAtMs: number | undefined;
+
+  constructor(
+    readonly options: JudgeOptions,
+    counters?: AttemptCounters,
+  ) {
+    this.counters = counters ?? { failures: 0, polls: 0 };
+  }
+
+  /** Judges one try's result; throws the typed error when the call must end. */
+  async judge(result: TryResult<unknown>, tryNumber: number): Promise<TryVerdict> {
+    const { context, phase, accept } = this.options;
+    const counters = this.counters;
     const counted = decideCounted(context, result.observation, phase, counters);
     const attempt = counted.attempt;
     // Unpaced, the decision stands as it is: no promise to wait for.
@@ -102,10 +120,14 @@ export async function runAttempts<T>(options: AttemptLoopOptions<T>): Promise<At
     context.report(decision, phase, attempt, status);
     if (accept.has(decision.action)) {
       context.settle();
-      return { result, decision, tries: tryNumber };
+      return { accepted: true, decision };
     }
-    const extra = { cause: result.cause, requestId: result.requestId ?? options.requestId };
-    const attempts = options.attemptsForError?.(tryNumber) ?? tryNumber;
+    const extra = {
+      cause: result.cause,
+      requestId: result.requestId ?? this.options.requestId,
+      vendorMessage: context.vendorMessage(result.observation, phase),
+    };
+    const attempts = this.options.attemptsForError?.(tryNumber) ?? tryNumber;
     if (!RESEND_ACTIONS.has(decision.action)) {
       const ended =
         decision.action === 'resubmit'
@@ -116,22 +138,44 @@ export async function runAttempts<T>(options: AttemptLoopOptions<T>): Promise<At
           : decision;
       throw context.failure(ended, attempts, status, extra);
     }
-    const blocked = options.cannotResend?.();
+    const blocked = this.options.cannotResend?.();
     if (blocked !== undefined)
       throw context.failure(endedDecision(decision, blocked), attempts, status, extra);
-    let endAtMs = options.endAtMs;
-    let endName = options.endName;
+    let endAtMs = this.options.endAtMs;
+    let endName = this.options.endName;
     if (decision.action === 'poll') {
       counters.polls++;
       // Polling has its own deadline (DESIGN.md rule 4), counted from the first "not ready".
-      pollEndAtMs ??= context.setup.clock.now() + context.setup.policy.polling.deadlineMs;
-      if (endAtMs === undefined || pollEndAtMs < endAtMs) {
-        endAtMs = pollEndAtMs;
+      this.pollEndAtMs ??= context.setup.clock.now() + context.setup.policy.polling.deadlineMs;
+      if (endAtMs === undefined || this.pollEndAtMs < endAtMs) {
+        endAtMs = this.pollEndAtMs;
         endName = "the policy's polling deadline";
       }
     } else {
       counters.failures++;
     }
-    await context.wait(decision, { attempts, status, endAtMs, endName, cause: extra.cause });
+    return {
+      accepted: false,
+      decision,
+      wait: { attempts, status, endAtMs, endName, cause: extra.cause },
+      vendorMessage: extra.vendorMessage,
+    };
+  }
+}
+
+/**
+ * Sends one logical request until the engine accepts an answer: `retry`/`backoff` (and `poll`
+ * when not accepted: the same request again later) wait `delayMs` and resend; anything else not
+ * accepted throws a {@link VendorError} at once.
+ */
+export async function runAttempts<T>(options: AttemptLoopOptions<T>): Promise<AttemptLoopResult<T>> {
+  const { context } = options;
+  const judge = new TryJudge(options, options.counters);
+  for (let tryNumber = 1; ; tryNumber++) {
+    context.throwIfAborted();
+    const result = await context.paced(() => options.sendTry(tryNumber));
+    const verdict = await judge.judge(result, tryNumber);
+    if (verdict.accepted) return { result, decision: verdict.decision, tries: tryNumber };
+    await context.wait(verdict.decision, verdict.wait);
   }
 }

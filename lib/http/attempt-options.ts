@@ -31,19 +31,7 @@ export function combinedSignal(...signals: (AbortSignal | undefined)[]): AbortSi
   return AbortSignal.any(present);
 }
 
-/**
- * What the caller asked for before the first try ran on got's own request, which rewrites its
- * options in place (a `json`/`form` payload becomes `body`; `content-type`, `content-length` and
- * the first try's headers are added). Later tries start from this, as if from the caller's options.
- */
-export interface CallerRequest {
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-  json: unknown;
-  form: unknown;
-}
-
-/** The per-try settings of the adapter: got's own retry off, every status returned with the raw body. */
+/** The per-try settings of the job and message-stream runners: got's own retry off, every status returned with the raw body. */
 function applyTrySettings(options: Options, isStream: boolean): void {
   if (options.retry.limit !== 0) options.merge({ retry: { limit: 0 } });
   options.throwHttpErrors = false;
@@ -57,33 +45,9 @@ function applyTrySettings(options: Options, isStream: boolean): void {
 }
 
 /**
- * Turns the caller's normalized options into the first try's, in place, so the first try runs on
- * the request got already built for the call (the handler's `next`). Returns what later tries
- * need to start from the caller's request again.
- */
-export function firstTryOptions(
-  options: Options,
-  context: CallContext,
-  phase: Phase,
-  isStream: boolean,
-): CallerRequest {
-  const caller: CallerRequest = {
-    headers: { ...options.headers },
-    body: options.body,
-    json: options.json,
-    form: options.form,
-  };
-  applyTrySettings(options, isStream);
-  const extra = context.attemptHeaders(1, phase);
-  for (const name in extra) options.headers[name.toLowerCase()] = extra[name];
-  if (context.signal) options.signal = context.signal;
-  return caller;
-}
-
-/**
- * Options for one try, copied from the caller's normalized options: got's own retry off, every
- * status returned (not thrown) with the raw body, so the engine sees each response whole. With
- * `caller`, `base` has run a try already: headers and payload come from the caller's request.
+ * Options for one try of a job or message-stream call, copied from the call's options: got's own
+ * retry off, every status returned (not thrown) with the raw body, so the engine sees each
+ * response whole.
  */
 export function attemptOptions(
   base: Options,
@@ -91,23 +55,10 @@ export function attemptOptions(
   tryNumber: number,
   phase: Phase,
   isStream: boolean,
-  caller?: CallerRequest,
 ): Options {
   const headers = context.attemptHeaders(tryNumber, phase);
-  const options = new Options(undefined, caller ? {} : { headers }, base);
-  if (caller) {
-    options.headers = { ...caller.headers, ...headers };
-    // A stream body cannot be sent again (the call fails before this); anything else is resent as given.
-    if (!hasStreamBody(options)) {
-      options.body = undefined;
-      options.json = undefined;
-      options.form = undefined;
-      if (caller.body !== undefined) options.body = caller.body as Options['body'];
-      if (caller.json !== undefined) options.json = caller.json as Options['json'];
-      if (caller.form !== undefined) options.form = caller.form as Options['form'];
-    }
-  }
-  // Set after construction: `vendorResilience`'s init hook takes signals out of options being merged.
+  const options = new Options(undefined, { headers }, base);
+  // The call's own signal (adapter-level and per-request combined) cancels each try.
   if (context.signal) options.signal = context.signal;
   applyTrySettings(options, isStream);
   return options;

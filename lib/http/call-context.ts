@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.js';
 import { formatMs } from '../engine/reason.js';
 import type { Clock, Decision, Phase, Signal } from '../engine/types.js';
 import { VendorError } from '../errors/vendor-error.js';
+import { vendorMessage } from '../engine/vendor-message.js';
 import type { VendorPacer } from '../limit/vendor-pacer.js';
 import { resolvePolicy } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
@@ -82,7 +83,8 @@ export class CallContext {
   private id: string | undefined;
   readonly vendor: string;
   readonly startedAtMs: number;
-  private readonly secrets: string[];
+  /** Credentials known to this call (the caller's `secrets` plus those found on the request), scrubbed from every error. */
+  readonly secrets: string[];
   /** The last reported decision, held until the call acts on it. */
   private pending: DecisionEvent | undefined;
   /** This vendor's (and credential's) pacer, when the call is paced. */
@@ -123,6 +125,11 @@ export class CallContext {
   /** Adds credentials seen on the wire, so every later error scrubs them. */
   addSecrets(values: readonly string[]): void {
     for (const v of values) if (v.length >= 4 && !this.secrets.includes(v)) this.secrets.push(v);
+  }
+
+  /** The vendor's own words in an observation (bounded), for the error that ends the call. */
+  vendorMessage(observation: Observation, phase: Phase): string | undefined {
+    return vendorMessage(this.setup.policy, { ...observation, vendor: this.vendor, phase });
   }
 
   /** Asks the engine about one observation and reports the decision. */
@@ -200,7 +207,12 @@ export class CallContext {
     decision: Decision,
     attempts: number,
     status: number | undefined,
-    extra: { cause?: unknown; partialOutput?: unknown; requestId?: string | undefined } = {},
+    extra: {
+      cause?: unknown;
+      partialOutput?: unknown;
+      requestId?: string | undefined;
+      vendorMessage?: string | undefined;
+    } = {},
   ): VendorError {
     this.settle(decision);
     return new VendorError({
@@ -211,6 +223,7 @@ export class CallContext {
       ...(status === undefined ? {} : { status }),
       ...(extra.requestId === undefined ? {} : { requestId: extra.requestId }),
       ...(extra.partialOutput === undefined ? {} : { partialOutput: extra.partialOutput }),
+      ...(extra.vendorMessage === undefined ? {} : { vendorMessage: extra.vendorMessage }),
       ...(extra.cause === undefined ? {} : { cause: extra.cause }),
     });
   }

@@ -7,7 +7,6 @@ export type {
   VendorResilienceOptions,
 } from './options.js';
 export { vendorResilience } from './vendor-resilience.js';
-export type { ResilientPromise } from './got-promise.js';
 export {
   runVendorJob,
   type JobRequest,

@@ -4,7 +4,7 @@ import type { Decision } from '../engine/types.js';
 import { decideCounted, runAttempts, type AttemptCounters } from './attempt-loop.js';
 import { hasStreamBody } from './attempt-options.js';
 import { CallContext, createSetup, endedDecision } from './call-context.js';
-import { noStreamFailure, openOne } from './got-stream.js';
+import { noStreamFailure, openOne } from './stream-try.js';
 import { ndjsonLines, parseLine } from './ndjson-lines.js';
 import type { PolicyArgument, ResilienceOptions } from './options.js';
 import { networkObservation, signalHeaders } from './wire-signal.js';

@@ -1,43 +1,39 @@
-import type { ExtendOptions, HandlerFunction, InitHook, Options } from 'got';
+import type { ExtendOptions, HandlerFunction, InitHook } from 'got';
 import { createSetup } from './call-context.js';
-import { resilientPromise } from './got-promise.js';
-import { resilientStream } from './got-stream.js';
+import { GotCall } from './got-call.js';
 import type { PolicyArgument, VendorResilienceOptions } from './options.js';
 
 /**
- * Per-request `signal`s, taken out of the options before got sees them. got builds a request of its
- * own before it calls the handlers, and (got 14) starts listening to the signal there; the handler
- * may never run that request (a stream call, an abort before the first try), and a listener left on
- * the signal would reject a promise nobody awaits when it fires. The handler wires the signal
- * (adapter-level and per-request combined) to each try itself.
- */
-const requestSignals = new WeakMap<Options, AbortSignal>();
-
-const takeRequestSignal: InitHook = (init, self) => {
-  const raw = init as { signal?: unknown };
-  if (raw.signal === undefined) return;
-  requestSignals.set(self, raw.signal as AbortSignal);
-  delete raw.signal;
-};
-
-/**
  * got extend options that make every call of the extended instance follow a vendor's policy:
- * `got.extend(vendorResilience('zenhire', { signal, deadlineMs, onDecision }))`. got's own retry is
- * switched off; each response and network error goes to the engine, whose decision is carried
- * out (`retry`/`backoff`/`poll`: wait `delayMs` and send again; `fail`: throw a `VendorError`).
- * Its handler runs the first promise try on the request got built for the call and makes every
- * later try itself, so give it as the last extension that has handlers.
+ * `got.extend(vendorResilience('zenhire', { signal, deadlineMs, onDecision }))`. The call stays
+ * got's own (its promise or stream, hooks, errors, pagination); what changes is got's retry: the
+ * engine decides on every error response and network error whether got sends again and after
+ * which wait (`retry`/`backoff`/`poll`), or got raises its error (`fail`) with the decision added
+ * ({@link isVendorError}). A `retry.limit` you set still caps resends; the policy's caps apply below it.
  */
 export function vendorResilience(
   policy: PolicyArgument,
   options: VendorResilienceOptions = {},
 ): ExtendOptions {
   const setup = createSetup(policy, options);
+  const adapterSignal = options.signal;
+  // The adapter-level signal and a per-request one both cancel the call (got alone keeps only the latter).
+  const combineSignals: InitHook = (init) => {
+    const raw = init as { signal?: unknown };
+    if (adapterSignal === undefined || raw.signal === undefined || raw.signal === adapterSignal) return;
+    raw.signal = AbortSignal.any([adapterSignal, raw.signal as AbortSignal]);
+  };
   const handler = ((normalized, next) => {
-    const signal = requestSignals.get(normalized);
-    return normalized.isStream
-      ? resilientStream(setup, normalized, signal)
-      : resilientPromise(setup, normalized, signal, next);
+    const call = new GotCall(setup, normalized);
+    const returned = next(normalized);
+    call.watch(returned as Parameters<GotCall['watch']>[0], normalized.isStream);
+    return returned;
   }) as HandlerFunction;
-  return { retry: { limit: 0 }, hooks: { init: [takeRequestSignal] }, handlers: [handler] };
+  return {
+    // The policy's caps bound resends; got's default limit (2) would cut them short.
+    retry: { limit: Number.POSITIVE_INFINITY, enforceRetryRules: false },
+    ...(adapterSignal === undefined ? {} : { signal: adapterSignal }),
+    hooks: { init: [combineSignals] },
+    handlers: [handler],
+  };
 }

@@ -75,7 +75,7 @@ describe('vendorResilience: every try is the caller request', () => {
     expect([first?.headers['x-caller'], second?.headers['x-caller']]).toEqual(['c', 'c']);
   });
 
-  it("keeps got's own retry off on the first try, whatever the call asks for", async () => {
+  it('a per-request retry.limit cannot make a fatal code resend', async () => {
     server = await startScriptedServer({
       'POST /v1/text-to-speech': [
         json(502, { ok: false, code: 'UPSTREAM_GENERATION_SERVICE_ERROR', detail: 'd', error: 'x' }),
@@ -86,7 +86,7 @@ describe('vendorResilience: every try is the caller request', () => {
     const error = await client
       .post('v1/text-to-speech/v', { json: {}, retry: { limit: 3 } })
       .catch((e: unknown) => e);
-    expect(isVendorError(error) && error.code).toBe('UPSTREAM_GENERATION_SERVICE_ERROR');
+    expect(isVendorError(error) && error.vendorCode).toBe('UPSTREAM_GENERATION_SERVICE_ERROR');
     expect(server.received).toHaveLength(1);
   });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import got from 'got';
+import got, { HTTPError } from 'got';
 import { isVendorError, type Decision } from '../../../lib/index.js';
 import { vendorResilience, type DecisionEvent } from '../../../lib/http/index.js';
 import { fakeTime } from './helpers/fake-time.js';
@@ -78,7 +78,8 @@ describe('vendorResilience (got promise API)', () => {
     );
     expect(isVendorError(error)).toBe(true);
     if (!isVendorError(error)) return;
-    expect(error.code).toBe('UPSTREAM_GENERATION_SERVICE_ERROR');
+    expect(error.vendorCode).toBe('UPSTREAM_GENERATION_SERVICE_ERROR');
+    expect(error).toBeInstanceOf(HTTPError);
     expect(error.action).toBe('fail');
     expect(error.status).toBe(502);
     expect(error.attempts).toBe(1);
@@ -119,7 +120,7 @@ describe('vendorResilience (got promise API)', () => {
       vendorResilience('gradium', { clock: time.clock, sleep: time.sleep }),
     );
     const error = await caught(client.post('api/post/speech/tts', { json: { text: 'x', only_audio: true } }));
-    expect(isVendorError(error) && error.code).toBe('1008');
+    expect(isVendorError(error) && error.vendorCode).toBe('1008');
     expect(server.to('/api/post/speech/tts')).toHaveLength(1);
     const text = await client.post('api/post/speech/asr', { body: 'RIFF' }).text();
     expect(text).toBe('{"type":"text","text":"hi"}\n');
@@ -168,7 +169,7 @@ describe('vendorResilience (got promise API)', () => {
     const error = await caught(client.post(`${server.url}/api/v1/speech/analyze`, { json: {} }));
     expect(isVendorError(error)).toBe(true);
     if (!isVendorError(error)) return;
-    expect(error.message).toMatch(/deadline leaves 10 s, too little for that wait/);
+    expect(error.decision.reason).toMatch(/deadline leaves 10 s, too little for that wait/);
     expect(error.retryAfterMs).toBe(45_000);
     expect(server.received).toHaveLength(1);
     expect(time.waits).toEqual([]);

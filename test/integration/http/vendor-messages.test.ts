@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import got from 'got';
+import got, { HTTPError } from 'got';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { isVendorError } from '../../../lib/index.js';
@@ -102,7 +102,7 @@ describe('readVendorMessages (Gradium NDJSON)', () => {
       }),
     );
     expect(messages).toEqual([]);
-    expect(isVendorError(error) && error.code).toBe('1008');
+    expect(isVendorError(error) && error.vendorCode).toBe('1008');
     expect(server.received).toHaveLength(1);
   });
 
@@ -119,7 +119,7 @@ describe('readVendorMessages (Gradium NDJSON)', () => {
 });
 
 describe('vendorResilience with got.stream', () => {
-  it('retries a 1011 before any byte reached the caller, then streams the audio', async () => {
+  it("resends on got's retry event when the engine says so, after the engine's wait", async () => {
     server = await startScriptedServer({
       'POST /api/post/speech/tts': [
         { status: 500, body: 'error from server 1011: internal' },
@@ -129,28 +129,55 @@ describe('vendorResilience with got.stream', () => {
     const time = fakeTime();
     const client = got.extend(vendorResilience('gradium', { clock: time.clock, sleep: time.sleep }));
     const chunks: Buffer[] = [];
-    let status: number | undefined;
-    const stream = client.stream.post(`${server.url}/api/post/speech/tts`, {
+    const first = client.stream.post(`${server.url}/api/post/speech/tts`, {
       json: { text: 'hi', only_audio: true },
     });
-    stream.on('response', (r: { statusCode: number }) => (status = r.statusCode));
-    await pipeline(stream, new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c), cb()) }));
+    // got's documented way to retry a stream: the engine decides whether `retry` is emitted, and when.
+    const retried = new Promise<NodeJS.ReadableStream>((resolve) => {
+      first.once('retry', (_count: number, _error: unknown, createRetryStream: () => NodeJS.ReadableStream) =>
+        resolve(createRetryStream()),
+      );
+    });
+    first.resume();
+    const second = await retried;
+    let status: number | undefined;
+    second.on('response', (r: { statusCode: number }) => (status = r.statusCode));
+    await pipeline(second, new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c), cb()) }));
     expect(Buffer.concat(chunks).toString()).toBe('PCMDATA');
     expect(status).toBe(200);
     expect(server.received).toHaveLength(2);
     expect(time.waits).toHaveLength(1);
   });
 
-  it('destroys the stream with a VendorError on a fatal pre-stream error', async () => {
+  it('without a retry listener, a retryable error ends the stream with the decision and why', async () => {
     server = await startScriptedServer({
-      'POST /api/post/speech/tts': [{ status: 500, body: 'error from server 1008: bad key' }],
+      'POST /api/post/speech/tts': [{ status: 500, body: 'error from server 1011: internal' }],
     });
     const client = got.extend(vendorResilience('gradium'));
     const error = await pipeline(
       client.stream.post(`${server.url}/api/post/speech/tts`, { json: {} }),
       new Writable({ write: (_c, _e, cb) => cb() }),
     ).catch((e: unknown) => e);
-    expect(isVendorError(error) && error.code).toBe('1008');
+    expect(error).toBeInstanceOf(HTTPError);
+    expect(isVendorError(error) && error.decision.reason).toMatch(/got does not resend a stream by itself/);
+    expect(isVendorError(error) && error.vendorMessage).toBe('internal');
+    expect(server.received).toHaveLength(1);
+  });
+
+  it("ends the stream with got's HTTPError carrying the decision on a fatal pre-stream error", async () => {
+    server = await startScriptedServer({
+      'POST /api/post/speech/tts': [{ status: 500, body: 'error from server 1008: bad key' }],
+    });
+    const client = got.extend(vendorResilience('gradium'));
+    const stream = client.stream.post(`${server.url}/api/post/speech/tts`, { json: {} });
+    let retried = 0;
+    stream.on('retry', () => retried++);
+    const error = await pipeline(stream, new Writable({ write: (_c, _e, cb) => cb() })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(HTTPError);
+    expect(isVendorError(error) && error.vendorCode).toBe('1008');
+    expect(retried).toBe(0);
     expect(server.received).toHaveLength(1);
   });
 });

@@ -1,0 +1,357 @@
+import type { Duplex } from 'node:stream';
+import type { Options, Response } from 'got';
+import type { Action } from '../engine/types.js';
+import { credentialsIn } from '../errors/redact.js';
+import { isVendorError } from '../errors/vendor-error.js';
+import { abortReason } from '../util/sleep.js';
+import { TryJudge, type TryVerdict } from './attempt-loop.js';
+import { hasStreamBody, requestCredentials, STREAM_BODY_REASON } from './attempt-options.js';
+import { CallContext, endedDecision, type Observation, type ResilienceSetup } from './call-context.js';
+import { markGotError, type GotFailureInit } from './got-error.js';
+import { networkObservation, responseObservation } from './wire-signal.js';
+
+const ACCEPT_OK: ReadonlySet<Action> = new Set(['ok']);
+
+/**
+ * got's errors that are not something the vendor said: got's own verdicts on a response it has
+ * (a body that does not parse, too many redirects), the cache, the caller's upload stream, and the
+ * caller's own cancel or abort. got raises them as it always does.
+ */
+const GOT_VERDICTS: ReadonlySet<string> = new Set([
+  'ParseError',
+  'MaxRedirectsError',
+  'CacheError',
+  'UploadError',
+  'CancelError',
+  'AbortError',
+]);
+
+/** The argument got passes to `retry.calculateDelay` (its type is named differently across majors). */
+interface RetryInfo {
+  attemptCount: number;
+  retryOptions: { limit: number };
+  error: Error & { code?: string; response?: Response; options?: Options };
+  computedValue: number;
+}
+
+/** Thrown from `afterResponse` when the engine asks to send again after a 2xx (got then runs its retry). */
+class ResendAfterSuccess extends Error {
+  override readonly name = 'ResendAfterSuccess';
+}
+
+/** True for a network failure (`ECONNRESET`, `ETIMEDOUT`, …) as opposed to an error of got's or the caller's code. */
+function isNetworkFailure(error: RetryInfo['error']): boolean {
+  if (error.name === 'TimeoutError' || error.name === 'ReadError') return true;
+  const code = error.code;
+  return typeof code === 'string' && code !== 'ERR_GOT_REQUEST_ERROR' && !code.startsWith('ERR_GOT');
+}
+
+/**
+ * Puts the caller's FormData back as the body for got's next try, which encodes it afresh: got
+ * replaced it by its encoded generator (already consumed) and set that encoding's boundary.
+ */
+function restoreFormData(options: Options, saved: { body: unknown; typeSet: boolean }): void {
+  if (!saved.typeSet) delete options.headers['content-type'];
+  delete options.headers['content-length'];
+  options.body = saved.body as Options['body'];
+}
+
+/**
+ * One got call (promise or stream) under a vendor policy. The call runs on got's own request and
+ * got's own retry: this object only adds hooks to the call's options. `beforeRequest` takes the
+ * try's turn from the pacer and sets per-attempt headers; `afterResponse` lets the engine judge a
+ * 2xx; `retry.calculateDelay` asks the engine about every error got considers retrying and waits
+ * what the decision says (abort-aware, within the deadline) before got sends again; `beforeError`
+ * adds the decision to got's error and scrubs credentials from it.
+ */
+export class GotCall {
+  private readonly context: CallContext;
+  private readonly judge: TryJudge;
+  /** Ends waits and queued turns when the call has ended, was cancelled or aborted. */
+  private readonly stop = new AbortController();
+  private readonly userSignal: AbortSignal | undefined;
+  /** Ends the current try's turn with the pacer (its slot is held until the try is over). */
+  private release: (() => void) | undefined;
+  /** The verdict behind a {@link ResendAfterSuccess}, carried out by `calculateDelay`. */
+  private resendVerdict: TryVerdict | undefined;
+  /** The decision that ended the call, added to got's error. */
+  private failure: GotFailureInit | undefined;
+  /** Header names the previous try's `attemptHeaders` set (a later try must not inherit them). */
+  private attemptHeaderNames: string[] = [];
+  /** The last error `calculateDelay` judged (`beforeError` judges only errors it did not see). */
+  private judgedError: Error | undefined;
+  /** got is about to send again (a stream's old request closes first). */
+  private resending = false;
+  private finished = false;
+  /** A spec FormData body: got encodes it into a one-shot generator, so a resend starts from it again. */
+  private readonly formData: { body: unknown; typeSet: boolean } | undefined;
+
+  constructor(
+    private readonly setup: ResilienceSetup,
+    options: Options,
+  ) {
+    this.userSignal = options.signal as AbortSignal | undefined;
+    if (this.userSignal?.aborted) this.stop.abort(abortReason(this.userSignal));
+    else this.userSignal?.addEventListener('abort', this.onUserAbort, { once: true });
+    this.context = new CallContext(setup, this.stop.signal, requestCredentials(options));
+    const body = options.body as unknown;
+    if (typeof FormData !== 'undefined' && body instanceof FormData) {
+      this.formData = { body, typeSet: 'content-type' in options.headers };
+    }
+    this.judge = new TryJudge({ context: this.context, phase: 'submit', accept: ACCEPT_OK });
+    // got clones hooks and retry settings into every retry's options, so these follow the call.
+    options.hooks.beforeRequest.push(this.beforeRequest);
+    options.hooks.afterResponse.push(this.afterResponse);
+    options.hooks.beforeError.unshift(this.beforeError);
+    options.retry.calculateDelay = this.calculateDelay;
+  }
+
+  /**
+   * Follows the request got returned (a promise or a stream) for what hooks do not see: each try's
+   * socket, to end its pacer turn when the try is over; `cancel()`; a stream's `close`.
+   */
+  watch(
+    returned: {
+      on(
+        event: 'request',
+        listener: (request: { once(e: 'close', l: () => void): unknown }) => void,
+      ): unknown;
+    },
+    isStream: boolean,
+  ): void {
+    if (this.context.pacer) {
+      returned.on('request', (request) => {
+        const release = this.release;
+        if (release) request.once('close', release);
+      });
+    }
+    if (isStream) {
+      const stream = returned as unknown as Duplex;
+      stream.once('close', () => {
+        if (!this.resending) this.finish();
+      });
+      stream.once('end', () => {
+        this.finish();
+        // got keeps a read stream open after its end (no autoDestroy), and with it its listener on the
+        // caller's signal: aborting later would destroy a finished request nobody listens to any more.
+        if (this.userSignal === undefined) return;
+        if (stream.writableFinished) stream.destroy();
+        else stream.once('finish', () => stream.destroy());
+      });
+      return;
+    }
+    const promise = returned as unknown as Record<string, unknown> & { cancel?: (reason?: string) => void };
+    const cancel = promise.cancel;
+    if (typeof cancel === 'function') {
+      promise.cancel = (reason?: string) => {
+        this.finish();
+        cancel.call(promise, reason);
+      };
+    }
+    // `.json()` and friends parse after the call, outside got's hooks: their ParseError (which
+    // quotes the URL) is scrubbed here. The shortcut keeps got's methods, as got's own does.
+    for (const name of ['json', 'text', 'buffer']) {
+      const shortcut = promise[name];
+      if (typeof shortcut !== 'function') continue;
+      const secrets = this.context.secrets;
+      promise[name] = function (this: unknown) {
+        const parsed = (shortcut as () => Promise<unknown>).call(this);
+        const scrubbed = parsed.catch((error: unknown) => {
+          throw error instanceof Error ? markGotError(error, undefined, secrets) : error;
+        });
+        Object.defineProperties(scrubbed, Object.getOwnPropertyDescriptors(parsed));
+        return scrubbed;
+      };
+    }
+  }
+
+  private readonly onUserAbort = (): void => {
+    this.stop.abort(abortReason(this.userSignal as AbortSignal));
+  };
+
+  /** The call is over: no more waits, turns or listeners. */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.releaseTurn();
+    this.userSignal?.removeEventListener('abort', this.onUserAbort);
+    if (!this.stop.signal.aborted) this.stop.abort(new Error('the call has ended'));
+  }
+
+  private releaseTurn(): void {
+    const release = this.release;
+    this.release = undefined;
+    release?.();
+  }
+
+  /** Waits for this try's turn under the vendor's limits and gate (the turn lasts until the try is over). */
+  private async turn(): Promise<void> {
+    this.releaseTurn();
+    const pacer = this.context.pacer;
+    if (!pacer) return;
+    await new Promise<void>((granted, refused) => {
+      pacer
+        .schedule(
+          () =>
+            new Promise<void>((done) => {
+              this.release = done;
+              granted();
+            }),
+          { signal: this.stop.signal },
+        )
+        .catch(refused);
+    });
+  }
+
+  private readonly beforeRequest = async (
+    options: { headers: Options['headers'] },
+    hook?: { retryCount?: number },
+  ): Promise<void> => {
+    this.resending = false;
+    const tryNumber = (hook?.retryCount ?? 0) + 1;
+    if (this.setup.options.attemptHeaders) {
+      const headers = options.headers;
+      for (const name of this.attemptHeaderNames) delete headers[name];
+      const extra = this.context.attemptHeaders(tryNumber, 'submit');
+      this.attemptHeaderNames = Object.keys(extra).map((name) => name.toLowerCase());
+      for (const name in extra) headers[name.toLowerCase()] = extra[name];
+    }
+    // A hook before ours (a token refresh) may have set a credential: scrub it from errors too.
+    this.context.addSecrets(credentialsIn(undefined, options.headers));
+    await this.turn();
+  };
+
+  private readonly afterResponse = async (response: Response): Promise<Response> => {
+    this.releaseTurn();
+    const status = response.statusCode;
+    // Non-2xx answers reach the engine through got's retry (`calculateDelay`), after got made them an HTTPError.
+    if (status < 200 || status > 299) return response;
+    const tryNumber = response.retryCount + 1;
+    const verdict = await this.judge.judge(
+      { observation: responseObservation(status, response.headers, response.rawBody), value: undefined },
+      tryNumber,
+    );
+    if (verdict.accepted) {
+      this.finish();
+      return response;
+    }
+    this.resendVerdict = verdict;
+    throw new ResendAfterSuccess(verdict.decision.reason);
+  };
+
+  private readonly calculateDelay = async (info: RetryInfo): Promise<number> => {
+    this.releaseTurn();
+    const { error, attemptCount } = info;
+    this.judgedError = error;
+    // `retryWithMergedOptions` from an afterResponse hook: got's own default answer.
+    if (error.name === 'RetryError') return 1;
+    if (this.finished || this.stop.signal.aborted) return 0;
+    const verdict = await this.verdictFor(error, attemptCount);
+    if (verdict === undefined) return this.ended();
+    const status = error.response?.statusCode;
+    if (verdict.accepted) {
+      // The engine reads the status as no error (a 3xx got did not follow), but got raises it.
+      if (error.name !== 'HTTPError' || error.options?.throwHttpErrors === false) return this.ended();
+      const why = `got raises status ${status ?? 'unknown'} as an HTTPError (throwHttpErrors)`;
+      return this.endedWith(verdict, why, attemptCount, status);
+    }
+    const limit = info.retryOptions.limit;
+    if (attemptCount > limit) {
+      return this.endedWith(
+        verdict,
+        `this request's retry.limit of ${limit} allows no more resends`,
+        attemptCount,
+        status,
+      );
+    }
+    // A consumed upload cannot be sent again, unless a beforeRetry hook supplies a fresh body (as got allows).
+    if (error.options && hasStreamBody(error.options) && error.options.hooks.beforeRetry.length === 0) {
+      return this.endedWith(verdict, STREAM_BODY_REASON, attemptCount, status);
+    }
+    try {
+      await this.context.wait(verdict.decision, verdict.wait);
+    } catch (waitError) {
+      return this.ended(waitError);
+    }
+    if (this.finished) return 0;
+    this.resendVerdict = undefined;
+    this.resending = true;
+    if (this.formData && error.options) restoreFormData(error.options, this.formData);
+    // got waits this long itself before it sends again; the wait has been done (on the call's clock).
+    return 1;
+  };
+
+  /** The engine's verdict on an error got is about to raise, or `undefined` when it is not the vendor's word. */
+  private async verdictFor(error: RetryInfo['error'], tryNumber: number): Promise<TryVerdict | undefined> {
+    const cause = error.cause;
+    if (cause instanceof ResendAfterSuccess) return this.resendVerdict;
+    // The engine already ended the call on a 2xx, or the pacer refused the try.
+    if (isVendorError(cause)) {
+      this.ended(cause);
+      return undefined;
+    }
+    if (GOT_VERDICTS.has(error.name)) return undefined;
+    let observation: Observation;
+    if (error.name === 'HTTPError' && error.response) {
+      const { statusCode, headers, rawBody } = error.response;
+      observation = responseObservation(statusCode, headers, rawBody);
+    } else if (isNetworkFailure(error)) {
+      observation = networkObservation(error);
+    } else {
+      return undefined;
+    }
+    try {
+      return await this.judge.judge({ observation, value: undefined, cause: error }, tryNumber);
+    } catch (judged) {
+      this.ended(judged);
+      return undefined;
+    }
+  }
+
+  /** Ends the call with the engine's decision, which allowed going on (or accepted), and why it does not. */
+  private endedWith(verdict: TryVerdict, why: string, attempts: number, status: number | undefined): 0 {
+    const vendorMessage = verdict.accepted ? undefined : verdict.vendorMessage;
+    const ended = endedDecision(verdict.decision, why);
+    return this.ended(this.context.failure(ended, attempts, status, { vendorMessage }));
+  }
+
+  /** Ends the call with what ended it (a typed error's decision is kept for got's error); got sends nothing more. */
+  private ended(reason?: unknown): 0 {
+    if (isVendorError(reason) && this.failure === undefined) {
+      this.failure = {
+        vendor: reason.vendor,
+        decision: reason.decision,
+        attempts: reason.attempts,
+        status: reason.status,
+        requestId: reason.requestId,
+        vendorMessage: reason.vendorMessage,
+      };
+    }
+    this.finish();
+    return 0;
+  }
+
+  private readonly beforeError = async (error: Error): Promise<Error> => {
+    // got's streams raise errors without asking `calculateDelay` unless the caller handles `retry`:
+    // the engine still judges the error, so it carries the decision like a promise call's.
+    if (this.failure === undefined && this.judgedError !== error && !this.stop.signal.aborted) {
+      const request = (error as { request?: { retryCount?: number } }).request;
+      const tryNumber = (request?.retryCount ?? 0) + 1;
+      const verdict = await this.verdictFor(error, tryNumber);
+      const status = (error as RetryInfo['error']).response?.statusCode;
+      if (verdict !== undefined && !verdict.accepted) {
+        const why = "got does not resend a stream by itself (handle the stream's `retry` event to resend)";
+        this.endedWith(verdict, why, tryNumber, status);
+      } else if (verdict !== undefined && error.name === 'HTTPError') {
+        this.endedWith(
+          verdict,
+          `got raises status ${status ?? 'unknown'} as an HTTPError`,
+          tryNumber,
+          status,
+        );
+      }
+    }
+    this.finish();
+    return markGotError(error, this.failure, this.context.secrets);
+  };
+}

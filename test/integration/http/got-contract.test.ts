@@ -1,0 +1,464 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import got, { CancelError, HTTPError, ParseError, RequestError, TimeoutError } from 'got';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isVendorError, type Decision } from '../../../lib/index.js';
+import { readVendorMessages, vendorResilience, type SleepFunction } from '../../../lib/http/index.js';
+import { createPacing, type Pacing } from '../../../lib/limit/index.js';
+import { abortReason } from '../../../lib/util/sleep.js';
+import { fakeTime } from './helpers/fake-time.js';
+import { json, startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
+
+// Issue 11: an instance extended with vendorResilience is still got. Each block is one item of the
+// issue, run against a real loopback server.
+
+let server: ScriptedServer | undefined;
+let pacings: Pacing[] = [];
+const uncaught: unknown[] = [];
+const onUncaught = (error: unknown): void => void uncaught.push(error);
+
+beforeEach(() => {
+  uncaught.length = 0;
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
+});
+
+afterEach(async () => {
+  // Let late listeners (got's abort handler, a destroyed socket) run before looking.
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  process.off('uncaughtException', onUncaught);
+  process.off('unhandledRejection', onUncaught);
+  await server?.close();
+  server = undefined;
+  for (const pacing of pacings) await pacing.close();
+  pacings = [];
+  expect(uncaught).toEqual([]);
+});
+
+/** A wait that only ends when its signal aborts: a call is "in a backoff wait" for as long as the test likes. */
+function endlessSleep(): { sleep: SleepFunction; started: Promise<number> } {
+  let began: (ms: number) => void = () => undefined;
+  const started = new Promise<number>((resolve) => (began = resolve));
+  return {
+    started,
+    sleep: (delayMs, { signal }) =>
+      new Promise<void>((_resolve, reject) => {
+        began(delayMs);
+        if (signal?.aborted) reject(abortReason(signal));
+        signal?.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
+      }),
+  };
+}
+
+const sink = (into: Buffer[] = []): Writable =>
+  new Writable({ write: (chunk: Buffer, _e, cb) => (into.push(chunk), cb()) });
+
+const zenhireWarmingUp = json(
+  503,
+  { error: { code: 'SERVICE_WARMING_UP', message: 'warming up' } },
+  { 'retry-after': '30' },
+);
+
+describe('1. uploads through got.stream', () => {
+  it('an upload piped through stream.post arrives whole, and the sink reads the response', async () => {
+    server = await startScriptedServer({ 'POST /upload': [{ status: 200, body: 'stored' }] });
+    const client = got.extend(vendorResilience('breeze'));
+    const out: Buffer[] = [];
+    await pipeline(Readable.from(['up', 'load']), client.stream.post(`${server.url}/upload`), sink(out));
+    expect(server.received.map((r) => r.body)).toEqual(['upload']);
+    expect(Buffer.concat(out).toString()).toBe('stored');
+  });
+
+  it('stream.put too; an unreachable host rejects the pipeline (no uncaught exception)', async () => {
+    server = await startScriptedServer({ 'PUT /upload': [{ status: 201, body: 'ok' }] });
+    const client = got.extend(vendorResilience('breeze'));
+    await pipeline(Readable.from(['a', 'b']), client.stream.put(`${server.url}/upload`), sink());
+    expect(server.received.map((r) => r.body)).toEqual(['ab']);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const error = await pipeline(
+      Readable.from(['x']),
+      client.stream.post(`http://127.0.0.1:${port}/upload`),
+      sink(),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RequestError);
+    expect((error as RequestError).code).toBe('ECONNREFUSED');
+  });
+
+  it('a stream body cannot be sent twice: a retryable failure ends the call with the reason', async () => {
+    server = await startScriptedServer({
+      'POST /v1/text-to-speech': [json(500, { ok: false, code: 'INTERNAL_ERROR', detail: 'x' })],
+    });
+    const client = got.extend(vendorResilience('breeze'));
+    const error = await client
+      .post(`${server.url}/v1/text-to-speech/v`, { body: Readable.from(['RIFF']) })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPError);
+    expect(isVendorError(error) && error.decision.reason).toMatch(/stream that the first try consumed/);
+    expect(server.received).toHaveLength(1);
+  });
+});
+
+describe('2. a signal aborted at any stage never crashes the process', () => {
+  it('while queued behind the pacer', async () => {
+    server = await startScriptedServer({ 'GET /slow': [(res) => setTimeout(() => res.end('ok'), 200)] });
+    const pacing = createPacing({ keepProcessAlive: false, vendors: { breeze: { maxConcurrent: 1 } } });
+    pacings.push(pacing);
+    const client = got.extend(vendorResilience('breeze', { pacing }));
+    const first = client.get(`${server.url}/slow`).text();
+    const controller = new AbortController();
+    const queued = client.get(`${server.url}/slow`, { signal: controller.signal }).text();
+    const stream = client.stream(`${server.url}/slow`, { signal: controller.signal });
+    const streamError = new Promise((resolve) => stream.once('error', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    controller.abort();
+    await expect(queued).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(streamError).resolves.toMatchObject({ name: 'AbortError' });
+    expect(await first).toBe('ok');
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('while waiting out a backoff, for a promise and for readVendorMessages', async () => {
+    server = await startScriptedServer({
+      'POST /api/v1': [zenhireWarmingUp],
+      'POST /api/post/speech/asr': [{ status: 500, body: 'error from server 1011: busy' }],
+    });
+    const { sleep, started } = endlessSleep();
+    const controller = new AbortController();
+    const client = got.extend(vendorResilience('zenhire', { sleep }));
+    const call = client.post(`${server.url}/api/v1/speech/analyze`, { json: {}, signal: controller.signal });
+    await started;
+    controller.abort();
+    const error = await call.catch((e: unknown) => e);
+    expect((error as Error).name).toBe('AbortError');
+    expect(error).toBeInstanceOf(RequestError);
+    const waiting = endlessSleep();
+    const messages = new AbortController();
+    const reading = (async () => {
+      for await (const message of readVendorMessages('gradium', `${server?.url}/api/post/speech/asr`, {
+        request: { method: 'POST', body: 'RIFF' },
+        signal: messages.signal,
+        sleep: waiting.sleep,
+      }))
+        void message;
+    })();
+    await waiting.started;
+    messages.abort();
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(server.received).toHaveLength(2);
+  });
+
+  it('in flight, and after a failure the caller already handled', async () => {
+    server = await startScriptedServer({
+      'GET /slow': [(res) => setTimeout(() => res.end('late'), 300)],
+      'GET /bad': [{ status: 400, body: 'no' }],
+    });
+    const client = got.extend(vendorResilience('audixa'));
+    const controller = new AbortController();
+    const inFlight = client.get(`${server.url}/slow`, { signal: controller.signal });
+    const handled = await client
+      .get(`${server.url}/bad`, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(handled).toBeInstanceOf(HTTPError);
+    const stream = client.stream(`${server.url}/bad`, { signal: controller.signal });
+    const streamed = await new Promise((resolve) => stream.once('error', resolve));
+    expect(streamed).toBeInstanceOf(HTTPError);
+    controller.abort();
+    await expect(inFlight).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('3 and 4. destroy() and cancel() stop every later request', () => {
+  it('cancel() during a backoff wait: got rejects with CancelError and sends nothing more', async () => {
+    server = await startScriptedServer({ 'POST /api/v1': [zenhireWarmingUp] });
+    const { sleep, started } = endlessSleep();
+    const client = got.extend(vendorResilience('zenhire', { sleep }));
+    const call = client.post(`${server.url}/api/v1/speech/analyze`, { json: {} });
+    expect(await started).toBeGreaterThanOrEqual(30_000);
+    call.cancel();
+    await expect(call).rejects.toBeInstanceOf(CancelError);
+    expect(call.isCanceled).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('cancel() of a call in flight and of a call queued behind the pacer', async () => {
+    server = await startScriptedServer({ 'GET /slow': [(res) => setTimeout(() => res.end('ok'), 150)] });
+    const pacing = createPacing({ keepProcessAlive: false, vendors: { breeze: { maxConcurrent: 1 } } });
+    pacings.push(pacing);
+    const client = got.extend(vendorResilience('breeze', { pacing }));
+    const inFlight = client.get(`${server.url}/slow`);
+    const queued = client.get(`${server.url}/slow`);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    queued.cancel();
+    inFlight.cancel();
+    await expect(queued).rejects.toBeInstanceOf(CancelError);
+    await expect(inFlight).rejects.toBeInstanceOf(CancelError);
+    // The pacer's slot came back: a new call runs at once.
+    expect(await client.get(`${server.url}/slow`).text()).toBe('ok');
+    expect(server.received).toHaveLength(2);
+  });
+
+  it("destroy() of a stream whose caller resends on got's retry event stops the wait and every later request", async () => {
+    server = await startScriptedServer({ 'POST /api/v1': [zenhireWarmingUp] });
+    const { sleep, started } = endlessSleep();
+    const client = got.extend(vendorResilience('zenhire', { sleep }));
+    const stream = client.stream.post(`${server.url}/api/v1/speech/analyze`, { json: {} });
+    let retried = 0;
+    stream.on('retry', () => retried++);
+    stream.resume();
+    const closed = new Promise((resolve) => stream.once('close', resolve));
+    await started;
+    stream.destroy();
+    await closed;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(retried).toBe(0);
+    expect(server.received).toHaveLength(1);
+  });
+});
+
+describe('5. throwHttpErrors: false', () => {
+  it('returns the response the policy fails on, and the last one once attempts run out', async () => {
+    server = await startScriptedServer({
+      'POST /v1/text-to-speech': [
+        json(422, { ok: false, code: 'VALIDATION_ERROR', detail: 'text: too long' }),
+      ],
+      'POST /v1/voices': [json(500, { ok: false, code: 'INTERNAL_ERROR', detail: 'boom' })],
+    });
+    const time = fakeTime();
+    const client = got.extend(vendorResilience('breeze', { clock: time.clock, sleep: time.sleep }), {
+      throwHttpErrors: false,
+      responseType: 'json',
+    });
+    const refused = await client.post(`${server.url}/v1/text-to-speech/v`, { json: {} });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toEqual({ ok: false, code: 'VALIDATION_ERROR', detail: 'text: too long' });
+    const exhausted = await client.post(`${server.url}/v1/voices`, { json: {} });
+    expect(exhausted.statusCode).toBe(500);
+    expect(server.to('/v1/voices').length).toBeGreaterThan(1);
+    expect(time.waits).toHaveLength(server.to('/v1/voices').length - 1);
+  });
+});
+
+describe("6. got's error contract, with the decision and the vendor's words", () => {
+  it("an HTTPError with its response and body, got's code, and the vendor's own message", async () => {
+    server = await startScriptedServer({
+      'POST /v1/text-to-speech': [
+        json(422, { ok: false, code: 'VALIDATION_ERROR', detail: 'text: must be at most 5000 characters' }),
+      ],
+      'GET /missing': [{ status: 404, body: 'nothing here' }],
+    });
+    const client = got.extend(vendorResilience('breeze'));
+    const error = await client
+      .post(`${server.url}/v1/text-to-speech/v`, { json: {} })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPError);
+    const http = error as HTTPError;
+    expect(http.code).toBe('ERR_NON_2XX_3XX_RESPONSE');
+    expect(http.response.statusCode).toBe(422);
+    expect(JSON.parse(http.response.body as string)).toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.vendorMessage).toBe('text: must be at most 5000 characters');
+    expect(error).toMatchObject({
+      vendor: 'breeze',
+      vendorCode: 'VALIDATION_ERROR',
+      action: 'fail',
+      attempts: 1,
+    });
+    expect(error.decision satisfies Decision).toMatchObject({ action: 'fail', code: 'VALIDATION_ERROR' });
+    expect(error.decision.reason).not.toMatch(/^breeze: breeze/);
+    const missing = await client.get(`${server.url}/missing`).catch((e: unknown) => e);
+    expect((missing as HTTPError).response.body).toBe('nothing here');
+  });
+
+  it("TimeoutError, ParseError and AbortError are got's own classes", async () => {
+    server = await startScriptedServer({
+      'GET /silent': [() => undefined],
+      'GET /not-json': [{ status: 200, headers: { 'content-type': 'application/json' }, body: '{nope' }],
+    });
+    const client = got.extend(vendorResilience('audixa'));
+    const timeout = await client
+      .get(`${server.url}/silent`, { timeout: { request: 50 }, retry: { limit: 0 } })
+      .catch((e: unknown) => e);
+    expect(timeout).toBeInstanceOf(TimeoutError);
+    expect(isVendorError(timeout) && timeout.action).toBe('fail');
+    expect((timeout as TimeoutError).code).toBe('ETIMEDOUT');
+    const parse = await client
+      .get(`${server.url}/not-json`)
+      .json()
+      .catch((e: unknown) => e);
+    expect(parse).toBeInstanceOf(ParseError);
+    const aborted = await client
+      .get(`${server.url}/silent`, { signal: AbortSignal.abort() })
+      .catch((e: unknown) => e);
+    expect(aborted).toBeInstanceOf(RequestError);
+    expect((aborted as Error).name).toBe('AbortError');
+  });
+
+  it("a user's own error thrown in a hook comes out as that error, not as a vendor failure", async () => {
+    server = await startScriptedServer({ 'GET /fine': [{ status: 200, body: 'ok' }] });
+    const mine = new Error('no token for this tenant');
+    const client = got.extend(vendorResilience('audixa'), {
+      hooks: {
+        beforeRequest: [
+          () => {
+            throw mine;
+          },
+        ],
+      },
+    });
+    const error = await client.get(`${server.url}/fine`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RequestError);
+    expect((error as Error).message).toBe('no token for this tenant');
+    expect((error as Error).cause).toBe(mine);
+    expect(isVendorError(error)).toBe(false);
+    expect(server.received).toHaveLength(0);
+  });
+});
+
+describe('7. hooks', () => {
+  it('beforeRetry runs before each resend (a token refresh reaches the next try); beforeError sees HTTP errors', async () => {
+    server = await startScriptedServer({
+      'POST /v1/text-to-speech': [
+        json(500, { ok: false, code: 'INTERNAL_ERROR', detail: 'x' }),
+        json(422, { ok: false, code: 'VALIDATION_ERROR', detail: 'bad' }),
+      ],
+    });
+    const time = fakeTime();
+    const seenErrors: unknown[] = [];
+    let token = 1;
+    const client = got.extend(vendorResilience('breeze', { clock: time.clock, sleep: time.sleep }), {
+      hooks: {
+        beforeRetry: [
+          (error) => {
+            token++;
+            error.options.headers['x-token'] = `t${token}`;
+          },
+        ],
+        beforeError: [
+          (error) => {
+            seenErrors.push(error);
+            return error;
+          },
+        ],
+      },
+    });
+    const error = await client
+      .post(`${server.url}/v1/text-to-speech/v`, { json: {}, headers: { 'x-token': 't1' } })
+      .catch((e: unknown) => e);
+    expect(server.received.map((r) => r.headers['x-token'])).toEqual(['t1', 't2']);
+    expect(seenErrors).toEqual([error]);
+    expect(isVendorError(seenErrors[0]) && seenErrors[0].vendorCode).toBe('VALIDATION_ERROR');
+  });
+
+  it("an afterResponse hook's body is kept; per-request retry.limit 0 sends once", async () => {
+    server = await startScriptedServer({
+      'GET /v1/x': [{ status: 200, body: 'raw' }],
+      'POST /v1/text-to-speech': [json(500, { ok: false, code: 'INTERNAL_ERROR', detail: 'x' })],
+    });
+    const client = got.extend(vendorResilience('breeze'), {
+      hooks: {
+        afterResponse: [
+          (response) => {
+            response.body = 'rewritten';
+            return response;
+          },
+        ],
+      },
+    });
+    expect((await client.get(`${server.url}/v1/x`)).body).toBe('rewritten');
+    const error = await client
+      .post(`${server.url}/v1/text-to-speech/v`, { json: {}, retry: { limit: 0 } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPError);
+    expect(server.to('/v1/text-to-speech')).toHaveLength(1);
+  });
+});
+
+describe("8. the caller's options are the request's options", () => {
+  let pages: Server;
+  let pagesUrl = '';
+  beforeEach(async () => {
+    pages = createServer((req, res) => {
+      const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '1');
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (page < 3) headers['link'] = `<${pagesUrl}/items?page=${page + 1}>; rel="next"`;
+      res.writeHead(200, headers).end(JSON.stringify([page]));
+    });
+    await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
+    pagesUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    pages.closeAllConnections();
+    await new Promise<void>((resolve) => pages.close(() => resolve()));
+  });
+
+  it('paginate.all on a json instance; responseType and Accept as asked', async () => {
+    const client = got.extend({ responseType: 'json' }, vendorResilience('breeze'));
+    expect(await client.paginate.all<number>(`${pagesUrl}/items`)).toEqual([1, 2, 3]);
+    const response = await client.get(`${pagesUrl}/items?page=3`);
+    expect(response.request.options.responseType).toBe('json');
+    expect(response.request.options.throwHttpErrors).toBe(true);
+    expect(response.body).toEqual([3]);
+  });
+
+  it('sends Accept: application/json for .json(); decompress: false returns a Buffer', async () => {
+    const zipped = gzipSync('hello');
+    server = await startScriptedServer({
+      'GET /json': [json(200, { a: 1 })],
+      'GET /gz': [{ status: 200, headers: { 'content-encoding': 'gzip' }, body: zipped }],
+    });
+    const client = got.extend(vendorResilience('breeze'));
+    expect(await client.get(`${server.url}/json`).json()).toEqual({ a: 1 });
+    expect(server.received[0]?.headers.accept).toBe('application/json');
+    const raw = await client.get(`${server.url}/gz`, { decompress: false });
+    expect(Buffer.isBuffer(raw.body)).toBe(true);
+    expect(raw.rawBody.equals(zipped)).toBe(true);
+  });
+});
+
+describe("9. got.stream is got's Request; the promise keeps got's methods", () => {
+  it('request/response/downloadProgress events, timings, ip; .json() chains and .on works', async () => {
+    server = await startScriptedServer({ 'GET /audio': [{ status: 200, body: 'PCMDATA' }] });
+    const client = got.extend(vendorResilience('breeze'));
+    const stream = client.stream(`${server.url}/audio`);
+    const events: string[] = [];
+    stream.once('request', () => events.push('request'));
+    stream.once('response', () => events.push('response'));
+    stream.on('downloadProgress', () => events.length < 10 && events.push('progress'));
+    const out: Buffer[] = [];
+    await pipeline(stream, sink(out));
+    expect(Buffer.concat(out).toString()).toBe('PCMDATA');
+    expect(events.indexOf('request')).toBeLessThan(events.indexOf('response'));
+    expect(events.indexOf('request')).toBeGreaterThanOrEqual(0);
+    expect(events).toContain('progress');
+    expect(stream.timings?.phases.total).toBeGreaterThanOrEqual(0);
+    expect(stream.ip).toBe('127.0.0.1');
+    // got exports Request only as a type: compare with the class behind plain got's stream.
+    const plain = got.stream(`${server.url}/audio`);
+    expect(Object.getPrototypeOf(stream)).toBe(Object.getPrototypeOf(plain));
+    await pipeline(plain, sink());
+    let progressed = 0;
+    const body = await client
+      .get(`${server.url}/audio`)
+      .on('downloadProgress', () => progressed++)
+      .text();
+    expect(body).toBe('PCMDATA');
+    expect(progressed).toBeGreaterThan(0);
+  });
+
+  it('piped-in headers are copied onto the request', async () => {
+    server = await startScriptedServer({ 'POST /echo': [{ status: 200, body: 'ok' }] });
+    const client = got.extend(vendorResilience('breeze'));
+    const source = Object.assign(Readable.from(['x']), { headers: { 'x-piped': 'yes' } });
+    await pipeline(source, client.stream.post(`${server.url}/echo`, { copyPipedHeaders: true }), sink());
+    expect(server.received[0]?.headers['x-piped']).toBe('yes');
+  });
+});
