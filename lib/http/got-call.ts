@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { Options, Response } from 'got';
+import got, { type Options, type Response } from 'got';
 import type { Action } from '../engine/types.js';
 import { credentialsIn } from '../errors/redact.js';
 import { isVendorError } from '../errors/vendor-error.js';
@@ -33,6 +33,15 @@ interface RetryInfo {
   error: Error & { code?: string; response?: Response; options?: Options };
   computedValue: number;
 }
+
+/** got's own `retry.calculateDelay` (`({ computedValue }) => computedValue`): anything else is the caller's. */
+const GOT_DEFAULT_DELAY: unknown = got.defaults.options.retry.calculateDelay;
+
+/** The abort reason of waits still pending when a call ends (one shared error: no stack per call). */
+const CALL_ENDED = new Error('the call has ended');
+
+/** A verdict to send again. */
+type ResendVerdict = Extract<TryVerdict, { accepted: false }>;
 
 /** Thrown from `afterResponse` when the engine asks to send again after a 2xx (got then runs its retry). */
 class ResendAfterSuccess extends Error {
@@ -70,6 +79,12 @@ export class GotCall {
   /** Ends waits and queued turns when the call has ended, was cancelled or aborted. */
   private readonly stop = new AbortController();
   private readonly userSignal: AbortSignal | undefined;
+  /** The `retry.calculateDelay` the caller's options had (put back when the call is over). */
+  private readonly givenDelay: unknown;
+  /** Your own `retry.calculateDelay`, when the options carry one other than got's default. */
+  private readonly userDelay: ((info: RetryInfo) => number | Promise<number>) | undefined;
+  /** beforeRequest hooks that run before ours (one of them may set a credential). */
+  private readonly userBeforeRequestHooks: number;
   /** Ends the current try's turn with the pacer (its slot is held until the try is over). */
   private release: (() => void) | undefined;
   /** The verdict behind a {@link ResendAfterSuccess}, carried out by `calculateDelay`. */
@@ -83,6 +98,10 @@ export class GotCall {
   /** got is about to send again (a stream's old request closes first). */
   private resending = false;
   private finished = false;
+  /** Our listener is on the caller's signal. */
+  private listening = false;
+  /** Waits (a pacer turn, a retry wait) in progress: only these need telling that the call has ended. */
+  private waits = 0;
   /** A spec FormData body: got encodes it into a one-shot generator, so a resend starts from it again. */
   private readonly formData: { body: unknown; typeSet: boolean } | undefined;
 
@@ -91,8 +110,12 @@ export class GotCall {
     options: Options,
   ) {
     this.userSignal = options.signal as AbortSignal | undefined;
-    if (this.userSignal?.aborted) this.stop.abort(abortReason(this.userSignal));
-    else this.userSignal?.addEventListener('abort', this.onUserAbort, { once: true });
+    if (this.userSignal?.aborted) {
+      this.stop.abort(abortReason(this.userSignal));
+    } else if (this.userSignal) {
+      this.userSignal.addEventListener('abort', this.onUserAbort, { once: true });
+      this.listening = true;
+    }
     this.context = new CallContext(setup, this.stop.signal, requestCredentials(options));
     const body = options.body as unknown;
     if (typeof FormData !== 'undefined' && body instanceof FormData) {
@@ -100,9 +123,16 @@ export class GotCall {
     }
     this.judge = new TryJudge({ context: this.context, phase: 'submit', accept: ACCEPT_OK });
     // got clones hooks and retry settings into every retry's options, so these follow the call.
+    this.userBeforeRequestHooks = options.hooks.beforeRequest.length;
     options.hooks.beforeRequest.push(this.beforeRequest);
     options.hooks.afterResponse.push(this.afterResponse);
     options.hooks.beforeError.unshift(this.beforeError);
+    const given = options.retry.calculateDelay as unknown;
+    this.givenDelay = given;
+    this.userDelay =
+      given !== GOT_DEFAULT_DELAY && typeof given === 'function'
+        ? (given as (info: RetryInfo) => number | Promise<number>)
+        : undefined;
     options.retry.calculateDelay = this.calculateDelay;
   }
 
@@ -132,6 +162,7 @@ export class GotCall {
       });
       stream.once('end', () => {
         this.finish();
+        this.restore((stream as unknown as { options?: Options }).options);
         // got keeps a read stream open after its end (no autoDestroy), and with it its listener on the
         // caller's signal: aborting later would destroy a finished request nobody listens to any more.
         if (this.userSignal === undefined) return;
@@ -150,6 +181,8 @@ export class GotCall {
     }
     // `.json()` and friends parse after the call, outside got's hooks: their ParseError (which
     // quotes the URL) is scrubbed here. The shortcut keeps got's methods, as got's own does.
+    // Without a known credential (or a hook of yours that could add one) there is nothing to scrub.
+    if (this.context.secrets.length === 0 && this.userBeforeRequestHooks === 0) return;
     for (const name of ['json', 'text', 'buffer']) {
       const shortcut = promise[name];
       if (typeof shortcut !== 'function') continue;
@@ -166,7 +199,9 @@ export class GotCall {
   }
 
   private readonly onUserAbort = (): void => {
-    this.stop.abort(abortReason(this.userSignal as AbortSignal));
+    // got's promise rejects at once without asking `calculateDelay` or `beforeError` again: end here.
+    if (this.waits > 0) this.stop.abort(abortReason(this.userSignal as AbortSignal));
+    this.finish();
   };
 
   /** The call is over: no more waits, turns or listeners. */
@@ -174,8 +209,9 @@ export class GotCall {
     if (this.finished) return;
     this.finished = true;
     this.releaseTurn();
-    this.userSignal?.removeEventListener('abort', this.onUserAbort);
-    if (!this.stop.signal.aborted) this.stop.abort(new Error('the call has ended'));
+    // Removed explicitly even after it fired: every listener added is removed (got's own tests count).
+    if (this.listening) this.userSignal?.removeEventListener('abort', this.onUserAbort);
+    if (this.waits > 0 && !this.stop.signal.aborted) this.stop.abort(CALL_ENDED);
   }
 
   private releaseTurn(): void {
@@ -189,7 +225,17 @@ export class GotCall {
     this.releaseTurn();
     const pacer = this.context.pacer;
     if (!pacer) return;
-    await new Promise<void>((granted, refused) => {
+    this.waits++;
+    try {
+      await this.queued(pacer);
+    } finally {
+      this.waits--;
+    }
+  }
+
+  /** Queues for a pacer slot; resolves once this try holds it. */
+  private queued(pacer: NonNullable<CallContext['pacer']>): Promise<void> {
+    return new Promise<void>((granted, refused) => {
       pacer
         .schedule(
           () =>
@@ -233,6 +279,7 @@ export class GotCall {
     );
     if (verdict.accepted) {
       this.finish();
+      this.restore(response.request.options);
       return response;
     }
     this.resendVerdict = verdict;
@@ -240,56 +287,117 @@ export class GotCall {
   };
 
   private readonly calculateDelay = async (info: RetryInfo): Promise<number> => {
+    const delayMs = await this.delayFor(info);
+    // No resend: got ends the call now, raising its error through `beforeError` (which must still
+    // be there, and restores the rest), or resolving with the response (throwHttpErrors: false).
+    const options = info.error.options;
+    if (delayMs === 0)
+      this.restore(options, info.error.name !== 'HTTPError' || options?.throwHttpErrors !== false);
+    return delayMs;
+  };
+
+  /** What `calculateDelay` answers got: 0 for no resend, else the delay before got sends again. */
+  private async delayFor(info: RetryInfo): Promise<number> {
     this.releaseTurn();
     const { error, attemptCount } = info;
     this.judgedError = error;
-    // `retryWithMergedOptions` from an afterResponse hook: got's own default answer.
-    if (error.name === 'RetryError') return 1;
+    // `retryWithMergedOptions` from an afterResponse hook: got's own default answer (1 ms), or yours.
+    if (error.name === 'RetryError') return this.userDelay ? this.userDelay(info) : 1;
     if (this.finished || this.stop.signal.aborted) return 0;
-    const verdict = await this.verdictFor(error, attemptCount);
-    if (verdict === undefined) return this.ended();
-    const status = error.response?.statusCode;
-    if (verdict.accepted) {
-      // The engine reads the status as no error (a 3xx got did not follow), but got raises it.
-      if (error.name !== 'HTTPError' || error.options?.throwHttpErrors === false) return this.ended();
-      const why = `got raises status ${status ?? 'unknown'} as an HTTPError (throwHttpErrors)`;
-      return this.endedWith(verdict, why, attemptCount, status);
+    const next = await this.nextStep(info);
+    if (this.userDelay) {
+      // Your `retry.calculateDelay` has the final say, as in got: it is offered the engine's wait.
+      const offered = 'resend' in next ? next.resend.decision.delayMs : 0;
+      const answer = await this.userDelay({ ...info, computedValue: offered });
+      if (answer > 0) return this.resend(error, answer);
+      if ('resend' in next) {
+        const why = 'your retry.calculateDelay answered 0';
+        return this.endedWith(next.resend, why, attemptCount, error.response?.statusCode);
+      }
+      return this.ended(next.end);
     }
-    const limit = info.retryOptions.limit;
-    if (attemptCount > limit) {
-      return this.endedWith(
-        verdict,
-        `this request's retry.limit of ${limit} allows no more resends`,
-        attemptCount,
-        status,
-      );
-    }
-    // A consumed upload cannot be sent again, unless a beforeRetry hook supplies a fresh body (as got allows).
-    if (error.options && hasStreamBody(error.options) && error.options.hooks.beforeRetry.length === 0) {
-      return this.endedWith(verdict, STREAM_BODY_REASON, attemptCount, status);
-    }
+    if (!('resend' in next)) return this.ended(next.end);
+    this.waits++;
     try {
-      await this.context.wait(verdict.decision, verdict.wait);
+      await this.context.wait(next.resend.decision, next.resend.wait);
     } catch (waitError) {
       return this.ended(waitError);
+    } finally {
+      this.waits--;
     }
     if (this.finished) return 0;
+    // got waits this long itself before it sends again; the wait has been done (on the call's clock).
+    return this.resend(error, 1);
+  }
+
+  /**
+   * The call is over: its request's options become the caller's again, without this call's hooks
+   * and delay function (got hands them out as `response.request.options` and `error.options`, and
+   * pagination builds the next page's request from them). The arrays are replaced, not spliced:
+   * got may be iterating the old ones.
+   */
+  private restore(options: Options | undefined, keepBeforeError = false): void {
+    if (!options?.hooks) return;
+    const hooks = options.hooks as unknown as Record<string, unknown[]>;
+    const ours: unknown[] = [this.beforeRequest, this.afterResponse];
+    if (!keepBeforeError) ours.push(this.beforeError);
+    for (const name of ['beforeRequest', 'afterResponse', 'beforeError']) {
+      const list = hooks[name];
+      if (list?.some((hook) => ours.includes(hook)))
+        hooks[name] = list.filter((hook) => !ours.includes(hook));
+    }
+    if (options.retry.calculateDelay === (this.calculateDelay as unknown)) {
+      options.retry.calculateDelay = this.givenDelay as NonNullable<Options['retry']['calculateDelay']>;
+    }
+  }
+
+  /** got sends again after `delayMs`: the next try starts from the caller's request. */
+  private resend(error: RetryInfo['error'], delayMs: number): number {
     this.resendVerdict = undefined;
     this.resending = true;
     if (this.formData && error.options) restoreFormData(error.options, this.formData);
-    // got waits this long itself before it sends again; the wait has been done (on the call's clock).
-    return 1;
-  };
+    return delayMs;
+  }
 
-  /** The engine's verdict on an error got is about to raise, or `undefined` when it is not the vendor's word. */
-  private async verdictFor(error: RetryInfo['error'], tryNumber: number): Promise<TryVerdict | undefined> {
+  /**
+   * What the call does about an error got is about to raise: resend after the engine's wait, or
+   * end (with the typed error that ends it, when the engine decided). Has no effect on the call.
+   */
+  private async nextStep(info: RetryInfo): Promise<{ resend: ResendVerdict } | { end: unknown }> {
+    const { error, attemptCount } = info;
+    const status = error.response?.statusCode;
+    const verdict = await this.verdictFor(error, attemptCount);
+    if (!verdict || 'end' in verdict) return { end: verdict?.end };
+    if (verdict.accepted) {
+      // The engine reads the status as no error (a 3xx got did not follow), but got raises it.
+      if (error.name !== 'HTTPError' || error.options?.throwHttpErrors === false) return { end: undefined };
+      const why = `got raises status ${status ?? 'unknown'} as an HTTPError (throwHttpErrors)`;
+      return { end: this.failureFor(verdict, why, attemptCount, status) };
+    }
+    const limit = info.retryOptions.limit;
+    if (attemptCount > limit) {
+      const why = `this request's retry.limit of ${limit} allows no more resends`;
+      return { end: this.failureFor(verdict, why, attemptCount, status) };
+    }
+    // A consumed upload cannot be sent again, unless a beforeRetry hook supplies a fresh body (as got allows).
+    if (error.options && hasStreamBody(error.options) && error.options.hooks.beforeRetry.length === 0) {
+      return { end: this.failureFor(verdict, STREAM_BODY_REASON, attemptCount, status) };
+    }
+    return { resend: verdict };
+  }
+
+  /**
+   * The engine's verdict on an error got is about to raise; `undefined` when the error is not the
+   * vendor's word (got's own verdicts, your code's errors); `end` when the engine ended the call.
+   */
+  private async verdictFor(
+    error: RetryInfo['error'],
+    tryNumber: number,
+  ): Promise<TryVerdict | { end: unknown } | undefined> {
     const cause = error.cause;
     if (cause instanceof ResendAfterSuccess) return this.resendVerdict;
     // The engine already ended the call on a 2xx, or the pacer refused the try.
-    if (isVendorError(cause)) {
-      this.ended(cause);
-      return undefined;
-    }
+    if (isVendorError(cause)) return { end: cause };
     if (GOT_VERDICTS.has(error.name)) return undefined;
     let observation: Observation;
     if (error.name === 'HTTPError' && error.response) {
@@ -303,16 +411,24 @@ export class GotCall {
     try {
       return await this.judge.judge({ observation, value: undefined, cause: error }, tryNumber);
     } catch (judged) {
-      this.ended(judged);
-      return undefined;
+      return { end: judged };
     }
+  }
+
+  /** The typed error for a decision that allowed going on (or accepted) when the call cannot, and why. */
+  private failureFor(
+    verdict: TryVerdict,
+    why: string,
+    attempts: number,
+    status: number | undefined,
+  ): unknown {
+    const vendorMessage = verdict.accepted ? undefined : verdict.vendorMessage;
+    return this.context.failure(endedDecision(verdict.decision, why), attempts, status, { vendorMessage });
   }
 
   /** Ends the call with the engine's decision, which allowed going on (or accepted), and why it does not. */
   private endedWith(verdict: TryVerdict, why: string, attempts: number, status: number | undefined): 0 {
-    const vendorMessage = verdict.accepted ? undefined : verdict.vendorMessage;
-    const ended = endedDecision(verdict.decision, why);
-    return this.ended(this.context.failure(ended, attempts, status, { vendorMessage }));
+    return this.ended(this.failureFor(verdict, why, attempts, status));
   }
 
   /** Ends the call with what ended it (a typed error's decision is kept for got's error); got sends nothing more. */
@@ -339,7 +455,9 @@ export class GotCall {
       const tryNumber = (request?.retryCount ?? 0) + 1;
       const verdict = await this.verdictFor(error, tryNumber);
       const status = (error as RetryInfo['error']).response?.statusCode;
-      if (verdict !== undefined && !verdict.accepted) {
+      if (verdict !== undefined && 'end' in verdict) {
+        this.ended(verdict.end);
+      } else if (verdict !== undefined && !verdict.accepted) {
         const why = "got does not resend a stream by itself (handle the stream's `retry` event to resend)";
         this.endedWith(verdict, why, tryNumber, status);
       } else if (verdict !== undefined && error.name === 'HTTPError') {
@@ -352,6 +470,7 @@ export class GotCall {
       }
     }
     this.finish();
+    this.restore((error as { options?: Options }).options);
     return markGotError(error, this.failure, this.context.secrets);
   };
 }

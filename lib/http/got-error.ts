@@ -69,8 +69,11 @@ export function markGotError(
   redactError(error, secrets);
   redactOptions(shaped.options, secrets);
   // got lists `options` (with the raw options it was built from, credentials included) among the
-  // error's own properties, which Node prints for an uncaught error whatever `inspect.custom` says.
-  if (Object.prototype.propertyIsEnumerable.call(error, 'options')) hidden(error, 'options', shaped.options);
+  // error's own properties, which Node prints for an uncaught error whatever `inspect.custom` says:
+  // with a credential to hide, it stays readable but is no longer listed.
+  if (secrets.length > 0 && Object.prototype.propertyIsEnumerable.call(error, 'options')) {
+    hidden(error, 'options', shaped.options);
+  }
   if (failure) {
     const fields: Omit<VendorFailure, keyof Error | 'code'> = {
       isVendorError: true,

@@ -24,6 +24,8 @@ export function vendorResilience(
     raw.signal = AbortSignal.any([adapterSignal, raw.signal as AbortSignal]);
   };
   const handler = ((normalized, next) => {
+    // got calls handlers without options when the caller's arguments were invalid: got reports that.
+    if (normalized === undefined) return next(normalized);
     const call = new GotCall(setup, normalized);
     const returned = next(normalized);
     call.watch(returned as Parameters<GotCall['watch']>[0], normalized.isStream);
@@ -33,7 +35,7 @@ export function vendorResilience(
     // The policy's caps bound resends; got's default limit (2) would cut them short.
     retry: { limit: Number.POSITIVE_INFINITY, enforceRetryRules: false },
     ...(adapterSignal === undefined ? {} : { signal: adapterSignal }),
-    hooks: { init: [combineSignals] },
+    ...(adapterSignal === undefined ? {} : { hooks: { init: [combineSignals] } }),
     handlers: [handler],
   };
 }

@@ -382,6 +382,33 @@ describe('7. hooks', () => {
   });
 });
 
+describe('7b. your retry.calculateDelay keeps the final say, as in got', () => {
+  it("is offered the engine's wait as computedValue; its answer is what got waits; 0 stops", async () => {
+    server = await startScriptedServer({
+      'POST /api/v1': [zenhireWarmingUp, zenhireWarmingUp, json(202, { id: 'r1', status: 'queued' })],
+    });
+    const time = fakeTime();
+    const offered: number[] = [];
+    const client = got.extend(vendorResilience('zenhire', { clock: time.clock, sleep: time.sleep }), {
+      retry: {
+        calculateDelay: ({ computedValue }) => {
+          offered.push(computedValue);
+          return offered.length === 1 ? 5 : 0;
+        },
+      },
+    });
+    const error = await client
+      .post(`${server.url}/api/v1/speech/analyze`, { json: {} })
+      .catch((e: unknown) => e);
+    // The engine asked for Retry-After 30 s (plus jitter); the caller answered 5 ms, then 0.
+    expect(offered[0]).toBeGreaterThanOrEqual(30_000);
+    expect(offered).toHaveLength(2);
+    expect(time.waits).toEqual([]);
+    expect(server.received).toHaveLength(2);
+    expect(isVendorError(error) && error.decision.reason).toMatch(/your retry\.calculateDelay answered 0/);
+  });
+});
+
 describe("8. the caller's options are the request's options", () => {
   let pages: Server;
   let pagesUrl = '';
@@ -407,6 +434,19 @@ describe("8. the caller's options are the request's options", () => {
     expect(response.request.options.responseType).toBe('json');
     expect(response.request.options.throwHttpErrors).toBe(true);
     expect(response.body).toEqual([3]);
+  });
+
+  it("after the call the request's options are the caller's: no adapter hooks, the caller's calculateDelay", async () => {
+    const client = got.extend(vendorResilience('breeze'));
+    const response = await client.get(`${pagesUrl}/items?page=3`);
+    const { hooks, retry } = response.request.options;
+    expect([hooks.beforeRequest, hooks.afterResponse, hooks.beforeError, hooks.init]).toEqual([
+      [],
+      [],
+      [],
+      [],
+    ]);
+    expect(retry.calculateDelay).toBe(got.defaults.options.retry.calculateDelay);
   });
 
   it('sends Accept: application/json for .json(); decompress: false returns a Buffer', async () => {
