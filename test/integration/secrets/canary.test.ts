@@ -58,6 +58,27 @@ class Capture {
 
   error(label: string, error: unknown): void {
     this.value(label, error);
+    // got's errors (got adapter) keep `options` and `response`: their headers and URL are read directly too.
+    const got = error as {
+      options?: { headers?: unknown; url?: unknown };
+      response?: { headers?: unknown; url?: unknown; request?: { options?: { headers?: unknown } } };
+    };
+    if (got.options) {
+      this.views.push({ label: `${label} options.headers`, text: JSON.stringify(got.options.headers) ?? '' });
+      this.views.push({ label: `${label} options.url`, text: String(got.options.url) });
+    }
+    if (got.response) {
+      this.views.push({
+        label: `${label} response.headers`,
+        text: JSON.stringify(got.response.headers) ?? '',
+      });
+      this.views.push({ label: `${label} response.url`, text: String(got.response.url) });
+      const requestHeaders = got.response.request?.options?.headers;
+      this.views.push({
+        label: `${label} response.request headers`,
+        text: JSON.stringify(requestHeaders) ?? '',
+      });
+    }
     let current: unknown = error;
     for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
       this.views.push({ label: `${label} cause[${depth}] message`, text: current.message });
