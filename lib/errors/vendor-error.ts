@@ -64,17 +64,15 @@ export class VendorError extends Error implements VendorFailure {
   readonly vendor: string;
   /** The vendor's own code, when it gave one (the same as {@link vendorCode}). */
   readonly code: string | undefined;
+  // The other fields are documented on VendorFailure.
   readonly vendorCode: string | undefined;
   readonly vendorMessage: string | undefined;
   readonly category: string;
-  /** The action that ended the call (`fail`, or the retryable action whose budget ran out). */
   readonly action: Action;
   readonly status: number | undefined;
   readonly attempts: number;
   readonly requestId: string | undefined;
-  /** The wait the server asked for, in milliseconds, when it asked for one. */
   readonly retryAfterMs: number | undefined;
-  /** The full decision that ended the call. */
   readonly decision: Decision;
   readonly partialOutput: unknown;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createVendorEngine } from '../default-engine.js';
+import { decide } from '../engine/decide.js';
 import type { Engine } from '../engine/engine.js';
 import { formatMs } from '../engine/reason.js';
 import type { Clock, Decision, Phase, Signal } from '../engine/types.js';
@@ -17,6 +18,12 @@ export type Observation = Omit<Signal, 'vendor' | 'phase' | 'attempt'>;
 /** The engine, policy and settings behind one adapter (shared by all its calls). */
 export interface ResilienceSetup {
   engine: Engine;
+  /**
+   * Decides about a signal the adapter built from the wire. With the engine built from the policy,
+   * that is the pure `decide` itself: the adapter's signals fit the contract by construction, so the
+   * engine's input check (for signals from outside) is skipped. A given `engine` decides as it is.
+   */
+  decideSignal: (signal: Signal) => Decision;
   policy: CompiledPolicy;
   clock: Clock;
   sleep: SleepFunction;
@@ -32,15 +39,14 @@ export function createSetup(policyInput: PolicyArgument, options: ResilienceOpti
   }
   const policy = resolvePolicy(policyInput);
   const clock = options.clock ?? { now: () => Date.now() };
-  const engine =
-    options.engine ??
-    createVendorEngine({
-      policies: [policy],
-      clock,
-      ...(options.random ? { random: options.random } : {}),
-    });
+  const random = options.random ?? Math.random;
+  const engine = options.engine ?? createVendorEngine({ policies: [policy], clock, random });
+  const env = { clock, random };
   return {
     engine,
+    decideSignal: options.engine
+      ? (signal) => engine.decide(signal)
+      : (signal) => decide(policy, signal, env),
     policy,
     clock,
     sleep: options.sleep ?? ((ms, o) => sleep(ms, { signal: o.signal })),
@@ -134,7 +140,7 @@ export class CallContext {
 
   /** Asks the engine about one observation and reports the decision. */
   decide(observation: Observation, phase: Phase, attempt: number): Decision {
-    return this.setup.engine.decide({ ...observation, vendor: this.vendor, phase, attempt });
+    return this.setup.decideSignal({ ...observation, vendor: this.vendor, phase, attempt });
   }
 
   /**

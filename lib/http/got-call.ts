@@ -74,10 +74,15 @@ function restoreFormData(options: Options, saved: { body: unknown; typeSet: bool
  * adds the decision to got's error and scrubs credentials from it.
  */
 export class GotCall {
-  private readonly context: CallContext;
-  private readonly judge: TryJudge;
-  /** Ends waits and queued turns when the call has ended, was cancelled or aborted. */
-  private readonly stop = new AbortController();
+  /**
+   * The call's engine state: its context (deadline, pacer, secrets, reports), the judge of its
+   * tries, and the controller that ends its waits and queued turns when the call has ended, was
+   * cancelled or aborted. Made on first need: a call that is neither paced nor observed and sees
+   * only a 2xx never needs one.
+   */
+  private state: { context: CallContext; judge: TryJudge; stop: AbortController } | undefined;
+  /** The credentials on the caller's request (scrubbed from every error). */
+  private readonly secrets: string[];
   private readonly userSignal: AbortSignal | undefined;
   /** The `retry.calculateDelay` the caller's options had (put back when the call is over). */
   private readonly givenDelay: unknown;
@@ -110,21 +115,17 @@ export class GotCall {
     options: Options,
   ) {
     this.userSignal = options.signal as AbortSignal | undefined;
-    if (this.userSignal?.aborted) {
-      this.stop.abort(abortReason(this.userSignal));
-    } else if (this.userSignal) {
-      this.userSignal.addEventListener('abort', this.onUserAbort, { once: true });
-      this.listening = true;
-    }
-    this.context = new CallContext(setup, this.stop.signal, requestCredentials(options));
+    this.secrets = requestCredentials(options);
     const body = options.body as unknown;
     if (typeof FormData !== 'undefined' && body instanceof FormData) {
       this.formData = { body, typeSet: 'content-type' in options.headers };
     }
-    this.judge = new TryJudge({ context: this.context, phase: 'submit', accept: ACCEPT_OK });
     // got clones hooks and retry settings into every retry's options, so these follow the call.
     this.userBeforeRequestHooks = options.hooks.beforeRequest.length;
-    options.hooks.beforeRequest.push(this.beforeRequest);
+    // Paced tries, per-attempt headers and credentials a hook of yours sets are handled before each send.
+    if (setup.options.pacing || setup.options.attemptHeaders || this.userBeforeRequestHooks > 0) {
+      options.hooks.beforeRequest.push(this.beforeRequest);
+    }
     options.hooks.afterResponse.push(this.afterResponse);
     options.hooks.beforeError.unshift(this.beforeError);
     const given = options.retry.calculateDelay as unknown;
@@ -134,6 +135,35 @@ export class GotCall {
         ? (given as (info: RetryInfo) => number | Promise<number>)
         : undefined;
     options.retry.calculateDelay = this.calculateDelay;
+  }
+
+  private get context(): CallContext {
+    return this.ensure().context;
+  }
+
+  private get judge(): TryJudge {
+    return this.ensure().judge;
+  }
+
+  private get stopped(): boolean {
+    return this.state?.stop.signal.aborted ?? this.userSignal?.aborted ?? false;
+  }
+
+  /** Makes the call's engine state (see {@link state}) and starts following the caller's signal. */
+  private ensure(): NonNullable<GotCall['state']> {
+    if (this.state) return this.state;
+    const stop = new AbortController();
+    const signal = this.userSignal;
+    if (signal?.aborted) {
+      stop.abort(abortReason(signal));
+    } else if (signal && !this.finished) {
+      signal.addEventListener('abort', this.onUserAbort, { once: true });
+      this.listening = true;
+    }
+    const context = new CallContext(this.setup, stop.signal, this.secrets);
+    const judge = new TryJudge({ context, phase: 'submit', accept: ACCEPT_OK });
+    this.state = { context, judge, stop };
+    return this.state;
   }
 
   /**
@@ -149,7 +179,7 @@ export class GotCall {
     },
     isStream: boolean,
   ): void {
-    if (this.context.pacer) {
+    if (this.setup.options.pacing) {
       returned.on('request', (request) => {
         const release = this.release;
         if (release) request.once('close', release);
@@ -182,15 +212,22 @@ export class GotCall {
     // `.json()` and friends parse after the call, outside got's hooks: their ParseError (which
     // quotes the URL) is scrubbed here. The shortcut keeps got's methods, as got's own does.
     // Without a known credential (or a hook of yours that could add one) there is nothing to scrub.
-    if (this.context.secrets.length === 0 && this.userBeforeRequestHooks === 0) return;
+    if (
+      this.secrets.length === 0 &&
+      (this.setup.options.secrets ?? []).length === 0 &&
+      this.userBeforeRequestHooks === 0
+    ) {
+      return;
+    }
     for (const name of ['json', 'text', 'buffer']) {
       const shortcut = promise[name];
       if (typeof shortcut !== 'function') continue;
-      const secrets = this.context.secrets;
+      const scrub = (error: Error): Error =>
+        markGotError(error, undefined, this.state?.context.secrets ?? this.allSecrets());
       promise[name] = function (this: unknown) {
         const parsed = (shortcut as () => Promise<unknown>).call(this);
         const scrubbed = parsed.catch((error: unknown) => {
-          throw error instanceof Error ? markGotError(error, undefined, secrets) : error;
+          throw error instanceof Error ? scrub(error) : error;
         });
         Object.defineProperties(scrubbed, Object.getOwnPropertyDescriptors(parsed));
         return scrubbed;
@@ -200,7 +237,7 @@ export class GotCall {
 
   private readonly onUserAbort = (): void => {
     // got's promise rejects at once without asking `calculateDelay` or `beforeError` again: end here.
-    if (this.waits > 0) this.stop.abort(abortReason(this.userSignal as AbortSignal));
+    if (this.waits > 0) this.state?.stop.abort(abortReason(this.userSignal as AbortSignal));
     this.finish();
   };
 
@@ -211,7 +248,8 @@ export class GotCall {
     this.releaseTurn();
     // Removed explicitly even after it fired: every listener added is removed (got's own tests count).
     if (this.listening) this.userSignal?.removeEventListener('abort', this.onUserAbort);
-    if (this.waits > 0 && !this.stop.signal.aborted) this.stop.abort(CALL_ENDED);
+    const stop = this.state?.stop;
+    if (this.waits > 0 && stop && !stop.signal.aborted) stop.abort(CALL_ENDED);
   }
 
   private releaseTurn(): void {
@@ -243,7 +281,7 @@ export class GotCall {
               this.release = done;
               granted();
             }),
-          { signal: this.stop.signal },
+          { signal: this.context.signal },
         )
         .catch(refused);
     });
@@ -267,11 +305,31 @@ export class GotCall {
     await this.turn();
   };
 
-  private readonly afterResponse = async (response: Response): Promise<Response> => {
+  private readonly afterResponse = (response: Response): Response | Promise<Response> => {
     this.releaseTurn();
     const status = response.statusCode;
     // Non-2xx answers reach the engine through got's retry (`calculateDelay`), after got made them an HTTPError.
     if (status < 200 || status > 299) return response;
+    if (this.state === undefined && this.setup.options.onDecision === undefined) {
+      // The first try, unpaced and unobserved: the engine's answer is all there is to it.
+      const observation = responseObservation(status, response.headers, response.rawBody);
+      const signal = {
+        ...observation,
+        vendor: this.setup.policy.vendor,
+        phase: 'submit' as const,
+        attempt: 1,
+      };
+      if (this.setup.decideSignal(signal).action === 'ok') {
+        this.finish();
+        this.restore(response.request.options);
+        return response;
+      }
+    }
+    return this.judged(response, status);
+  };
+
+  /** A 2xx judged like any try: accepted, resent (through got's retry) or the end of the call. */
+  private async judged(response: Response, status: number): Promise<Response> {
     const tryNumber = response.retryCount + 1;
     const verdict = await this.judge.judge(
       { observation: responseObservation(status, response.headers, response.rawBody), value: undefined },
@@ -284,7 +342,12 @@ export class GotCall {
     }
     this.resendVerdict = verdict;
     throw new ResendAfterSuccess(verdict.decision.reason);
-  };
+  }
+
+  /** Every credential known without the call's engine state: the caller's `secrets` and the request's. */
+  private allSecrets(): string[] {
+    return [...(this.setup.options.secrets ?? []), ...this.secrets];
+  }
 
   private readonly calculateDelay = async (info: RetryInfo): Promise<number> => {
     const delayMs = await this.delayFor(info);
@@ -303,7 +366,7 @@ export class GotCall {
     this.judgedError = error;
     // `retryWithMergedOptions` from an afterResponse hook: got's own default answer (1 ms), or yours.
     if (error.name === 'RetryError') return this.userDelay ? this.userDelay(info) : 1;
-    if (this.finished || this.stop.signal.aborted) return 0;
+    if (this.finished || this.stopped) return 0;
     const next = await this.nextStep(info);
     if (this.userDelay) {
       // Your `retry.calculateDelay` has the final say, as in got: it is offered the engine's wait.
@@ -450,7 +513,7 @@ export class GotCall {
   private readonly beforeError = async (error: Error): Promise<Error> => {
     // got's streams raise errors without asking `calculateDelay` unless the caller handles `retry`:
     // the engine still judges the error, so it carries the decision like a promise call's.
-    if (this.failure === undefined && this.judgedError !== error && !this.stop.signal.aborted) {
+    if (this.failure === undefined && this.judgedError !== error && !this.stopped) {
       const request = (error as { request?: { retryCount?: number } }).request;
       const tryNumber = (request?.retryCount ?? 0) + 1;
       const verdict = await this.verdictFor(error, tryNumber);
@@ -471,6 +534,6 @@ export class GotCall {
     }
     this.finish();
     this.restore((error as { options?: Options }).options);
-    return markGotError(error, this.failure, this.context.secrets);
+    return markGotError(error, this.failure, this.state?.context.secrets ?? this.allSecrets());
   };
 }

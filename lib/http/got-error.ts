@@ -46,8 +46,7 @@ function redactOptions(options: GotErrorShape['options'], secrets: readonly stri
 /** The URLs got keeps on the response and the request (final URL, request URL, redirects), in place. */
 function redactResponseUrls(error: GotErrorShape): void {
   const holders = [error.response, (error as { request?: unknown }).request] as (
-    | { url?: unknown; requestUrl?: unknown; redirectUrls?: unknown }
-    | undefined
+    { url?: unknown; requestUrl?: unknown; redirectUrls?: unknown } | undefined
   )[];
   for (const holder of holders) {
     if (!holder || typeof holder !== 'object') continue;
