@@ -52,7 +52,7 @@ class ResendAfterSuccess extends Error {
 function isNetworkFailure(error: RetryInfo['error']): boolean {
   if (error.name === 'TimeoutError' || error.name === 'ReadError') return true;
   const code = error.code;
-  return typeof code === 'string' && code !== 'ERR_GOT_REQUEST_ERROR' && !code.startsWith('ERR_GOT');
+  return typeof code === 'string' && !code.startsWith('ERR_GOT');
 }
 
 /**

@@ -7,6 +7,9 @@ import { redisTestsEnabled, startRedisServer, type RedisServer } from './redis-s
 
 const describeRedis = redisTestsEnabled() ? describe : describe.skip;
 
+/** A request that reached the server this long after its worker sent it was delayed by the machine. */
+const LATE_ARRIVAL_MS = 50;
+
 let tree: CompiledTree;
 let redis: RedisServer;
 let server: LimitedServer;
@@ -41,11 +44,20 @@ describeRedis('cluster mode: four processes share one Redis-backed pacer of 20 r
       1000,
     );
     const lags = server.log.map((r) => r.atMs - (r.startedAtMs ?? r.atMs));
+    // A request sent on time can still reach the server late when the 2-core machine is busy (four
+    // workers, Redis, the server and jest): such requests bunch with later ones at the server,
+    // which no pacer can prevent. They are counted, and each one may add one to the server's peak.
+    const late = lags.filter((lag) => lag > LATE_ARRIVAL_MS).length;
     console.log(
       `cluster: 100 requests over ${spanSec.toFixed(2)} s, peak ${peak} in any 1 s window at the server ` +
-        `(${startPeak} by the workers' start stamps; start→arrival lag up to ${Math.max(...lags)} ms)`,
+        `(${startPeak} by the workers' start stamps; start→arrival lag up to ${Math.max(...lags)} ms, ` +
+        `${late} over ${LATE_ARRIVAL_MS} ms)`,
     );
-    expect(peak).toBeLessThanOrEqual(22);
+    // What the pacer decides: the sends themselves keep the shared rate.
+    expect(startPeak).toBeLessThanOrEqual(22);
+    // What the vendor sees: the same, but for requests the machine itself delayed (a few at most).
+    expect(late).toBeLessThanOrEqual(10);
+    expect(peak).toBeLessThanOrEqual(22 + late);
     expect(peak).toBeGreaterThanOrEqual(15); // the four really share one limiter, not starve
     expect(server.log).toHaveLength(100);
   });
