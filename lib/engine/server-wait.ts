@@ -32,10 +32,14 @@ const UNIT_MS: ReadonlyMap<string, number> = new Map([
 const BUILTIN_MESSAGE_WAIT =
   /(?:retry|try again|wait)\s+(?:after|in|for)?\s*(\d{1,9}(?:\.\d{1,6})?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)\b/i;
 
-/** Waits beyond this are nonsense (about 285 years), not a server's request; treated as malformed. */
-const MAX_WAIT_MS = 2 ** 53 / 1000;
+/**
+ * The longest wait a server can ask for (about 285 years). A longer one (`Retry-After:
+ * 9999999999999`) is read as this: a wait beyond any policy's cap, which the policy then fails or
+ * clamps. It is not malformed: the server clearly asked not to come back soon.
+ */
+const MAX_WAIT_MS = Math.floor(2 ** 53 / 1000);
 
-const DELTA_SECONDS = /^\s*\d{1,12}(?:\.\d{1,6})?\s*$/;
+const DELTA_SECONDS = /^\s*\d+(?:\.\d{1,6})?\s*$/;
 
 /**
  * Parses one `Retry-After` value: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). Returns
@@ -62,16 +66,14 @@ export function parseRetryAfterMs(value: string, nowMs: number): number | undefi
 const readRetryAfter: HeaderReader = parseRetryAfterMs;
 
 /** `retry-after-ms`: a plain number of milliseconds. */
-const readRetryAfterMs: HeaderReader = (v) => {
-  const n = DELTA_SECONDS.test(v) ? Math.round(Number(v)) : NaN;
-  return Number.isFinite(n) && n <= MAX_WAIT_MS ? n : undefined;
-};
+const readRetryAfterMs: HeaderReader = (v) =>
+  DELTA_SECONDS.test(v) ? Math.min(Math.round(Number(v)), MAX_WAIT_MS) : undefined;
 
 /** A rate-limit reset header: the Unix time (seconds) the window reopens, as a wait from now. */
 const readResetAt: HeaderReader = (v, nowMs) => {
   const epochS = DELTA_SECONDS.test(v) ? Number(v) : NaN;
   const ms = epochS * 1000 - nowMs;
-  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS ? Math.ceil(ms) : undefined;
+  return ms >= 0 ? Math.min(Math.ceil(ms), MAX_WAIT_MS) : undefined;
 };
 
 /** Whether any value of the header is a number above zero (requests left in the window). */
@@ -106,9 +108,8 @@ function fromHeaders(
 }
 
 function seconds(value: number | undefined): number | undefined {
-  if (value === undefined || !Number.isFinite(value) || value < 0) return undefined;
-  const ms = Math.round(value * 1000);
-  return ms <= MAX_WAIT_MS ? ms : undefined;
+  if (value === undefined || Number.isNaN(value) || value < 0) return undefined;
+  return Math.min(Math.round(value * 1000), MAX_WAIT_MS);
 }
 
 /** A policy pattern's unit text in milliseconds (seconds when the pattern has no unit or an unknown one). */

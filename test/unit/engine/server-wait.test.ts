@@ -74,6 +74,18 @@ describe('server-given waits in decisions (DESIGN.md rule 2)', () => {
       category: 'rate_limited',
     }));
 
+  it.each(['2147483648', '9999999999999', '99999999999999999999', '9'.repeat(400)])(
+    'Retry-After %s (any number of digits) is a wait beyond the cap, not a malformed value',
+    (value) => {
+      const { min, max } = decideBoth(rl({ 'retry-after': value }));
+      for (const d of [min, max]) {
+        expect(d).toMatchObject({ action: 'fail', delaySource: 'none', category: 'rate_limited' });
+        expect(d.retryAfterMs).toBeGreaterThanOrEqual(Math.min(Number(value) * 1000, Math.floor(2 ** 53 / 1000)));
+        expect(d.reason).toMatch(/beyond this policy's cap/);
+      }
+    },
+  );
+
   it('an absurdly large wait is clamped where the policy says so', () => {
     const doc = structuredClone(builtinPolicy('zenhire').document) as unknown as Record<string, unknown>;
     doc['serverWait'] = { maxMs: 60_000, overCap: 'clamp', jitterRatio: 0 };
