@@ -5,7 +5,7 @@ import { decideCounted, runAttempts, type AttemptCounters } from './attempt-loop
 import { hasStreamBody } from './attempt-options.js';
 import { CallContext, createSetup, endedDecision } from './call-context.js';
 import { noStreamFailure, openOne } from './stream-try.js';
-import { ndjsonLines, parseLine } from './ndjson-lines.js';
+import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, ndjsonLines, parseLine } from './ndjson-lines.js';
 import type { PolicyArgument, ResilienceOptions } from './options.js';
 import { networkObservation, signalHeaders } from './wire-signal.js';
 
@@ -15,6 +15,11 @@ export interface VendorMessagesOptions extends ResilienceOptions {
   request?: OptionsInit;
   /** The got instance whose defaults the request starts from; plain `got` by default. */
   got?: Got;
+  /**
+   * The longest line (message) held, in bytes (8 MiB by default); a longer one ends the call with
+   * a `fail` whose reason says so, before more of it is read.
+   */
+  maxLineBytes?: number;
 }
 
 /** How one try of the stream ended. */
@@ -36,6 +41,12 @@ export async function* readVendorMessages(
   options: VendorMessagesOptions = {},
 ): AsyncGenerator<unknown> {
   const setup = createSetup(policy, options);
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  if (!(Number.isInteger(maxLineBytes) && maxLineBytes > 0)) {
+    throw new RangeError(
+      `readVendorMessages: options.maxLineBytes must be a positive whole number of bytes (got ${String(options.maxLineBytes)})`,
+    );
+  }
   const base = new Options(url, options.request, (options.got ?? gotDefault).defaults.options);
   const context = new CallContext(setup, options.signal, credentialsIn(base.url, base.headers));
   const counters: AttemptCounters = { failures: 0, polls: 0 };
@@ -59,7 +70,7 @@ export async function* readVendorMessages(
     let end: TryEnd = { done: true };
     let sawLine = false;
     try {
-      for await (const line of ndjsonLines(request)) {
+      for await (const line of ndjsonLines(request, maxLineBytes)) {
         sawLine = true;
         const counted = decideCounted(
           context,
@@ -93,7 +104,10 @@ export async function* readVendorMessages(
       context.throwIfAborted();
       const counted = decideCounted(context, networkObservation(error), 'stream', counters);
       context.report(counted.decision, 'stream', counted.attempt, status);
-      end = { done: false, ...counted, status, cause: error };
+      // A line past the limit is this client's own bound: whatever the engine allows, the call ends.
+      const decision =
+        error instanceof LineTooLongError ? endedDecision(counted.decision, error.message) : counted.decision;
+      end = { done: false, decision, attempt: counted.attempt, status, cause: error };
     } finally {
       request.destroy();
     }

@@ -118,6 +118,47 @@ describe('readVendorMessages (Gradium NDJSON)', () => {
   });
 });
 
+describe('readVendorMessages: maxLineBytes', () => {
+  it('a line past maxLineBytes ends the call with a fail that says so, the messages before it delivered', async () => {
+    server = await startScriptedServer({
+      'POST /api/post/speech/asr': [
+        (res) => {
+          res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+          res.write(`${JSON.stringify({ type: 'text', text: 'Hello' })}\n`);
+          // 2 MiB of one line, no newline, then the server keeps the connection open.
+          res.write(Buffer.alloc(2 * 1024 * 1024, 0x61));
+        },
+      ],
+    });
+    const { messages, error } = await collect(
+      readVendorMessages('gradium', `${server.url}/api/post/speech/asr`, {
+        request: { method: 'POST', body: 'RIFF' },
+        maxLineBytes: 1024 * 1024,
+      }),
+    );
+    expect(messages).toEqual([{ type: 'text', text: 'Hello' }]);
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.action).toBe('fail');
+    expect(error.decision.reason).toMatch(
+      /a line grew past maxLineBytes \(1048576 bytes\) without a newline/,
+    );
+    expect(error.partialOutput).toEqual([{ type: 'text', text: 'Hello' }]);
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('refuses a maxLineBytes that is not a positive whole number, before any request', async () => {
+    server = await startScriptedServer({
+      'POST /api/post/speech/asr': [ndjson({ type: 'text', text: 'x' })],
+    });
+    const url = `${server.url}/api/post/speech/asr`;
+    const { error } = await collect(readVendorMessages('gradium', url, { maxLineBytes: 0 }));
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toMatch(/maxLineBytes must be a positive whole number/);
+    expect(server.received).toHaveLength(0);
+  });
+});
+
 describe('vendorResilience with got.stream', () => {
   it("resends on got's retry event when the engine says so, after the engine's wait", async () => {
     server = await startScriptedServer({
