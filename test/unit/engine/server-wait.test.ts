@@ -80,7 +80,9 @@ describe('server-given waits in decisions (DESIGN.md rule 2)', () => {
       const { min, max } = decideBoth(rl({ 'retry-after': value }));
       for (const d of [min, max]) {
         expect(d).toMatchObject({ action: 'fail', delaySource: 'none', category: 'rate_limited' });
-        expect(d.retryAfterMs).toBeGreaterThanOrEqual(Math.min(Number(value) * 1000, Math.floor(2 ** 53 / 1000)));
+        expect(d.retryAfterMs).toBeGreaterThanOrEqual(
+          Math.min(Number(value) * 1000, Math.floor(2 ** 53 / 1000)),
+        );
         expect(d.reason).toMatch(/beyond this policy's cap/);
       }
     },
