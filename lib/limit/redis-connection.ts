@@ -53,6 +53,7 @@ export function openClusterConnection(
     // bottleneck otherwise `require`s ioredis itself (and would find none under some bundlers).
     Redis: (client as unknown as { constructor: unknown }).constructor,
   });
+  understandRedis7Errors(bottleneck);
   let lost: Error | undefined;
   let closed = false;
   const markLost = (error: Error): void => {
@@ -96,6 +97,36 @@ export function openClusterConnection(
       // Non-flushing: quit() would wait for a Redis that may be gone.
       await bottleneck.disconnect(false);
     },
+  };
+}
+
+/** bottleneck's own recoverable script errors (its keys expired or were flushed; a client unknown to Redis). */
+const RECOVERABLE_REPLY = /^ERR (SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT)$/;
+
+/**
+ * bottleneck re-creates its Redis state when a script answers `SETTINGS_KEY_NOT_FOUND` (its keys
+ * expired after `idleExpiryMs`, Redis restarted without persistence, `FLUSHALL`) and registers
+ * again on `UNKNOWN_CLIENT`. Redis 7 prefixes such script errors with `ERR `, which bottleneck
+ * 2.19.5 (unmaintained) does not expect: it then rejects every later job, and a call queued for
+ * a slot waits for ever. The script callbacks get the message as bottleneck knows it.
+ */
+function understandRedis7Errors(connection: Bottleneck.IORedisConnection): void {
+  type ScriptCallback = (error: Error | null, replies: unknown) => void;
+  const internal = connection as unknown as { __scriptFn__(name: string): (...args: unknown[]) => unknown };
+  const scriptFn = internal.__scriptFn__.bind(connection);
+  internal.__scriptFn__ = (name) => {
+    const run = scriptFn(name);
+    return (...args) => {
+      const callback = args[args.length - 1];
+      if (typeof callback === 'function') {
+        args[args.length - 1] = ((error, replies) => {
+          const match = error ? RECOVERABLE_REPLY.exec(error.message) : null;
+          if (error && match) error.message = match[1] as string;
+          (callback as ScriptCallback)(error, replies);
+        }) satisfies ScriptCallback;
+      }
+      return run(...args);
+    };
   };
 }
 

@@ -25,13 +25,16 @@ export interface RedisServer {
   stop(abruptly?: boolean): Promise<void>;
 }
 
-/** Starts redis-server on a free port and waits until it accepts connections. */
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * Starts redis-server on a free port (or on `port`, to restart one that was stopped: a Redis
+ * that lost its data) and waits until it accepts connections.
+ */
+export async function startRedisServer(port?: number): Promise<RedisServer> {
   const binary = findRedisServer();
   if (!binary) {
     throw new Error('redis-server is not installed (CI must install it: apt-get install -y redis-server)');
   }
-  const port = await freePort();
+  port ??= await freePort();
   const child = spawn(
     binary,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
