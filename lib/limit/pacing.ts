@@ -62,6 +62,11 @@ export function createPacing(options: PacingOptions = {}): Pacing {
   const idleExpiryMs = options.idleExpiryMs ?? 10 * 60_000;
   const timeoutMs = options.redisTimeoutMs ?? 2000;
   const pacers = new Map<string, VendorPacerHandle>();
+  // Per-vendor limits are checked here, not at the first call that would use them.
+  for (const [vendor, limits] of Object.entries(options.vendors ?? {})) {
+    validLimit(limits.requestsPerMinute, 'requestsPerMinute', vendor);
+    validLimit(limits.maxConcurrent, 'maxConcurrent', vendor);
+  }
   let cluster: ClusterConnection | undefined;
   if (options.redis !== undefined) {
     cluster = openClusterConnection(options.redis, {
@@ -168,6 +173,12 @@ function validLimit(value: number | undefined, name: string, vendor: string): nu
   if (value === undefined) return undefined;
   if (!(Number.isFinite(value) && value > 0)) {
     throw new RangeError(`pacing for ${vendor}: ${name} must be a positive number, got ${String(value)}`);
+  }
+  // A concurrency under 1 (or a fraction) lets no call start: refused rather than hanging every call.
+  if (name === 'maxConcurrent' && !(Number.isInteger(value) && value >= 1)) {
+    throw new RangeError(
+      `pacing for ${vendor}: maxConcurrent must be a whole number ≥ 1, got ${String(value)}`,
+    );
   }
   return value;
 }

@@ -88,26 +88,41 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   const estimator = store.shared ? undefined : new RateEstimator();
   let running = 0;
   let closed = false;
-  /** Limiter slots requested and not yet started, per weight. */
-  const outstanding = new Map<number, number>();
+  /**
+   * Limiter slots requested and not yet started, per call weight, with the weight the limiter was
+   * asked for: a call's weight capped at the concurrency allowed when its slots were requested
+   * (a limiter never starts a job heavier than its limit, so an uncapped heavy call would wait
+   * for ever once concurrency was lowered under it).
+   */
+  const outstanding = new Map<number, { count: number; asked: number }>();
   const queue = new CallQueue(() => events.emit('counts', { ...identity, queued: queue.size, running }));
   const view = new SharedStateView({ ...parts, onGateOpen: () => requestSlots() });
 
   const requestSlots = (): void => {
     if (closed || view.gateClosed()) return;
+    const concurrency = view.concurrency();
     for (const [weight, waiting] of queue.countsByWeight()) {
-      const wanted = Math.min(waiting, MAX_PENDING_SLOTS);
-      for (let have = outstanding.get(weight) ?? 0; have < wanted; have++) {
-        outstanding.set(weight, (outstanding.get(weight) ?? 0) + 1);
-        limiter.submit(weight, () => useSlot(weight));
+      const asked =
+        concurrency === undefined ? weight : Math.max(1, Math.min(weight, Math.floor(concurrency)));
+      let slots = outstanding.get(weight);
+      // Slots asked heavier than the limit now allows cannot start: ask again at the new weight
+      // (the old ones, if the limit grows back, find no call or the next one). bottleneck starts
+      // its queue in order, so a heavy slot already queued still holds up the ones asked after it.
+      if (!slots || slots.asked > asked) {
+        slots = { count: 0, asked };
+        outstanding.set(weight, slots);
+      }
+      for (const wanted = Math.min(waiting, MAX_PENDING_SLOTS); slots.count < wanted; slots.count++) {
+        const entry = slots;
+        limiter.submit(slots.asked, () => useSlot(weight, entry));
       }
     }
   };
 
   /** A limiter slot came up: hand it to the oldest live call, unless the gate closed meanwhile. */
-  const useSlot = async (weight: number): Promise<void> => {
+  const useSlot = async (weight: number, slots: { count: number }): Promise<void> => {
     const call = await claimCall(weight).finally(() => {
-      outstanding.set(weight, Math.max(0, (outstanding.get(weight) ?? 0) - 1));
+      slots.count = Math.max(0, slots.count - 1);
     });
     if (!call) return; // the gate timer (or the next schedule) asks for new slots
     requestSlots();
@@ -178,6 +193,8 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     });
     view.accept(state);
     if (gateMs > 0) events.emit('gateClosed', { ...identity, openAtMs: state.gateOpenAtMs, decision });
+    // A lowered concurrency may leave queued heavy calls with slots the limiter can never start.
+    if (concurrencyLimited) requestSlots();
   };
 
   const chargeBudget = async (decision: Decision): Promise<Decision> => {
@@ -202,6 +219,12 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
       const weight = options.weight ?? 1;
       if (!(Number.isInteger(weight) && weight >= 1)) {
         throw new RangeError(`schedule(): weight must be an integer ≥ 1, got ${String(weight)}`);
+      }
+      const ceiling = parts.concurrencyCeiling;
+      if (ceiling !== undefined && weight > ceiling) {
+        throw new RangeError(
+          `schedule(): weight ${weight} exceeds ${identity.vendor}'s maxConcurrent of ${ceiling}, so the call could never run`,
+        );
       }
       if (closed) throw new Error(`pacing for ${identity.vendor} was closed; the request was not sent`);
       if (signal?.aborted) throw abortReason(signal);

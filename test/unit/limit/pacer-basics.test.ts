@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { createPacing, type Pacing } from '../../../lib/limit/index.js';
-import { settleWithFakeTimers, timedTask } from './helpers.js';
+import { decision, settleWithFakeTimers, timedTask } from './helpers.js';
 
 const settle = <T>(promise: Promise<T>): Promise<T> =>
   settleWithFakeTimers((ms) => jest.advanceTimersByTimeAsync(ms), promise);
@@ -63,10 +63,13 @@ describe('pacing limits from the policy', () => {
     expect(a.key).not.toContain('secret');
   });
 
-  test('a bad limit is a clear error naming vendor and field', () => {
-    pacing = createPacing({ vendors: { breeze: { maxConcurrent: 0 } } });
-    expect(() => pacing.pacer({ vendor: 'breeze' })).toThrow(
+  test('a bad limit is a clear error naming vendor and field, when pacing is created or a pacer asked for', () => {
+    expect(() => createPacing({ vendors: { breeze: { maxConcurrent: 0 } } })).toThrow(
       'pacing for breeze: maxConcurrent must be a positive number, got 0',
+    );
+    pacing = createPacing();
+    expect(() => pacing.pacer({ vendor: 'breeze', limits: { requestsPerMinute: -1 } })).toThrow(
+      'pacing for breeze: requestsPerMinute must be a positive number, got -1',
     );
   });
 });
@@ -131,5 +134,35 @@ describe('abort and close', () => {
       ),
     ).rejects.toBe(boom);
     await expect(pacer.schedule(async () => 1, { weight: 0 })).rejects.toThrow('weight must be an integer');
+  });
+});
+
+describe('calls that could never run are refused, not left pending (issue 13 item 2)', () => {
+  test('a weight above the vendor maxConcurrent rejects at once with a RangeError', async () => {
+    pacing = createPacing({ retryBudget: false });
+    const pacer = pacing.pacer({ vendor: 'v', limits: { maxConcurrent: 3 } });
+    await expect(pacer.schedule(async () => 'x', { weight: 5 })).rejects.toThrow(
+      /weight 5 exceeds v's maxConcurrent of 3, so the call could never run/,
+    );
+    expect(pacer.counts()).toEqual({ queued: 0, running: 0 });
+  });
+
+  test('maxConcurrent 0.5 (or any fraction) is refused when pacing is created', () => {
+    pacing = createPacing({ retryBudget: false });
+    expect(() => createPacing({ vendors: { x: { maxConcurrent: 0.5 } } })).toThrow(
+      /pacing for x: maxConcurrent must be a whole number ≥ 1, got 0.5/,
+    );
+    expect(() => pacing.pacer({ vendor: 'y', limits: { maxConcurrent: 2.5 } })).toThrow(RangeError);
+  });
+
+  test('a heavy call still runs after concurrency was halved below its weight', async () => {
+    pacing = createPacing({ retryBudget: false });
+    const pacer = pacing.pacer({ vendor: 'v', limits: { maxConcurrent: 4 } });
+    const limited = decision({ action: 'backoff', category: 'concurrency_limited', delayMs: 1 });
+    await pacer.record(limited);
+    await pacer.record(limited);
+    expect(pacer.settings().maxConcurrent).toBeLessThan(3);
+    const done = pacer.schedule(async () => 'ran', { weight: 3 });
+    await expect(settle(done)).resolves.toBe('ran');
   });
 });
