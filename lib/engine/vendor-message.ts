@@ -5,7 +5,7 @@ import { planFor } from './plan.js';
 import type { Signal } from './types.js';
 
 /** Longest vendor message an error carries; a vendor may put a whole document in its message field. */
-export const MAX_VENDOR_MESSAGE_CHARS = 500;
+const MAX_VENDOR_MESSAGE_CHARS = 500;
 
 /**
  * The vendor's own words about a signal, read through the policy's envelopes (`detail`, `error.message`, …):

@@ -39,15 +39,20 @@ export function redactText(text: string, extraSecrets: readonly string[] = []): 
   return out;
 }
 
+/** Replaces a URL object's credential query parameters and userinfo, in place. */
+export function redactUrlInPlace(url: URL): void {
+  if (url.username) url.username = REDACTED;
+  if (url.password) url.password = REDACTED;
+  for (const name of [...url.searchParams.keys()]) {
+    if (SECRET_QUERY_PARAMS.has(name.toLowerCase())) url.searchParams.set(name, REDACTED);
+  }
+}
+
 /** A URL with credential query parameters and userinfo replaced. Accepts strings or URL objects. */
 export function redactUrl(url: string | URL): string {
   try {
     const parsed = new URL(String(url));
-    if (parsed.username) parsed.username = REDACTED;
-    if (parsed.password) parsed.password = REDACTED;
-    for (const name of [...parsed.searchParams.keys()]) {
-      if (SECRET_QUERY_PARAMS.has(name.toLowerCase())) parsed.searchParams.set(name, REDACTED);
-    }
+    redactUrlInPlace(parsed);
     return parsed.toString().replace(/%5BREDACTED%5D/g, REDACTED);
   } catch {
     return redactText(String(url));

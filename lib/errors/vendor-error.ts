@@ -128,7 +128,7 @@ export class VendorError extends Error implements VendorFailure {
 }
 
 /** A reason as a message that names the vendor once ("breeze 422 …", not "breeze: breeze 422 …"). */
-export function vendorSentence(vendor: string, reason: string): string {
+function vendorSentence(vendor: string, reason: string): string {
   return reason.startsWith(`${vendor} `) ? reason : `${vendor}: ${reason}`;
 }
 
@@ -136,7 +136,7 @@ export function vendorSentence(vendor: string, reason: string): string {
  * Replaces a cause (often a got or ws error holding request options with headers) by a plain
  * error that keeps its name, code and a redacted message and stack, and nothing else.
  */
-export function sanitizeCause(cause: unknown, secrets: readonly string[], depth = 0): unknown {
+function sanitizeCause(cause: unknown, secrets: readonly string[], depth = 0): unknown {
   if (!(cause instanceof Error)) return typeof cause === 'string' ? redactText(cause, secrets) : undefined;
   const clean = new Error(redactText(cause.message, secrets));
   clean.name = cause.name;

@@ -87,7 +87,7 @@ export interface AttemptLoopResult<T> {
 /** What the call does after one try: hand the result back, or wait and send again. */
 export type TryVerdict =
   | { accepted: true; decision: Decision }
-  | { accepted: false; decision: Decision; wait: WaitContext; vendorMessage: string | undefined };
+  | { accepted: false; decision: Decision; wait: WaitContext; observation: Observation };
 
 const RESEND_ACTIONS: ReadonlySet<Action> = new Set(['retry', 'backoff', 'poll']);
 
@@ -122,11 +122,9 @@ export class TryJudge {
       context.settle();
       return { accepted: true, decision };
     }
-    const extra = {
-      cause: result.cause,
-      requestId: result.requestId ?? this.options.requestId,
-      vendorMessage: context.vendorMessage(result.observation, phase),
-    };
+    const extra = { cause: result.cause, requestId: result.requestId ?? this.options.requestId };
+    // The vendor's own words are read only for the error that ends the call.
+    const failing = () => ({ ...extra, vendorMessage: context.vendorMessage(result.observation, phase) });
     const attempts = this.options.attemptsForError?.(tryNumber) ?? tryNumber;
     if (!RESEND_ACTIONS.has(decision.action)) {
       const ended =
@@ -136,11 +134,11 @@ export class TryJudge {
               'a single request cannot submit a fresh job (use runVendorJob for async jobs)',
             )
           : decision;
-      throw context.failure(ended, attempts, status, extra);
+      throw context.failure(ended, attempts, status, failing());
     }
     const blocked = this.options.cannotResend?.();
     if (blocked !== undefined)
-      throw context.failure(endedDecision(decision, blocked), attempts, status, extra);
+      throw context.failure(endedDecision(decision, blocked), attempts, status, failing());
     let endAtMs = this.options.endAtMs;
     let endName = this.options.endName;
     if (decision.action === 'poll') {
@@ -158,7 +156,7 @@ export class TryJudge {
       accepted: false,
       decision,
       wait: { attempts, status, endAtMs, endName, cause: extra.cause },
-      vendorMessage: extra.vendorMessage,
+      observation: result.observation,
     };
   }
 }

@@ -485,7 +485,9 @@ export class GotCall {
     attempts: number,
     status: number | undefined,
   ): unknown {
-    const vendorMessage = verdict.accepted ? undefined : verdict.vendorMessage;
+    const vendorMessage = verdict.accepted
+      ? undefined
+      : this.context.vendorMessage(verdict.observation, 'submit');
     return this.context.failure(endedDecision(verdict.decision, why), attempts, status, { vendorMessage });
   }
 

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { Decision } from '../engine/types.js';
-import { REDACTED, redactText, redactUrl, SECRET_HEADERS, SECRET_QUERY_PARAMS } from '../errors/redact.js';
+import { REDACTED, redactText, redactUrl, redactUrlInPlace, SECRET_HEADERS } from '../errors/redact.js';
 import type { VendorFailure } from '../errors/vendor-error.js';
 
 /** What the got adapter knows about a call that ended: the decision and its context. */
@@ -20,15 +20,6 @@ interface GotErrorShape extends Error {
   response?: { statusCode?: number; body?: unknown; headers?: Record<string, unknown> };
 }
 
-/** Replaces credential query parameters and the password of a URL object, in place. */
-function redactUrlObject(url: unknown): void {
-  if (!(url instanceof URL)) return;
-  for (const name of [...url.searchParams.keys()]) {
-    if (SECRET_QUERY_PARAMS.has(name.toLowerCase())) url.searchParams.set(name, REDACTED);
-  }
-  if (url.password) url.password = REDACTED;
-}
-
 /** Replaces credential header values and credential query parameters of the request's options, in place. */
 function redactOptions(options: GotErrorShape['options'], secrets: readonly string[]): void {
   if (!options || typeof options !== 'object') return;
@@ -40,7 +31,7 @@ function redactOptions(options: GotErrorShape['options'], secrets: readonly stri
       else if (typeof value === 'string') headers[name] = redactText(value, secrets);
     }
   }
-  redactUrlObject(url);
+  if (url instanceof URL) redactUrlInPlace(url);
 }
 
 /** The URLs got keeps on the response and the request (final URL, request URL, redirects), in place. */
@@ -51,8 +42,10 @@ function redactResponseUrls(error: GotErrorShape): void {
   for (const holder of holders) {
     if (!holder || typeof holder !== 'object') continue;
     if (typeof holder.url === 'string') holder.url = redactUrl(holder.url);
-    redactUrlObject(holder.requestUrl);
-    if (Array.isArray(holder.redirectUrls)) for (const url of holder.redirectUrls) redactUrlObject(url);
+    if (holder.requestUrl instanceof URL) redactUrlInPlace(holder.requestUrl);
+    if (Array.isArray(holder.redirectUrls)) {
+      for (const url of holder.redirectUrls) if (url instanceof URL) redactUrlInPlace(url);
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ExtendOptions, HandlerFunction, InitHook } from 'got';
+import { combinedSignal } from './attempt-options.js';
 import { createSetup } from './call-context.js';
 import { GotCall } from './got-call.js';
 import type { PolicyArgument, VendorResilienceOptions } from './options.js';
@@ -21,7 +22,7 @@ export function vendorResilience(
   const combineSignals: InitHook = (init) => {
     const raw = init as { signal?: unknown };
     if (adapterSignal === undefined || raw.signal === undefined || raw.signal === adapterSignal) return;
-    raw.signal = AbortSignal.any([adapterSignal, raw.signal as AbortSignal]);
+    raw.signal = combinedSignal(adapterSignal, raw.signal as AbortSignal);
   };
   const handler = ((normalized, next) => {
     // got calls handlers without options when the caller's arguments were invalid: got reports that.
