@@ -5,7 +5,18 @@ import type { Engine } from '../engine/engine.js';
 /** Largest NDJSON line accepted, in characters; longer lines are reported as bad, not parsed. */
 const MAX_LINE_CHARS = 8 * 1024 * 1024;
 
-function decideLine(engine: Engine, line: string, lineNo: number): { text: string; bad: boolean } {
+/** Options for {@link runBatch}. */
+export interface BatchOptions {
+  /** The vendor of lines that name none (`--vendor`, or the `--policy` vendor). */
+  defaultVendor?: string;
+}
+
+function decideLine(
+  engine: Engine,
+  line: string,
+  lineNo: number,
+  defaultVendor: string | undefined,
+): { text: string; bad: boolean } {
   if (line.length > MAX_LINE_CHARS) {
     return {
       text: JSON.stringify({ error: `line ${lineNo}: longer than ${MAX_LINE_CHARS} characters` }),
@@ -21,6 +32,15 @@ function decideLine(engine: Engine, line: string, lineNo: number): { text: strin
     const where = at === undefined ? '' : ` (at character ${at})`;
     return { text: JSON.stringify({ error: `line ${lineNo}: not JSON${where}` }), bad: true };
   }
+  if (
+    defaultVendor !== undefined &&
+    typeof input === 'object' &&
+    input !== null &&
+    !Array.isArray(input) &&
+    !Object.hasOwn(input, 'vendor')
+  ) {
+    (input as Record<string, unknown>)['vendor'] = defaultVendor;
+  }
   const result = engine.tryDecide(input);
   if (result.ok) return { text: JSON.stringify(result.decision), bad: false };
   return { text: JSON.stringify({ error: `line ${lineNo}: ${result.error}` }), bad: true };
@@ -30,7 +50,12 @@ function decideLine(engine: Engine, line: string, lineNo: number): { text: strin
  * Reads NDJSON signals and writes one NDJSON decision (or `{"error": …}`) per input line, in order,
  * respecting backpressure. Resolves to the number of bad lines.
  */
-export async function runBatch(engine: Engine, input: Readable, output: Writable): Promise<number> {
+export async function runBatch(
+  engine: Engine,
+  input: Readable,
+  output: Writable,
+  options: BatchOptions = {},
+): Promise<number> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   let bad = 0;
   let lineNo = 0;
@@ -43,7 +68,7 @@ export async function runBatch(engine: Engine, input: Readable, output: Writable
   };
   for await (const line of lines) {
     lineNo++;
-    const out = decideLine(engine, line, lineNo);
+    const out = decideLine(engine, line, lineNo, options.defaultVendor);
     if (out.bad) bad++;
     chunk.push(out.text);
     if (chunk.length >= 512) await flush();

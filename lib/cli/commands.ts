@@ -1,12 +1,15 @@
 import type { Readable, Writable } from 'node:stream';
-import { createVendorEngine } from '../default-engine.js';
-import { isPolicyError } from '../policy/policy-error.js';
-import { builtinPolicy, builtinPolicyNames, loadPolicyFile } from '../policy/load.js';
 import { formatMs } from '../engine/reason.js';
+import { SignalError } from '../engine/signal.js';
+import type { CompiledPolicy } from '../policy/compiled.js';
+import { builtinPolicy, builtinPolicyNames, loadPolicyFile } from '../policy/load.js';
+import { isPolicyError } from '../policy/policy-error.js';
 import { runBatch } from './batch.js';
 import { CliError } from './cli-error.js';
 import { parseExplainArgs } from './explain-args.js';
 import { formatDecision, ruleSource } from './format-decision.js';
+import { asksForHelp, CHECK_USAGE, EXPLAIN_USAGE, VENDORS_USAGE } from './usage.js';
+import { CliVendors } from './vendor-registry.js';
 
 /** Where a command reads and writes (injected so tests can run commands in-process). */
 export interface CliIo {
@@ -14,19 +17,65 @@ export interface CliIo {
   stdout: Writable;
 }
 
+/** Anything with a slash or ending `.json` names a policy file, as in the library's `resolvePolicy`. */
+function looksLikePath(vendor: string): boolean {
+  return /[\\/]|\.json$/i.test(vendor);
+}
+
+/** `--vendor V` as a policy, or a usage/input error naming the flag (never the signal). */
+function vendorPolicy(vendors: CliVendors, name: string): CompiledPolicy {
+  try {
+    return vendors.policy(name);
+  } catch (error) {
+    if (error instanceof SignalError) throw new CliError(`--vendor: ${error.problem}`, 1);
+    throw error;
+  }
+}
+
 /** `explain`: one signal to one decision, or `--batch` NDJSON. Resolves to the exit status. */
 export async function explainCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  if (asksForHelp(argv)) {
+    io.stdout.write(EXPLAIN_USAGE);
+    return 0;
+  }
   const args = parseExplainArgs(argv);
-  const engine = createVendorEngine();
-  if (args.batch) return (await runBatch(engine, io.stdin, io.stdout)) > 0 ? 1 : 0;
-  const signal = args.signal ?? {};
+  let policyFile = args.policy;
+  let vendorName = args.vendor;
+  if (vendorName !== undefined && looksLikePath(vendorName)) {
+    if (args.batch) {
+      throw new CliError(
+        'explain --batch: --vendor takes a vendor name; name a policy file with --policy FILE',
+        2,
+      );
+    }
+    if (policyFile !== undefined)
+      throw new CliError('explain: give --vendor FILE or --policy FILE, not both', 2);
+    policyFile = vendorName;
+    vendorName = undefined;
+  }
+  const extra = policyFile === undefined ? undefined : loadPolicyFile(policyFile);
+  const vendors = new CliVendors(extra);
+  // The policy's own name, so `Breeze` decides, and is reported, as `breeze`.
+  const vendor = vendorName === undefined ? extra?.vendor : vendorPolicy(vendors, vendorName).vendor;
+  const engine = vendors.engine();
+  if (args.batch) {
+    const bad = await runBatch(
+      engine,
+      io.stdin,
+      io.stdout,
+      vendor === undefined ? {} : { defaultVendor: vendor },
+    );
+    return bad > 0 ? 1 : 0;
+  }
+  if (vendor === undefined)
+    throw new CliError('explain: --vendor is required (or --policy FILE, or --batch)', 2);
+  const signal = { ...args.signal, vendor };
   let decision;
   try {
     decision = engine.decide(signal as never);
   } catch (error) {
     throw new CliError((error as Error).message, 1);
   }
-  const vendor = String(signal['vendor']);
   io.stdout.write(
     args.json
       ? `${JSON.stringify(decision)}\n`
@@ -37,6 +86,10 @@ export async function explainCommand(argv: readonly string[], io: CliIo): Promis
 
 /** `vendors`: the built-in policies, with their documented limits. */
 export function vendorsCommand(argv: readonly string[], io: CliIo): number {
+  if (asksForHelp(argv)) {
+    io.stdout.write(VENDORS_USAGE);
+    return 0;
+  }
   const json = argv.includes('--json');
   const unknown = argv.find((a) => a !== '--json');
   if (unknown !== undefined) throw new CliError(`vendors: unknown argument "${unknown}"`, 2);
@@ -68,10 +121,35 @@ export function vendorsCommand(argv: readonly string[], io: CliIo): number {
   return 0;
 }
 
-/** `check FILE`: validates a policy file; one line either way. */
-export function checkCommand(argv: readonly string[], io: CliIo): number {
-  const [file, ...rest] = argv;
+/** How many problems `check` lists before summing up the rest: a broken file is fixed a screenful at a time. */
+const MAX_LISTED_PROBLEMS = 100;
+
+/** `check [--] FILE`: the one file argument, or a usage error. */
+function checkFile(argv: readonly string[]): string {
+  const end = argv.indexOf('--');
+  const options = end === -1 ? argv : argv.slice(0, end);
+  const files = end === -1 ? [] : argv.slice(end + 1);
+  for (const arg of options) {
+    if (arg.startsWith('-')) {
+      throw new CliError(
+        `check: unknown option "${arg}" (put -- before a FILE whose name starts with "-")`,
+        2,
+      );
+    }
+    files.push(arg);
+  }
+  const [file, ...rest] = files;
   if (file === undefined || rest.length > 0) throw new CliError('check: expected exactly one FILE', 2);
+  return file;
+}
+
+/** `check FILE`: validates a policy file; one ok line, or one line per problem found. */
+export function checkCommand(argv: readonly string[], io: CliIo): number {
+  if (asksForHelp(argv)) {
+    io.stdout.write(CHECK_USAGE);
+    return 0;
+  }
+  const file = checkFile(argv);
   try {
     const p = loadPolicyFile(file);
     io.stdout.write(
@@ -79,7 +157,15 @@ export function checkCommand(argv: readonly string[], io: CliIo): number {
     );
     return 0;
   } catch (error) {
-    if (isPolicyError(error)) throw new CliError(error.message, 1);
-    throw error;
+    if (!isPolicyError(error)) throw error;
+    // The first problem is the error's own message; a copy of the package without `problems` has only it.
+    const problems = (error.problems ?? []).slice(1);
+    const lines = problems
+      .slice(0, MAX_LISTED_PROBLEMS - 1)
+      .map((p) => `${error.file}: ${p.field === '' ? '(document)' : p.field}: ${p.problem}`);
+    if (problems.length > lines.length) {
+      lines.push(`${error.file}: ${problems.length - lines.length} more problems not shown`);
+    }
+    throw new CliError(error.message, 1, lines);
   }
 }

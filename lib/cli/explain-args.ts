@@ -1,15 +1,37 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Signal } from '../engine/types.js';
+import { readBodyFile } from './body-file.js';
 import { CliError } from './cli-error.js';
 
 /** The parsed `explain` command line. */
 export interface ExplainArgs {
   batch: boolean;
   json: boolean;
-  /** The signal as raw JSON-like input (validated later by the engine); absent with `--batch`. */
+  /** `--vendor`: a vendor name (any case), or outside `--batch` possibly a policy file's path. */
+  vendor: string | undefined;
+  /** `--policy`: a policy file's path. */
+  policy: string | undefined;
+  /**
+   * The signal without its vendor, as raw JSON-like input (validated later by the engine);
+   * absent with `--batch`.
+   */
   signal: Record<string, unknown> | undefined;
 }
+
+/** The flags that describe one signal: meaningless with `--batch`, where stdin carries the signals. */
+const SIGNAL_FLAGS = [
+  'transport',
+  'phase',
+  'status',
+  'header',
+  'body',
+  'body-file',
+  'stream-line',
+  'message',
+  'close-code',
+  'error',
+  'attempt',
+] as const;
 
 function integer(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -34,6 +56,7 @@ export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
       allowPositionals: false,
       options: {
         vendor: { type: 'string' },
+        policy: { type: 'string' },
         transport: { type: 'string' },
         phase: { type: 'string' },
         status: { type: 'string' },
@@ -53,12 +76,24 @@ export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
     throw new CliError(`explain: ${(error as Error).message}`, 2);
   }
   const v = parsed.values;
-  if (v.batch) return { batch: true, json: true, signal: undefined };
-  if (v.vendor === undefined) throw new CliError('explain: --vendor is required (or use --batch)', 2);
+  if (v.batch) {
+    // Silently ignoring `--status 500` next to --batch would hide a mistake.
+    const stray = SIGNAL_FLAGS.find((flag) => v[flag] !== undefined);
+    if (stray !== undefined) {
+      throw new CliError(
+        `explain: --${stray} describes one signal; with --batch, signals come from stdin`,
+        2,
+      );
+    }
+    return { batch: true, json: true, vendor: v.vendor, policy: v.policy, signal: undefined };
+  }
+  if (v.vendor === undefined && v.policy === undefined) {
+    throw new CliError('explain: --vendor is required (or --policy FILE, or --batch)', 2);
+  }
   if (v.body !== undefined && v['body-file'] !== undefined) {
     throw new CliError('explain: give --body or --body-file, not both', 2);
   }
-  const signal: Record<string, unknown> = { vendor: v.vendor };
+  const signal: Record<string, unknown> = {};
   const put = (key: keyof Signal, value: unknown): void => {
     if (value !== undefined) signal[key] = value;
   };
@@ -73,21 +108,13 @@ export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
     }
     signal['headers'] = headers;
   }
-  if (v['body-file'] !== undefined) {
-    try {
-      signal['body'] = readFileSync(v['body-file'], 'utf8');
-    } catch (error) {
-      throw new CliError(
-        `--body-file: cannot read ${v['body-file']} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-        1,
-      );
-    }
-  } else put('body', v.body);
+  if (v['body-file'] !== undefined) signal['body'] = readBodyFile(v['body-file']);
+  else put('body', v.body);
   put('streamLine', v['stream-line']);
   put('message', v.message);
   put('closeCode', integer('close-code', v['close-code']));
   put('error', v.error);
   put('attempt', integer('attempt', v.attempt));
   if (signal['message'] !== undefined || signal['closeCode'] !== undefined) signal['transport'] ??= 'ws';
-  return { batch: false, json: v.json, signal };
+  return { batch: false, json: v.json, vendor: v.vendor, policy: v.policy, signal };
 }

@@ -4,7 +4,16 @@ import { isPolicyError } from '../policy/policy-error.js';
 import { packageRoot } from '../policy/package-root.js';
 import { CliError } from './cli-error.js';
 import { checkCommand, explainCommand, vendorsCommand, type CliIo } from './commands.js';
-import { USAGE } from './usage.js';
+import { COMMAND_USAGE, USAGE } from './usage.js';
+
+/**
+ * One output line: control characters (a newline in a file name or a policy's key) are escaped, so
+ * each problem stays on its own line and nothing can forge or erase other lines.
+ */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
@@ -32,10 +41,22 @@ export async function runCli(
       case '-v':
         io.stdout.write(`${version()}\n`);
         return 0;
+      case 'help': {
+        // `help explain` is `explain --help`.
+        const topic = rest[0];
+        if (topic === undefined) {
+          io.stdout.write(USAGE);
+          return 0;
+        }
+        const text = Object.hasOwn(COMMAND_USAGE, topic) ? COMMAND_USAGE[topic] : undefined;
+        if (text === undefined || rest.length > 1)
+          throw new CliError(`help: no help on "${rest.join(' ')}"`, 2);
+        io.stdout.write(text);
+        return 0;
+      }
       case undefined:
       case '--help':
       case '-h':
-      case 'help':
         io.stdout.write(USAGE);
         return command === undefined ? 2 : 0;
       default:
@@ -43,11 +64,14 @@ export async function runCli(
     }
   } catch (error) {
     const exit = error instanceof CliError ? error.exitCode : 1;
+    // Our own messages are escaped whole (a file name may hold a newline); of anything else only the
+    // first line is shown: a multi-line message is not ours (a stack, a quoted input).
     const message =
       error instanceof CliError || isPolicyError(error)
         ? error.message
-        : `internal error: ${String((error as Error)?.message ?? error)}`;
-    io.stderr.write(`vendor-resilience: ${message.split('\n')[0]}\n`);
+        : `internal error: ${String((error as Error)?.message ?? error).split('\n')[0] ?? ''}`;
+    const more = error instanceof CliError ? error.moreLines : [];
+    for (const line of [message, ...more]) io.stderr.write(`vendor-resilience: ${oneLine(line)}\n`);
     return exit;
   }
 }

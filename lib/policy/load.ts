@@ -1,4 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { CompiledPolicy } from './compiled.js';
 import { compilePolicy } from './compile.js';
@@ -8,20 +17,81 @@ import { PolicyError } from './policy-error.js';
 /** Largest policy file read, in bytes: a policy is a page of rules, not a data dump. */
 const MAX_POLICY_BYTES = 1024 * 1024;
 
-/** Reads, parses, validates and compiles one policy file; a {@link PolicyError} names the file, field and problem. */
+function kindOf(stats: Stats): string {
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'neither a file nor a directory';
+}
+
+/** Refuses what cannot be a policy file before any byte is read. */
+function refuseUnusable(path: string, stats: Stats): void {
+  if (stats.isDirectory()) throw new PolicyError(path, '', 'cannot be read (EISDIR)');
+  if (!stats.isFile()) throw new PolicyError(path, '', `is not a regular file (${kindOf(stats)})`);
+  if (stats.size > MAX_POLICY_BYTES) {
+    throw new PolicyError(
+      path,
+      '',
+      `is ${stats.size} bytes; a policy file may be at most ${MAX_POLICY_BYTES}`,
+    );
+  }
+}
+
+/**
+ * A policy file's bytes, never blocking on or draining something that is not a file: opening a
+ * FIFO waits for a writer and /dev/zero never ends, so stat first; then open without blocking (the
+ * path may have been swapped since), check the opened file again, and read at most one byte more
+ * than the cap.
+ */
+function readPolicyBytes(path: string, file: string): Buffer {
+  refuseUnusable(path, statSync(file));
+  // O_NONBLOCK is POSIX-only (absent on Windows, where a FIFO cannot appear at a file path anyway).
+  const nonBlocking = (constants as { O_NONBLOCK?: number }).O_NONBLOCK ?? 0;
+  const fd = openSync(file, constants.O_RDONLY | nonBlocking);
+  try {
+    refuseUnusable(path, fstatSync(fd));
+    const buffer = Buffer.allocUnsafe(MAX_POLICY_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) {
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    }
+    if (length > MAX_POLICY_BYTES) {
+      throw new PolicyError(
+        path,
+        '',
+        `is over ${MAX_POLICY_BYTES} bytes; a policy file may be at most ${MAX_POLICY_BYTES}`,
+      );
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Why JSON.parse refused the text, without quoting it: V8's message quotes the text around the
+ * error, and a file named by mistake (a key file, `/etc/passwd`) must never be echoed.
+ */
+function jsonProblem(text: string, error: Error): string {
+  if (text.trim() === '') return 'is not valid JSON (the file is empty)';
+  if (error.message.includes('Unexpected end of JSON input')) return 'is not valid JSON (it ends too early)';
+  const at = /position (\d+)/.exec(error.message)?.[1];
+  if (at === undefined) return 'is not valid JSON (an unexpected character)';
+  const before = text.slice(0, Number(at));
+  const line = before.split('\n').length;
+  return `is not valid JSON (at line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
+}
+
+/**
+ * Reads, parses, validates and compiles one policy file; a {@link PolicyError} names the file,
+ * field and problem. Directories, devices, FIFOs and files over 1 MiB are refused unread.
+ */
 export function loadPolicyFile(path: string): CompiledPolicy {
   const file = resolve(path);
   let text: string;
   try {
-    const bytes = readFileSync(file);
-    if (bytes.length > MAX_POLICY_BYTES) {
-      throw new PolicyError(
-        path,
-        '',
-        `is ${bytes.length} bytes; a policy file may be at most ${MAX_POLICY_BYTES}`,
-      );
-    }
-    text = bytes.toString('utf8');
+    text = readPolicyBytes(path, file).toString('utf8');
   } catch (error) {
     if (error instanceof PolicyError) throw error;
     throw new PolicyError(
@@ -34,7 +104,7 @@ export function loadPolicyFile(path: string): CompiledPolicy {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new PolicyError(path, '', `is not valid JSON (${(error as Error).message})`);
+    throw new PolicyError(path, '', jsonProblem(text, error as Error));
   }
   return compilePolicy(parsed, path);
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { builtinPolicyDir } from './package-root.js';
-import { PolicyError } from './policy-error.js';
+import { PolicyError, type PolicyProblem } from './policy-error.js';
 
 let validator: ValidateFunction | undefined;
 
@@ -45,17 +45,77 @@ function describe(error: ErrorObject): [field: string, problem: string] {
 
 /** Ranks ajv errors so the most useful one is reported (a `oneOf` summary is the least useful). */
 function usefulness(error: ErrorObject): number {
-  if (error.keyword === 'oneOf' || error.keyword === 'if') return 0;
+  if (isSummary(error)) return 0;
   return 1 + error.instancePath.length;
 }
 
-/** Checks a parsed policy against the JSON schema; throws a {@link PolicyError} naming the first problem. */
+/** Keywords whose error only says that the alternatives under it all failed. */
+function isSummary(error: ErrorObject): boolean {
+  return error.keyword === 'oneOf' || error.keyword === 'anyOf' || error.keyword === 'if';
+}
+
+function isAtOrUnder(path: string, base: string): boolean {
+  return path === base || path.startsWith(`${base}/`);
+}
+
+/**
+ * The errors worth listing, in ajv's order. A failed `oneOf`/`anyOf` is preceded by one error per
+ * failed alternative (ajv pushes them just before the summary, at or under its path), and listing
+ * them all would read as several problems where there is one: of those, keep only the deepest (an
+ * item's `must be <= 599` beats the whole value's `must be integer`), and one per place. A summary
+ * is kept only when nothing explains it (two alternatives matched).
+ */
+function listable(errors: readonly ErrorObject[]): ErrorObject[] {
+  const dropped = new Set<ErrorObject>();
+  errors.forEach((summary, at) => {
+    if (summary.keyword !== 'oneOf' && summary.keyword !== 'anyOf') return;
+    const group: ErrorObject[] = [];
+    for (let i = at - 1; i >= 0; i--) {
+      const error = errors[i];
+      if (error === undefined || !isAtOrUnder(error.instancePath, summary.instancePath)) break;
+      group.push(error);
+    }
+    group.reverse();
+    if (group.length > 0) dropped.add(summary);
+    // Paths with an error further down: found by walking up from each error (linear, not pairwise,
+    // as an array of a hundred thousand bad items makes one group that large).
+    const explainedBelow = new Set<string>();
+    for (const error of group) {
+      let path = error.instancePath;
+      while (path.length > summary.instancePath.length) {
+        path = path.slice(0, path.lastIndexOf('/'));
+        explainedBelow.add(path);
+      }
+    }
+    const places = new Set<string>();
+    for (const error of group) {
+      if (explainedBelow.has(error.instancePath) || places.has(error.instancePath)) dropped.add(error);
+      places.add(error.instancePath);
+    }
+  });
+  const detailed = errors.some((error) => !isSummary(error));
+  return errors.filter((error) => !dropped.has(error) && !(error.keyword === 'if' && detailed));
+}
+
+/**
+ * Checks a parsed policy against the JSON schema; throws a {@link PolicyError} whose message names
+ * the most useful problem and whose `problems` list every one found.
+ */
 export function assertMatchesSchema(document: unknown, file: string): void {
   const validate = schemaValidator();
   if (validate(document)) return;
-  const errors = [...(validate.errors ?? [])].sort((a, b) => usefulness(b) - usefulness(a));
-  const first = errors[0];
+  const errors = validate.errors ?? [];
+  const first = [...errors].sort((a, b) => usefulness(b) - usefulness(a))[0];
   if (!first) throw new PolicyError(file, '', 'does not match the policy schema');
   const [field, problem] = describe(first);
-  throw new PolicyError(file, field, problem);
+  const seen = new Set([JSON.stringify([field, problem])]);
+  const more: PolicyProblem[] = [];
+  for (const error of listable(errors)) {
+    const [f, p] = describe(error);
+    const key = JSON.stringify([f, p]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    more.push({ field: f, problem: p });
+  }
+  throw new PolicyError(file, field, problem, more);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,15 +22,25 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: readonly string[], input?: string): Promise<Run> {
+/** Longest a command may run before it is killed (and its status is null): a hang fails, and no child outlives the test. */
+const KILL_AFTER_MS = 20_000;
+
+function cli(args: readonly string[], input?: string, killAfterMs = KILL_AFTER_MS): Promise<Run> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', fail);
-    child.on('close', (status) => done({ status, stdout, stderr }));
+    child.on('error', (error) => {
+      clearTimeout(killer);
+      fail(error);
+    });
+    child.on('close', (status) => {
+      clearTimeout(killer);
+      done({ status, stdout, stderr });
+    });
     child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
@@ -73,6 +83,17 @@ const pollArgs = [
   '--body',
   ZH_POLL_BODY,
 ];
+
+/** A copy of the zenhire policy under another vendor name, as a user's own policy file would be. */
+function acmeDoc(): Record<string, unknown> {
+  const doc = JSON.parse(readFileSync(join(ROOT, 'policies/zenhire.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  delete doc['$schema'];
+  doc['vendor'] = 'acme';
+  return doc;
+}
 
 let dir = '';
 beforeAll(() => {
@@ -340,22 +361,17 @@ describe('--batch', () => {
     expect(Object.keys(JSON.parse(out[1] ?? '{}') as object)).toEqual(['error']);
   });
 
-  it('accepts a policy-file path as vendor', async () => {
-    const doc = JSON.parse(readFileSync(join(ROOT, 'policies/zenhire.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    delete doc['$schema'];
-    doc['vendor'] = 'acme';
+  it('--policy FILE names a policy file; lines name its vendor, or none and get it', async () => {
     const file = join(dir, 'acme.json');
-    writeFileSync(file, JSON.stringify(doc));
+    writeFileSync(file, JSON.stringify(acmeDoc()));
     const input = [
-      JSON.stringify({ vendor: file, status: 429, body: '{"error":{"code":"RATE_LIMIT_EXCEEDED"}}' }),
-      JSON.stringify({ vendor: file, status: 402, body: '{"error":{"code":"INSUFFICIENT_CREDITS"}}' }),
-      JSON.stringify({ vendor: join(dir, 'missing.json'), status: 500 }),
+      JSON.stringify({ vendor: 'acme', status: 429, body: '{"error":{"code":"RATE_LIMIT_EXCEEDED"}}' }),
+      JSON.stringify({ status: 402, body: '{"error":{"code":"INSUFFICIENT_CREDITS"}}' }),
+      JSON.stringify({ vendor: 'breeze', status: 500 }),
     ].join('\n');
-    const run = await cli(['explain', '--batch'], input);
-    expect(run.status).toBe(1);
+    const run = await cli(['explain', '--batch', '--policy', file], input);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
     const out = run.stdout
       .trimEnd()
       .split('\n')
@@ -363,7 +379,7 @@ describe('--batch', () => {
     expect(out).toHaveLength(3);
     expect(out[0]).toMatchObject({ action: 'backoff', rule: 'acme#rate-limit' });
     expect(out[1]).toMatchObject({ action: 'fail', rule: 'acme#credits' });
-    expect(out[2]?.['error']).toMatch(/^line 3: .*missing\.json: \(document\): cannot be read \(ENOENT\)$/);
+    expect(out[2]).toMatchObject({ rule: 'breeze#fallback-5xx' });
   });
 });
 
@@ -582,5 +598,347 @@ describe('secrets never appear in the output (DESIGN.md rule 8)', () => {
     expect(JSON.parse(out[0] ?? '')).toMatchObject({ action: 'fail', code: 'INVALID_API_KEY' });
     expect(JSON.parse(out[1] ?? '')).toHaveProperty('error');
     expectNoSecret(run);
+  });
+});
+
+describe('issue 13 item 8: the command line under an adversarial tester', () => {
+  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  describe('every command prints its own help on --help and -h (exit 0)', () => {
+    it.each([
+      ['explain', /vendor-resilience explain --vendor V/, /--policy FILE/],
+      ['vendors', /vendor-resilience vendors \[--json\]/, /built-in policies/],
+      ['check', /vendor-resilience check \[--\] FILE/, /every schema problem/],
+    ] as const)('%s', async (command, usage, detail) => {
+      for (const args of [
+        [command, '--help'],
+        [command, '-h'],
+        ['help', command],
+        // Help wins wherever it stands before `--`, even after other flags.
+        ...(command === 'explain' ? [['explain', '--vendor', 'zenhire', '--help']] : []),
+        ...(command === 'vendors' ? [['vendors', '--json', '-h']] : []),
+      ]) {
+        const run = await cli(args);
+        expect({ args, status: run.status, stderr: run.stderr }).toEqual({ args, status: 0, stderr: '' });
+        expect(run.stdout).toMatch(/^Usage:\n/);
+        expect(run.stdout).toMatch(usage);
+        expect(run.stdout).toMatch(detail);
+      }
+    });
+
+    it('check -- --help checks a file named --help (and it does not exist)', async () => {
+      expectOneLineError(
+        await cli(['check', '--', '--help']),
+        1,
+        /--help: \(document\): cannot be read \(ENOENT\)/,
+      );
+    });
+
+    it('check with an unknown option is a usage error, not a file name', async () => {
+      expectOneLineError(
+        await cli(['check', '--strict', 'policies/breeze.json']),
+        2,
+        /unknown option "--strict"/,
+      );
+    });
+
+    it('the top-level help names --policy and the per-command help', async () => {
+      const run = await cli(['--help']);
+      expect(run.stdout).toContain('--policy FILE');
+      expect(run.stdout).toContain('COMMAND --help');
+    });
+  });
+
+  describe('check lists every schema problem', () => {
+    it('one line per problem, each naming the file, the field and the problem; the first is the library message', async () => {
+      const doc = acmeDoc() as { rules: Record<string, unknown>[] } & Record<string, unknown>;
+      const rule = (i: number): Record<string, unknown> => doc.rules[i] as Record<string, unknown>;
+      const match = (i: number): Record<string, unknown> => rule(i)['match'] as Record<string, unknown>;
+      doc['title'] = 5;
+      rule(2)['action'] = 'explode';
+      match(3)['status'] = [700, 800];
+      delete rule(5)['summary'];
+      rule(6)['retryable'] = true;
+      match(7)['phase'] = 'stram';
+      const file = join(dir, 'many-problems.json');
+      writeFileSync(file, JSON.stringify(doc, null, 2));
+      const run = await cli(['check', file]);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).not.toContain('    at ');
+      const lines = run.stderr.trimEnd().split('\n');
+      const prefix = `vendor-resilience: ${file}: `;
+      for (const line of lines) expect(line.startsWith(prefix)).toBe(true);
+      const problems = lines.map((l) => l.slice(prefix.length));
+      expect([...problems].sort()).toEqual(
+        [
+          'title: must be string',
+          'rules[2].action: must be one of "ok", "retry", "backoff", "poll", "resubmit", "reconnect", "fail"',
+          'rules[3].match.status[0]: must be <= 599',
+          'rules[3].match.status[1]: must be <= 599',
+          'rules[5].summary: is required but missing',
+          'rules[6].retryable: is not a known field',
+          'rules[7].match.phase: must be one of "submit", "poll", "stream"',
+        ].sort(),
+      );
+      // The deepest problem leads, as in the library's one-line message.
+      expect(problems[0]).toBe('rules[3].match.status[0]: must be <= 599');
+    });
+
+    it('a field name holding a newline stays on its line', async () => {
+      const doc = acmeDoc();
+      doc['bad\nvendor-resilience: forged'] = 1;
+      doc['title'] = '';
+      const file = join(dir, 'newline-key.json');
+      writeFileSync(file, JSON.stringify(doc));
+      const run = await cli(['check', file]);
+      expect(run.status).toBe(1);
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(run.stderr).toContain('bad\\u000avendor-resilience: forged: is not a known field');
+    });
+  });
+
+  describe('non-regular and oversized files are refused unread, quickly', () => {
+    const QUICK_MS = 8_000;
+    let fifo = '';
+    beforeAll(() => {
+      fifo = join(dir, 'policy.fifo');
+      const made = spawnSync('mkfifo', [fifo]);
+      if (made.status !== 0) throw new Error(`mkfifo failed: ${made.stderr.toString()}`);
+    });
+
+    it.each([
+      [
+        'check /dev/zero',
+        () => ['check', '/dev/zero'],
+        /\/dev\/zero: \(document\): is not a regular file \(a character device\)$/,
+      ],
+      ['check FIFO', () => ['check', fifo], /policy\.fifo: \(document\): is not a regular file \(a FIFO\)$/],
+      [
+        'explain --policy FIFO',
+        () => ['explain', '--policy', fifo, '--status', '500'],
+        /policy\.fifo: \(document\): is not a regular file \(a FIFO\)$/,
+      ],
+      [
+        'explain --vendor FIFO (a path)',
+        () => ['explain', '--vendor', fifo, '--status', '500'],
+        /policy\.fifo: \(document\): is not a regular file \(a FIFO\)$/,
+      ],
+      [
+        'explain --batch --policy /dev/zero',
+        () => ['explain', '--batch', '--policy', '/dev/zero'],
+        /\/dev\/zero: \(document\): is not a regular file/,
+      ],
+      [
+        'check a directory',
+        () => {
+          const sub = join(dir, 'a-directory.json');
+          if (!existsSync(sub)) mkdirSync(sub);
+          return ['check', sub];
+        },
+        /a-directory\.json: \(document\): cannot be read \(EISDIR\)$/,
+      ],
+      [
+        'check a file over 1 MiB',
+        () => {
+          const big = join(dir, 'big.json');
+          writeFileSync(big, JSON.stringify(acmeDoc()) + ' '.repeat(1024 * 1024));
+          return ['check', big];
+        },
+        /big\.json: \(document\): is \d+ bytes; a policy file may be at most 1048576$/,
+      ],
+      [
+        'explain --body-file /dev/zero (pipes are allowed, so the read is bounded)',
+        () => ['explain', '--vendor', 'zenhire', '--status', '500', '--body-file', '/dev/zero'],
+        /--body-file: \/dev\/zero holds more than 8388608 bytes$/,
+      ],
+    ] as const)(
+      '%s',
+      async (_name, args, pattern) => {
+        expectOneLineError(await cli(args(), '', QUICK_MS), 1, pattern);
+      },
+      QUICK_MS + 2_000,
+    );
+  });
+
+  describe('a file never becomes a vendor by being named in a batch line, and is never quoted', () => {
+    const CANARY = 'sk_live_FILECANARY444';
+
+    it('a batch line whose vendor is a path is refused without opening it (a FIFO would hang the read)', async () => {
+      const fifo = join(dir, 'vendor.fifo');
+      if (!existsSync(fifo)) expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const secret = join(dir, 'passwd');
+      writeFileSync(secret, `root:${CANARY}:0:0:root:/root:/bin/bash\n`);
+      const input = [fifo, secret, '/etc/passwd']
+        .map((vendor) => JSON.stringify({ vendor, status: 500 }))
+        .join('\n');
+      const run = await cli(['explain', '--batch'], input, 8_000);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toBe('');
+      const out = run.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(out).toHaveLength(3);
+      out.forEach((line, i) => {
+        expect(Object.keys(line)).toEqual(['error']);
+        expect(line['error']).toMatch(
+          new RegExp(`^line ${i + 1}: signal\\.vendor: ".*" is not a known vendor .*--policy FILE`),
+        );
+      });
+      expect(run.stdout).not.toContain('FILECANARY');
+      expect(run.stdout).not.toContain('root:');
+    }, 10_000);
+
+    it('--vendor PATH is refused in batch mode (use --policy)', async () => {
+      const file = join(dir, 'acme-batch.json');
+      writeFileSync(file, JSON.stringify(acmeDoc()));
+      expectOneLineError(
+        await cli(['explain', '--batch', '--vendor', file]),
+        2,
+        /--batch: --vendor takes a vendor name; .*--policy FILE/,
+      );
+    });
+
+    it.each([
+      ['not JSON at all', `root:${CANARY}:0:0:root:/root:/bin/bash\n`],
+      ['JSON-like with a bare key', `{"apiKey": ${CANARY}}`],
+      ['cut short', `{"apiKey": "${CANARY}`],
+    ])('a policy file that is %s is named, never quoted', async (_name, content) => {
+      const file = join(dir, `not-a-policy-${Math.random().toString(36).slice(2)}.json`);
+      writeFileSync(file, content);
+      for (const args of [
+        ['check', file],
+        ['explain', '--policy', file, '--status', '500'],
+        ['explain', '--vendor', file, '--status', '500'],
+      ]) {
+        const run = await cli(args);
+        expectOneLineError(run, 1, new RegExp(`${escape(file)}: \\(document\\): is not valid JSON \\(`));
+        expect(run.stderr).not.toContain('FILECANARY');
+        expect(run.stderr).not.toContain('apiKey');
+        expect(run.stderr).not.toContain('root');
+      }
+    });
+  });
+
+  describe('--vendor and --policy are the default vendor of batch lines', () => {
+    const lines = [
+      JSON.stringify({
+        status: 502,
+        body: JSON.stringify({ ok: false, code: 'UPSTREAM_GENERATION_ERROR', detail: 'x' }),
+      }),
+      JSON.stringify({ vendor: 'gradium', transport: 'ws', closeCode: 1011 }),
+    ].join('\n');
+
+    it('--vendor breeze: a line without vendor is breeze; a line with one keeps it', async () => {
+      const run = await cli(['explain', '--batch', '--vendor', 'breeze'], lines);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const out = run.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Decision);
+      expect(out.map((d) => d.rule.split('#')[0])).toEqual(['breeze', 'gradium']);
+      expect(out[0]?.code).toBe('UPSTREAM_GENERATION_ERROR');
+    });
+
+    it('--policy FILE alone: lines without vendor use its vendor', async () => {
+      const file = join(dir, 'acme-default.json');
+      writeFileSync(file, JSON.stringify(acmeDoc()));
+      const run = await cli(
+        ['explain', '--batch', '--policy', file],
+        JSON.stringify({ status: 402, body: '{"error":{"code":"INSUFFICIENT_CREDITS"}}' }),
+      );
+      expect(run.status).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ action: 'fail', rule: 'acme#credits' });
+    });
+
+    it('without a default, a line without vendor is a bad line', async () => {
+      const run = await cli(['explain', '--batch'], JSON.stringify({ status: 500 }));
+      expect(run.status).toBe(1);
+      expect(JSON.parse(run.stdout)).toEqual({ error: expect.stringMatching(/^line 1: signal\.vendor: /) });
+    });
+
+    it('an unknown --vendor is refused before any line is read', async () => {
+      expectOneLineError(
+        await cli(['explain', '--batch', '--vendor', 'acme'], lines),
+        1,
+        /--vendor: "acme" is not a known vendor/,
+      );
+    });
+
+    it('a signal flag next to --batch is a usage error, not silently ignored', async () => {
+      expectOneLineError(
+        await cli(['explain', '--batch', '--status', '500'], lines),
+        2,
+        /--status describes one signal/,
+      );
+    });
+  });
+
+  describe('vendor names are case-insensitive', () => {
+    it('--vendor Breeze decides, and reports, as breeze', async () => {
+      const body = JSON.stringify({ ok: false, code: 'UPSTREAM_GENERATION_SERVICE_ERROR', detail: 'x' });
+      for (const name of ['Breeze', 'BREEZE']) {
+        const d = json(await cli(['explain', '--vendor', name, '--status', '502', '--body', body, '--json']));
+        expect(d).toMatchObject({ action: 'fail', rule: 'breeze#upstream-generation-service-error' });
+      }
+      const human = await cli(['explain', '--vendor', 'Breeze', '--status', '502', '--body', body]);
+      expect(human.status).toBe(0);
+      expect(human.stdout).toContain('breeze#upstream-generation-service-error; source: ');
+    });
+
+    it('batch lines and the batch default too', async () => {
+      const input = [
+        JSON.stringify({ vendor: 'GRADIUM', transport: 'ws', closeCode: 1011 }),
+        JSON.stringify({ status: 500 }),
+      ].join('\n');
+      const run = await cli(['explain', '--batch', '--vendor', 'ZenHire'], input);
+      expect(run.status).toBe(0);
+      const out = run.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Decision);
+      expect(out.map((d) => d.rule.split('#')[0])).toEqual(['gradium', 'zenhire']);
+    });
+
+    it('--policy FILE --vendor ACME picks the policy file by its vendor name', async () => {
+      const file = join(dir, 'acme-case.json');
+      writeFileSync(file, JSON.stringify(acmeDoc()));
+      const d = json(
+        await cli([
+          'explain',
+          '--policy',
+          file,
+          '--vendor',
+          'ACME',
+          '--status',
+          '402',
+          '--body',
+          '{"error":{"code":"INSUFFICIENT_CREDITS"}}',
+          '--json',
+        ]),
+      );
+      expect(d.rule).toBe('acme#credits');
+    });
+
+    it('--vendor PATH still names a policy file outside --batch', async () => {
+      const file = join(dir, 'acme-single.json');
+      writeFileSync(file, JSON.stringify(acmeDoc()));
+      const d = json(
+        await cli([
+          'explain',
+          '--vendor',
+          file,
+          '--status',
+          '402',
+          '--body',
+          '{"error":{"code":"INSUFFICIENT_CREDITS"}}',
+          '--json',
+        ]),
+      );
+      expect(d.rule).toBe('acme#credits');
+    });
   });
 });
