@@ -9,4 +9,6 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 20000,
+  // Fails a test file whose tests leave a pacer call or a library wait pending (see the file).
+  setupFilesAfterEnv: ['<rootDir>/test/support/settle-guard.ts'],
 };

@@ -1,3 +1,4 @@
+import type { Clock } from '../engine/types.js';
 import type { SleepFunction } from '../http/options.js';
 import type { Scheduler } from '../ws/scheduler.js';
 
@@ -9,8 +10,8 @@ import type { Scheduler } from '../ws/scheduler.js';
 export interface ScaledTime {
   /** How many simulated milliseconds pass per real millisecond. */
   readonly scale: number;
-  /** The simulated clock, in ms since the epoch. */
-  readonly clock: { now(): number };
+  /** The simulated clock, in ms since the epoch, with its own waits (a `Clock` with `sleep`). */
+  readonly clock: Required<Clock>;
   /** A wait of `delayMs` simulated milliseconds, abort-aware (for the HTTP adapter and the baseline). */
   readonly sleep: SleepFunction;
   /** Timers in simulated milliseconds (for the WebSocket sessions). */
@@ -35,11 +36,15 @@ export function createScaledTime(scale: number, originMs: number = wallNow()): S
   if (!Number.isFinite(originMs)) {
     throw new RangeError(`time origin must be ms since the epoch (got ${String(originMs)})`);
   }
-  const clock = { now: () => originMs + (wallNow() - originMs) * scale };
   const toRealMs = (simulatedMs: number): number => Math.max(0, Math.ceil(simulatedMs / scale));
 
-  const sleep: SleepFunction = (delayMs, { signal }) =>
+  const sleep: SleepFunction = (delayMs, { signal }) => scaledSleep(delayMs, { signal });
+  const scaledSleep = (
+    delayMs: number,
+    options: { signal?: AbortSignal | undefined; unref?: boolean } = {},
+  ) =>
     new Promise<void>((resolve, reject) => {
+      const { signal } = options;
       if (signal?.aborted) return reject(abortError(signal));
       const onAbort = (): void => {
         clearTimeout(timer);
@@ -49,8 +54,11 @@ export function createScaledTime(scale: number, originMs: number = wallNow()): S
         signal?.removeEventListener('abort', onAbort);
         resolve();
       }, toRealMs(delayMs));
+      if (options.unref) timer.unref();
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  // The clock can wait, so pacing and deadlines given only the clock run on simulated time too.
+  const clock = { now: () => originMs + (wallNow() - originMs) * scale, sleep: scaledSleep };
 
   const scheduler: Scheduler = {
     setTimeout: (callback, delayMs) => setTimeout(callback, toRealMs(delayMs)),

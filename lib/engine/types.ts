@@ -61,10 +61,20 @@ export interface Decision {
   reason: string;
 }
 
-/** A clock the engine reads instead of `Date.now()`, so tests can inject time. */
+/**
+ * The library's one time source: the engine reads `now()`; adapters, pacing and the simulator
+ * also wait through `sleep()` when it is there (`createManualClock()` from
+ * `vendor-resilience/testing` is one: advancing it releases every wait). A clock with only
+ * `now()` waits on real timers.
+ */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
+  /**
+   * Resolves after `delayMs` of this clock's time; rejects with the signal's reason when it
+   * aborts. `unref`: the wait alone must not keep the process (or an auto-advancing test clock) going.
+   */
+  sleep?(delayMs: number, options?: { signal?: AbortSignal | undefined; unref?: boolean }): Promise<void>;
 }
 
 /** The engine's only view of the outside world: a clock and a source of randomness for jitter. */

@@ -144,7 +144,7 @@ export class TryJudge {
     if (decision.action === 'poll') {
       counters.polls++;
       // Polling has its own deadline (DESIGN.md rule 4), counted from the first "not ready".
-      this.pollEndAtMs ??= context.setup.clock.now() + context.setup.policy.polling.deadlineMs;
+      this.pollEndAtMs ??= context.setup.time.now() + context.setup.policy.polling.deadlineMs;
       if (endAtMs === undefined || this.pollEndAtMs < endAtMs) {
         endAtMs = this.pollEndAtMs;
         endName = "the policy's polling deadline";
@@ -172,6 +172,8 @@ export async function runAttempts<T>(options: AttemptLoopOptions<T>): Promise<At
   for (let tryNumber = 1; ; tryNumber++) {
     context.throwIfAborted();
     const result = await context.paced(() => options.sendTry(tryNumber));
+    // A try the caller's signal or the deadline cut short is not the vendor's word.
+    context.throwIfAborted();
     const verdict = await judge.judge(result, tryNumber);
     if (verdict.accepted) return { result, decision: verdict.decision, tries: tryNumber };
     await context.wait(verdict.decision, verdict.wait);

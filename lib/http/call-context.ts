@@ -4,12 +4,15 @@ import { decide } from '../engine/decide.js';
 import type { Engine } from '../engine/engine.js';
 import { formatMs } from '../engine/reason.js';
 import type { Clock, Decision, Phase, Signal } from '../engine/types.js';
-import { VendorError } from '../errors/vendor-error.js';
+import { isVendorError, VendorError } from '../errors/vendor-error.js';
 import { vendorMessage } from '../engine/vendor-message.js';
 import type { VendorPacer } from '../limit/vendor-pacer.js';
 import { resolvePolicy } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
-import { abortReason, sleep } from '../util/sleep.js';
+import { abortReason } from '../util/sleep.js';
+import { timeSourceOf, type TimeSource } from '../util/time-source.js';
+import { combinedSignal } from './attempt-options.js';
+import { CallDeadline } from './call-deadline.js';
 import type { DecisionEvent, PolicyArgument, ResilienceOptions, SleepFunction } from './options.js';
 
 /** A wire observation without the fields the call context fills in. */
@@ -25,7 +28,9 @@ export interface ResilienceSetup {
    */
   decideSignal: (signal: Signal) => Decision;
   policy: CompiledPolicy;
-  clock: Clock;
+  /** The one time source of the adapter: the `clock` option (its own `sleep` when it has one). */
+  time: TimeSource;
+  /** The retry and poll waits: the `sleep` option when given, else the time source's. */
   sleep: SleepFunction;
   options: ResilienceOptions;
 }
@@ -38,7 +43,8 @@ export function createSetup(policyInput: PolicyArgument, options: ResilienceOpti
     );
   }
   const policy = resolvePolicy(policyInput);
-  const clock = options.clock ?? { now: () => Date.now() };
+  const time = timeSourceOf(options.clock);
+  const clock: Clock = options.clock ?? time;
   const random = options.random ?? Math.random;
   const engine = options.engine ?? createVendorEngine({ policies: [policy], clock, random });
   const env = { clock, random };
@@ -48,8 +54,8 @@ export function createSetup(policyInput: PolicyArgument, options: ResilienceOpti
       ? (signal) => engine.decide(signal)
       : (signal) => decide(policy, signal, env),
     policy,
-    clock,
-    sleep: options.sleep ?? ((ms, o) => sleep(ms, { signal: o.signal })),
+    time,
+    sleep: options.sleep ?? ((ms, o) => time.sleep(ms, { signal: o.signal })),
     options,
   };
 }
@@ -95,15 +101,31 @@ export class CallContext {
   private pending: DecisionEvent | undefined;
   /** This vendor's (and credential's) pacer, when the call is paced. */
   readonly pacer: VendorPacer | undefined;
+  /** Aborts with the caller's signal or at the deadline: what every try, turn and wait of the call listens to. */
+  readonly signal: AbortSignal | undefined;
+  /** The call's `deadlineMs`, when it has one. */
+  readonly deadline: CallDeadline | undefined;
+  /** The try and status of the last decision, for the error a deadline ends the call with. */
+  private last: { attempt: number; status: number | undefined; phase: Phase } = {
+    attempt: 1,
+    status: undefined,
+    phase: 'submit',
+  };
 
   constructor(
     readonly setup: ResilienceSetup,
     /** The caller's abort signal for this call (adapter-level and per-request combined). */
-    readonly signal: AbortSignal | undefined,
+    readonly callerSignal: AbortSignal | undefined,
     secrets: readonly string[] = [],
+    /** A deadline the adapter already started (got's handler does, to hand its signal to got). */
+    deadline?: CallDeadline,
   ) {
     this.vendor = setup.policy.vendor;
-    this.startedAtMs = setup.clock.now();
+    this.startedAtMs = setup.time.now();
+    const deadlineMs = setup.options.deadlineMs;
+    this.deadline =
+      deadline ?? (deadlineMs === undefined ? undefined : new CallDeadline(setup.time, deadlineMs));
+    this.signal = combinedSignal(callerSignal, this.deadline?.signal);
     this.secrets = [...(setup.options.secrets ?? []), ...secrets];
     // Vendors limit per API key, so the first credential on the request picks the pacer.
     this.pacer = setup.options.pacing?.pacer({
@@ -119,8 +141,12 @@ export class CallContext {
   }
 
   /** Runs one try through the pacer (its turn under the vendor's limits and gate), or at once when unpaced. */
-  paced<T>(task: () => Promise<T>): Promise<T> {
-    return this.pacer ? this.pacer.schedule(task, { signal: this.signal }) : task();
+  async paced<T>(task: () => Promise<T>): Promise<T> {
+    try {
+      return await (this.pacer ? this.pacer.schedule(task, { signal: this.signal }) : task());
+    } catch (error) {
+      throw this.stoppedBy(error);
+    }
   }
 
   /** Lets the pacer see a decision (it may end a retry whose budget is spent); the decision itself when unpaced. */
@@ -148,6 +174,7 @@ export class CallContext {
    * {@link settle}), so a decision the adapter cannot carry out is reported as what really happened.
    */
   report(decision: Decision, phase: Phase, attempt: number, status: number | undefined): void {
+    this.last = { attempt, status, phase };
     this.settle();
     if (!this.setup.options.onDecision) return;
     this.pending = {
@@ -176,15 +203,32 @@ export class CallContext {
     }
   }
 
-  /** Throws the caller's abort reason when the call was cancelled. */
+  /** Throws the caller's abort reason when the call was cancelled, or the deadline's error once it passed. */
   throwIfAborted(): void {
-    if (this.signal?.aborted) throw abortReason(this.signal);
+    if (this.signal?.aborted) throw this.stoppedBy(abortReason(this.signal));
+  }
+
+  /**
+   * What an error that ended a try or wait means for the caller: the caller's own abort reason
+   * when they cancelled; the typed deadline error (action `fail`, category `deadline_exceeded`)
+   * when the deadline stopped the call; else the error itself.
+   */
+  stoppedBy(error: unknown): unknown {
+    // A typed error already says how the call ended (a wait the deadline could not hold, a fail).
+    if (this.callerSignal?.aborted || !this.deadline?.passed || isVendorError(error)) return error;
+    const { attempt, status, phase } = this.last;
+    const what = `attempt ${attempt} (${phase}) was under way`;
+    return this.failure(this.deadline.decision(this.vendor, what), attempt, status, { cause: error });
+  }
+
+  /** The call is over: its deadline watch stops (no timer is left behind). */
+  end(): void {
+    this.deadline?.cancel();
   }
 
   /** Milliseconds left before the call's own deadline, `Infinity` when there is none. */
   remainingMs(): number {
-    const budget = this.setup.options.deadlineMs;
-    return budget === undefined ? Infinity : this.startedAtMs + budget - this.setup.clock.now();
+    return this.deadline === undefined ? Infinity : this.deadline.atMs - this.setup.time.now();
   }
 
   /**
@@ -195,8 +239,8 @@ export class CallContext {
     this.throwIfAborted();
     let left = this.remainingMs();
     let limit = "the call's deadline";
-    if (at.endAtMs !== undefined && at.endAtMs - this.setup.clock.now() < left) {
-      left = at.endAtMs - this.setup.clock.now();
+    if (at.endAtMs !== undefined && at.endAtMs - this.setup.time.now() < left) {
+      left = at.endAtMs - this.setup.time.now();
       limit = at.endName ?? 'the deadline';
     }
     if (decision.delayMs > left) {
@@ -204,7 +248,11 @@ export class CallContext {
       throw this.failure(endedDecision(decision, why), at.attempts, at.status, { cause: at.cause });
     }
     this.settle();
-    await this.setup.sleep(decision.delayMs, { signal: this.signal });
+    try {
+      await this.setup.sleep(decision.delayMs, { signal: this.signal });
+    } catch (error) {
+      throw this.stoppedBy(error);
+    }
     this.throwIfAborted();
   }
 

@@ -6,6 +6,7 @@ import { isVendorError } from '../errors/vendor-error.js';
 import { abortReason } from '../util/sleep.js';
 import { TryJudge, type TryVerdict } from './attempt-loop.js';
 import { hasStreamBody, requestCredentials, STREAM_BODY_REASON } from './attempt-options.js';
+import { CallDeadline } from './call-deadline.js';
 import { CallContext, endedDecision, type Observation, type ResilienceSetup } from './call-context.js';
 import { markGotError, type GotFailureInit } from './got-error.js';
 import { networkObservation, responseObservation } from './wire-signal.js';
@@ -109,6 +110,13 @@ export class GotCall {
   private waits = 0;
   /** A spec FormData body: got encodes it into a one-shot generator, so a resend starts from it again. */
   private readonly formData: { body: unknown; typeSet: boolean } | undefined;
+  /** The call's `deadlineMs`, started with the call. */
+  private readonly deadline: CallDeadline | undefined;
+  /** The request of the current try (what the deadline tears down). */
+  private liveRequest: { destroy(error?: Error): unknown } | undefined;
+  /** Tries sent so far, and the status of the last response (for the deadline's error). */
+  private tries = 0;
+  private lastStatus: number | undefined;
 
   constructor(
     private readonly setup: ResilienceSetup,
@@ -135,6 +143,11 @@ export class GotCall {
         ? (given as (info: RetryInfo) => number | Promise<number>)
         : undefined;
     options.retry.calculateDelay = this.calculateDelay;
+    const deadlineMs = setup.options.deadlineMs;
+    if (deadlineMs !== undefined) {
+      this.deadline = new CallDeadline(setup.time, deadlineMs);
+      this.deadline.signal.addEventListener('abort', this.onDeadline, { once: true });
+    }
   }
 
   private get context(): CallContext {
@@ -146,6 +159,7 @@ export class GotCall {
   }
 
   private get stopped(): boolean {
+    if (this.deadline?.passed) return true;
     return this.state?.stop.signal.aborted ?? this.userSignal?.aborted ?? false;
   }
 
@@ -160,7 +174,7 @@ export class GotCall {
       signal.addEventListener('abort', this.onUserAbort, { once: true });
       this.listening = true;
     }
-    const context = new CallContext(this.setup, stop.signal, this.secrets);
+    const context = new CallContext(this.setup, stop.signal, this.secrets, this.deadline);
     const judge = new TryJudge({ context, phase: 'submit', accept: ACCEPT_OK });
     this.state = { context, judge, stop };
     return this.state;
@@ -179,8 +193,10 @@ export class GotCall {
     },
     isStream: boolean,
   ): void {
-    if (this.setup.options.pacing) {
+    if (this.setup.options.pacing || this.deadline) {
       returned.on('request', (request) => {
+        this.tries++;
+        this.liveRequest = request as unknown as GotCall['liveRequest'];
         const release = this.release;
         if (release) request.once('close', release);
       });
@@ -241,10 +257,37 @@ export class GotCall {
     this.finish();
   };
 
+  /**
+   * The deadline passed: the call ends with the deadline's decision. A try in flight is torn down
+   * (got raises it as a request error with code `ETIMEDOUT`); a wait or queued turn ends at once.
+   */
+  private readonly onDeadline = (): void => {
+    const deadline = this.deadline as CallDeadline;
+    const what =
+      this.waits > 0
+        ? `the call was waiting to send attempt ${this.tries + 1}`
+        : `attempt ${Math.max(1, this.tries)} was in flight`;
+    this.failure ??= {
+      vendor: this.setup.policy.vendor,
+      decision: deadline.decision(this.setup.policy.vendor, what),
+      attempts: Math.max(1, this.tries),
+      status: this.lastStatus,
+      requestId: undefined,
+      vendorMessage: undefined,
+    };
+    if (this.waits > 0) this.state?.stop.abort(deadline.reason);
+    const live = this.liveRequest;
+    this.finish();
+    live?.destroy(Object.assign(new Error(deadline.reason.message), { code: 'ETIMEDOUT' }));
+  };
+
   /** The call is over: no more waits, turns or listeners. */
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.liveRequest = undefined;
+    this.deadline?.cancel();
+    this.deadline?.signal.removeEventListener('abort', this.onDeadline);
     this.releaseTurn();
     // Removed explicitly even after it fired: every listener added is removed (got's own tests count).
     if (this.listening) this.userSignal?.removeEventListener('abort', this.onUserAbort);
@@ -308,6 +351,7 @@ export class GotCall {
   private readonly afterResponse = (response: Response): Response | Promise<Response> => {
     this.releaseTurn();
     const status = response.statusCode;
+    this.lastStatus = status;
     // Non-2xx answers reach the engine through got's retry (`calculateDelay`), after got made them an HTTPError.
     if (status < 200 || status > 299) return response;
     if (this.state === undefined && this.setup.options.onDecision === undefined) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../engine/types.js';
+import { timeSourceOf } from '../util/time-source.js';
 import { DEFAULT_RATE_CONSTANTS } from './adaptive-math.js';
 import { createBottleneckLimiter } from './bottleneck-limiter.js';
 import { PacingEventHub, type PacingEvents } from './events.js';
@@ -23,7 +24,10 @@ export interface PacingOptions {
   /** The per-vendor retry budget, or `false` for none. */
   retryBudget?: RetryBudgetSettings | false;
   adaptive?: AdaptiveSettings;
-  /** Time source (ms since the epoch); `Date.now` when omitted. Cluster mode needs a real clock. */
+  /**
+   * Time source (ms since the epoch); `Date.now` when omitted. With a `sleep` (a manual clock from
+   * `vendor-resilience/testing`), the gate and the rate spacing wait on it too. Cluster mode needs a real clock.
+   */
   clock?: Clock;
   /** Bound on every Redis command and on connecting, in ms (default 2000). */
   redisTimeoutMs?: number;
@@ -57,7 +61,7 @@ const DEFAULT_PREFIX = 'vendor-resilience';
 /** Creates the pacing of an application (in-process by default; shared through Redis with `redis`). */
 export function createPacing(options: PacingOptions = {}): Pacing {
   const events = new PacingEventHub();
-  const clock = options.clock ?? { now: () => Date.now() };
+  const time = timeSourceOf(options.clock);
   const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
   const idleExpiryMs = options.idleExpiryMs ?? 10 * 60_000;
   const timeoutMs = options.redisTimeoutMs ?? 2000;
@@ -80,7 +84,7 @@ export function createPacing(options: PacingOptions = {}): Pacing {
   }
   const store: PacingStore = cluster
     ? new RedisPacingStore(cluster, idleExpiryMs)
-    : new MemoryPacingStore(clock);
+    : new MemoryPacingStore(time);
   const budget =
     options.retryBudget === false ? undefined : { ...DEFAULT_RETRY_BUDGET, ...options.retryBudget };
   const rateConstants = {
@@ -101,7 +105,8 @@ export function createPacing(options: PacingOptions = {}): Pacing {
     const ratePerSec = rateCeilingPerSec === undefined ? undefined : rateCeilingPerSec / 60;
     const limiter = createBottleneckLimiter({
       maxConcurrent: concurrencyCeiling,
-      minTimeMs: limiterSpacingMs(ratePerSec),
+      // In process the pacer spaces starts itself, on its time source (bottleneck's timers are real).
+      minTimeMs: cluster ? limiterSpacingMs(ratePerSec) : 0,
       cluster: cluster && { id: `${prefix}:limiter:${key}`, connection: cluster.bottleneck, idleExpiryMs },
       onError: () => undefined, // cluster errors arrive through the connection's loss handler
       stopTimeoutMs: timeoutMs,
@@ -111,7 +116,7 @@ export function createPacing(options: PacingOptions = {}): Pacing {
       store: stateStore(store, prefix),
       limiter,
       events,
-      clock,
+      time,
       rateCeilingPerSec: ratePerSec,
       concurrencyCeiling,
       rateConstants,

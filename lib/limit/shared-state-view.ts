@@ -1,4 +1,4 @@
-import type { Clock } from '../engine/types.js';
+import { startTimer, type TimeSource } from '../util/time-source.js';
 import { allowedRatePerSec, effectiveConcurrency, type RateConstants } from './adaptive-math.js';
 import type { PacerIdentity, PacingEventHub } from './events.js';
 import {
@@ -14,7 +14,8 @@ export interface SharedStateViewOptions {
   identity: PacerIdentity;
   store: PacingStore;
   limiter: SlotLimiter;
-  clock: Clock;
+  /** Reads time and runs the gate timer. */
+  time: TimeSource;
   rateCeilingPerSec: number | undefined;
   concurrencyCeiling: number | undefined;
   rateConstants: RateConstants;
@@ -38,7 +39,8 @@ export class SharedStateView {
   private readAtMs = Number.NEGATIVE_INFINITY;
   private appliedConcurrency: number | undefined;
   private appliedRatePerSec: number | undefined;
-  private gateTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the pending gate timer. */
+  private gateTimer: (() => void) | undefined;
   private gateTimerAtMs = 0;
   private gateWasClosed = false;
   private closed = false;
@@ -50,7 +52,7 @@ export class SharedStateView {
 
   /** The state, read from the store unless a shared read is recent enough. */
   async current(): Promise<SharedPacingState> {
-    const nowMs = this.options.clock.now();
+    const nowMs = this.options.time.now();
     const fresh = this.options.store.shared && nowMs - this.readAtMs < this.options.sharedCacheMs;
     if (!fresh) this.accept(await this.options.store.read(this.options.identity.key));
     return this.state;
@@ -58,7 +60,7 @@ export class SharedStateView {
 
   /** Takes a state the store returned: applies adapted limits and arms the gate timer. */
   accept(state: SharedPacingState): void {
-    const nowMs = this.options.clock.now();
+    const nowMs = this.options.time.now();
     this.state = state;
     this.readAtMs = nowMs;
     this.applyLimits(nowMs);
@@ -70,14 +72,14 @@ export class SharedStateView {
 
   /** True while the last known gate deadline is in the future. */
   gateClosed(): boolean {
-    return this.state.gateOpenAtMs > this.options.clock.now();
+    return this.state.gateOpenAtMs > this.options.time.now();
   }
 
   /** The current allowed rate (requests per second; `undefined` = unlimited). */
   ratePerSec(): number | undefined {
     return allowedRatePerSec(
       this.state,
-      this.options.clock.now(),
+      this.options.time.now(),
       this.options.rateCeilingPerSec,
       this.options.rateConstants,
     );
@@ -96,7 +98,7 @@ export class SharedStateView {
   /** Stops the gate timer. */
   close(): void {
     this.closed = true;
-    clearTimeout(this.gateTimer);
+    this.gateTimer?.();
     this.gateTimer = undefined;
   }
 
@@ -133,11 +135,15 @@ export class SharedStateView {
 
   private armGateTimer(openAtMs: number): void {
     if (this.closed || (this.gateTimer && this.gateTimerAtMs >= openAtMs)) return;
-    clearTimeout(this.gateTimer);
+    this.gateTimer?.();
     this.gateTimerAtMs = openAtMs;
-    this.gateTimer = setTimeout(() => this.onGateTimer(), Math.max(0, openAtMs - this.options.clock.now()));
     // Like the library's retry waits: a gate alone does not keep a script alive unless asked to.
-    if (!this.options.keepProcessAlive) this.gateTimer.unref();
+    this.gateTimer = startTimer(
+      this.options.time,
+      () => this.onGateTimer(),
+      openAtMs - this.options.time.now(),
+      { unref: !this.options.keepProcessAlive },
+    );
   }
 
   private onGateTimer(): void {

@@ -1,5 +1,7 @@
-import type { Clock, Decision } from '../engine/types.js';
-import { abortReason, sleep } from '../util/sleep.js';
+import type { Decision } from '../engine/types.js';
+import { liveWork } from '../util/live-work.js';
+import { abortReason } from '../util/sleep.js';
+import type { TimeSource } from '../util/time-source.js';
 import {
   rememberThrottle,
   throttledRatePerSec,
@@ -56,7 +58,8 @@ export interface VendorPacerParts {
   store: PacingStore;
   limiter: SlotLimiter;
   events: PacingEventHub;
-  clock: Clock;
+  /** The pacing's time source: gate timers and spacing waits run on it. */
+  time: TimeSource;
   rateCeilingPerSec: number | undefined;
   concurrencyCeiling: number | undefined;
   rateConstants: RateConstants;
@@ -81,7 +84,9 @@ export interface VendorPacerHandle {
 
 /** Builds a pacer. Slots of the limiter are handed to the oldest live waiting call (pull model). */
 export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
-  const { identity, store, limiter, events, clock } = parts;
+  const { identity, store, limiter, events, time } = parts;
+  /** Ends the spacing waits when the pacer closes. */
+  const closing = new AbortController();
   const measured = new MeasuredRate();
   // Learns the vendor's real rate from this process's sends; with a shared store the other
   // processes' sends are unseen, so cluster mode keeps the plain decrease.
@@ -141,7 +146,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     const call = queue.takeFirst(weight);
     if (call) {
       const ratePerSec = view.ratePerSec();
-      estimator?.sent(clock.now(), queue.size > 0, ratePerSec === undefined ? 0 : 1000 / ratePerSec);
+      estimator?.sent(time.now(), queue.size > 0, ratePerSec === undefined ? 0 : 1000 / ratePerSec);
     }
     return call;
   };
@@ -152,8 +157,13 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     if (ratePerSec === undefined) return true;
     const minTimeMs = 1000 / ratePerSec;
     for (let waitMs = await store.claimStart(identity.key, minTimeMs); waitMs > 0;) {
-      await sleep(waitMs, { unref: !parts.keepProcessAlive });
-      if (closed || queue.size === 0) return false;
+      const waited = await time
+        .sleep(waitMs, { unref: !parts.keepProcessAlive, signal: closing.signal })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!waited || closed || queue.size === 0) return false;
       waitMs = await store.claimStart(identity.key, minTimeMs);
     }
     return !closed;
@@ -235,6 +245,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
           throw parts.unavailableError(error instanceof Error ? error : new Error(String(error)));
         });
       }
+      liveWork.pacerCalls++;
       return new Promise<T>((resolve, reject) => {
         const call: WaitingCall = {
           weight,
@@ -254,11 +265,13 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
         };
         queue.add(call, signal);
         requestSlots();
+      }).finally(() => {
+        liveWork.pacerCalls--;
       });
     },
 
     async record(decision: Decision): Promise<Decision> {
-      const nowMs = clock.now();
+      const nowMs = time.now();
       measured.record(nowMs);
       try {
         if (decision.action === 'backoff' || decision.category === 'concurrency_limited') {
@@ -284,6 +297,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      closing.abort();
       view.close();
       failQueued(new Error(`pacing for ${identity.vendor} was closed; the request was not sent`));
       parts.onClose();

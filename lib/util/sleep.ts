@@ -1,3 +1,5 @@
+import { liveWork } from './live-work.js';
+
 /** Options for {@link sleep}. */
 export interface SleepOptions {
   /** Rejects the wait at once with the signal's reason when aborted. */
@@ -13,13 +15,16 @@ export interface SleepOptions {
 export function sleep(delayMs: number, options: SleepOptions = {}): Promise<void> {
   const { signal, unref = false } = options;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
+  liveWork.sleeps++;
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
+      liveWork.sleeps--;
       clearTimeout(timer);
       reject(abortReason(signal as AbortSignal));
     };
     const timer = setTimeout(
       () => {
+        liveWork.sleeps--;
         signal?.removeEventListener('abort', onAbort);
         resolve();
       },

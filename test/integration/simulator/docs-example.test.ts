@@ -1,6 +1,8 @@
 // The README's simulator example, run as a test; the test below README_EXAMPLE_END checks they are identical.
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect, test } from '@jest/globals';
+import { isVendorError } from '../../../lib/index.js';
+import { presetJob, runVendorJob } from '../../../lib/http/index.js';
 import {
   createManualClock,
   startVendorSimulator,
@@ -12,14 +14,15 @@ let clock: ManualClock;
 let zenhire: VendorSimulator;
 
 beforeEach(async () => {
-  clock = createManualClock(Date.parse('2026-04-21T12:00:00Z'));
+  // Simulated time that moves by itself to the next wait: no test sits through a real second.
+  clock = createManualClock(Date.parse('2026-04-21T12:00:00Z'), { autoAdvance: true });
   zenhire = await startVendorSimulator({
     vendor: 'zenhire',
     apiKey: 'zh_test',
     clock,
     faultPlan: {
       faults: [
-        // The service is warming up for the first 60 s (simulated, no real waiting).
+        // The service is warming up for the first 60 s.
         { kind: 'warm-up', durationMs: 60_000, retryAfterSeconds: 30, match: { endpoint: 'zenhire.submit' } },
         // The first poll answers 429 POLL_RATE_LIMITED (once: `times: 1`).
         {
@@ -33,31 +36,23 @@ beforeEach(async () => {
     },
   });
 });
-afterEach(() => zenhire.close());
+afterEach(async () => {
+  clock.dispose();
+  await zenhire.close();
+});
 
-/** Your code under test: here a tiny hand-written client that honours Retry-After. */
-async function analyze(baseUrl: string, wait: (seconds: number) => void): Promise<unknown> {
-  const headers = { 'x-api-key': 'zh_test' };
-  for (;;) {
-    const res = await fetch(`${baseUrl}/api/v1/speech/analyze`, { method: 'POST', body: 'audio', headers });
-    if (res.status === 202) {
-      const { id } = (await res.json()) as { id: string };
-      for (;;) {
-        const poll = await fetch(`${baseUrl}/api/v1/speech/analyze/${id}`, { headers });
-        const body = (await poll.json()) as { status?: string };
-        if (body.status === 'success' || body.status === 'failed') return body;
-        wait(Number(poll.headers.get('retry-after') ?? 15));
-      }
-    }
-    await res.arrayBuffer();
-    wait(Number(res.headers.get('retry-after') ?? 30));
-  }
-}
+const analyze = () =>
+  presetJob('zenhire', {
+    baseUrl: zenhire.url,
+    submit: { headers: { 'x-api-key': 'zh_test' }, body: 'audio' },
+  });
 
 test('survives a warm-up and a poll rate limit', async () => {
-  const result = await analyze(zenhire.url, (seconds) => clock.advance(seconds * 1000));
+  const startedAtMs = clock.now();
+  // The same clock drives the library's waits: Retry-After, the poll schedule, the deadline.
+  const result = await runVendorJob('zenhire', analyze(), { clock, deadlineMs: 10 * 60_000 });
 
-  expect(result).toMatchObject({ status: 'success' });
+  expect(result.body).toMatchObject({ status: 'success' });
   const seen = zenhire.requests().map((r) => `${r.method} ${r.status} ${r.code ?? ''}`.trim());
   expect(seen).toEqual([
     'POST 503 SERVICE_WARMING_UP',
@@ -67,7 +62,21 @@ test('survives a warm-up and a poll rate limit', async () => {
     'GET 200',
     'GET 200',
   ]);
+  // A minute of warm-up and ZenHire's 15 s polls passed on the simulated clock.
+  expect(clock.now() - startedAtMs).toBeGreaterThanOrEqual(60_000);
   expect(zenhire.requests()[0]!.headers['x-api-key']).toBe('[REDACTED]');
+});
+
+test('gives up with a typed error when the key is wrong', async () => {
+  const wrongKey = presetJob('zenhire', {
+    baseUrl: zenhire.url,
+    submit: { headers: { 'x-api-key': 'zh_wrong' }, body: 'audio' },
+  });
+  const error: unknown = await runVendorJob('zenhire', wrongKey, { clock }).catch((e: unknown) => e);
+
+  expect(isVendorError(error) && error.vendorCode).toBe('INVALID_API_KEY');
+  // Retried through the warm-up, never after the 401: that cannot succeed.
+  expect(zenhire.requests().filter((r) => r.status === 401)).toHaveLength(1);
 });
 
 // README_EXAMPLE_END
@@ -79,5 +88,8 @@ test('the README shows exactly this example (import path aside)', () => {
     self.indexOf('import { afterEach'),
     self.indexOf('\n\n// README_EXAMPLE_END') + 1,
   );
-  expect(block?.replace("'vendor-resilience/testing'", "'../../../lib/testing/index.js'")).toBe(example);
+  const local = block
+    ?.replace(/'vendor-resilience\/(\w+)'/g, "'../../../lib/$1/index.js'")
+    .replace("'vendor-resilience'", "'../../../lib/index.js'");
+  expect(local).toBe(example);
 });

@@ -4,6 +4,7 @@ import { PacingEventHub } from '../../../lib/limit/events.js';
 import { MemoryPacingStore } from '../../../lib/limit/memory-store.js';
 import type { SlotLimiter } from '../../../lib/limit/slot-limiter.js';
 import { createVendorPacer, type VendorPacer } from '../../../lib/limit/vendor-pacer.js';
+import { systemTime } from '../../../lib/util/time-source.js';
 import { decision, timedTask } from './helpers.js';
 
 const START_MS = 1_000_000;
@@ -25,13 +26,13 @@ const eagerLimiter: SlotLimiter = {
 };
 
 test('a gate that closes while a start is being spaced holds that start too', async () => {
-  const clock = { now: () => Date.now() };
+  const clock = systemTime;
   pacer = createVendorPacer({
     identity: { vendor: 'v', key: 'v' },
     store: new MemoryPacingStore(clock),
     limiter: eagerLimiter,
     events: new PacingEventHub(),
-    clock,
+    time: clock,
     rateCeilingPerSec: 10, // one start every 100 ms
     concurrencyCeiling: undefined,
     rateConstants: DEFAULT_RATE_CONSTANTS,
