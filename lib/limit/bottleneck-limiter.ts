@@ -40,9 +40,12 @@ export function createBottleneckLimiter(options: BottleneckLimiterOptions): Slot
   limiter.on('error', (error: unknown) => options.onError(toError(error)));
   let stopped: Promise<void> | undefined;
   return {
-    submit(weight, job) {
-      // The job settles its caller itself; a rejection here is only bottleneck dropping it on stop().
-      limiter.schedule({ weight }, job).catch(() => undefined);
+    submit(weight, job, onDropped) {
+      // The job settles its caller itself: a rejection here is bottleneck dropping the slot (a
+      // script error in Redis, or stop()), which the caller must hear of or wait for ever.
+      limiter.schedule({ weight }, job).catch((error: unknown) => {
+        if (stopped === undefined) onDropped?.(toError(error));
+      });
     },
     async update(settings) {
       await limiter.updateSettings({

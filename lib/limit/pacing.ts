@@ -3,6 +3,7 @@ import type { Clock } from '../engine/types.js';
 import { timeSourceOf } from '../util/time-source.js';
 import { DEFAULT_RATE_CONSTANTS } from './adaptive-math.js';
 import { createBottleneckLimiter } from './bottleneck-limiter.js';
+import { createLocalLimiter } from './local-limiter.js';
 import { PacingEventHub, type PacingEvents } from './events.js';
 import { MemoryPacingStore } from './memory-store.js';
 import { pacingUnavailableError } from './pacing-errors.js';
@@ -103,14 +104,17 @@ export function createPacing(options: PacingOptions = {}): Pacing {
     const rateCeilingPerSec = validLimit(limits.requestsPerMinute, 'requestsPerMinute', request.vendor);
     const concurrencyCeiling = validLimit(limits.maxConcurrent, 'maxConcurrent', request.vendor);
     const ratePerSec = rateCeilingPerSec === undefined ? undefined : rateCeilingPerSec / 60;
-    const limiter = createBottleneckLimiter({
-      maxConcurrent: concurrencyCeiling,
-      // In process the pacer spaces starts itself, on its time source (bottleneck's timers are real).
-      minTimeMs: cluster ? limiterSpacingMs(ratePerSec) : 0,
-      cluster: cluster && { id: `${prefix}:limiter:${key}`, connection: cluster.bottleneck, idleExpiryMs },
-      onError: () => undefined, // cluster errors arrive through the connection's loss handler
-      stopTimeoutMs: timeoutMs,
-    });
+    // In process the pacer spaces starts itself, on its time source, and the local limiter only
+    // counts concurrency; across processes bottleneck shares both through Redis.
+    const limiter = cluster
+      ? createBottleneckLimiter({
+          maxConcurrent: concurrencyCeiling,
+          minTimeMs: limiterSpacingMs(ratePerSec),
+          cluster: { id: `${prefix}:limiter:${key}`, connection: cluster.bottleneck, idleExpiryMs },
+          onError: () => undefined, // cluster errors arrive through the connection's loss handler
+          stopTimeoutMs: timeoutMs,
+        })
+      : createLocalLimiter({ maxConcurrent: concurrencyCeiling, minTimeMs: 0 });
     const handle = createVendorPacer({
       identity: { vendor: request.vendor, key },
       store: stateStore(store, prefix),

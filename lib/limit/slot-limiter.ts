@@ -7,8 +7,10 @@ export interface SlotLimiter {
    * Runs `job` when a slot is free: at most `maxConcurrent` weight running and at least
    * `minTimeMs` between two starts (across processes in cluster mode). Errors of `job` are the
    * caller's business: implementations must not let them escape as unhandled rejections.
+   * `onDropped` is told when the limiter gives up on a slot it will never start (a Redis script
+   * error in cluster mode), so the caller does not wait for it; not after `stop()`.
    */
-  submit(weight: number, job: () => Promise<void>): void;
+  submit(weight: number, job: () => Promise<void>, onDropped?: (error: Error) => void): void;
   /** Changes the limits; `undefined` means unlimited. */
   update(settings: SlotSettings): Promise<void>;
   /** Drops queued slots, and (cluster mode) unregisters from the shared store. Idempotent. */

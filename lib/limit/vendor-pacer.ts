@@ -119,9 +119,22 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
       }
       for (const wanted = Math.min(waiting, MAX_PENDING_SLOTS); slots.count < wanted; slots.count++) {
         const entry = slots;
-        limiter.submit(slots.asked, () => useSlot(weight, entry));
+        limiter.submit(
+          slots.asked,
+          () => useSlot(weight, entry),
+          (error) => slotDropped(entry, error),
+        );
       }
     }
+  };
+
+  /**
+   * The limiter gave up on a slot (cluster mode: a Redis script error on a live connection). The
+   * calls waiting for slots are told now, as for a lost store, instead of waiting for ever.
+   */
+  const slotDropped = (slots: { count: number }, error: Error): void => {
+    slots.count = Math.max(0, slots.count - 1);
+    if (!closed) failQueued(parts.unavailableError(error));
   };
 
   /** A limiter slot came up: hand it to the oldest live call, unless the gate closed meanwhile. */

@@ -68,6 +68,26 @@ describeRedis('cluster pacing after Redis lost its keys', () => {
     ]);
   });
 
+  test('a limiter script error on a live connection rejects the waiting call instead of leaving it pending', async () => {
+    redis = await startRedisServer();
+    const pacer = cluster(redis);
+    expect(await outcome(pacer)).toBe('ran');
+    const admin = new Redis(redis.url);
+    try {
+      // Corrupt the limiter's settings hash: every bottleneck script on it now fails (WRONGTYPE).
+      const keys = await admin.keys('b_recovery-*_settings');
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) {
+        await admin.del(key);
+        await admin.set(key, 'not a hash');
+      }
+    } finally {
+      admin.disconnect();
+    }
+    const result = await outcome(pacer);
+    expect(result).toMatch(/^rejected: .*(WRONGTYPE|pacing)/i);
+  });
+
   test('idle longer than idleExpiryMs: the next call runs', async () => {
     redis = await startRedisServer();
     const pacer = cluster(redis, 1000);

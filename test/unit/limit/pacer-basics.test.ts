@@ -165,4 +165,30 @@ describe('calls that could never run are refused, not left pending (issue 13 ite
     const done = pacer.schedule(async () => 'ran', { weight: 3 });
     await expect(settle(done)).resolves.toBe('ran');
   });
+
+  test('a heavy call queued before concurrency fell below its weight holds up nothing behind it', async () => {
+    pacing = createPacing({ retryBudget: false });
+    const pacer = pacing.pacer({ vendor: 'v', limits: { maxConcurrent: 4 } });
+    const finishers: (() => void)[] = [];
+    const held = () =>
+      pacer.schedule(() => new Promise<string>((resolve) => finishers.push(() => resolve('held'))), {
+        weight: 2,
+      });
+    const running = [held(), held()];
+    await jest.advanceTimersByTimeAsync(0);
+    expect(pacer.counts()).toEqual({ queued: 0, running: 4 });
+    const order: string[] = [];
+    // Its slot is asked at weight 3 while 4 is allowed; it waits for the two running calls.
+    const heavy = pacer.schedule(async () => order.push('heavy'), { weight: 3 });
+    await jest.advanceTimersByTimeAsync(0);
+    const limited = decision({ action: 'backoff', category: 'concurrency_limited', delayMs: 1 });
+    await pacer.record(limited);
+    await jest.advanceTimersByTimeAsync(2); // past the 1 ms gate: the second 429 is a new episode
+    await pacer.record(limited);
+    expect(pacer.settings().maxConcurrent).toBe(1);
+    const light = pacer.schedule(async () => order.push('light'));
+    for (const finish of finishers) finish();
+    await expect(settle(Promise.all([...running, heavy, light]))).resolves.toHaveLength(4);
+    expect(order).toEqual(['heavy', 'light']);
+  });
 });
