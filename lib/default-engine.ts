@@ -4,6 +4,7 @@ import type { Clock } from './engine/types.js';
 import { isPolicyError } from './policy/policy-error.js';
 import { resolvePolicy, type PolicyInput } from './policy/load.js';
 import type { CompiledPolicy } from './policy/compiled.js';
+import { ArgumentCheck } from './util/validate-arguments.js';
 
 /** Options for {@link createVendorEngine}. */
 export interface VendorEngineOptions {
@@ -18,6 +19,18 @@ export interface VendorEngineOptions {
  * path in `signal.vendor` (each file is compiled once).
  */
 export function createVendorEngine(options: VendorEngineOptions = {}): Engine {
+  const check: ArgumentCheck = new ArgumentCheck('createVendorEngine');
+  check.options('options', options);
+  const { policies } = options;
+  check.that(
+    policies === undefined || Array.isArray(policies),
+    'options.policies',
+    'an array of policies or undefined',
+    policies,
+  );
+  policies?.forEach((input, index) => check.policy(`options.policies[${index}]`, input));
+  check.clock('options.clock', options.clock);
+  check.function('options.random', options.random);
   const registered = new Map<string, CompiledPolicy>();
   for (const input of options.policies ?? []) {
     const policy = resolvePolicy(input);

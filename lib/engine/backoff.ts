@@ -1,4 +1,5 @@
 import type { Backoff, CompiledPolicy } from '../policy/compiled.js';
+import { ArgumentCheck, isRecord } from '../util/validate-arguments.js';
 
 function exponential(backoff: Backoff, attempt: number): number {
   const grown = backoff.baseMs * Math.pow(backoff.factor, Math.max(0, attempt - 1));
@@ -10,6 +11,13 @@ function exponential(backoff: Backoff, attempt: number): number {
  * spread by the configured jitter (full, equal, or a stateless form of decorrelated), never below `minMs`.
  */
 export function computedBackoffMs(backoff: Backoff, attempt: number, random: () => number): number {
+  // Runs for every computed wait: the checker is only made when an argument is wrong.
+  if (!isRecord(backoff) || typeof attempt !== 'number' || typeof random !== 'function') {
+    const check: ArgumentCheck = new ArgumentCheck('computedBackoffMs');
+    check.object('backoff', backoff, "a policy's backoff settings (policy.backoff)");
+    check.that(typeof attempt === 'number', 'attempt', 'a number', attempt);
+    check.function('random', random, true);
+  }
   const cap = exponential(backoff, attempt);
   const r = Math.min(Math.max(random(), 0), 1);
   let ms: number;
@@ -39,6 +47,11 @@ export function computedBackoffMs(backoff: Backoff, attempt: number, random: () 
  * function of the attempt number.
  */
 export function scheduledPollIntervalMs(policy: CompiledPolicy, attempt: number): number {
+  if (!isRecord(policy?.polling) || typeof attempt !== 'number') {
+    const check: ArgumentCheck = new ArgumentCheck('scheduledPollIntervalMs');
+    check.compiledPolicy('policy', policy);
+    check.that(typeof attempt === 'number', 'attempt', 'a number', attempt);
+  }
   const { schedule, intervalMs, minIntervalMs } = policy.polling;
   if (schedule.length === 0) return Math.max(minIntervalMs, intervalMs);
   const at = (elapsedMs: number): number => {

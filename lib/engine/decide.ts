@@ -7,6 +7,7 @@ import { planFor } from './plan.js';
 import { describeSignal, DONE_STEP, formatMs, waitStep } from './reason.js';
 import { serverWait } from './server-wait.js';
 import type { Action, Decision, DelaySource, EngineEnvironment, Signal } from './types.js';
+import { ArgumentCheck, isCompiledPolicyShape, isRecord } from '../util/validate-arguments.js';
 
 /** The rule (or fallback) that applies, reduced to what the decision needs. A matched rule is one as it is. */
 interface Verdict {
@@ -72,11 +73,34 @@ function jittered(policy: CompiledPolicy, ms: number, env: EngineEnvironment): n
   return Math.ceil(ms * (1 + policy.serverWait.jitterRatio * env.random()));
 }
 
+function checkDecideArguments(policy: unknown, signal: unknown, env: unknown): void {
+  const check: ArgumentCheck = new ArgumentCheck('decide');
+  check.compiledPolicy('policy', policy);
+  check.object('signal', signal, 'a signal object (parseSignal checks untrusted input)');
+  const environment = env as { clock?: { now?: unknown }; random?: unknown } | null;
+  const ok = isRecord(environment) && typeof environment.random === 'function';
+  check.that(
+    ok && typeof environment.clock?.now === 'function',
+    'env',
+    'an environment ({ clock: { now }, random })',
+    env,
+  );
+}
+
 /**
  * Decides what to do about one signal under one policy (DESIGN.md rules 1–4). Pure: reads time
  * and randomness only through `env`; never throws for any payload bytes.
  */
 export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnvironment): Decision {
+  // Every decision passes here: the checker is only made when an argument is wrong.
+  if (
+    !isRecord(signal) ||
+    typeof env?.random !== 'function' ||
+    typeof env.clock?.now !== 'function' ||
+    !isCompiledPolicyShape(policy)
+  ) {
+    checkDecideArguments(policy, signal, env);
+  }
   const plan = planFor(policy);
   const facts = readFacts(plan, signal);
   const entry = findRule(plan, facts);

@@ -2,6 +2,7 @@ import type { CompiledPolicy } from '../policy/compiled.js';
 import { decide } from './decide.js';
 import { checkSignal, SignalError } from './signal.js';
 import type { Clock, Decision, EngineEnvironment, Signal } from './types.js';
+import { ArgumentCheck } from '../util/validate-arguments.js';
 
 /** Finds the compiled policy for a signal's `vendor`; throws when there is none. */
 export type PolicyResolver = (vendor: string) => CompiledPolicy;
@@ -41,6 +42,19 @@ function listResolver(policies: readonly CompiledPolicy[]): PolicyResolver {
 
 /** Creates an engine over the given policies. Pure apart from the injected clock and randomness. */
 export function createEngine(options: EngineOptions): Engine {
+  const check: ArgumentCheck = new ArgumentCheck('createEngine');
+  check.object('options', options, 'an options object with `policies`');
+  const { policies } = options;
+  check.that(
+    typeof policies === 'function' || Array.isArray(policies),
+    'options.policies',
+    'an array of compiled policies or a resolver function',
+    policies,
+  );
+  if (Array.isArray(policies))
+    policies.forEach((policy, index) => check.compiledPolicy(`options.policies[${index}]`, policy));
+  check.clock('options.clock', options.clock);
+  check.function('options.random', options.random);
   const resolve = typeof options.policies === 'function' ? options.policies : listResolver(options.policies);
   const env: EngineEnvironment = {
     clock: options.clock ?? { now: () => Date.now() },

@@ -1,5 +1,6 @@
 import type { Facts } from './facts.js';
 import type { Action } from './types.js';
+import { ArgumentCheck } from '../util/validate-arguments.js';
 
 /** Longest vendor-supplied token (code, network error) quoted in a reason. */
 const MAX_QUOTED_CHARS = 64;
@@ -42,6 +43,7 @@ function tenths(ms: number, unitMs: number): string | undefined {
 
 /** Formats a duration for people: `850 ms`, `1.5 s`, `30 s`, `17.5 min`. */
 export function formatMs(ms: number): string {
+  if (typeof ms !== 'number') throw new ArgumentCheck('formatMs').error('ms', 'a number of milliseconds', ms);
   if (ms < 1000) return `${Math.round(ms)} ms`;
   // toFixed is slow and this runs for nearly every decision: whole milliseconds take the exact shortcut.
   const exact = Number.isInteger(ms) && ms < EXACT_TENTHS_MS;

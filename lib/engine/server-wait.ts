@@ -3,6 +3,7 @@ import { messageOf, pollIntervalSecondsOf, retryAfterSecondsOf, type Observation
 import { largestHeaderNumber, type HeaderReader } from './headers.js';
 import type { EnginePlan } from './plan.js';
 import type { DelaySource, Signal } from './types.js';
+import { ArgumentCheck } from '../util/validate-arguments.js';
 
 /** A wait the server asked for, and where it said so. */
 export interface ServerWait {
@@ -46,6 +47,12 @@ const DELTA_SECONDS = /^\s*\d+(?:\.\d{1,6})?\s*$/;
  * milliseconds from `nowMs`, or `undefined` for a malformed, negative or past value.
  */
 export function parseRetryAfterMs(value: string, nowMs: number): number | undefined {
+  if (typeof value !== 'string' || !Number.isFinite(nowMs)) {
+    const check: ArgumentCheck = new ArgumentCheck('parseRetryAfterMs');
+    // A header value is the server's, not a credential, but only its length is needed here.
+    check.string('value', value, true);
+    check.that(Number.isFinite(nowMs), 'nowMs', 'a finite number (milliseconds since the epoch)', nowMs);
+  }
   // Number() skips the same surrounding whitespace the pattern allows, so it reads the digits alone;
   // test() spares building a match for a value read on nearly every 429 and 503.
   if (DELTA_SECONDS.test(value)) return seconds(Number(value));

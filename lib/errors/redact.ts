@@ -1,3 +1,5 @@
+import { ArgumentCheck } from '../util/validate-arguments.js';
+
 /** Header names whose values are credentials (lower-case). */
 export const SECRET_HEADERS: ReadonlySet<string> = new Set([
   'authorization',
@@ -31,6 +33,12 @@ const BEARER = /\b(Bearer|ELSA|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
 /** Removes credentials from free text: query parameters, header-like `name: value` pairs, bearer tokens. */
 export function redactText(text: string, extraSecrets: readonly string[] = []): string {
+  // Runs on every error's texts: the checker is only made when an argument is wrong.
+  if (typeof text !== 'string' || !Array.isArray(extraSecrets)) {
+    const check: ArgumentCheck = new ArgumentCheck('redactText');
+    check.string('text', text, true);
+    check.strings('extraSecrets', extraSecrets);
+  }
   let out = text
     .replace(QUERY_SECRET, `$1${REDACTED}`)
     .replace(HEADER_LINE, `$1$2$3${REDACTED}`)
@@ -64,6 +72,9 @@ export function redactHeaders(
   headers: Readonly<Record<string, unknown>> | undefined,
 ): Record<string, unknown> | undefined {
   if (!headers) return undefined;
+  if (typeof headers !== 'object') {
+    throw new ArgumentCheck('redactHeaders').error('headers', 'a headers object or undefined', headers);
+  }
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
     out[name] = SECRET_HEADERS.has(name.toLowerCase()) ? REDACTED : value;

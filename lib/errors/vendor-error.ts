@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import type { Action, Decision } from '../engine/types.js';
+import { ArgumentCheck, isRecord } from '../util/validate-arguments.js';
 import { redactText } from './redact.js';
 
 /** What a {@link VendorError} is built from. */
@@ -52,6 +53,22 @@ export interface VendorFailure extends Error {
   readonly partialOutput?: unknown;
 }
 
+/** `new VendorError(init)` from JavaScript: the fields the message and the decision fields are read from. */
+function checkInit(init: unknown): void {
+  const check: ArgumentCheck = new ArgumentCheck('new VendorError');
+  check.object('init', init, 'an object ({ vendor, decision, attempts })');
+  check.string('init.vendor', init['vendor'], true);
+  const decision = init['decision'];
+  check.that(
+    isRecord(decision) && typeof decision['reason'] === 'string',
+    'init.decision',
+    'a decision (with a reason)',
+    decision,
+  );
+  check.number('init.attempts', init['attempts'], { min: 0 });
+  check.strings('init.secrets', init['secrets']);
+}
+
 /**
  * The one error type vendor-resilience throws for a call that did not succeed. It carries the
  * decision that ended the call and never a credential: message, stack, `util.inspect` and JSON
@@ -77,6 +94,7 @@ export class VendorError extends Error implements VendorFailure {
   readonly partialOutput: unknown;
 
   constructor(init: VendorErrorInit) {
+    checkInit(init);
     const secrets = init.secrets ?? [];
     super(redactText(vendorSentence(init.vendor, init.decision.reason), secrets));
     this.vendor = init.vendor;

@@ -1,9 +1,15 @@
 import { credentialsIn } from '../errors/redact.js';
 import gotDefault, { Options, type Got, type OptionsInit, type Response } from 'got';
 import type { Decision } from '../engine/types.js';
+import type { ArgumentCheck } from '../util/validate-arguments.js';
 import { decideCounted, runAttempts, type AttemptCounters } from './attempt-loop.js';
 import { CallContext, createSetup, endedDecision, type ResilienceSetup } from './call-context.js';
-import type { PolicyArgument, ResilienceOptions } from './options.js';
+import {
+  checkGotOption,
+  checkResilienceOptions,
+  type PolicyArgument,
+  type ResilienceOptions,
+} from './options.js';
 import { sendTry } from './send-try.js';
 import { bodyText, responseObservation } from './wire-signal.js';
 
@@ -99,9 +105,25 @@ export async function runVendorJob(
   spec: VendorJobSpec,
   options: RunVendorJobOptions = {},
 ): Promise<VendorJobResult> {
+  const check: ArgumentCheck = checkResilienceOptions('runVendorJob', policy, options);
+  check.object('spec', spec, 'a job spec ({ submit, jobId, poll } functions, or presetJob(…))');
+  for (const name of ['submit', 'jobId', 'poll'] as const) check.function(`spec.${name}`, spec[name], true);
+  checkGotOption(check, options.got);
   const setup = createSetup(policy, options);
   const context = new CallContext(setup, options.signal);
   const run: JobRun = { setup, context, spec, defaults: (options.got ?? gotDefault).defaults.options };
+  try {
+    return await submitAndPoll(run);
+  } catch (error) {
+    throw context.stoppedBy(error);
+  } finally {
+    context.end();
+  }
+}
+
+/** The job's submissions and polls (see {@link runVendorJob}). */
+async function submitAndPoll(run: JobRun): Promise<VendorJobResult> {
+  const { setup, context, spec } = run;
   for (let submission = 1; ; submission++) {
     const submitted = await request(run, toOptions(run, spec.submit(submission)), 'submit', {
       failures: 0,
@@ -116,7 +138,7 @@ export async function runVendorJob(
         reply.statusCode,
       );
     }
-    const pollEndAtMs = setup.clock.now() + setup.policy.polling.deadlineMs;
+    const pollEndAtMs = setup.time.now() + setup.policy.polling.deadlineMs;
     const counters: AttemptCounters = { failures: 0, polls: 0, submission };
     // The submit reply is the first report on the job (ZenHire's `queued` + pollIntervalSeconds).
     const first = decideCounted(

@@ -1,4 +1,5 @@
 import type { OptionsInit } from 'got';
+import { ArgumentCheck } from '../util/validate-arguments.js';
 import type { VendorJobSpec } from './async-job.js';
 
 /** Where a vendor's documented async-job endpoints live (VENDORS.md). */
@@ -73,12 +74,23 @@ function readJobId(body: unknown, fields: readonly string[]): string | undefined
  * (the API key) and nothing else.
  */
 export function presetJob(vendor: JobPresetVendor, init: PresetJobInit): VendorJobSpec {
+  const check: ArgumentCheck = new ArgumentCheck('presetJob');
+  check.oneOf('vendor', vendor, Object.keys(JOB_ENDPOINTS));
+  check.object('init', init, 'an object with the submit request options ({ submit })');
+  check.object('init.submit', init.submit, 'got options for the submit request (headers, json or body)');
+  check.string('init.baseUrl', init.baseUrl);
   const endpoints: JobEndpoints = JOB_ENDPOINTS[vendor];
-  if (endpoints.submitPath.includes('{voiceId}') && init.voiceId === undefined) {
-    throw new TypeError(
-      `presetJob("${vendor}"): init.voiceId is required (the submit path is ${endpoints.submitPath})`,
-    );
-  }
+  const needsVoice = endpoints.submitPath.includes('{voiceId}');
+  check.that(
+    needsVoice
+      ? typeof init.voiceId === 'string'
+      : init.voiceId === undefined || typeof init.voiceId === 'string',
+    'init.voiceId',
+    needsVoice
+      ? `a voice id string (the ${vendor} submit path is ${endpoints.submitPath})`
+      : 'a string or undefined',
+    init.voiceId,
+  );
   const base = init.baseUrl ?? endpoints.baseUrl;
   const submitPath = endpoints.submitPath.replace('{voiceId}', encodeURIComponent(init.voiceId ?? ''));
   return {

@@ -1,3 +1,5 @@
+import { ArgumentCheck } from '../util/validate-arguments.js';
+
 /** The longest line {@link ndjsonLines} holds by default: 8 MiB (a message stream's line is a message). */
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 
@@ -29,6 +31,17 @@ export async function* ndjsonLines(
   source: AsyncIterable<Buffer | string>,
   maxLineBytes = DEFAULT_MAX_LINE_BYTES,
 ): AsyncGenerator<string> {
+  const check: ArgumentCheck = new ArgumentCheck('ndjsonLines');
+  const iterable = source as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null;
+  // for await also reads a sync iterable of chunks (an array); a string would be read character by character.
+  check.that(
+    typeof iterable?.[Symbol.asyncIterator] === 'function' ||
+      (typeof source !== 'string' && typeof iterable?.[Symbol.iterator] === 'function'),
+    'source',
+    'an async iterable of Buffers or strings (a readable stream)',
+    source,
+  );
+  check.number('maxLineBytes', maxLineBytes, { min: 1, integer: true });
   // A newline byte never occurs inside a multi-byte UTF-8 character, so lines are cut on bytes
   // and decoded whole.
   let parts: Buffer[] = [];

@@ -1,12 +1,18 @@
 import { credentialsIn } from '../errors/redact.js';
 import gotDefault, { Options, type Got, type OptionsInit, type Request } from 'got';
 import type { Decision } from '../engine/types.js';
+import type { ArgumentCheck } from '../util/validate-arguments.js';
 import { decideCounted, runAttempts, type AttemptCounters } from './attempt-loop.js';
 import { hasStreamBody } from './attempt-options.js';
 import { CallContext, createSetup, endedDecision } from './call-context.js';
 import { noStreamFailure, openOne } from './stream-try.js';
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, ndjsonLines, parseLine } from './ndjson-lines.js';
-import type { PolicyArgument, ResilienceOptions } from './options.js';
+import {
+  checkGotOption,
+  checkResilienceOptions,
+  type PolicyArgument,
+  type ResilienceOptions,
+} from './options.js';
 import { networkObservation, signalHeaders } from './wire-signal.js';
 
 /** Options of {@link readVendorMessages}. */
@@ -40,6 +46,12 @@ export async function* readVendorMessages(
   url: string | URL,
   options: VendorMessagesOptions = {},
 ): AsyncGenerator<unknown> {
+  // A generator's body runs at the first next(): these checks still come before any request.
+  const check: ArgumentCheck = checkResilienceOptions('readVendorMessages', policy, options);
+  check.that(typeof url === 'string' || url instanceof URL, 'url', 'a string or a URL', url);
+  check.options('options.request', options.request);
+  checkGotOption(check, options.got);
+  check.numberType('options.maxLineBytes', options.maxLineBytes);
   const setup = createSetup(policy, options);
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   if (!(Number.isInteger(maxLineBytes) && maxLineBytes > 0)) {
@@ -49,6 +61,21 @@ export async function* readVendorMessages(
   }
   const base = new Options(url, options.request, (options.got ?? gotDefault).defaults.options);
   const context = new CallContext(setup, options.signal, credentialsIn(base.url, base.headers));
+  try {
+    yield* messagesOf(base, context, maxLineBytes);
+  } catch (error) {
+    throw context.stoppedBy(error);
+  } finally {
+    context.end();
+  }
+}
+
+/** The tries and messages of one {@link readVendorMessages} call. */
+async function* messagesOf(
+  base: Options,
+  context: CallContext,
+  maxLineBytes: number,
+): AsyncGenerator<unknown> {
   const counters: AttemptCounters = { failures: 0, polls: 0 };
   const delivered: unknown[] = [];
   const bodyIsStream = hasStreamBody(base);

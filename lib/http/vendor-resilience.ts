@@ -2,7 +2,7 @@ import type { ExtendOptions, HandlerFunction, InitHook } from 'got';
 import { combinedSignal } from './attempt-options.js';
 import { createSetup } from './call-context.js';
 import { GotCall } from './got-call.js';
-import type { PolicyArgument, VendorResilienceOptions } from './options.js';
+import { checkResilienceOptions, type PolicyArgument, type VendorResilienceOptions } from './options.js';
 
 /**
  * got extend options that make every call of the extended instance follow a vendor's policy:
@@ -16,6 +16,7 @@ export function vendorResilience(
   policy: PolicyArgument,
   options: VendorResilienceOptions = {},
 ): ExtendOptions {
+  checkResilienceOptions('vendorResilience', policy, options);
   const setup = createSetup(policy, options);
   const adapterSignal = options.signal;
   // The adapter-level signal and a per-request one both cancel the call (got alone keeps only the latter).

@@ -1,3 +1,4 @@
+import { ArgumentCheck } from '../util/validate-arguments.js';
 import { isSimulatorEndpoint } from './endpoints.js';
 import type { Fault, FaultKind, FaultPlan } from './fault-plan.js';
 
@@ -54,6 +55,7 @@ export function parseFaultPlan(value: unknown): FaultPlan {
 
 /** Reads a fault plan from JSON text; throws {@link FaultPlanError} naming the problem. */
 export function loadFaultPlan(jsonText: string): FaultPlan {
+  new ArgumentCheck('loadFaultPlan').string('jsonText', jsonText, true);
   let value: unknown;
   try {
     value = JSON.parse(jsonText);

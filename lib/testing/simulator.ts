@@ -20,6 +20,7 @@ import { readRequestBody } from './request-body.js';
 import type { HttpContext } from './vendor-contract.js';
 import { createVendorModule } from './vendors/index.js';
 import { WsSession } from './ws-session.js';
+import { ArgumentCheck } from '../util/validate-arguments.js';
 
 /** Options for {@link startVendorSimulator}. */
 export interface VendorSimulatorOptions {
@@ -61,6 +62,13 @@ const LOOPBACK = '127.0.0.1';
 
 /** Starts a fake vendor (HTTP and WebSocket on one port, port chosen by the OS) speaking its documented protocol. */
 export async function startVendorSimulator(options: VendorSimulatorOptions): Promise<VendorSimulator> {
+  const check: ArgumentCheck = new ArgumentCheck('startVendorSimulator');
+  check.object('options', options, 'an options object with at least `vendor`');
+  // options.vendor is checked by name where the vendor is made (its message lists the vendors).
+  check.clock('options.clock', options.clock);
+  check.string('options.apiKey', options.apiKey);
+  check.number('options.pollsUntilDone', options.pollsUntilDone, { min: 0, integer: true });
+  check.number('options.minPollIntervalMs', options.minPollIntervalMs, { min: 0 });
   const clock = options.clock ?? systemClock;
   const log = new RequestLog(clock);
   let scheduler = new FaultScheduler(parseFaultPlan(options.faultPlan ?? { faults: [] }), clock, clock.now());
@@ -75,17 +83,22 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   const sockets = new Set<Socket>();
   const pendingDelays = new Map<NodeJS.Timeout, () => void>();
   let closed = false;
+  const closing = new AbortController();
 
   const delay = (delayMs: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        pendingDelays.delete(timer);
-        resolve();
-      }, delayMs);
-      // A latency fault must not keep a test process alive after close().
-      timer.unref();
-      pendingDelays.set(timer, resolve);
-    });
+    // On a clock that can wait (a manual test clock), a latency fault is that clock's time too.
+    // It is awaited by the request (an auto-advancing clock moves to it); close() ends it.
+    clock.sleep
+      ? clock.sleep(delayMs, { signal: closing.signal }).catch(() => undefined)
+      : new Promise((resolve) => {
+          const timer = setTimeout(() => {
+            pendingDelays.delete(timer);
+            resolve();
+          }, delayMs);
+          // A latency fault must not keep a test process alive after close().
+          timer.unref();
+          pendingDelays.set(timer, resolve);
+        });
 
   const admit = async (
     target: FaultTarget,
@@ -192,6 +205,7 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      closing.abort();
       for (const [timer, resolve] of pendingDelays) {
         clearTimeout(timer);
         resolve();

@@ -2,6 +2,7 @@ import { createVendorEngine } from '../default-engine.js';
 import { resolvePolicy, type PolicyInput } from '../policy/load.js';
 import { ResilientWebSocket } from './session.js';
 import { pacerLimits } from './session-pacing.js';
+import { ArgumentCheck } from '../util/validate-arguments.js';
 import { resolveSettings } from './settings.js';
 import type { OpenSessionOptions, ResilientWebSocketOptions } from './types.js';
 
@@ -18,8 +19,9 @@ export function createResilientWebSocket(
   policy: PolicyInput,
   options: ResilientWebSocketOptions,
 ): OpenResilientWebSocket {
-  const compiled = resolvePolicy(policy);
+  new ArgumentCheck('createResilientWebSocket').policy('policy', policy);
   const settings = resolveSettings(options);
+  const compiled = resolvePolicy(policy);
   const engine =
     options.engine ??
     createVendorEngine({
@@ -32,12 +34,16 @@ export function createResilientWebSocket(
     throw new TypeError('createResilientWebSocket: option "pacing" must come from createPacing()');
   }
   const paced = pacing && { pacing, limits: pacerLimits(compiled.limits), key: options.pacingKey };
-  return (sessionOptions = {}) =>
-    new ResilientWebSocket({
+  return (sessionOptions = {}) => {
+    const check: ArgumentCheck = new ArgumentCheck('open');
+    check.options('options', sessionOptions);
+    check.signal('options.signal', sessionOptions.signal);
+    return new ResilientWebSocket({
       vendor: compiled.vendor,
       engine,
       settings,
       signals: [options.signal, sessionOptions.signal].filter((s): s is AbortSignal => s !== undefined),
       ...(paced ? { pacing: paced } : {}),
     });
+  };
 }

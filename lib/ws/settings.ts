@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { Clock } from '../engine/types.js';
-import { realScheduler, type Scheduler } from './scheduler.js';
+import { ArgumentCheck } from '../util/validate-arguments.js';
+import { clockScheduler, realScheduler, type Scheduler } from './scheduler.js';
 import type { ResilientWebSocketOptions } from './types.js';
 
 /** {@link ResilientWebSocketOptions} with every default filled in and every number checked. */
@@ -45,20 +46,52 @@ function count(
 
 /** Validates options and fills in defaults; a `TypeError` names the offending option. */
 export function resolveSettings(options: ResilientWebSocketOptions): SessionSettings {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('createResilientWebSocket: options must be an object with at least `url`');
-  }
-  const { url } = options;
-  if (typeof url !== 'string' && typeof url !== 'function' && !(url instanceof URL)) {
-    throw new TypeError(
-      'createResilientWebSocket: option "url" must be a string, a URL or a function returning one',
-    );
-  }
-  for (const name of ['setup', 'isReady'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new TypeError(`createResilientWebSocket: option "${name}" must be a function`);
-    }
-  }
+  const check: ArgumentCheck = new ArgumentCheck('createResilientWebSocket');
+  check.object('options', options, 'an options object with at least `url`');
+  const { url, headers, protocols, wsOptions } = options;
+  check.that(
+    typeof url === 'string' || typeof url === 'function' || url instanceof URL,
+    'options.url',
+    'a string, a URL or a function returning one',
+    url,
+  );
+  // Header values are credentials: the message says only what type the option was.
+  check.that(
+    headers === undefined ||
+      typeof headers === 'function' ||
+      (typeof headers === 'object' && headers !== null),
+    'options.headers',
+    'a headers object, a function returning one, or undefined',
+    headers,
+  );
+  check.that(
+    protocols === undefined ||
+      typeof protocols === 'string' ||
+      (Array.isArray(protocols) && protocols.every((p) => typeof p === 'string')),
+    'options.protocols',
+    'a string, an array of strings or undefined',
+    protocols,
+  );
+  check.options('options.wsOptions', wsOptions);
+  for (const name of ['setup', 'isReady', 'random'] as const)
+    check.function(`options.${name}`, options[name]);
+  check.boolean('options.replay', options.replay);
+  check.signal('options.signal', options.signal);
+  check.strings('options.secrets', options.secrets);
+  check.clock('options.clock', options.clock);
+  check.engine('options.engine', options.engine);
+  check.string('options.pacingKey', options.pacingKey);
+  const { scheduler } = options;
+  check.that(
+    scheduler === undefined ||
+      (typeof scheduler === 'object' &&
+        scheduler !== null &&
+        typeof scheduler.setTimeout === 'function' &&
+        typeof scheduler.clearTimeout === 'function'),
+    'options.scheduler',
+    'a scheduler ({ setTimeout, clearTimeout }) or undefined',
+    scheduler,
+  );
   return {
     url,
     headers: options.headers,
@@ -76,7 +109,8 @@ export function resolveSettings(options: ResilientWebSocketOptions): SessionSett
     upgradeBodyTimeoutMs: 2000,
     secrets: options.secrets ?? [],
     clock: options.clock ?? { now: () => Date.now() },
-    scheduler: options.scheduler ?? realScheduler,
+    // A clock that can wait (a manual test clock) runs the reconnect waits too: one time source.
+    scheduler: options.scheduler ?? (options.clock?.sleep ? clockScheduler(options.clock) : realScheduler),
     wsOptions: options.wsOptions,
     binaryType: 'nodebuffer',
   };

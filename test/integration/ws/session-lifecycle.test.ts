@@ -151,7 +151,9 @@ describe('session lifecycle', () => {
     expect(() => createResilientWebSocket('gradium', { url: 'ws://x', maxBufferedBytes: -1 })).toThrow(
       /maxBufferedBytes/,
     );
-    expect(() => createResilientWebSocket('gradium', { url: 42 as unknown as string })).toThrow(/"url"/);
+    expect(() => createResilientWebSocket('gradium', { url: 42 as unknown as string })).toThrow(
+      /\(options\.url\)/,
+    );
     expect(() => createResilientWebSocket('nope-vendor', { url: 'ws://x' })).toThrow(/nope-vendor/);
   });
 });

@@ -1,0 +1,108 @@
+/**
+ * The optional peers (`got` for `vendor-resilience/http`, `ws` for `/ws` and `/testing`) are
+ * reported by name when they are missing, instead of a bare ERR_MODULE_NOT_FOUND from inside the
+ * library. Each case installs the package, by its exports map, into a scratch `node_modules`
+ * that holds only its declared dependencies plus the peers the case wants, and imports it from a
+ * plain `node` child process (Node resolves bare imports from the importing file's real path, so
+ * nothing may link back to the repository's own node_modules).
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { compileForChild, type CompiledTree } from '../../support/compile-for-child.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
+
+let tree: CompiledTree;
+
+beforeAll(() => {
+  // The package's runtime files, transpiled from the current sources (not a possibly stale dist/).
+  tree = compileForChild(['lib/index.ts', 'lib/http/entry.ts', 'lib/ws/entry.ts', 'lib/testing/entry.ts']);
+}, 60_000);
+afterAll(() => tree?.remove());
+
+interface ChildRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Imports `specifier` in a child whose node_modules holds vendor-resilience (package.json and
+ * the transpiled tree as its dist/), its dependencies, and only the given peers.
+ */
+function importWith(peers: readonly string[], specifier: string): Promise<ChildRun> {
+  const dir = join(tree.dir, `case-${peers.join('-') || 'none'}`);
+  rmSync(dir, { recursive: true, force: true });
+  const modules = join(dir, 'node_modules');
+  const self = join(modules, 'vendor-resilience');
+  mkdirSync(self, { recursive: true });
+  copyFileSync(join(ROOT, 'package.json'), join(self, 'package.json'));
+  // dist/lib/… of the package is the transpiled lib/… (real path outside this node_modules).
+  symlinkSync(tree.dir, join(self, 'dist'), 'dir');
+  for (const name of [...Object.keys(PACKAGE.dependencies), ...peers])
+    symlinkSync(join(ROOT, 'node_modules', name), join(modules, name), 'dir');
+  // The transpiled tree sits next to the case directories: its own bare imports must find the
+  // case's packages, so its node_modules (compileForChild links the repository's) is this one.
+  rmSync(join(tree.dir, 'node_modules'), { force: true });
+  symlinkSync(modules, join(tree.dir, 'node_modules'), 'dir');
+  const script = join(dir, 'consumer.mjs');
+  writeFileSync(
+    script,
+    `const api = await import(${JSON.stringify(specifier)});\nconsole.log(Object.keys(api).sort().join(','));\n`,
+  );
+  return new Promise((done) => {
+    execFile(process.execPath, [script], { cwd: dir, timeout: 30_000 }, (error, stdout, stderr) => {
+      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('a missing optional peer says which package to install', () => {
+  test.each([
+    ['vendor-resilience/http', 'got', ['ws']],
+    ['vendor-resilience/ws', 'ws', ['got']],
+    ['vendor-resilience/testing', 'ws', ['got']],
+  ])('%s without %s installed', async (specifier, missing, peers) => {
+    const run = await importWith(peers, specifier);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain(`${specifier} needs the "${missing}" package, which is not installed`);
+    expect(run.stderr).toContain(`npm install ${missing}`);
+  });
+
+  test('the main entry needs neither got nor ws', async () => {
+    const run = await importWith([], 'vendor-resilience');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('createVendorEngine');
+  });
+
+  test.each([
+    ['vendor-resilience/http', 'vendorResilience'],
+    ['vendor-resilience/ws', 'createResilientWebSocket'],
+    ['vendor-resilience/testing', 'startVendorSimulator'],
+  ])('%s loads when the peers are installed', async (specifier, name) => {
+    const run = await importWith(['got', 'ws'], specifier);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split(',')).toContain(name);
+  });
+});
+
+describe('the runtime entries export what index.ts exports', () => {
+  test.each([
+    ['http', () => import('../../../lib/http/index.js'), () => import('../../../lib/http/entry.js')],
+    ['ws', () => import('../../../lib/ws/index.js'), () => import('../../../lib/ws/entry.js')],
+    ['testing', () => import('../../../lib/testing/index.js'), () => import('../../../lib/testing/entry.js')],
+  ] as const)('%s', async (_name, index, entry) => {
+    const types = await index();
+    const runtime = await entry();
+    expect(Object.keys(runtime).sort()).toEqual(Object.keys(types).sort());
+    for (const key of Object.keys(types))
+      expect((runtime as Record<string, unknown>)[key]).toBe((types as Record<string, unknown>)[key]);
+  });
+});
