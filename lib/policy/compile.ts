@@ -18,6 +18,7 @@ import {
   DEFAULT_SERVER_WAIT_MAX_MS,
 } from './defaults.js';
 import { ImmutableSet } from './immutable-set.js';
+import { patternHazard, type PatternUse } from './pattern-safety.js';
 import { PolicyError } from './policy-error.js';
 import { assertMatchesSchema } from './schema-validate.js';
 
@@ -41,12 +42,28 @@ function canonicalMatch(match: RuleDocument['match']): string {
   return JSON.stringify(entries);
 }
 
-function regex(source: string, flags: string, file: string, field: string): RegExp {
+/** Envelope and server-wait patterns: searched (tried from every position), as `exec` does. */
+const SEARCHED: PatternUse = { searchRestarts: true };
+
+/**
+ * Rule message patterns: each attempt is held to the limit, but the search's restarts are not
+ * counted yet, because three built-in elsa patterns (`Could not find .* ID` and the like) are
+ * quadratic that way (about 0.2 s on a hostile 64 KiB message). Use {@link SEARCHED} once they
+ * no longer let `.*` run over their own first words.
+ */
+const MESSAGE_PATTERN: PatternUse = { searchRestarts: false };
+
+function regex(source: string, flags: string, file: string, field: string, use = SEARCHED): RegExp {
+  let compiled: RegExp;
   try {
-    return new RegExp(source, flags);
+    compiled = new RegExp(source, flags);
   } catch (error) {
     throw new PolicyError(file, field, `is not a valid regular expression (${(error as Error).message})`);
   }
+  // The policy is trusted; the vendor text it reads is not: a pattern that backtracks for seconds on it is refused.
+  const hazard = patternHazard(source, flags, use);
+  if (hazard !== undefined) throw new PolicyError(file, field, hazard);
+  return compiled;
 }
 
 function splitPath(path: string): readonly string[] {
@@ -189,7 +206,7 @@ function compileRules(
       message:
         m.messagePattern === undefined
           ? undefined
-          : regex(m.messagePattern, 'i', file, `${at}.match.messagePattern`),
+          : regex(m.messagePattern, 'i', file, `${at}.match.messagePattern`, MESSAGE_PATTERN),
       envelopes: set(m.envelope),
       jobStatuses:
         m.jobStatus === undefined
