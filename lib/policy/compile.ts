@@ -42,16 +42,8 @@ function canonicalMatch(match: RuleDocument['match']): string {
   return JSON.stringify(entries);
 }
 
-/** Envelope and server-wait patterns: searched (tried from every position), as `exec` does. */
+/** Every policy pattern is searched (tried from every position), as `exec` and `test` do. */
 const SEARCHED: PatternUse = { searchRestarts: true };
-
-/**
- * Rule message patterns: each attempt is held to the limit, but the search's restarts are not
- * counted yet, because three built-in elsa patterns (`Could not find .* ID` and the like) are
- * quadratic that way (about 0.2 s on a hostile 64 KiB message). Use {@link SEARCHED} once they
- * no longer let `.*` run over their own first words.
- */
-const MESSAGE_PATTERN: PatternUse = { searchRestarts: false };
 
 function regex(source: string, flags: string, file: string, field: string, use = SEARCHED): RegExp {
   let compiled: RegExp;
@@ -206,7 +198,7 @@ function compileRules(
       message:
         m.messagePattern === undefined
           ? undefined
-          : regex(m.messagePattern, 'i', file, `${at}.match.messagePattern`, MESSAGE_PATTERN),
+          : regex(m.messagePattern, 'i', file, `${at}.match.messagePattern`),
       envelopes: set(m.envelope),
       jobStatuses:
         m.jobStatus === undefined
