@@ -1,5 +1,5 @@
 import type { Facts } from './facts.js';
-import type { Action } from './types.js';
+import type { Action, Decision } from './types.js';
 import { ArgumentCheck } from '../util/validate-arguments.js';
 
 /** Longest vendor-supplied token (code, network error) quoted in a reason. */
@@ -114,6 +114,19 @@ export function stepWords(vendor: string): Readonly<Record<WaitAction, StepWords
     poll: { lead: 'ask about the same job again in ', trail: '); polls do not use up attempts.' },
     resubmit: { lead: 'submit a fresh job in ', trail: ').' },
     reconnect: { lead: 'open a new connection in ', trail: ') and replay the session setup.' },
+  };
+}
+
+/**
+ * A `backoff` decision restated for a call that nothing paces (`pacing: false`): the engine's
+ * reason asks to hold back every request to the vendor, which is true only where a gate does it.
+ */
+export function unpacedBackoff(decision: Decision, vendor: string): Decision {
+  const trail = stepWords(vendor).backoff.trail;
+  if (decision.action !== 'backoff' || !decision.reason.endsWith(trail)) return decision;
+  return {
+    ...decision,
+    reason: `${decision.reason.slice(0, -trail.length)}); only this call waits: pacing is off, so other requests to ${vendor} are not held back.`,
   };
 }
 

@@ -115,7 +115,7 @@ export class TryJudge {
     const counted = decideCounted(context, result.observation, phase, counters);
     const attempt = counted.attempt;
     // Unpaced, the decision stands as it is: no promise to wait for.
-    const decision = context.pacer ? await context.recorded(counted.decision) : counted.decision;
+    const decision = await context.recorded(counted.decision);
     const status = result.observation.status;
     context.report(decision, phase, attempt, status);
     if (accept.has(decision.action)) {

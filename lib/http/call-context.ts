@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createVendorEngine } from '../default-engine.js';
 import { decide } from '../engine/decide.js';
 import type { Engine } from '../engine/engine.js';
-import { formatMs } from '../engine/reason.js';
+import { formatMs, unpacedBackoff } from '../engine/reason.js';
 import type { Clock, Decision, Phase, Signal } from '../engine/types.js';
 import { isVendorError, VendorError } from '../errors/vendor-error.js';
 import { vendorMessage } from '../engine/vendor-message.js';
+import { pacerFor } from '../limit/default-pacing.js';
+import type { PacerRequest } from '../limit/pacing.js';
 import type { VendorPacer } from '../limit/vendor-pacer.js';
 import { resolvePolicy } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
@@ -99,8 +101,8 @@ export class CallContext {
   readonly secrets: string[];
   /** The last reported decision, held until the call acts on it. */
   private pending: DecisionEvent | undefined;
-  /** This vendor's (and credential's) pacer, when the call is paced. */
-  readonly pacer: VendorPacer | undefined;
+  /** Which pacer the call asks for; `undefined` with `pacing: false`. */
+  private readonly pacerRequest: PacerRequest | undefined;
   /** Aborts with the caller's signal or at the deadline: what every try, turn and wait of the call listens to. */
   readonly signal: AbortSignal | undefined;
   /** The call's `deadlineMs`, when it has one. */
@@ -128,11 +130,20 @@ export class CallContext {
     this.signal = combinedSignal(callerSignal, this.deadline?.signal);
     this.secrets = [...(setup.options.secrets ?? []), ...secrets];
     // Vendors limit per API key, so the first credential on the request picks the pacer.
-    this.pacer = setup.options.pacing?.pacer({
-      vendor: this.vendor,
-      limits: setup.policy.limits,
-      credential: secrets[0],
-    });
+    this.pacerRequest =
+      setup.options.pacing === false
+        ? undefined
+        : { vendor: this.vendor, limits: setup.policy.limits, credential: secrets[0] };
+  }
+
+  /**
+   * This vendor's (and credential's) pacer: yours, or the process default without a `pacing`
+   * option; `undefined` with `pacing: false`. Looked up at each use (an idle pacer may be dropped).
+   */
+  get pacer(): VendorPacer | undefined {
+    return (
+      this.pacerRequest && pacerFor(this.setup.options.pacing, this.pacerRequest, this.setup.options.clock)
+    );
   }
 
   /** Random id of the call, the same for every try (made when first asked for). */
@@ -142,8 +153,9 @@ export class CallContext {
 
   /** Runs one try through the pacer (its turn under the vendor's limits and gate), or at once when unpaced. */
   async paced<T>(task: () => Promise<T>): Promise<T> {
+    const pacer = this.pacer;
     try {
-      return await (this.pacer ? this.pacer.schedule(task, { signal: this.signal }) : task());
+      return await (pacer ? pacer.schedule(task, { signal: this.signal }) : task());
     } catch (error) {
       throw this.stoppedBy(error);
     }
@@ -151,7 +163,8 @@ export class CallContext {
 
   /** Lets the pacer see a decision (it may end a retry whose budget is spent); the decision itself when unpaced. */
   async recorded(decision: Decision): Promise<Decision> {
-    return this.pacer ? this.pacer.record(decision) : decision;
+    const pacer = this.pacer;
+    return pacer ? pacer.record(decision) : unpacedBackoff(decision, this.vendor);
   }
 
   /** Adds credentials seen on the wire, so every later error scrubs them. */

@@ -131,7 +131,7 @@ export class GotCall {
     // got clones hooks and retry settings into every retry's options, so these follow the call.
     this.userBeforeRequestHooks = options.hooks.beforeRequest.length;
     // Paced tries, per-attempt headers and credentials a hook of yours sets are handled before each send.
-    if (setup.options.pacing || setup.options.attemptHeaders || this.userBeforeRequestHooks > 0) {
+    if (setup.options.pacing !== false || setup.options.attemptHeaders || this.userBeforeRequestHooks > 0) {
       options.hooks.beforeRequest.push(this.beforeRequest);
     }
     options.hooks.afterResponse.push(this.afterResponse);
@@ -193,7 +193,7 @@ export class GotCall {
     },
     isStream: boolean,
   ): void {
-    if (this.setup.options.pacing || this.deadline) {
+    if (this.setup.options.pacing !== false || this.deadline) {
       returned.on('request', (request) => {
         this.tries++;
         this.liveRequest = request as unknown as GotCall['liveRequest'];
@@ -203,6 +203,20 @@ export class GotCall {
     }
     if (isStream) {
       const stream = returned as unknown as Duplex;
+      // got builds a stream's resend (`createRetryStream` in its `retry` event) as a new Request
+      // outside the handlers: it is followed like the first one, or its pacer turn and end go unseen.
+      const emit = stream.emit;
+      stream.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+        const create = args[2];
+        if (event === 'retry' && typeof create === 'function') {
+          args[2] = (...options: unknown[]) => {
+            const next = (create as (...o: unknown[]) => unknown)(...options);
+            this.watch(next as Parameters<GotCall['watch']>[0], true);
+            return next;
+          };
+        }
+        return emit.call(stream, event, ...args);
+      };
       stream.once('close', () => {
         if (!this.resending) this.finish();
       });

@@ -36,9 +36,11 @@ export interface ResilienceOptions {
   /**
    * Pace every try through this application's pacing (`createPacing()`): the vendor's limits, a
    * vendor-wide gate on `backoff`, adaptive concurrency and rate, and the retry budget. The pacer is
-   * chosen by vendor and by the credential the request carries. Without it, each call only waits itself.
+   * chosen by vendor and by the credential the request carries. Without it, every adapter of the
+   * process shares a default pacing (the gate, the rate learned from 429s, adaptive concurrency and
+   * the retry budget, without the policy's limits); `false` turns pacing off (each call only waits itself).
    */
-  pacing?: Pacing;
+  pacing?: Pacing | false;
   /** Overall budget for one logical call, in milliseconds; a wait that cannot end in time fails the call instead. */
   deadlineMs?: number;
   /**
@@ -82,9 +84,10 @@ export function checkResilienceOptions(fn: string, policy: unknown, options: unk
   const pacing = options['pacing'];
   check.that(
     pacing === undefined ||
+      pacing === false ||
       (typeof pacing === 'object' && typeof (pacing as { pacer?: unknown } | null)?.pacer === 'function'),
     'options.pacing',
-    'a pacing from createPacing() or undefined',
+    'a pacing from createPacing(), false or undefined',
     pacing,
   );
   check.numberType('options.deadlineMs', options['deadlineMs']);

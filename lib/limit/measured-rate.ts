@@ -36,3 +36,31 @@ export class MeasuredRate {
     return MeasuredRate.BUCKET_SEC * 1000;
   }
 }
+
+/** Events in the last `windowMs` (a queue of their times, trimmed as it is read or added to). */
+export class RecentCount {
+  private readonly times: number[] = [];
+  private head = 0;
+
+  constructor(private readonly windowMs: number) {}
+
+  add(nowMs: number): void {
+    this.trim(nowMs);
+    this.times.push(nowMs);
+  }
+
+  /** Events in the window ending now, per second of window. */
+  perSecond(nowMs: number): number {
+    this.trim(nowMs);
+    return ((this.times.length - this.head) * 1000) / this.windowMs;
+  }
+
+  private trim(nowMs: number): void {
+    while (this.head < this.times.length && (this.times[this.head] as number) <= nowMs - this.windowMs)
+      this.head++;
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.times.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -67,6 +67,11 @@ export class MemoryPacingStore implements PacingStore {
     this.budgets.set(key, Math.min(capacity, (this.budgets.get(key) ?? capacity) + amount));
   }
 
+  forget(key: string): void {
+    this.states.delete(key);
+    this.lastStarts.delete(key);
+  }
+
   async close(): Promise<void> {
     this.states.clear();
     this.budgets.clear();

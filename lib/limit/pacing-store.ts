@@ -64,6 +64,11 @@ export interface PacingStore {
   takeRetryToken(key: string, capacity: number): Promise<boolean>;
   /** Adds `amount` tokens (a success), up to `capacity`. */
   refillRetryTokens(key: string, amount: number, capacity: number): Promise<void>;
+  /**
+   * Drops what this process keeps for a key no pacer uses any more (an idle pacer was dropped);
+   * a shared store keeps nothing locally (its Redis keys expire by themselves).
+   */
+  forget(key: string): void;
   /** Releases what the store owns (Redis connections it opened). Idempotent. */
   close(): Promise<void>;
 }

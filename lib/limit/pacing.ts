@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../engine/types.js';
-import { timeSourceOf } from '../util/time-source.js';
+import { startTimer, timeSourceOf } from '../util/time-source.js';
 import { DEFAULT_RATE_CONSTANTS } from './adaptive-math.js';
 import { createBottleneckLimiter } from './bottleneck-limiter.js';
 import { createLocalLimiter } from './local-limiter.js';
@@ -34,7 +34,11 @@ export interface PacingOptions {
   redisTimeoutMs?: number;
   /** How long a Redis read of the gate and adaptive state is reused, in ms (default 25). */
   sharedStateCacheMs?: number;
-  /** Redis keys expire after this long without use, in ms (default 10 minutes). */
+  /**
+   * A pacer unused this long (no call waiting or running, its gate open) is dropped with what it
+   * learned, and Redis keys expire after this long without use; in ms (default 10 minutes). Memory
+   * follows the vendors and credentials in use, not every one ever seen.
+   */
   idleExpiryMs?: number;
   /** Keep the process alive while a closed gate holds calls (default true: a held call is one someone awaits, like the retry waits). */
   keepProcessAlive?: boolean;
@@ -51,7 +55,10 @@ export interface PacerRequest {
 
 /** The pacing of one application: one pacer per vendor and credential, one retry budget per vendor. */
 export interface Pacing extends PacingEvents {
-  /** The pacer for this vendor and credential; the same instance for the same pair (limits of the first request). */
+  /**
+   * The pacer for this vendor and credential; the same instance for the same pair (limits of the
+   * first request) until it is dropped as idle (see `idleExpiryMs`): ask again for each call.
+   */
   pacer(request: PacerRequest): VendorPacer;
   /** Closes every pacer and the Redis connections pacing opened. Idempotent. */
   close(): Promise<void>;
@@ -66,7 +73,18 @@ export function createPacing(options: PacingOptions = {}): Pacing {
   const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
   const idleExpiryMs = options.idleExpiryMs ?? 10 * 60_000;
   const timeoutMs = options.redisTimeoutMs ?? 2000;
-  const pacers = new Map<string, VendorPacerHandle>();
+  /** Live pacers by key, least recently used first (a use moves a pacer to the end). */
+  const pacers = new Map<
+    string,
+    {
+      handle: VendorPacerHandle;
+      lastUsedMs: number;
+      /** What the pacer was asked with (never the credential): its successor is asked the same. */
+      vendor: string;
+      limits: PacerLimits | undefined;
+    }
+  >();
+  let cancelSweep: (() => void) | undefined;
   // Per-vendor limits are checked here, not at the first call that would use them.
   for (const [vendor, limits] of Object.entries(options.vendors ?? {})) {
     validLimit(limits.requestsPerMinute, 'requestsPerMinute', vendor);
@@ -78,7 +96,7 @@ export function createPacing(options: PacingOptions = {}): Pacing {
       timeoutMs,
       onLost: (error) => {
         events.emit('redisError', { error });
-        for (const [, handle] of pacers)
+        for (const [, { handle }] of pacers)
           handle.failQueued(pacingUnavailableError(handle.pacer.vendor, error));
       },
     });
@@ -94,12 +112,52 @@ export function createPacing(options: PacingOptions = {}): Pacing {
     minRatePerSec: options.adaptive?.minRequestsPerSecond ?? DEFAULT_RATE_CONSTANTS.minRatePerSec,
   };
   let closing: Promise<void> | undefined;
+  const keyedStore = stateStore(store, prefix);
 
-  const pacer = (request: PacerRequest): VendorPacer => {
+  /**
+   * Drops the pacers unused for `idleExpiryMs` that hold nothing: no call waiting or running, the
+   * gate open. One unref'd timer on the pacing clock, armed only while pacers exist.
+   */
+  const sweep = (): void => {
+    cancelSweep = undefined;
+    const nowMs = time.now();
+    for (const [key, entry] of pacers) {
+      if (entry.lastUsedMs + idleExpiryMs > nowMs) break; // the rest were used later
+      const { pacer: idle } = entry.handle;
+      const counts = idle.counts();
+      if (counts.queued > 0 || counts.running > 0 || idle.settings().gateOpenAtMs > nowMs) {
+        // Busy: looked at again a full period later.
+        pacers.delete(key);
+        pacers.set(key, { ...entry, lastUsedMs: nowMs });
+        continue;
+      }
+      pacers.delete(key);
+      keyedStore.forget(key);
+      void entry.handle.evict(() => pacerByKey(key, entry));
+    }
+    armSweep();
+  };
+  const armSweep = (): void => {
+    if (cancelSweep || closing) return;
+    const oldest = pacers.values().next();
+    if (oldest.done) return;
+    const dueMs = oldest.value.lastUsedMs + idleExpiryMs - time.now();
+    cancelSweep = startTimer(time, sweep, Math.max(dueMs, 1_000), { unref: true });
+  };
+
+  const pacer = (request: PacerRequest): VendorPacer =>
+    pacerByKey(pacerKey(request.vendor, request.credential), request);
+
+  /** The pacer of a key (vendor plus credential hash); `request.credential` is not read. */
+  const pacerByKey = (key: string, request: Omit<PacerRequest, 'credential'>): VendorPacer => {
     if (closing) throw new Error('pacer(): this pacing was closed');
-    const key = pacerKey(request.vendor, request.credential);
     const existing = pacers.get(key);
-    if (existing) return existing.pacer;
+    if (existing) {
+      pacers.delete(key);
+      existing.lastUsedMs = time.now();
+      pacers.set(key, existing);
+      return existing.handle.pacer;
+    }
     const limits = { ...request.limits, ...definedOnly(options.vendors?.[request.vendor]) };
     const rateCeilingPerSec = validLimit(limits.requestsPerMinute, 'requestsPerMinute', request.vendor);
     const concurrencyCeiling = validLimit(limits.maxConcurrent, 'maxConcurrent', request.vendor);
@@ -117,7 +175,7 @@ export function createPacing(options: PacingOptions = {}): Pacing {
       : createLocalLimiter({ maxConcurrent: concurrencyCeiling, minTimeMs: 0 });
     const handle = createVendorPacer({
       identity: { vendor: request.vendor, key },
-      store: stateStore(store, prefix),
+      store: keyedStore,
       limiter,
       events,
       time,
@@ -130,9 +188,17 @@ export function createPacing(options: PacingOptions = {}): Pacing {
       keepProcessAlive: options.keepProcessAlive ?? true,
       availability: cluster,
       unavailableError: (cause) => pacingUnavailableError(request.vendor, cause),
-      onClose: () => pacers.delete(key),
+      onClose: () => {
+        if (pacers.get(key)?.handle === handle) pacers.delete(key);
+      },
     });
-    pacers.set(key, handle);
+    pacers.set(key, {
+      handle,
+      lastUsedMs: time.now(),
+      vendor: request.vendor,
+      limits: request.limits,
+    });
+    armSweep();
     return handle.pacer;
   };
 
@@ -141,7 +207,9 @@ export function createPacing(options: PacingOptions = {}): Pacing {
     on: (name, listener) => events.on(name, listener),
     close() {
       closing ??= (async () => {
-        await Promise.all([...pacers.values()].map((handle) => handle.pacer.close()));
+        cancelSweep?.();
+        cancelSweep = undefined;
+        await Promise.all([...pacers.values()].map(({ handle }) => handle.pacer.close()));
         await store.close();
         events.clear();
       })();
@@ -165,6 +233,10 @@ function stateStore(store: PacingStore, prefix: string): PacingStore {
     backoff: (key, update) => store.backoff(stateKey(key), update),
     raiseConcurrency: (key, ceiling) => store.raiseConcurrency(stateKey(key), ceiling),
     claimStart: (key, minTimeMs) => store.claimStart(`${prefix}:start:${key}`, minTimeMs),
+    forget: (key) => {
+      store.forget(stateKey(key));
+      store.forget(`${prefix}:start:${key}`);
+    },
     takeRetryToken: (key, capacity) => store.takeRetryToken(key, capacity),
     refillRetryTokens: (key, amount, capacity) => store.refillRetryTokens(key, amount, capacity),
     close: () => Promise.resolve(),

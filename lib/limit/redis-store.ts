@@ -85,6 +85,10 @@ export class RedisPacingStore implements PacingStore {
     );
   }
 
+  forget(): void {
+    // Nothing is kept in this process; the keys in Redis expire after idleExpiryMs.
+  }
+
   async close(): Promise<void> {
     await this.connection.close();
   }

@@ -27,6 +27,11 @@ export interface SharedStateViewOptions {
   onGateOpen: () => void;
 }
 
+/** The first concurrency window of a pacer told no limit (see {@link SharedStateView.succeeded}). */
+const SLOW_START_WINDOW = 8;
+/** Slow start ends at this window: past it, concurrency is unlimited again. */
+const SLOW_START_END = 256;
+
 /** Rate changes smaller than this fraction are not pushed to the limiter (cubic recovery moves every ms). */
 const RATE_CHANGE_THRESHOLD = 0.03;
 
@@ -44,10 +49,43 @@ export class SharedStateView {
   private gateTimerAtMs = 0;
   private gateWasClosed = false;
   private closed = false;
+  /** Calls are waiting: only then may the gate timer keep the process alive. */
+  private held = false;
+
+  /**
+   * Slow start (TCP's): a pacer told no limit at all begins with a small concurrency window that
+   * grows by one per success (doubling per round trip) until it is large enough to drop, or the
+   * vendor's first "slow down" ends it. A burst of calls against an unknown vendor then finds its
+   * limit with a handful of 429s instead of sending everything into it at once.
+   */
+  private slowStart: number | undefined;
 
   constructor(private readonly options: SharedStateViewOptions) {
     this.appliedConcurrency = options.concurrencyCeiling;
     this.appliedRatePerSec = options.rateCeilingPerSec;
+    if (
+      !options.store.shared &&
+      options.concurrencyCeiling === undefined &&
+      options.rateCeilingPerSec === undefined
+    ) {
+      this.slowStart = SLOW_START_WINDOW;
+      this.applyLimits(options.time.now());
+    }
+  }
+
+  /** One success: the slow-start window grows by one, and ends once it is large. */
+  succeeded(): void {
+    if (this.slowStart === undefined) return;
+    this.slowStart += 1;
+    if (this.slowStart >= SLOW_START_END) this.slowStart = undefined;
+    this.applyLimits(this.options.time.now());
+  }
+
+  /** The vendor pushed back: slow start is over (the rate and concurrency adaptation take over). */
+  endSlowStart(): void {
+    if (this.slowStart === undefined) return;
+    this.slowStart = undefined;
+    this.applyLimits(this.options.time.now());
   }
 
   /** The state, read from the store unless a shared read is recent enough. */
@@ -87,7 +125,7 @@ export class SharedStateView {
 
   /** The current concurrency limit (`undefined` = unlimited). */
   concurrency(): number | undefined {
-    return effectiveConcurrency(this.state.concurrency, this.options.concurrencyCeiling);
+    return effectiveConcurrency(this.state.concurrency, this.options.concurrencyCeiling) ?? this.slowStart;
   }
 
   /** The last known gate deadline. */
@@ -135,14 +173,28 @@ export class SharedStateView {
 
   private armGateTimer(openAtMs: number): void {
     if (this.closed || (this.gateTimer && this.gateTimerAtMs >= openAtMs)) return;
-    this.gateTimer?.();
     this.gateTimerAtMs = openAtMs;
-    // Like the library's retry waits: a gate alone does not keep a script alive unless asked to.
+    this.startGateTimer();
+  }
+
+  /**
+   * Calls are (or are no longer) waiting for this pacer. A closed gate keeps the process alive
+   * only while calls wait behind it (and `keepProcessAlive`): once the calls have ended, a gate
+   * left closed by their last 429 must not hold a script open until it would open.
+   */
+  setHeld(held: boolean): void {
+    if (held === this.held) return;
+    this.held = held;
+    if (this.gateTimer) this.startGateTimer();
+  }
+
+  private startGateTimer(): void {
+    this.gateTimer?.();
     this.gateTimer = startTimer(
       this.options.time,
       () => this.onGateTimer(),
-      openAtMs - this.options.time.now(),
-      { unref: !this.options.keepProcessAlive },
+      this.gateTimerAtMs - this.options.time.now(),
+      { unref: !(this.options.keepProcessAlive && this.held) },
     );
   }
 

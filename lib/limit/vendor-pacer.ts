@@ -10,7 +10,7 @@ import {
 } from './adaptive-math.js';
 import { CallQueue, type WaitingCall } from './call-queue.js';
 import type { PacerIdentity, PacingEventHub } from './events.js';
-import { MeasuredRate } from './measured-rate.js';
+import { MeasuredRate, RecentCount } from './measured-rate.js';
 import type { PacingStore } from './pacing-store.js';
 import { RateEstimator } from './rate-estimate.js';
 import { budgetExhaustedDecision, chargesRetryBudget, refillsRetryBudget } from './retry-budget.js';
@@ -80,6 +80,11 @@ export interface VendorPacerHandle {
   pacer: VendorPacer;
   /** Rejects every queued call with `error` and forgets requested slots. */
   failQueued(error: Error): void;
+  /**
+   * Drops an idle pacer: it closes, and whoever still holds it (a call between tries, a user's
+   * reference) is sent on to `successor()`, the pacing's current pacer for the same key.
+   */
+  evict(successor: () => VendorPacer): Promise<void>;
 }
 
 /** Builds a pacer. Slots of the limiter are handed to the oldest live waiting call (pull model). */
@@ -88,11 +93,14 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   /** Ends the spacing waits when the pacer closes. */
   const closing = new AbortController();
   const measured = new MeasuredRate();
+  const accepted = new RecentCount(1000);
   // Learns the vendor's real rate from this process's sends; with a shared store the other
   // processes' sends are unseen, so cluster mode keeps the plain decrease.
   const estimator = store.shared ? undefined : new RateEstimator();
   let running = 0;
   let closed = false;
+  /** Set when the pacer was dropped as idle: where its later calls go. */
+  let successor: (() => VendorPacer) | undefined;
   /**
    * Limiter slots requested and not yet started, per call weight, with the weight the limiter was
    * asked for: a call's weight capped at the concurrency allowed when its slots were requested
@@ -100,8 +108,11 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
    * for ever once concurrency was lowered under it).
    */
   const outstanding = new Map<number, { count: number; asked: number }>();
-  const queue = new CallQueue(() => events.emit('counts', { ...identity, queued: queue.size, running }));
-  const view = new SharedStateView({ ...parts, onGateOpen: () => requestSlots() });
+  const queue = new CallQueue(() => {
+    view.setHeld(queue.size > 0);
+    events.emit('counts', { ...identity, queued: queue.size, running });
+  });
+  const view: SharedStateView = new SharedStateView({ ...parts, onGateOpen: () => requestSlots() });
 
   const requestSlots = (): void => {
     if (closed || view.gateClosed()) return;
@@ -194,7 +205,16 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     // With a backlog the pacer was sending at its allowed rate; otherwise demand set the pace, and
     // the measured rate is the better guess (AWS: min(measured, fill rate)). Across processes the
     // local measurement is only a share of the load, so cluster mode uses the allowed rate.
-    const measuredPerSec = store.shared || queue.size > 0 ? 0 : measured.perSec();
+    // With no rate to pace at (none configured or learned), the pacer sent as fast as calls came:
+    // what the vendor accepted over the last second is the first guess of its rate.
+    const unpaced = view.ratePerSec() === undefined;
+    const measuredPerSec = store.shared
+      ? 0
+      : unpaced
+        ? Math.max(measured.perSec() > 0 && queue.size === 0 ? 0 : 0, accepted.perSecond(nowMs))
+        : queue.size > 0
+          ? 0
+          : measured.perSec();
     let throttle: ThrottleRates | undefined;
     if (rateLimited) {
       const { minRatePerSec, beta } = parts.rateConstants;
@@ -249,6 +269,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
           `schedule(): weight ${weight} exceeds ${identity.vendor}'s maxConcurrent of ${ceiling}, so the call could never run`,
         );
       }
+      if (closed && successor) return successor().schedule(task, options);
       if (closed) throw new Error(`pacing for ${identity.vendor} was closed; the request was not sent`);
       if (signal?.aborted) throw abortReason(signal);
       if (parts.availability) {
@@ -284,10 +305,16 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     },
 
     async record(decision: Decision): Promise<Decision> {
+      if (closed && successor) return successor().record(decision);
       const nowMs = time.now();
       measured.record(nowMs);
+      if (decision.action === 'ok') {
+        accepted.add(nowMs);
+        view.succeeded();
+      }
       try {
         if (decision.action === 'backoff' || decision.category === 'concurrency_limited') {
+          view.endSlowStart();
           await applyBackoff(decision, nowMs);
         } else if (decision.action === 'ok' && view.concurrency() !== parts.concurrencyCeiling) {
           view.accept(await store.raiseConcurrency(identity.key, parts.concurrencyCeiling));
@@ -317,5 +344,12 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
       await limiter.stop();
     },
   };
-  return { pacer, failQueued };
+  return {
+    pacer,
+    failQueued,
+    evict(next) {
+      successor = next;
+      return pacer.close();
+    },
+  };
 }

@@ -16,6 +16,7 @@ export const {
   createManualClock,
   loadFaultPlan,
   parseFaultPlan,
+  resetDefaultPacing,
   startVendorSimulator,
   systemClock,
 } = testing;

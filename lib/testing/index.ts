@@ -3,7 +3,14 @@
  * driven by a fault plan, for testing integrations without real outages or credits.
  */
 export { startVendorSimulator, type VendorSimulator, type VendorSimulatorOptions } from './simulator.js';
-export { createManualClock, systemClock, type ManualClock, type SimulatorClock } from './clock.js';
+export {
+  createManualClock,
+  systemClock,
+  type ManualClock,
+  type ManualClockOptions,
+  type SimulatorClock,
+} from './clock.js';
+export { resetDefaultPacing } from '../limit/default-pacing.js';
 export {
   SIMULATOR_ENDPOINTS,
   VENDOR_NAMES,

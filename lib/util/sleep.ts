@@ -15,16 +15,18 @@ export interface SleepOptions {
 export function sleep(delayMs: number, options: SleepOptions = {}): Promise<void> {
   const { signal, unref = false } = options;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
-  liveWork.sleeps++;
+  // Only a wait someone awaits counts as work under way; an unref'd one is housekeeping.
+  const counted = unref ? 0 : 1;
+  liveWork.sleeps += counted;
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
-      liveWork.sleeps--;
+      liveWork.sleeps -= counted;
       clearTimeout(timer);
       reject(abortReason(signal as AbortSignal));
     };
     const timer = setTimeout(
       () => {
-        liveWork.sleeps--;
+        liveWork.sleeps -= counted;
         signal?.removeEventListener('abort', onAbort);
         resolve();
       },

@@ -30,10 +30,20 @@ export function createResilientWebSocket(
       ...(options.random ? { random: options.random } : {}),
     });
   const { pacing } = options;
-  if (pacing !== undefined && typeof (pacing as { pacer?: unknown } | null)?.pacer !== 'function') {
-    throw new TypeError('createResilientWebSocket: option "pacing" must come from createPacing()');
+  if (
+    pacing !== undefined &&
+    pacing !== false &&
+    typeof (pacing as { pacer?: unknown } | null)?.pacer !== 'function'
+  ) {
+    throw new TypeError(
+      'createResilientWebSocket: option "pacing" must come from createPacing(), or be false',
+    );
   }
-  const paced = pacing && { pacing, limits: pacerLimits(compiled.limits), key: options.pacingKey };
+  // Without a pacing option the sessions share the process default (gate, learned rate, budget).
+  const paced =
+    pacing === false
+      ? undefined
+      : { pacing, clock: options.clock, limits: pacerLimits(compiled.limits), key: options.pacingKey };
   return (sessionOptions = {}) => {
     const check: ArgumentCheck = new ArgumentCheck('open');
     check.options('options', sessionOptions);

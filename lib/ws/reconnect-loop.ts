@@ -5,6 +5,9 @@ import type { ConnectionEnd } from './connection.js';
 import type { ConnectionTarget } from './connection-target.js';
 import { ConnectionStages } from './connection-stages.js';
 import type { LiveConnection } from './live-connection.js';
+import { unpacedBackoff } from '../engine/reason.js';
+import { pacerFor } from '../limit/default-pacing.js';
+import type { PacerRequest } from '../limit/pacing.js';
 import { connectedDecision, sessionCredential } from './session-pacing.js';
 import type { ConnectionContext } from './types.js';
 import { signalForEnd } from './wire-signal.js';
@@ -20,7 +23,8 @@ const RECONNECTING_ACTIONS: ReadonlySet<Action> = new Set(['reconnect', 'retry',
  */
 export abstract class ReconnectLoop extends ConnectionStages {
   /** The session's pacer, obtained once the first connection's credential is known. */
-  private pacer: VendorPacer | undefined;
+  /** Which pacer the session asks for (set at its first paced connection). */
+  private pacerRequest: PacerRequest | undefined;
 
   /** Starts the next connection: the first from the constructor, the others after a wait. */
   protected async connect(): Promise<void> {
@@ -39,30 +43,42 @@ export abstract class ReconnectLoop extends ConnectionStages {
       return;
     }
     let target: ConnectionTarget | undefined;
-    if (!this.pacer) {
+    if (!this.pacerRequest) {
       // Vendors limit per API key: the first connection's credential picks the session's pacer.
       target = await this.prepareTarget(context);
       if (target === undefined || this.state !== 'connecting') return;
-      try {
-        this.pacer = paced.pacing.pacer({
-          vendor: this.init.vendor,
-          limits: paced.limits,
-          credential: paced.key ?? sessionCredential(target, this.init.settings.secrets),
-        });
-      } catch (error) {
-        this.failWith('pacing could not provide a pacer for this session', error);
-        return;
-      }
+      this.pacerRequest = {
+        vendor: this.init.vendor,
+        limits: paced.limits,
+        credential: paced.key ?? sessionCredential(target, this.init.settings.secrets),
+      };
+    }
+    let pacer: VendorPacer;
+    try {
+      pacer = this.pacer as VendorPacer;
+    } catch (error) {
+      this.failWith('pacing could not provide a pacer for this session', error);
+      return;
     }
     // The attempt holds its slot until the connection is open or has failed, not for the
     // session's life; a closed vendor gate holds it back, and close() (the lifetime signal) frees it.
     try {
-      await this.pacer.schedule(() => this.attemptConnection(context, target), {
+      await pacer.schedule(() => this.attemptConnection(context, target), {
         signal: this.lifetime.signal,
       });
     } catch (error) {
       if (this.state === 'connecting') this.refusedByPacing(error, context);
     }
+  }
+
+  /**
+   * The session's pacer, looked up at each use: an idle pacer may have been dropped between
+   * connections (see `idleExpiryMs`), and the session then gets the fresh one.
+   */
+  private get pacer(): VendorPacer | undefined {
+    const request = this.pacerRequest;
+    const paced = this.init.pacing;
+    return request && paced ? pacerFor(paced.pacing, request, paced.clock) : undefined;
   }
 
   /** One success per connection set up (not per message) refills the vendor's retry budget. */
@@ -98,7 +114,7 @@ export abstract class ReconnectLoop extends ConnectionStages {
     if (decision === undefined) return;
     const pacer = this.pacer;
     if (!pacer) {
-      this.actOnEnd(decision, end);
+      this.actOnEnd(unpacedBackoff(decision, this.init.vendor), end);
       return;
     }
     // The gate, the adaptive limits and the retry budget see the decision before the session acts.

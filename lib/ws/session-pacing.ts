@@ -1,13 +1,17 @@
 import type { Decision } from '../engine/types.js';
-import type { Pacing } from '../limit/pacing.js';
+import type { Clock } from '../engine/types.js';
+import type { PacingOption } from '../limit/default-pacing.js';
 import type { PacerLimits } from '../limit/types.js';
 import type { ConnectionTarget } from './connection-target.js';
 import { credentialsIn } from '../errors/redact.js';
 
 /** What a paced session needs to get its pacer (the factory resolves it once for all its sessions). */
 export interface SessionPacing {
-  pacing: Pacing;
-  /** The policy's documented limits, undefined fields left out. */
+  /** The factory's `pacing` option: yours, or `undefined` for the process default. */
+  pacing: Exclude<PacingOption, false>;
+  /** The factory's own `clock` option (the default pacing runs on it). */
+  clock?: Clock | undefined;
+  /** The policy's documented limits, undefined fields left out (applied by your pacing only). */
   limits: PacerLimits;
   /** The caller's stable credential for pacing, when given (`pacingKey`). */
   key?: string | undefined;

@@ -92,8 +92,10 @@ export interface ResilientWebSocketOptions {
    * the adaptive limits and the vendor's retry budget (an empty budget ends the session with a
    * `budget_exhausted` `VendorError`). One pacer per session, keyed by its first credential.
    * A concurrency slot is held while a connection is being opened, not for the session's life.
+   * Without this option sessions share the process's default pacing (the gate, the rate learned
+   * from 429s and the retry budget, without the policy's limits); `false` turns pacing off.
    */
-  pacing?: Pacing;
+  pacing?: Pacing | false;
   /**
    * The credential pacing keys this session by (an API key or account id). By default the first
    * credential on the first connection; set it when the URL carries a token minted per connection

@@ -74,13 +74,12 @@ afterAll(async () => {
 
 function instantTime(): Pick<ResilienceOptions, 'clock' | 'sleep'> {
   let now = Date.UTC(2026, 3, 21, 12);
-  return {
-    clock: { now: () => now },
-    sleep: (delayMs) => {
-      now += Math.max(0, delayMs);
-      return Promise.resolve();
-    },
+  const sleep = (delayMs: number): Promise<void> => {
+    now += Math.max(0, delayMs);
+    return Promise.resolve();
   };
+  // The clock carries the same instant wait: the default pacing's gate and spacing run on it too.
+  return { clock: { now: () => now, sleep }, sleep };
 }
 
 /** Races a call against a bound: a hang is a failure, not a slow test. */
@@ -464,6 +463,7 @@ describe('WebSocket sessions against hostile peers', () => {
             url: `${wsUrl}/session`,
             setup: () => ({ type: 'setup' }),
             scheduler,
+            clock: instantTime().clock as NonNullable<ResilienceOptions['clock']>,
             closeAfterErrorMs: 200,
             closeTimeoutMs: 500,
           });

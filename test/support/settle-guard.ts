@@ -3,6 +3,7 @@
 // jest runs this file's hooks before the test file's own, so the check for a test happens at the
 // start of the next one (and, for the last, in afterAll): after that test's afterEach cleanup.
 import { afterAll, afterEach, beforeEach, expect } from '@jest/globals';
+import { resetDefaultPacing } from '../../lib/limit/default-pacing.js';
 import { liveWork } from '../../lib/util/live-work.js';
 
 /** How long work may take to unwind after a test's cleanup (aborts and closes settle promptly). */
@@ -32,5 +33,9 @@ async function assertSettled(): Promise<void> {
 afterEach(() => {
   previousTest = expect.getState().currentTestName ?? 'a test';
 });
-beforeEach(assertSettled);
+beforeEach(async () => {
+  await assertSettled();
+  // Every test starts as a fresh process would: no gate or budget left by the previous test.
+  await resetDefaultPacing();
+});
 afterAll(assertSettled);

@@ -57,6 +57,28 @@ const instantSleep = (_delayMs, { signal }) =>
     else setImmediate(resolve);
   });
 
+/**
+ * A clock whose waits pass at once: each wait moves its time forward and ends on the next turn of
+ * the loop. The adapter and its default pacing (gate, spacing) both wait on it. Housekeeping waits
+ * (unref'd) never end on it; they are cancelled when their owner closes.
+ */
+function instantClock(startMs = Date.UTC(2026, 0, 1)) {
+  let nowMs = startMs;
+  return {
+    now: () => nowMs,
+    sleep: (delayMs, { signal, unref = false } = {}) =>
+      new Promise((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        if (unref) {
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+          return;
+        }
+        nowMs += Math.max(0, delayMs);
+        setImmediate(resolve);
+      }),
+  };
+}
+
 /** A WS scheduler that runs the decided wait on the next turn. */
 const instantScheduler = {
   setTimeout: (callback) => setImmediate(callback),
@@ -89,7 +111,12 @@ async function httpRetries(total) {
   });
   const client = got.extend(
     { prefixUrl: sim.url, headers: { 'xi-api-key': 'brz_leak_key' } },
-    vendorResilience('breeze', { sleep: instantSleep }),
+    // A 30% failure rate would exhaust the default pacing's retry budget (gRPC's 10%): this phase
+    // is about retries running to the end, so the budget is off (pacing keeps its gate).
+    vendorResilience('breeze', {
+      clock: instantClock(),
+      pacing: createPacing({ clock: instantClock(), retryBudget: false }),
+    }),
   );
   await pool(total, 16, (i) =>
     settle('http', client.post('v1/text-to-speech/voice_1', { json: { text: `hello ${i}` } }).buffer()),
@@ -140,6 +167,8 @@ async function wsReconnects(total) {
       model: 'base',
     }),
     scheduler: instantScheduler,
+    clock: instantClock(),
+    pacing: createPacing({ clock: instantClock(), retryBudget: false }),
   });
   await pool(total, 8, () => settle('ws', wsSessionEnd(open())));
   await sim.close();
@@ -158,8 +187,11 @@ async function aborts(share) {
     },
   });
   const breeze = got.extend({ prefixUrl: slow.url, headers: { 'xi-api-key': 'brz_leak_key' } });
+  // The first 429 also closes breeze's vendor-wide gate (default pacing) for 60 s: later calls are
+  // aborted while held behind it, before they send anything.
   await pool(share.waiting, 16, () => {
     const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 20);
     const client = breeze.extend(
       vendorResilience('breeze', {
         signal: controller.signal,
@@ -168,7 +200,7 @@ async function aborts(share) {
     );
     return settle('abort-waiting', client.post('v1/text-to-speech/v', { json: { text: 'x' } }).buffer(), {
       abortExpected: true,
-    });
+    }).finally(() => clearTimeout(timer));
   });
   trace('abort in flight');
   // 2. got call aborted while the request is in flight (the server holds the answer 40 ms).
@@ -231,10 +263,12 @@ async function aborts(share) {
   trace('ws states');
   await pool(share.wsStates, 16, () => {
     const session = openWs();
-    // Refused (503, Retry-After 60 s): closed while waiting. Accepted: closed once open.
+    // Refused (503, Retry-After 60 s): closed while waiting. Accepted: closed once open. Held behind
+    // the gate a refusal closed (default pacing): closed while queued.
     session.once('reconnecting', () => session.close());
     session.once('open', () => session.close());
-    return settle('ws-close-waiting-or-open', wsSessionEnd(session));
+    const timer = setTimeout(() => session.close(), 20);
+    return settle('ws-close-waiting-or-open', wsSessionEnd(session)).finally(() => clearTimeout(timer));
   });
   await ws.close();
 

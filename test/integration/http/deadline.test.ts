@@ -44,7 +44,8 @@ describe('deadlineMs ends the whole call', () => {
   ])('got adapter: %s', async (_name, reply) => {
     server = await startScriptedServer({ 'POST /api/v1/speech/analyze': [reply] });
     clock = createManualClock(Date.UTC(2026, 0, 1));
-    const client = got.extend(vendorResilience('zenhire', { clock, deadlineMs: 500 }));
+    // pacing: false, so the clock's only waits are the call's own (no default pacing's sweep).
+    const client = got.extend(vendorResilience('zenhire', { clock, deadlineMs: 500, pacing: false }));
     const call = client.post(`${server.url}/api/v1/speech/analyze`, { body: 'audio' });
     const settled = call.then(
       () => undefined,
@@ -185,7 +186,7 @@ describe('deadlineMs ends the whole call', () => {
       'POST /api/v1/speech/analyze': [{ status: 200, body: '{"status":"success"}' }],
     });
     clock = createManualClock(Date.UTC(2026, 0, 1));
-    const client = got.extend(vendorResilience('zenhire', { clock, deadlineMs: 5_000 }));
+    const client = got.extend(vendorResilience('zenhire', { clock, deadlineMs: 5_000, pacing: false }));
     await client.post(`${server.url}/api/v1/speech/analyze`, { body: 'audio' });
     expect(clock.pendingWaits()).toBe(0);
   });

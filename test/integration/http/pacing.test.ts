@@ -66,11 +66,64 @@ describe('the got adapter paced through createPacing()', () => {
     expect(sent / calls).toBeLessThanOrEqual(1.2);
   });
 
-  it('without pacing the same outage costs one request per allowed attempt', async () => {
+  it('with pacing: false the same outage costs one request per allowed attempt', async () => {
     simulator = await zenhireWith({ kind: 'error', status: 503, code: 'UPSTREAM_DOWN' });
-    const client = got.extend(vendorResilience('zenhire', { sleep: () => Promise.resolve() }));
+    const client = got.extend(vendorResilience('zenhire', { pacing: false, sleep: () => Promise.resolve() }));
     await Promise.allSettled(Array.from({ length: 20 }, () => submit(client, simulator!.url)));
     const sent = simulator.requests().filter((r) => r.endpoint === 'zenhire.submit').length;
     expect(sent).toBe(20 * 4);
+  });
+
+  it('with no pacing option the default retry budget bounds the same outage', async () => {
+    simulator = await zenhireWith({ kind: 'error', status: 503, code: 'UPSTREAM_DOWN' });
+    // Its own clock: the default pacing for this clock is this test's alone (fresh budget).
+    const clock = { now: () => Date.now() };
+    const client = got.extend(vendorResilience('zenhire', { clock, sleep: () => Promise.resolve() }));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => submit(client, simulator!.url)),
+    );
+    const categories = results.map((r) =>
+      r.status === 'rejected' && isVendorError(r.reason) ? r.reason.category : 'other',
+    );
+    expect(categories).toContain('budget_exhausted');
+    const sent = simulator.requests().filter((r) => r.endpoint === 'zenhire.submit').length;
+    expect(sent).toBeLessThan(20 * 2);
+  });
+});
+
+describe('a backoff reason says what really holds other requests (issue 12)', () => {
+  const firstBackoffReason = async (options: { pacing?: false }): Promise<string> => {
+    simulator = await zenhireWith({
+      kind: 'error',
+      status: 429,
+      code: 'RATE_LIMIT_EXCEEDED',
+      retryAfterSeconds: 1,
+      times: 1,
+    });
+    const reasons: string[] = [];
+    const client = got.extend(
+      vendorResilience('zenhire', {
+        ...options,
+        sleep: () => Promise.resolve(),
+        onDecision: ({ decision }) => {
+          if (decision.action === 'backoff') reasons.push(decision.reason);
+        },
+      }),
+    );
+    await submit(client, simulator.url);
+    expect(reasons).toHaveLength(1);
+    return reasons[0] as string;
+  };
+
+  it('with the default pacing, the gate holds every request to the vendor', async () => {
+    expect(await firstBackoffReason({})).toMatch(/and hold back every request to zenhire meanwhile\.$/);
+  });
+
+  it('with pacing: false, only the call itself waits, and the reason says so', async () => {
+    const reason = await firstBackoffReason({ pacing: false });
+    expect(reason).not.toMatch(/hold back every request/);
+    expect(reason).toMatch(
+      /only this call waits: pacing is off, so other requests to zenhire are not held back\.$/,
+    );
   });
 });

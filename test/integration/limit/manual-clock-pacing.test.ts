@@ -78,6 +78,8 @@ describe('pacing on a manual clock', () => {
     await all;
     const t0 = startsMs[0] as number;
     expect(startsMs.map((t) => t - t0)).toEqual([0, 100, 200, 300]);
+    expect(clock.pendingWaits()).toBe(1); // only the idle-pacer sweep: no spacing wait is left
+    await pacing.close();
     expect(clock.pendingWaits()).toBe(0);
   });
 

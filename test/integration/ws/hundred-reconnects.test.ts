@@ -56,6 +56,9 @@ async function runSession(replay: boolean) {
     stableAfterMs: 0,
     random: () => 0,
     scheduler,
+    // The reconnect mechanics under test, not the retry budget: 100 failures in a row would
+    // exhaust the default pacing's budget (10 tokens, 0.1 back per connection that worked).
+    pacing: false,
   })();
   const sentWhileDisconnected: number[] = [];
   const lastSentBeforeActivation: number[] = [];
