@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../engine/types.js';
 import { startTimer, timeSourceOf } from '../util/time-source.js';
+import { ArgumentCheck } from '../util/validate-arguments.js';
 import { DEFAULT_RATE_CONSTANTS } from './adaptive-math.js';
 import { createBottleneckLimiter } from './bottleneck-limiter.js';
 import { createLocalLimiter } from './local-limiter.js';
@@ -68,6 +69,41 @@ const DEFAULT_PREFIX = 'vendor-resilience';
 
 /** Creates the pacing of an application (in-process by default; shared through Redis with `redis`). */
 export function createPacing(options: PacingOptions = {}): Pacing {
+  const check: ArgumentCheck = new ArgumentCheck('createPacing');
+  check.options('options', options);
+  check.that(
+    options.redis === undefined ||
+      typeof options.redis === 'string' ||
+      (typeof options.redis === 'object' && options.redis !== null),
+    'options.redis',
+    'an ioredis client, a Redis URL or undefined',
+    options.redis,
+  );
+  check.string('options.keyPrefix', options.keyPrefix);
+  check.options('options.vendors', options.vendors);
+  check.that(
+    options.retryBudget === undefined ||
+      options.retryBudget === false ||
+      typeof options.retryBudget === 'object',
+    'options.retryBudget',
+    'retry budget settings ({ capacity, refillPerSuccess }), false or undefined',
+    options.retryBudget,
+  );
+  if (options.retryBudget) {
+    check.number('options.retryBudget.capacity', options.retryBudget.capacity, { above: 0 });
+    check.number('options.retryBudget.refillPerSuccess', options.retryBudget.refillPerSuccess, { min: 0 });
+  }
+  check.that(
+    options.adaptive === undefined || (typeof options.adaptive === 'object' && options.adaptive !== null),
+    'options.adaptive',
+    'adaptive settings or undefined',
+    options.adaptive,
+  );
+  check.clock('options.clock', options.clock);
+  check.number('options.redisTimeoutMs', options.redisTimeoutMs, { above: 0 });
+  check.number('options.idleExpiryMs', options.idleExpiryMs, { above: 0 });
+  check.number('options.sharedStateCacheMs', options.sharedStateCacheMs, { min: 0 });
+  check.boolean('options.keepProcessAlive', options.keepProcessAlive);
   const events = new PacingEventHub();
   const time = timeSourceOf(options.clock);
   const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
@@ -145,8 +181,14 @@ export function createPacing(options: PacingOptions = {}): Pacing {
     cancelSweep = startTimer(time, sweep, Math.max(dueMs, 1_000), { unref: true });
   };
 
-  const pacer = (request: PacerRequest): VendorPacer =>
-    pacerByKey(pacerKey(request.vendor, request.credential), request);
+  const pacer = (request: PacerRequest): VendorPacer => {
+    const checkRequest: ArgumentCheck = new ArgumentCheck('pacer');
+    checkRequest.object('request', request, 'a request ({ vendor, limits?, credential? })');
+    checkRequest.string('request.vendor', request.vendor, true);
+    checkRequest.options('request.limits', request.limits);
+    checkRequest.string('request.credential', request.credential);
+    return pacerByKey(pacerKey(request.vendor, request.credential), request);
+  };
 
   /** The pacer of a key (vendor plus credential hash); `request.credential` is not read. */
   const pacerByKey = (key: string, request: Omit<PacerRequest, 'credential'>): VendorPacer => {

@@ -208,13 +208,9 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     // With no rate to pace at (none configured or learned), the pacer sent as fast as calls came:
     // what the vendor accepted over the last second is the first guess of its rate.
     const unpaced = view.ratePerSec() === undefined;
-    const measuredPerSec = store.shared
-      ? 0
-      : unpaced
-        ? Math.max(measured.perSec() > 0 && queue.size === 0 ? 0 : 0, accepted.perSecond(nowMs))
-        : queue.size > 0
-          ? 0
-          : measured.perSec();
+    let measuredPerSec = 0;
+    if (!store.shared)
+      measuredPerSec = unpaced ? accepted.perSecond(nowMs) : queue.size > 0 ? 0 : measured.perSec();
     let throttle: ThrottleRates | undefined;
     if (rateLimited) {
       const { minRatePerSec, beta } = parts.rateConstants;

@@ -1,3 +1,4 @@
+import { ArgumentCheck } from '../util/validate-arguments.js';
 import {
   closeSync,
   constants,
@@ -147,6 +148,7 @@ function isCompiled(value: object): value is CompiledPolicy {
 
 /** Resolves a {@link PolicyInput} to a compiled policy: names first, then paths (anything with `/`, `\` or `.json`; each file is read once). */
 export function resolvePolicy(input: PolicyInput): CompiledPolicy {
+  new ArgumentCheck('resolvePolicy').policy('input', input);
   if (typeof input === 'string') {
     if (!/[\\/]|\.json$/i.test(input)) return builtinPolicy(input);
     // Adapters resolve per call (jobs, message streams): read and compile each file once.

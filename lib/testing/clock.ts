@@ -1,4 +1,5 @@
 import { abortReason } from '../util/sleep.js';
+import { ArgumentCheck } from '../util/validate-arguments.js';
 
 /**
  * The simulator's source of time, in milliseconds since the epoch (injectable so tests can
@@ -63,8 +64,10 @@ interface PendingWait {
 
 /** Creates a {@link ManualClock} starting at `startMs` (default 0). */
 export function createManualClock(startMs = 0, options: ManualClockOptions = {}): ManualClock {
-  if (!Number.isFinite(startMs))
-    throw new TypeError(`createManualClock(startMs): expected a finite number, got ${String(startMs)}`);
+  const check: ArgumentCheck = new ArgumentCheck('createManualClock');
+  check.number('startMs', startMs);
+  check.options('options', options);
+  check.boolean('options.autoAdvance', options.autoAdvance);
   let currentMs = startMs;
   let seq = 0;
   let disposed = false;
@@ -136,15 +139,18 @@ export function createManualClock(startMs = 0, options: ManualClockOptions = {})
       });
     },
     advance(deltaMs) {
+      new ArgumentCheck('advance').number('deltaMs', deltaMs);
       if (!(deltaMs >= 0)) throw new RangeError(`advance(deltaMs): expected a number ≥ 0, got ${deltaMs}`);
       moveTo(currentMs + deltaMs);
     },
     set(timeMs) {
+      new ArgumentCheck('set').number('timeMs', timeMs);
       if (!(timeMs >= currentMs))
         throw new RangeError(`set(timeMs): time cannot go backwards (${timeMs} < ${currentMs})`);
       moveTo(timeMs);
     },
     async advanceAsync(deltaMs) {
+      new ArgumentCheck('advanceAsync').number('deltaMs', deltaMs);
       if (!(deltaMs >= 0))
         throw new RangeError(`advanceAsync(deltaMs): expected a number ≥ 0, got ${deltaMs}`);
       const endMs = currentMs + deltaMs;

@@ -3,18 +3,20 @@
  * up front and throws a `TypeError` reading `fn(argument): expected …; got …`, instead of an
  * error about the library's internals ("Cannot use 'in' operator", "reading 'submitPath'").
  */
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, it, test } from '@jest/globals';
 import { Readable } from 'node:stream';
 import {
   builtinPolicy,
   computedBackoffMs,
   createEngine,
+  createPacing,
   createVendorEngine,
   decide,
   formatMs,
   parseRetryAfterMs,
   redactHeaders,
   redactText,
+  resolvePolicy,
   scheduledPollIntervalMs,
   VendorError,
 } from '../../lib/index.js';
@@ -26,7 +28,7 @@ import {
   vendorResilience,
 } from '../../lib/http/index.js';
 import { createResilientWebSocket, messageTypeIs } from '../../lib/ws/index.js';
-import { loadFaultPlan, startVendorSimulator } from '../../lib/testing/index.js';
+import { createManualClock, loadFaultPlan, startVendorSimulator } from '../../lib/testing/index.js';
 import { describeValue } from '../../lib/util/validate-arguments.js';
 
 const POLICY_EXPECTED =
@@ -431,5 +433,46 @@ describe('right arguments still work', () => {
     });
     await simulator.close();
     expect(loadFaultPlan('{"faults":[]}')).toEqual({ faults: [] });
+  });
+});
+
+describe('pacing, policies and the manual clock check their arguments too', () => {
+  it.each([
+    ['createPacing(null)', () => createPacing(null as never), /^createPacing\(options\): expected/],
+    [
+      'createPacing({ idleExpiryMs: -1 })',
+      () => createPacing({ idleExpiryMs: -1 }),
+      /^createPacing\(options\.idleExpiryMs\): expected a finite number > 0/,
+    ],
+    [
+      'createPacing({ clock: 5 })',
+      () => createPacing({ clock: 5 as never }),
+      /^createPacing\(options\.clock\): expected a clock/,
+    ],
+    [
+      'createPacing({ retryBudget: 3 })',
+      () => createPacing({ retryBudget: 3 as never }),
+      /^createPacing\(options\.retryBudget\): expected/,
+    ],
+    ['pacer(null)', () => createPacing().pacer(null as never), /^pacer\(request\): expected a request/],
+    [
+      'pacer({ vendor: 4 })',
+      () => createPacing().pacer({ vendor: 4 as never }),
+      /^pacer\(request\.vendor\): expected a string/,
+    ],
+    ['resolvePolicy(null)', () => resolvePolicy(null as never), /^resolvePolicy\(input\): expected/],
+    [
+      'createManualClock("0")',
+      () => createManualClock('0' as never),
+      /^createManualClock\(startMs\): expected a finite number/,
+    ],
+    [
+      'advance("5")',
+      () => createManualClock(0).advance('5' as never),
+      /^advance\(deltaMs\): expected a finite number/,
+    ],
+  ])('%s throws a TypeError naming the function and argument', (_name, call, message) => {
+    expect(call).toThrow(TypeError);
+    expect(call).toThrow(message);
   });
 });
