@@ -1,6 +1,6 @@
 /** Pacing: per-vendor limiters, a vendor-wide backoff gate, adaptive limits, retry budgets, Redis cluster mode. */
 export { createPacing, pacerKey, type Pacing, type PacingOptions, type PacerRequest } from './pacing.js';
-export type { VendorPacer } from './vendor-pacer.js';
+export type { RecordOptions, VendorPacer } from './vendor-pacer.js';
 export type { AdaptiveSettings, PacerCounts, PacerLimits, PacerSettings, ScheduleOptions } from './types.js';
 export type { Disposable, PacerIdentity, PacingEventMap, PacingEventName, PacingEvents } from './events.js';
 export {

@@ -43,13 +43,23 @@ export interface VendorPacer {
    * act on: the same one, or a `fail` with category `budget_exhausted` when a retry is not
    * affordable. Never rejects (a store failure leaves the decision unchanged).
    */
-  record(decision: Decision): Promise<Decision>;
+  record(decision: Decision, options?: RecordOptions): Promise<Decision>;
   /** Queued and running calls of this process. */
   counts(): PacerCounts;
   /** The limits in force now (after adaptation) and the gate deadline. */
   settings(): PacerSettings;
   /** Rejects queued calls, stops timers and the limiter. Running tasks finish on their own. */
   close(): Promise<void>;
+}
+
+/** Options of {@link VendorPacer.record}. */
+export interface RecordOptions {
+  /**
+   * `false`: the resend this decision asks for does not take a retry token (a WebSocket session
+   * reconnecting after a connection that was set up and worked: it is a new session, not a
+   * retry of a failed one). Default true.
+   */
+  charge?: boolean;
 }
 
 /** Everything a {@link VendorPacer} is built from (assembled by `createPacing`). */
@@ -236,14 +246,14 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     if (concurrencyLimited) requestSlots();
   };
 
-  const chargeBudget = async (decision: Decision): Promise<Decision> => {
+  const chargeBudget = async (decision: Decision, charge: boolean): Promise<Decision> => {
     const { budget } = parts;
     if (!budget) return decision;
     if (refillsRetryBudget(decision)) {
       await store.refillRetryTokens(budget.key, budget.refillPerSuccess, budget.capacity);
       return decision;
     }
-    if (!chargesRetryBudget(decision)) return decision;
+    if (!charge || !chargesRetryBudget(decision)) return decision;
     if (await store.takeRetryToken(budget.key, budget.capacity)) return decision;
     events.emit('budgetExhausted', { vendor: identity.vendor, decision });
     return budgetExhaustedDecision(identity.vendor, decision);
@@ -300,8 +310,8 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
       });
     },
 
-    async record(decision: Decision): Promise<Decision> {
-      if (closed && successor) return successor().record(decision);
+    async record(decision: Decision, options: RecordOptions = {}): Promise<Decision> {
+      if (closed && successor) return successor().record(decision, options);
       const nowMs = time.now();
       measured.record(nowMs);
       if (decision.action === 'ok') {
@@ -315,7 +325,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
         } else if (decision.action === 'ok' && view.concurrency() !== parts.concurrencyCeiling) {
           view.accept(await store.raiseConcurrency(identity.key, parts.concurrencyCeiling));
         }
-        return await chargeBudget(decision);
+        return await chargeBudget(decision, options.charge ?? true);
       } catch {
         // Recording is advisory; a lost store is reported to callers by schedule().
         return decision;

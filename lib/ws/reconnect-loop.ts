@@ -119,7 +119,9 @@ export abstract class ReconnectLoop extends ConnectionStages {
     }
     // The gate, the adaptive limits and the retry budget see the decision before the session acts.
     this.state = 'waiting';
-    pacer.record(decision).then(
+    // A connection that stayed healthy long enough (stableAfterMs) ended: reconnecting starts a
+    // new run rather than retrying a failed attempt, so it takes no retry token (others still do).
+    pacer.record(decision, { charge: !stable }).then(
       (recorded) => {
         if (this.state === 'waiting') this.actOnEnd(recorded, end);
       },

@@ -56,9 +56,8 @@ async function runSession(replay: boolean) {
     stableAfterMs: 0,
     random: () => 0,
     scheduler,
-    // The reconnect mechanics under test, not the retry budget: 100 failures in a row would
-    // exhaust the default pacing's budget (10 tokens, 0.1 back per connection that worked).
-    pacing: false,
+    // With the default pacing on: a reconnect after a connection that worked takes no retry
+    // token, so 100 such failures do not exhaust the vendor's budget.
   })();
   const sentWhileDisconnected: number[] = [];
   const lastSentBeforeActivation: number[] = [];
