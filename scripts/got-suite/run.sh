@@ -28,6 +28,7 @@
 #   GOT_SUITE_WORK        scratch directory for the patched copies (default: a new /tmp/gotsuite-run.*)
 #   GOT_SUITE_FILES       test files to run, e.g. "test/http.ts test/stream.ts" (default: ava's own list)
 #   GOT_SUITE_CONCURRENCY ava --concurrency (default 2: one test file per core)
+#   GOT_SUITE_PACING      "off": the adapter gets { pacing: false } (the default pacing, on by default, is off)
 #   GOT_SUITE_TIMEOUT     ava --timeout, the longest wait for the next test result (default 60s;
 #                         got's own config says 10m, but a test hanging through the adapter would
 #                         then cost 10 minutes)
@@ -145,7 +146,7 @@ prepare() {
 import plainGot from './got-suite-plain-index.js';
 import {vendorResilience} from '$(node -p "require('url').pathToFileURL('$VR/dist/lib/http/index.js').href")';
 
-const got = plainGot.extend(vendorResilience($(node -p "JSON.stringify('$POLICY')")));
+const got = plainGot.extend(vendorResilience($(node -p "JSON.stringify('$POLICY')")$([[ ${GOT_SUITE_PACING:-default} == off ]] && echo ', { pacing: false }')));
 
 export default got;
 export {got};
