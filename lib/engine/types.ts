@@ -72,7 +72,9 @@ export interface Clock {
   now(): number;
   /**
    * Resolves after `delayMs` of this clock's time; rejects with the signal's reason when it
-   * aborts. `unref`: the wait alone must not keep the process (or an auto-advancing test clock) going.
+   * aborts. `unref`: the wait alone must not keep the process (or an auto-advancing test clock)
+   * going; it is housekeeping (the idle-pacer sweep, the deadline watch), so a test clock that ends
+   * every wait at once must leave unref'd ones pending (until their signal aborts).
    */
   sleep?(delayMs: number, options?: { signal?: AbortSignal | undefined; unref?: boolean }): Promise<void>;
 }

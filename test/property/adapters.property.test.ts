@@ -79,7 +79,11 @@ function instantTime(): Pick<ResilienceOptions, 'clock' | 'sleep'> {
     return Promise.resolve();
   };
   // The clock carries the same instant wait: the default pacing's gate and spacing run on it too.
-  return { clock: { now: () => now, sleep }, sleep };
+  // Housekeeping waits (unref'd: the idle-pacer sweep) never end on it: ending them at once would
+  // run the sweep in a loop that moves time on by 10 minutes a turn.
+  const clockSleep = (delayMs: number, options: { unref?: boolean } = {}): Promise<void> =>
+    options.unref ? new Promise<void>(() => undefined) : sleep(delayMs);
+  return { clock: { now: () => now, sleep: clockSleep }, sleep };
 }
 
 /** Races a call against a bound: a hang is a failure, not a slow test. */
