@@ -56,7 +56,9 @@ function importWith(peers: readonly string[], specifier: string): Promise<ChildR
     `const api = await import(${JSON.stringify(specifier)});\nconsole.log(Object.keys(api).sort().join(','));\n`,
   );
   return new Promise((done) => {
-    execFile(process.execPath, [script], { cwd: dir, timeout: 30_000 }, (error, stdout, stderr) => {
+    // A plain `node`: no NODE_OPTIONS (the compat run's resolve hook would find got for it).
+    const env = { ...process.env, NODE_OPTIONS: '' };
+    execFile(process.execPath, [script], { cwd: dir, env, timeout: 30_000 }, (error, stdout, stderr) => {
       done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
