@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { readAtMost } from '../util/read-at-most.js';
 import { CliError } from './cli-error.js';
 
 /** Largest `--body-file` read, in bytes: as large as a batch line may be. */
@@ -20,15 +21,11 @@ export function readBodyFile(path: string): string {
     );
   }
   try {
-    const buffer = Buffer.allocUnsafe(MAX_BODY_FILE_BYTES + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) {
-      n = readSync(fd, buffer, length, buffer.length - length, null);
-    }
-    if (length > MAX_BODY_FILE_BYTES) {
+    const { bytes, over } = readAtMost(fd, MAX_BODY_FILE_BYTES);
+    if (over) {
       throw new CliError(`--body-file: ${path} holds more than ${MAX_BODY_FILE_BYTES} bytes`, 1);
     }
-    return buffer.toString('utf8', 0, length);
+    return bytes.toString('utf8');
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError(

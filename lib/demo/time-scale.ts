@@ -1,5 +1,6 @@
 import type { Clock } from '../engine/types.js';
 import type { SleepFunction } from '../http/options.js';
+import { sleep as realSleep, type SleepOptions } from '../util/sleep.js';
 import type { Scheduler } from '../ws/scheduler.js';
 
 /**
@@ -39,24 +40,9 @@ export function createScaledTime(scale: number, originMs: number = wallNow()): S
   const toRealMs = (simulatedMs: number): number => Math.max(0, Math.ceil(simulatedMs / scale));
 
   const sleep: SleepFunction = (delayMs, { signal }) => scaledSleep(delayMs, { signal });
-  const scaledSleep = (
-    delayMs: number,
-    options: { signal?: AbortSignal | undefined; unref?: boolean } = {},
-  ) =>
-    new Promise<void>((resolve, reject) => {
-      const { signal } = options;
-      if (signal?.aborted) return reject(abortError(signal));
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(abortError(signal as AbortSignal));
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, toRealMs(delayMs));
-      if (options.unref) timer.unref();
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  // The library's own abort-aware sleep, on real milliseconds.
+  const scaledSleep = (delayMs: number, options: SleepOptions = {}): Promise<void> =>
+    realSleep(toRealMs(delayMs), options);
   // The clock can wait, so pacing and deadlines given only the clock run on simulated time too.
   const clock = { now: () => originMs + (wallNow() - originMs) * scale, sleep: scaledSleep };
 
@@ -66,9 +52,4 @@ export function createScaledTime(scale: number, originMs: number = wallNow()): S
   };
 
   return { scale, clock, sleep, scheduler, toSimulatedMs: (realMs) => realMs * scale };
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new DOMException('The wait was aborted', 'AbortError');
 }

@@ -103,6 +103,8 @@ export class CallContext {
   private pending: DecisionEvent | undefined;
   /** Which pacer the call asks for; `undefined` with `pacing: false`. */
   private readonly pacerRequest: PacerRequest | undefined;
+  /** The pacer, once asked for (a dropped idle pacer forwards to its successor, so it stays good). */
+  private resolvedPacer: { pacer: VendorPacer | undefined } | undefined;
   /** Aborts with the caller's signal or at the deadline: what every try, turn and wait of the call listens to. */
   readonly signal: AbortSignal | undefined;
   /** The call's `deadlineMs`, when it has one. */
@@ -138,12 +140,14 @@ export class CallContext {
 
   /**
    * This vendor's (and credential's) pacer: yours, or the process default without a `pacing`
-   * option; `undefined` with `pacing: false`. Looked up at each use (an idle pacer may be dropped).
+   * option; `undefined` with `pacing: false`. Looked up once, when first needed.
    */
   get pacer(): VendorPacer | undefined {
-    return (
-      this.pacerRequest && pacerFor(this.setup.options.pacing, this.pacerRequest, this.setup.options.clock)
-    );
+    this.resolvedPacer ??= {
+      pacer:
+        this.pacerRequest && pacerFor(this.setup.options.pacing, this.pacerRequest, this.setup.options.clock),
+    };
+    return this.resolvedPacer.pacer;
   }
 
   /** Random id of the call, the same for every try (made when first asked for). */

@@ -41,8 +41,8 @@ export type PacingOption = Pacing | false | undefined;
 
 /**
  * The pacer for one request under an adapter's `pacing` option: yours (with the policy's limits),
- * none with `false`, else the process default (without them). Asked for at each use, since an
- * idle pacer may have been dropped meanwhile.
+ * none with `false`, else the process default (without them). Callers may keep it: a pacer
+ * dropped as idle hands later calls on to its successor.
  */
 export function pacerFor(
   option: PacingOption,

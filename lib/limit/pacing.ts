@@ -58,7 +58,8 @@ export interface PacerRequest {
 export interface Pacing extends PacingEvents {
   /**
    * The pacer for this vendor and credential; the same instance for the same pair (limits of the
-   * first request) until it is dropped as idle (see `idleExpiryMs`): ask again for each call.
+   * first request) until it is dropped as idle (see `idleExpiryMs`); a dropped pacer hands later
+   * calls on to its successor.
    */
   pacer(request: PacerRequest): VendorPacer;
   /** Closes every pacer and the Redis connections pacing opened. Idempotent. */

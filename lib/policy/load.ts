@@ -1,19 +1,11 @@
 import { ArgumentCheck } from '../util/validate-arguments.js';
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readdirSync,
-  readSync,
-  statSync,
-  type Stats,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { CompiledPolicy } from './compiled.js';
 import { compilePolicy } from './compile.js';
 import { builtinPolicyDir } from './package-root.js';
 import { PolicyError } from './policy-error.js';
+import { readAtMost } from '../util/read-at-most.js';
 
 /** Largest policy file read, in bytes: a policy is a page of rules, not a data dump. */
 const MAX_POLICY_BYTES = 1024 * 1024;
@@ -52,19 +44,15 @@ function readPolicyBytes(path: string, file: string): Buffer {
   const fd = openSync(file, constants.O_RDONLY | nonBlocking);
   try {
     refuseUnusable(path, fstatSync(fd));
-    const buffer = Buffer.allocUnsafe(MAX_POLICY_BYTES + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) {
-      n = readSync(fd, buffer, length, buffer.length - length, null);
-    }
-    if (length > MAX_POLICY_BYTES) {
+    const { bytes, over } = readAtMost(fd, MAX_POLICY_BYTES);
+    if (over) {
       throw new PolicyError(
         path,
         '',
         `is over ${MAX_POLICY_BYTES} bytes; a policy file may be at most ${MAX_POLICY_BYTES}`,
       );
     }
-    return buffer.subarray(0, length);
+    return bytes;
   } finally {
     closeSync(fd);
   }

@@ -23,8 +23,11 @@ const RECONNECTING_ACTIONS: ReadonlySet<Action> = new Set(['reconnect', 'retry',
  */
 export abstract class ReconnectLoop extends ConnectionStages {
   /** The session's pacer, obtained once the first connection's credential is known. */
-  /** Which pacer the session asks for (set at its first paced connection). */
-  private pacerRequest: PacerRequest | undefined;
+  /**
+   * The session's pacer, got at its first paced connection (a dropped idle pacer forwards to its
+   * successor, so it stays good for the session's life).
+   */
+  private pacer: VendorPacer | undefined;
 
   /** Starts the next connection: the first from the constructor, the others after a wait. */
   protected async connect(): Promise<void> {
@@ -43,23 +46,23 @@ export abstract class ReconnectLoop extends ConnectionStages {
       return;
     }
     let target: ConnectionTarget | undefined;
-    if (!this.pacerRequest) {
+    if (!this.pacer) {
       // Vendors limit per API key: the first connection's credential picks the session's pacer.
       target = await this.prepareTarget(context);
       if (target === undefined || this.state !== 'connecting') return;
-      this.pacerRequest = {
+      const request: PacerRequest = {
         vendor: this.init.vendor,
         limits: paced.limits,
         credential: paced.key ?? sessionCredential(target, this.init.settings.secrets),
       };
+      try {
+        this.pacer = pacerFor(paced.pacing, request, paced.clock);
+      } catch (error) {
+        this.failWith('pacing could not provide a pacer for this session', error);
+        return;
+      }
     }
-    let pacer: VendorPacer;
-    try {
-      pacer = this.pacer as VendorPacer;
-    } catch (error) {
-      this.failWith('pacing could not provide a pacer for this session', error);
-      return;
-    }
+    const pacer = this.pacer as VendorPacer;
     // The attempt holds its slot until the connection is open or has failed, not for the
     // session's life; a closed vendor gate holds it back, and close() (the lifetime signal) frees it.
     try {
@@ -69,16 +72,6 @@ export abstract class ReconnectLoop extends ConnectionStages {
     } catch (error) {
       if (this.state === 'connecting') this.refusedByPacing(error, context);
     }
-  }
-
-  /**
-   * The session's pacer, looked up at each use: an idle pacer may have been dropped between
-   * connections (see `idleExpiryMs`), and the session then gets the fresh one.
-   */
-  private get pacer(): VendorPacer | undefined {
-    const request = this.pacerRequest;
-    const paced = this.init.pacing;
-    return request && paced ? pacerFor(paced.pacing, request, paced.clock) : undefined;
   }
 
   /** One success per connection set up (not per message) refills the vendor's retry budget. */
