@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import got, { type Got } from 'got';
 import pRetry from 'p-retry';
 import { vendorResilience } from '../lib/http/index.js';
@@ -6,6 +7,7 @@ import { createPacing } from '../lib/limit/index.js';
 import { startVendorSimulator, type VendorSimulator } from '../lib/testing/index.js';
 import { settledHeapMb } from './memory.js';
 import { median, type BenchRow } from './stats.js';
+import { renderStormTimeline, type TimelineRequest } from './storm-timeline.js';
 
 const CALLS = 500;
 const RATE_PER_S = 50;
@@ -25,6 +27,8 @@ interface StormResult {
   /** Diagnostics of the paced clients: how often the vendor-wide gate closed, and the last adapted rate. */
   gateClosures?: number;
   finalRatePerSec?: number | undefined;
+  /** Every submit the vendor saw, ms after the storm began: what bench/storm-timeline.svg draws. */
+  timeline: TimelineRequest[];
 }
 
 type Client = (url: string) => Promise<unknown>;
@@ -56,6 +60,7 @@ async function storm(client: Client): Promise<StormResult> {
       limited: limited.length,
       limitedAfterFirstSecond: limited.filter((r) => r.receivedAtMs - started > 1000).length,
       failedCalls: results.filter((r) => r.status === 'rejected').length,
+      timeline: sent.map((r) => ({ atMs: r.receivedAtMs - started, status: r.status })),
     };
   } finally {
     await simulator.close();
@@ -116,12 +121,19 @@ interface StormTargets {
   limitedMet: (r: StormResult) => boolean;
 }
 
-function rowsFor(name: string, runs: StormResult[], target: StormTargets): BenchRow[] {
+/** The run whose completion time is the median: the one the table details and the timeline draws. */
+function typicalRun(runs: StormResult[]): StormResult {
   const ratios = runs.map((r) => r.seconds / IDEAL_S);
-  const ratio = median(ratios);
+  return (
+    runs[ratios.indexOf([...ratios].sort((a, b) => a - b)[Math.floor(runs.length / 2)] ?? median(ratios))] ??
+    runs[0]!
+  );
+}
+
+function rowsFor(name: string, runs: StormResult[], target: StormTargets): BenchRow[] {
+  const ratio = median(runs.map((r) => r.seconds / IDEAL_S));
   const share = median(runs.map((r) => r.limited / r.requests));
-  const typical =
-    runs[ratios.indexOf([...ratios].sort((a, b) => a - b)[Math.floor(runs.length / 2)] ?? ratio)] ?? runs[0]!;
+  const typical = typicalRun(runs);
   const pacingDetail =
     typical.gateClosures === undefined
       ? ''
@@ -157,6 +169,23 @@ const FOR_SCALE: StormTargets = {
   limitedMet: () => true,
 };
 
+/** Draws each client's median run to bench/storm-timeline.svg (next to results.json, from dist/bench/). */
+function writeStormTimeline(typical: [name: string, run: StormResult][]): void {
+  const svg = renderStormTimeline(
+    typical.map(([name, run]) => ({ name, completionSeconds: run.seconds, requests: run.timeline })),
+    {
+      bucketMs: 100,
+      idealSeconds: IDEAL_S,
+      limitPerSecond: RATE_PER_S,
+      // 4× the vendor's 5 per 100 ms: the paced lanes stay readable, the retry bursts are cut and marked.
+      capPerBucket: 20,
+      title: `Storm: ${CALLS} POSTs at once against ZenHire's ${RATE_PER_S} req/s (burst ${BURST}), the median run of each client`,
+    },
+  );
+  writeFileSync(new URL('../../bench/storm-timeline.svg', import.meta.url), svg);
+  console.error('  wrote bench/storm-timeline.svg');
+}
+
 /** Scenario 3, plus the heap after the storms (scenario 7). */
 export async function benchStorm(runs: number): Promise<BenchRow[]> {
   const heapBefore = settledHeapMb();
@@ -173,29 +202,48 @@ export async function benchStorm(runs: number): Promise<BenchRow[]> {
   await resetDefaultPacing();
   gotRetry.push(await gotRetryStorm());
   pRetried.push(await pRetryStorm());
+  const clients: [name: string, runs: StormResult[], target: StormTargets][] = [
+    [
+      '(a) vendor-resilience, limit configured',
+      configured,
+      {
+        time: '≤ 1.05',
+        limited: '0 after the first second',
+        timeMet: (r) => r.seconds / IDEAL_S <= 1.05 && r.failedCalls === 0,
+        limitedMet: (r) => r.limitedAfterFirstSecond === 0,
+      },
+    ],
+    [
+      '(b) vendor-resilience, configured at 2×',
+      doubled,
+      {
+        time: '≤ 1.3',
+        limited: '≤ 0.05',
+        timeMet: (r) => r.seconds / IDEAL_S <= 1.3 && r.failedCalls === 0,
+        limitedMet: (r) => r.limited / r.requests <= 0.05,
+      },
+    ],
+    [
+      '(e) vendor-resilience, no options at all',
+      zeroConfig,
+      {
+        time: '≤ 1.3',
+        limited: '≤ 0.05',
+        timeMet: (r) => r.seconds / IDEAL_S <= 1.3 && r.failedCalls === 0,
+        limitedMet: (r) => r.limited / r.requests <= 0.05,
+      },
+    ],
+    // The baselines run once each: at 17–28 s a run, three would push the bench past 5 minutes.
+    ["(c) got's built-in retry", gotRetry, FOR_SCALE],
+    ['(d) p-retry around got', pRetried, FOR_SCALE],
+  ];
+  const rows = clients.flatMap(([name, results, target]) => rowsFor(name, results, target));
+  writeStormTimeline(clients.map(([name, results]) => [name, typicalRun(results)]));
+  // The heap row measures the library: the runs' request lists are the bench's own data, so let them go.
+  for (const [, results] of clients) results.length = 0;
   const heapGrowth = settledHeapMb() - heapBefore;
   return [
-    ...rowsFor('(a) vendor-resilience, limit configured', configured, {
-      time: '≤ 1.05',
-      limited: '0 after the first second',
-      timeMet: (r) => r.seconds / IDEAL_S <= 1.05 && r.failedCalls === 0,
-      limitedMet: (r) => r.limitedAfterFirstSecond === 0,
-    }),
-    ...rowsFor('(b) vendor-resilience, configured at 2×', doubled, {
-      time: '≤ 1.3',
-      limited: '≤ 0.05',
-      timeMet: (r) => r.seconds / IDEAL_S <= 1.3 && r.failedCalls === 0,
-      limitedMet: (r) => r.limited / r.requests <= 0.05,
-    }),
-    ...rowsFor('(e) vendor-resilience, no options at all', zeroConfig, {
-      time: '≤ 1.3',
-      limited: '≤ 0.05',
-      timeMet: (r) => r.seconds / IDEAL_S <= 1.3 && r.failedCalls === 0,
-      limitedMet: (r) => r.limited / r.requests <= 0.05,
-    }),
-    // The baselines run once each: at 17–28 s a run, three would push the bench past 5 minutes.
-    ...rowsFor("(c) got's built-in retry", gotRetry, FOR_SCALE),
-    ...rowsFor('(d) p-retry around got', pRetried, FOR_SCALE),
+    ...rows,
     {
       scenario: '7. memory, after the storms',
       metric: 'heap growth once all calls are done',
