@@ -14,6 +14,13 @@ export interface ThrottleMemory {
   lastThrottleAtMs: number;
   /** The rate the recovery starts from; 0 = `beta` × `lastMaxRatePerSec`. */
   restartRatePerSec: number;
+  /**
+   * The throttle came while nothing paced the sends (no rate configured or learned), so
+   * `lastMaxRatePerSec` is a guess, not a rate that proved too fast: the recovery doubles the
+   * rate every {@link PROBE_DOUBLING_MS} until the vendor pushes back again (TCP's slow start),
+   * instead of lingering below the guess on the cubic curve.
+   */
+  probing?: boolean;
 }
 
 /** Rate-adaptation constants (AWS adaptive retry mode's BETA and MIN_FILL_RATE, and the cubic window). */
@@ -41,6 +48,20 @@ export const ESTIMATE_RESTART_FACTOR = 0.95;
 const UNLIMITED_AFTER_FACTOR = 4;
 
 /**
+ * A probing recovery (see {@link ThrottleMemory.probing}) doubles the rate this often (ms). From
+ * a guess four times too low, the vendor's rate is reached in a second; the overshoot past it is
+ * at most one doubling, and a token bucket's burst absorbs the first of it, so the next
+ * rate-limit answer comes within a fraction of a second after the rate is crossed.
+ */
+export const PROBE_DOUBLING_MS = 300;
+
+/**
+ * A probing recovery that reaches this multiple of its guess without a rate-limit answer stops
+ * pacing: the 429 that started it was not about the request rate (or the limit is far above it).
+ */
+const PROBE_UNLIMITED_FACTOR = 16;
+
+/**
  * The allowed rate at `nowMs` (requests per second; `undefined` = unlimited). Before any throttle
  * it is the configured ceiling. After one it restarts at the remembered restart rate (`beta` ×
  * the throttled rate by default) and climbs on a cubic curve, as AWS adaptive retry mode and TCP
@@ -59,6 +80,11 @@ export function allowedRatePerSec(
   const max = memory.lastMaxRatePerSec;
   const restart =
     memory.restartRatePerSec > 0 ? Math.min(memory.restartRatePerSec, max) : constants.beta * max;
+  if (memory.probing === true) {
+    const probe = Math.max(constants.minRatePerSec, restart) * 2 ** ((elapsedSec * 1000) / PROBE_DOUBLING_MS);
+    if (ceilingPerSec !== undefined) return Math.min(ceilingPerSec, probe);
+    return probe >= PROBE_UNLIMITED_FACTOR * max ? undefined : probe;
+  }
   // TCP CUBIC's W(t) = C·(t − K)³ + Wmax, with C chosen so that a restart at beta × Wmax takes
   // the whole window (K = window), and K from the actual restart.
   const scale = (max * (1 - constants.beta)) / (constants.recoveryMs / 1000) ** 3;
@@ -90,6 +116,8 @@ export function throttledRatePerSec(
 export interface ThrottleRates {
   lastMaxRatePerSec: number;
   restartRatePerSec: number;
+  /** See {@link ThrottleMemory.probing}. */
+  probing: boolean;
 }
 
 /**
@@ -97,20 +125,28 @@ export interface ThrottleRates {
  * vendor's real rate, AWS's multiplicative decrease: restart at `beta` × the throttled rate and
  * climb back to it. With one (at most the throttled rate), restart just below the estimate and
  * climb back to the estimate: `beta` × a rate that was too fast is a guess, the estimate is
- * measured.
+ * measured. `unpaced`: nothing paced the sends that were throttled (no rate configured or
+ * learned), so the throttled rate is only a guess and the recovery probes (see
+ * {@link ThrottleMemory.probing}).
  */
 export function rememberThrottle(
   throttledPerSec: number,
   estimatedPerSec: number | undefined,
   beta: number,
+  unpaced = false,
 ): ThrottleRates {
   if (estimatedPerSec !== undefined && estimatedPerSec <= throttledPerSec) {
     return {
       lastMaxRatePerSec: estimatedPerSec,
       restartRatePerSec: ESTIMATE_RESTART_FACTOR * estimatedPerSec,
+      probing: false,
     };
   }
-  return { lastMaxRatePerSec: throttledPerSec, restartRatePerSec: beta * throttledPerSec };
+  // A probe restarts at the guess itself: the guess is what the vendor accepted, not a rate that
+  // was too fast, and every doubling spent below the vendor's rate is time lost.
+  if (unpaced)
+    return { lastMaxRatePerSec: throttledPerSec, restartRatePerSec: throttledPerSec, probing: true };
+  return { lastMaxRatePerSec: throttledPerSec, restartRatePerSec: beta * throttledPerSec, probing: false };
 }
 
 /**

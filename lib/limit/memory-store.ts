@@ -27,6 +27,7 @@ export class MemoryPacingStore implements PacingStore {
     if (fresh && update.throttle) {
       state.lastMaxRatePerSec = update.throttle.lastMaxRatePerSec;
       state.restartRatePerSec = update.throttle.restartRatePerSec;
+      state.probing = update.throttle.probing;
       state.lastThrottleAtMs = Math.max(update.nowMs, update.openAtMs);
     }
     const decrease = update.concurrencyDecrease;

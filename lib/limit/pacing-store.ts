@@ -15,6 +15,8 @@ export interface SharedPacingState {
   lastThrottleAtMs: number;
   /** The rate the recovery starts from; 0 = beta × `lastMaxRatePerSec`. */
   restartRatePerSec: number;
+  /** The recovery doubles the rate until the next throttle (`ThrottleMemory.probing`). */
+  probing: boolean;
   /** The adapted concurrency limit, fractional (additive increase); `undefined` = the configured ceiling. */
   concurrency: number | undefined;
 }
@@ -80,6 +82,7 @@ export function emptyPacingState(): SharedPacingState {
     lastMaxRatePerSec: 0,
     lastThrottleAtMs: 0,
     restartRatePerSec: 0,
+    probing: false,
     concurrency: undefined,
   };
 }

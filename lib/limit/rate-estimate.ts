@@ -39,7 +39,21 @@ interface CurrentEpisode {
   backlogged: boolean;
   /** When the throttle before it happened. */
   throttleBeforeMs: number | undefined;
+  /**
+   * The sends of a probing episode (the pacer's rate doubling from a guess), with the rate each
+   * was sent at; `undefined` for an episode paced at a steady rate.
+   */
+  probe: { atMs: number; ratePerSec: number }[] | undefined;
 }
+
+/**
+ * Sends of one probing episode kept for {@link RateEstimator.throttled}: a probe that does not
+ * meet the vendor's limit within this many sends is no longer learning (see `PROBE_UNLIMITED_FACTOR`).
+ */
+const PROBE_SENDS_KEPT = 4096;
+
+/** A probe's slope is taken over at least this many requests the vendor accepted after the crossing. */
+const MIN_PROBE_REQUESTS = 8;
 
 /** Episodes fitted; older ones are forgotten (the vendor's limit may have changed). */
 const EPISODES_KEPT = 4;
@@ -66,9 +80,10 @@ export class RateEstimator {
 
   /**
    * A request was sent; `backlogged` = calls are still queued behind it; `spacingMs` = the
-   * pacer's spacing between sends (0 when unlimited).
+   * pacer's spacing between sends (0 when unlimited); `probing` = the pacer's rate is a probe
+   * doubling from a guess (`ThrottleMemory.probing`).
    */
-  sent(nowMs: number, backlogged: boolean, spacingMs: number): void {
+  sent(nowMs: number, backlogged: boolean, spacingMs: number, probing = false): void {
     if (this.lastThrottleMs !== undefined || nowMs - this.lastSendMs >= REST_MS) {
       this.current = {
         startMs: undefined,
@@ -76,6 +91,7 @@ export class RateEstimator {
         rejected: 0,
         backlogged: true,
         throttleBeforeMs: this.lastThrottleMs,
+        probe: undefined,
       };
       this.lastThrottleMs = undefined;
       this.amendable = undefined;
@@ -84,6 +100,11 @@ export class RateEstimator {
     const episode = this.current;
     if (!episode) return; // not started on a rested bucket: nothing to learn until a throttle
     episode.sent += 1;
+    if (probing && spacingMs > 0) {
+      episode.probe ??= [];
+      if (episode.probe.length < PROBE_SENDS_KEPT)
+        episode.probe.push({ atMs: nowMs, ratePerSec: 1000 / spacingMs });
+    }
     if (episode.sent === CLOCK_START_SEND) episode.startMs = nowMs - (CLOCK_START_SEND - 1) * spacingMs;
     if (!backlogged) episode.backlogged = false;
   }
@@ -100,10 +121,19 @@ export class RateEstimator {
    */
   throttled(nowMs: number, allowedPerSec: number | undefined): number | undefined {
     const episode = this.current;
+    if (!episode && this.lastThrottleMs !== undefined) {
+      // Nothing was sent since the last throttle: this answer is to a request of the episode it
+      // ended (two answers recorded in the same turn both saw the gate open). It amends it.
+      this.rejected();
+      return this.checked(allowedPerSec);
+    }
     this.current = undefined;
     this.lastThrottleMs = nowMs;
     this.amendable = undefined;
-    if (episode?.backlogged && episode.startMs !== undefined && nowMs > episode.startMs) {
+    if (episode?.backlogged && episode.probe !== undefined) {
+      this.amendable = this.probeEpisode(episode, nowMs);
+      if (this.amendable) this.keep(this.amendable);
+    } else if (episode?.backlogged && episode.startMs !== undefined && nowMs >= episode.startMs) {
       this.amendable = {
         seconds: (nowMs - episode.startMs) / 1000,
         // The throttled request was sent in the episode, and the rejections counted so far.
@@ -111,12 +141,13 @@ export class RateEstimator {
         sinceThrottleSeconds:
           episode.throttleBeforeMs === undefined ? undefined : (nowMs - episode.throttleBeforeMs) / 1000,
       };
-      this.episodes.push(this.amendable);
-      if (this.episodes.length > EPISODES_KEPT) this.episodes.shift();
-      const fitted = fit(this.episodes) ?? this.estimatePerSec;
-      const floor = lowerBound(this.episodes);
-      this.estimatePerSec = fitted === undefined || floor === undefined ? fitted : Math.max(fitted, floor);
+      this.keep(this.amendable);
     }
+    return this.checked(allowedPerSec);
+  }
+
+  /** The estimate, against a throttle at `allowedPerSec` (see {@link throttled}). */
+  private checked(allowedPerSec: number | undefined): number | undefined {
     const estimate = this.estimatePerSec;
     if (estimate === undefined || allowedPerSec === undefined || estimate < allowedPerSec) return estimate;
     // Throttled just below the estimate (the pacer restarts a little under it and climbs): the
@@ -125,6 +156,47 @@ export class RateEstimator {
     if (allowedPerSec >= ESTIMATE_RESTART_FACTOR * estimate) return allowedPerSec;
     this.estimatePerSec = undefined;
     return undefined;
+  }
+
+  /** Adds a finished episode and fits the estimate again. */
+  private keep(episode: Episode): void {
+    this.episodes.push(episode);
+    if (this.episodes.length > EPISODES_KEPT) this.episodes.shift();
+    const fitted = fit(this.episodes) ?? this.estimatePerSec;
+    const floor = lowerBound(this.episodes);
+    this.estimatePerSec = fitted === undefined || floor === undefined ? fitted : Math.max(fitted, floor);
+  }
+
+  /**
+   * The part of a probing episode the model holds for. A probe starts below the vendor's rate R,
+   * so the bucket stays full (tokens overflow) until the probe's rate crosses R, and only from
+   * that send on did the pacer send at least as fast as the vendor refills: from there to the
+   * throttle, the vendor accepted B + R·T, as in the last steady episode. Taking each send in turn
+   * as the crossing, the two give a slope; it is below R for a send before the crossing (the sends
+   * between it and the crossing came slower than R) and for one after it (they came faster), and
+   * R at the crossing, where the probe's own rate is R too. So the crossing is the send where the
+   * lower of the slope and the send's rate is highest. Returns `undefined` when there is no steady
+   * episode to pair with, or too few requests after any crossing to say.
+   */
+  private probeEpisode(episode: CurrentEpisode, nowMs: number): Episode | undefined {
+    const steady = this.episodes.at(-1);
+    if (!steady) return undefined;
+    // The throttled request was sent in the episode, and so were the rejections counted so far.
+    const accepted = Math.max(0, episode.sent - episode.rejected - 1);
+    let best: { rate: number; episode: Episode } | undefined;
+    for (const [index, send] of (episode.probe ?? []).entries()) {
+      const seconds = (nowMs - send.atMs) / 1000;
+      const acceptedSince = accepted - index;
+      // Lengths too alike, or too few requests for one more or less not to swing the slope.
+      if (seconds < MIN_SPREAD * steady.seconds || acceptedSince - steady.accepted < MIN_PROBE_REQUESTS)
+        break;
+      const slope = (acceptedSince - steady.accepted) / (seconds - steady.seconds);
+      const rate = Math.min(slope, send.ratePerSec);
+      if (best === undefined || rate > best.rate) {
+        best = { rate, episode: { seconds, accepted: acceptedSince, sinceThrottleSeconds: undefined } };
+      }
+    }
+    return best?.episode;
   }
 }
 

@@ -7,12 +7,13 @@
  */
 
 const RETURN_STATE = `
-local v = redis.call('HMGET', KEYS[1], 'gate', 'lastMax', 'throttleAt', 'conc', 'restart')
-return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0'}`;
+local v = redis.call('HMGET', KEYS[1], 'gate', 'lastMax', 'throttleAt', 'conc', 'restart', 'probe')
+return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0', v[6] or '0'}`;
 
 /**
  * KEYS[1] state hash. ARGV: now, openAt, lastMax|'' (a throttle), decrease 0|1, ceiling|'',
- * inFlight, beta, ttlMs, restart rate. A throttle's recovery starts when the gate opens.
+ * inFlight, beta, ttlMs, restart rate, probing 0|1. A throttle's recovery starts when the gate
+ * opens. Returns the state (as READ_STATE_SCRIPT) and whether the gate was open ('1'|'0').
  */
 export const BACKOFF_SCRIPT = `
 local gateRaw = redis.call('HGET', KEYS[1], 'gate')
@@ -21,7 +22,7 @@ local now = tonumber(ARGV[1])
 local fresh = now >= gate
 if fresh and ARGV[3] ~= '' then
   local recoveryAt = math.max(now, tonumber(ARGV[2]))
-  redis.call('HSET', KEYS[1], 'lastMax', ARGV[3], 'restart', ARGV[9], 'throttleAt', string.format('%.17g', recoveryAt))
+  redis.call('HSET', KEYS[1], 'lastMax', ARGV[3], 'restart', ARGV[9], 'probe', ARGV[10], 'throttleAt', string.format('%.17g', recoveryAt))
 end
 if fresh and ARGV[4] == '1' then
   local raw = redis.call('HGET', KEYS[1], 'conc')
@@ -30,8 +31,8 @@ if fresh and ARGV[4] == '1' then
 end
 if tonumber(ARGV[2]) > gate then redis.call('HSET', KEYS[1], 'gate', ARGV[2]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
-local v = redis.call('HMGET', KEYS[1], 'gate', 'lastMax', 'throttleAt', 'conc', 'restart')
-return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0', fresh and '1' or '0'}`;
+local v = redis.call('HMGET', KEYS[1], 'gate', 'lastMax', 'throttleAt', 'conc', 'restart', 'probe')
+return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0', v[6] or '0', fresh and '1' or '0'}`;
 
 /** KEYS[1] state hash. ARGV: ceiling|''. */
 export const RAISE_CONCURRENCY_SCRIPT = `

@@ -47,8 +47,9 @@ export class RedisPacingStore implements PacingStore {
       decrease?.beta ?? 1,
       this.idleExpiryMs,
       throttle?.restartRatePerSec ?? 0,
+      throttle?.probing === true ? 1 : 0,
     );
-    return { state: parseState(reply), fresh: Array.isArray(reply) && reply[5] === '1' };
+    return { state: parseState(reply), fresh: Array.isArray(reply) && reply[6] === '1' };
   }
 
   async raiseConcurrency(key: string, ceiling: number | undefined): Promise<SharedPacingState> {
@@ -110,6 +111,7 @@ function parseState(reply: unknown): SharedPacingState {
     lastMaxRatePerSec: number(1),
     lastThrottleAtMs: number(2),
     restartRatePerSec: number(4),
+    probing: fields[5] === '1',
     concurrency: Number.isFinite(concurrency) ? concurrency : undefined,
   };
 }

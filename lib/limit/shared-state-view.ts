@@ -123,6 +123,11 @@ export class SharedStateView {
     );
   }
 
+  /** True while the rate is a probe doubling from a guess (`ThrottleMemory.probing`). */
+  probing(): boolean {
+    return this.state.probing;
+  }
+
   /** The current concurrency limit (`undefined` = unlimited). */
   concurrency(): number | undefined {
     return effectiveConcurrency(this.state.concurrency, this.options.concurrencyCeiling) ?? this.slowStart;

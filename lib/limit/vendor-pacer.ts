@@ -180,7 +180,12 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     const call = queue.takeFirst(weight);
     if (call) {
       const ratePerSec = view.ratePerSec();
-      estimator?.sent(time.now(), queue.size > 0, ratePerSec === undefined ? 0 : 1000 / ratePerSec);
+      estimator?.sent(
+        time.now(),
+        queue.size > 0,
+        ratePerSec === undefined ? 0 : 1000 / ratePerSec,
+        view.probing(),
+      );
     }
     return call;
   };
@@ -230,7 +235,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
       if (view.gateClosed()) estimator?.rejected();
       else estimatedPerSec = estimator?.throttled(nowMs, ratePerSec);
       if (estimatedPerSec !== undefined) estimatedPerSec = Math.max(minRatePerSec, estimatedPerSec);
-      throttle = rememberThrottle(ratePerSec, estimatedPerSec, beta);
+      throttle = rememberThrottle(ratePerSec, estimatedPerSec, beta, unpaced);
     }
     const { state } = await store.backoff(identity.key, {
       nowMs,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import {
+  PROBE_DOUBLING_MS,
   allowedRatePerSec,
   effectiveConcurrency,
   lowerConcurrency,
@@ -62,9 +63,41 @@ describe('allowedRatePerSec after an estimated restart', () => {
   });
 });
 
+describe('allowedRatePerSec while probing (a throttle that came with nothing pacing the sends)', () => {
+  const probing = { lastMaxRatePerSec: 10, lastThrottleAtMs: 1000, restartRatePerSec: 10, probing: true };
+  test('starts at the guess and doubles every PROBE_DOUBLING_MS until the next throttle', () => {
+    expect(allowedRatePerSec(probing, 500, undefined, constants)).toBeCloseTo(10, 9); // gate still closed
+    expect(allowedRatePerSec(probing, 1000, undefined, constants)).toBeCloseTo(10, 9);
+    expect(allowedRatePerSec(probing, 1000 + PROBE_DOUBLING_MS, undefined, constants)).toBeCloseTo(20, 9);
+    expect(allowedRatePerSec(probing, 1000 + 3 * PROBE_DOUBLING_MS, undefined, constants)).toBeCloseTo(80, 9);
+  });
+  test('a probe that reaches 16× its guess unthrottled stops pacing; a ceiling caps it instead', () => {
+    expect(allowedRatePerSec(probing, 1000 + 3.9 * PROBE_DOUBLING_MS, undefined, constants)).toBeDefined();
+    expect(allowedRatePerSec(probing, 1000 + 4 * PROBE_DOUBLING_MS, undefined, constants)).toBeUndefined();
+    expect(allowedRatePerSec(probing, 1000 + 10 * PROBE_DOUBLING_MS, 50, constants)).toBe(50);
+  });
+  test('never below the minimum rate', () => {
+    const tiny = { ...probing, lastMaxRatePerSec: 0.1, restartRatePerSec: 0.1 };
+    expect(allowedRatePerSec(tiny, 1000, undefined, constants)).toBeCloseTo(0.5, 9);
+  });
+});
+
 describe('rememberThrottle', () => {
+  test('unpaced (no rate configured or learned): the guess is the restart, and the recovery probes', () => {
+    expect(rememberThrottle(13, undefined, 0.7, true)).toEqual({
+      lastMaxRatePerSec: 13,
+      restartRatePerSec: 13,
+      probing: true,
+    });
+    // An estimate, when there is one, wins over probing.
+    expect(rememberThrottle(13, 12, 0.7, true).probing).toBe(false);
+  });
   test('without an estimate: back to the throttled rate from beta × it (AWS)', () => {
-    expect(rememberThrottle(20, undefined, 0.7)).toEqual({ lastMaxRatePerSec: 20, restartRatePerSec: 14 });
+    expect(rememberThrottle(20, undefined, 0.7)).toEqual({
+      lastMaxRatePerSec: 20,
+      restartRatePerSec: 14,
+      probing: false,
+    });
   });
   test('with an estimate at most the throttled rate: back to the estimate from just below it', () => {
     const rates = rememberThrottle(20, 12, 0.7);
@@ -73,7 +106,11 @@ describe('rememberThrottle', () => {
     expect(rememberThrottle(20, 20, 0.7).lastMaxRatePerSec).toBe(20);
   });
   test('an estimate above the throttled rate is not used', () => {
-    expect(rememberThrottle(20, 25, 0.7)).toEqual({ lastMaxRatePerSec: 20, restartRatePerSec: 14 });
+    expect(rememberThrottle(20, 25, 0.7)).toEqual({
+      lastMaxRatePerSec: 20,
+      restartRatePerSec: 14,
+      probing: false,
+    });
   });
 });
 

@@ -48,7 +48,84 @@ function episode(
   return { estimate, throttleMs };
 }
 
+/**
+ * A probing episode: from `startMs` the rate starts at `fromPerSec` and doubles every
+ * `doublingMs`, until the first refusal comes back. Returns the estimate and the throttle time.
+ */
+function probeEpisode(
+  estimator: RateEstimator,
+  bucket: Bucket,
+  startMs: number,
+  fromPerSec: number,
+  doublingMs: number,
+): { estimate: number | undefined; throttleMs: number } {
+  let nowMs = startMs;
+  let throttleMs = Number.POSITIVE_INFINITY;
+  let lateRefusals = 0;
+  while (nowMs < throttleMs) {
+    const perSec = fromPerSec * 2 ** ((nowMs - startMs) / doublingMs);
+    estimator.sent(nowMs, true, 1000 / perSec, true);
+    if (!bucket.take(nowMs)) {
+      if (throttleMs === Number.POSITIVE_INFINITY) throttleMs = nowMs + 1;
+      else lateRefusals += 1;
+    }
+    nowMs += 1000 / perSec;
+  }
+  const estimate = estimator.throttled(throttleMs, 1000);
+  for (let i = 0; i < lateRefusals; i++) estimator.rejected();
+  return { estimate, throttleMs };
+}
+
 describe('RateEstimator', () => {
+  test.each([
+    [50, 10, 300],
+    [50, 10, 500],
+    [20, 10, 300],
+    [200, 40, 300],
+  ])(
+    'a burst, then a probe from what was accepted, against a %d/s bucket (burst %d), doubling every %d ms: about the rate',
+    (perSec, burst, doublingMs) => {
+      const estimator = new RateEstimator();
+      const bucket = new Bucket(perSec, burst, 0);
+      // The opening burst: sent as fast as calls came (unpaced), 4× the rate.
+      const first = episode(estimator, bucket, 0, perSec * 4);
+      expect(first.estimate).toBeUndefined();
+      // The gate (1 s) rests the bucket; the probe starts from a fifth of the rate.
+      const probe = probeEpisode(estimator, bucket, first.throttleMs + 1000, perSec / 5, doublingMs);
+      expect(probe.estimate).toBeGreaterThan(0.9 * perSec);
+      expect(probe.estimate).toBeLessThan(1.08 * perSec);
+    },
+  );
+
+  test('a probe against a slow vendor (8/s, burst 5) crosses too few requests to say: no estimate', () => {
+    // The pacer then falls back to the multiplicative decrease from the probe's rate, and the
+    // steady episodes after it give the slope.
+    const estimator = new RateEstimator();
+    const bucket = new Bucket(8, 5, 0);
+    const first = episode(estimator, bucket, 0, 32);
+    expect(probeEpisode(estimator, bucket, first.throttleMs + 1000, 2, 300).estimate).toBeUndefined();
+  });
+
+  test('a probe with no steady episode before it learns nothing (the probe sent below the rate for a while)', () => {
+    const estimator = new RateEstimator();
+    const bucket = new Bucket(50, 10, 0);
+    expect(probeEpisode(estimator, bucket, 0, 10, 300).estimate).toBeUndefined();
+  });
+
+  test('two answers recorded as throttles in the same turn end one episode, the second amends it', () => {
+    const estimator = new RateEstimator();
+    const bucket = new Bucket(50, 10, 0);
+    for (let i = 0; i < 14; i++) estimator.sent(0, true, 0);
+    expect(estimator.throttled(0, undefined)).toBeUndefined();
+    expect(estimator.throttled(0, undefined)).toBeUndefined(); // counted as a late refusal
+    for (let i = 0; i < 2; i++) estimator.rejected();
+    // 14 sent: the throttled one and three refusals leave 10 accepted at length 0, so the probe's
+    // slope is measured against the burst itself.
+    const probe = probeEpisode(estimator, bucket, 1000, 10, 300);
+    expect(probe.estimate).toBeGreaterThan(45);
+    expect(probe.estimate).toBeLessThan(54);
+  });
+
   test('two throttles at different rates against a 50/s bucket (burst 10) give about 50/s', () => {
     const estimator = new RateEstimator();
     const bucket = new Bucket(50, 10, 0);

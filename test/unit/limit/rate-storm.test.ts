@@ -114,3 +114,42 @@ test('the benchmark storm: two throttles teach the pacer a 50/s limit', async ()
   await jest.advanceTimersByTimeAsync(5000);
   await closing;
 }, 60_000);
+
+test('the benchmark storm with no rate configured: a probe from what was accepted finds the 50/s limit', async () => {
+  const vendor = limitedVendor(50, 10);
+  // The default pacing's setup: no rate, no concurrency limit (slow start), the retry budget.
+  pacing = createPacing();
+  const pacer = pacing.pacer({ vendor: 'zenhire' });
+  const gates: number[] = [];
+  let gateOpenAtMs = 0;
+  pacing.on('gateClosed', ({ openAtMs }) => {
+    if (Date.now() >= gateOpenAtMs) gates.push(Date.now() - START_MS);
+    gateOpenAtMs = Math.max(gateOpenAtMs, openAtMs);
+  });
+  const rates: string[] = [];
+  pacing.on('rateChanged', (e) => rates.push(`${Date.now() - START_MS}:${e.requestsPerSecond?.toFixed(1)}`));
+  const call = caller(pacer, vendor);
+  let doneAtMs = 0;
+  let rateAtEnd: number | undefined;
+  const calls = Promise.all(Array.from({ length: 500 }, () => call())).then(() => {
+    doneAtMs = Date.now();
+    rateAtEnd = pacer.settings().requestsPerSecond;
+  });
+  await jest.advanceTimersByTimeAsync(30_000);
+  await calls;
+  const seconds = (doneAtMs - START_MS) / 1000;
+  const limitedCount = vendor.log.filter((r) => r.status === 429).length;
+  console.log(
+    `storm at an unknown 50/s bucket: ${seconds} s, ${vendor.log.length} requests, ${limitedCount} 429s, ` +
+      `gate closed at ${gates.join(', ')} ms; rates ${rates.filter((r) => Number(r.split(':')[0]) > 1900).join(' ')}`,
+  );
+  // The first throttle (the opening burst) and the probe's: the estimate ends the probing.
+  expect(gates.length).toBeLessThanOrEqual(3);
+  expect(seconds).toBeLessThan(1.3 * ((500 - 10) / 50));
+  expect(limitedCount / vendor.log.length).toBeLessThan(0.05);
+  expect(rateAtEnd).toBeGreaterThan(45);
+  expect(rateAtEnd).toBeLessThan(55);
+  const closing = pacing.close();
+  await jest.advanceTimersByTimeAsync(5000);
+  await closing;
+}, 60_000);
