@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { benchCredentialMemory } from './credential-memory.js';
 import { benchEngineCost } from './engine-cost.js';
 import { benchDecisionMemory } from './memory.js';
 import { benchOutage } from './outage.js';
@@ -43,6 +44,7 @@ if (wanted('warmup')) for (const row of await benchWarmUp()) say(row);
 if (wanted('outage')) for (const row of await benchOutage()) say(row);
 if (wanted('ws')) for (const row of await benchWsReconnect()) say(row);
 if (wanted('memory')) say(benchDecisionMemory(100_000));
+if (wanted('memory')) say(await benchCredentialMemory(100_000));
 
 const table = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}, median of ${RUNS} runs.`,
