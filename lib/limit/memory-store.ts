@@ -1,4 +1,4 @@
-import { lowerConcurrency, raiseConcurrency } from './adaptive-math.js';
+import { lowerConcurrency, raiseConcurrency, type ThrottleRates } from './adaptive-math.js';
 import {
   emptyPacingState,
   lateStartAllowanceMs,
@@ -55,6 +55,20 @@ export class MemoryPacingStore implements PacingStore {
     if (dueMs > nowMs) return dueMs - nowMs;
     this.lastStarts.set(key, nowMs - dueMs <= lateStartAllowanceMs(minTimeMs) ? dueMs : nowMs);
     return 0;
+  }
+
+  async countSend(): Promise<void> {
+    // In process the pacer's own estimator sees every send.
+  }
+
+  async setThrottle(key: string, throttleAtMs: number, rates: ThrottleRates): Promise<SharedPacingState> {
+    const state = this.state(key);
+    if (state.lastThrottleAtMs === throttleAtMs) {
+      state.lastMaxRatePerSec = rates.lastMaxRatePerSec;
+      state.restartRatePerSec = rates.restartRatePerSec;
+      state.probing = rates.probing;
+    }
+    return { ...state };
   }
 
   async takeRetryToken(key: string, capacity: number): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { ThrottleRates } from './adaptive-math.js';
+import type { SharedEpisode } from './rate-estimate.js';
 
 /**
  * Where the gate deadline, the adaptive state and the retry budget live: in this process
@@ -34,6 +35,12 @@ export interface BackoffUpdate {
   throttle?: ThrottleRates | undefined;
   /** A concurrency-limit answer: lower the limit (also only when the gate was open). */
   concurrencyDecrease?: { ceiling: number | undefined; inFlight: number; beta: number } | undefined;
+  /**
+   * Shared store only: a rate-limit answer, so the episode counters apply (a fresh throttle ends
+   * the episode, kept when calls were queued all along; a late one amends it; see
+   * {@link BackoffResult.episodes}).
+   */
+  countEpisode?: { backlogged: boolean } | undefined;
 }
 
 /** The outcome of {@link PacingStore.backoff}. */
@@ -41,6 +48,11 @@ export interface BackoffResult {
   state: SharedPacingState;
   /** The gate was open before this update, so the adaptive decrease was applied. */
   fresh: boolean;
+  /**
+   * Shared store, a fresh counted throttle: the episodes every process counted together (the
+   * last few steady ones, the one just ended included), and the one just ended (probing or not).
+   */
+  episodes?: { kept: SharedEpisode[]; ended: SharedEpisode | undefined };
 }
 
 /** The storage behind pacing. Implementations must bound every operation in time. */
@@ -62,6 +74,17 @@ export interface PacingStore {
    * no lateness: across processes a margin under the limit is worth more than the last 2% of rate.)
    */
   claimStart(key: string, minTimeMs: number): Promise<number>;
+  /**
+   * Shared store only (the in-process pacer counts its own sends): one send, counted in the
+   * episode under way across processes; `spacingMs` is the pacer's spacing (0 when unlimited).
+   * Fire and forget: a lost store is reported elsewhere.
+   */
+  countSend(key: string, nowMs: number, spacingMs: number): Promise<void>;
+  /**
+   * Replaces the rates the throttle at `throttleAtMs` stored (with what the shared episodes
+   * taught), unless a later throttle replaced it meanwhile. Returns the state.
+   */
+  setThrottle(key: string, throttleAtMs: number, rates: ThrottleRates): Promise<SharedPacingState>;
   /** Takes one retry token from a bucket that starts full at `capacity`; false when none is left. */
   takeRetryToken(key: string, capacity: number): Promise<boolean>;
   /** Adds `amount` tokens (a success), up to `capacity`. */

@@ -284,6 +284,8 @@ function stateStore(store: PacingStore, prefix: string): PacingStore {
     backoff: (key, update) => store.backoff(stateKey(key), update),
     raiseConcurrency: (key, ceiling) => store.raiseConcurrency(stateKey(key), ceiling),
     claimStart: (key, minTimeMs) => store.claimStart(`${prefix}:start:${key}`, minTimeMs),
+    countSend: (key, nowMs, spacingMs) => store.countSend(stateKey(key), nowMs, spacingMs),
+    setThrottle: (key, throttleAtMs, rates) => store.setThrottle(stateKey(key), throttleAtMs, rates),
     forget: (key) => {
       store.forget(stateKey(key));
       store.forget(`${prefix}:start:${key}`);

@@ -60,7 +60,7 @@ const EPISODES_KEPT = 4;
 /** The longest fitted episode must be this much longer than the shortest for the slope to mean something. */
 const MIN_SPREAD = 1.5;
 /** A pause this long without sends rests the bucket like a gate does (ms). */
-const REST_MS = 1000;
+export const REST_MS = 1000;
 /**
  * An episode's start is projected back from its third send at the pacer's spacing: the first
  * sends of a storm can reach the vendor late (in the storm bench 54, 20 and 7 ms after their
@@ -148,14 +148,9 @@ export class RateEstimator {
 
   /** The estimate, against a throttle at `allowedPerSec` (see {@link throttled}). */
   private checked(allowedPerSec: number | undefined): number | undefined {
-    const estimate = this.estimatePerSec;
-    if (estimate === undefined || allowedPerSec === undefined || estimate < allowedPerSec) return estimate;
-    // Throttled just below the estimate (the pacer restarts a little under it and climbs): the
-    // vendor's rate is about what was allowed. Well below it: the estimate was wrong, or the
-    // vendor's limit dropped; forget it and let the caller fall back to a plain decrease.
-    if (allowedPerSec >= ESTIMATE_RESTART_FACTOR * estimate) return allowedPerSec;
-    this.estimatePerSec = undefined;
-    return undefined;
+    const checked = checkedEstimate(this.estimatePerSec, allowedPerSec);
+    if (checked === undefined) this.estimatePerSec = undefined;
+    return checked;
   }
 
   /** Adds a finished episode and fits the estimate again. */
@@ -198,6 +193,50 @@ export class RateEstimator {
     }
     return best?.episode;
   }
+}
+
+/** An episode that every process of a cluster counted together (the Redis store keeps the last few). */
+export interface SharedEpisode {
+  /** From the first send on a rested bucket (or the gate's opening) to the throttle (s). */
+  seconds: number;
+  /** Requests the vendor accepted in it, from every process. */
+  accepted: number;
+}
+
+/**
+ * Cluster mode's estimate: the same fit, over the episodes all processes counted together in the
+ * shared store (each process alone sees only its share of the sends), checked against the rate
+ * that was throttled as {@link RateEstimator.throttled} checks it. `undefined` when they say nothing.
+ */
+export function estimateFromSharedEpisodes(
+  episodes: readonly SharedEpisode[],
+  allowedPerSec: number | undefined,
+): number | undefined {
+  const fitted = fit(episodes.map((e) => ({ ...e, sinceThrottleSeconds: undefined })));
+  // Across processes nobody sees whether every send kept the pace (each process has only its own
+  // backlog), so an episode sent slower than the vendor refills can slip in and bend the fit. A
+  // fit the episodes contradict is not used: each episode holds B + R·T with B ≥ 0, so R is at
+  // most its accepted per second, and the fit's burst (the intercept) cannot be negative.
+  if (fitted === undefined) return undefined;
+  const meanT = episodes.reduce((sum, e) => sum + e.seconds, 0) / episodes.length;
+  const meanA = episodes.reduce((sum, e) => sum + e.accepted, 0) / episodes.length;
+  const consistent =
+    meanA - fitted * meanT >= 0 && episodes.every((e) => e.seconds <= 0 || fitted <= e.accepted / e.seconds);
+  return consistent ? checkedEstimate(fitted, allowedPerSec) : undefined;
+}
+
+/**
+ * An estimate after a throttle at `allowedPerSec`. Throttled just below the estimate (the pacer
+ * restarts a little under it and climbs): the vendor's rate is about what was allowed. Well below
+ * it: the estimate was wrong, or the vendor's limit dropped; `undefined`, and the caller falls
+ * back to a plain decrease.
+ */
+function checkedEstimate(
+  estimate: number | undefined,
+  allowedPerSec: number | undefined,
+): number | undefined {
+  if (estimate === undefined || allowedPerSec === undefined || estimate < allowedPerSec) return estimate;
+  return allowedPerSec >= ESTIMATE_RESTART_FACTOR * estimate ? allowedPerSec : undefined;
 }
 
 /** The least-squares slope of accepted over length, or `undefined` when the lengths are too alike. */

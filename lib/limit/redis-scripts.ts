@@ -12,16 +12,57 @@ return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0', v[6] or 
 
 /**
  * KEYS[1] state hash. ARGV: now, openAt, lastMax|'' (a throttle), decrease 0|1, ceiling|'',
- * inFlight, beta, ttlMs, restart rate, probing 0|1. A throttle's recovery starts when the gate
- * opens. Returns the state (as READ_STATE_SCRIPT) and whether the gate was open ('1'|'0').
+ * inFlight, beta, ttlMs, restart rate, probing 0|1, counted 0|1 (a rate-limit answer: the episode
+ * counters apply), backlogged 0|1 (calls were queued: the ended episode is kept). A throttle's
+ * recovery starts when the gate opens.
+ *
+ * Episodes (see rate-estimate.ts): COUNT_SEND_SCRIPT counts every process's sends since the
+ * episode began; a fresh counted throttle ends it (length, and sent less refused less the
+ * throttled one), appends it to the last four in 'eps' (not a probing one: the linear model does
+ * not hold for it) and starts the next at the gate's opening. A counted answer that is not fresh
+ * (sent before the gate closed) was refused in the episode just ended, and amends it.
+ *
+ * Returns the state (as READ_STATE_SCRIPT), whether the gate was open ('1'|'0'), the kept episodes
+ * (JSON [[seconds, accepted], …]) and the ended episode's seconds and accepted ('' when none).
  */
 export const BACKOFF_SCRIPT = `
 local gateRaw = redis.call('HGET', KEYS[1], 'gate')
 local gate = gateRaw and tonumber(gateRaw) or 0
 local now = tonumber(ARGV[1])
 local fresh = now >= gate
+local counted = ARGV[11] == '1'
+local eps = '[]'
+local endedSeconds, endedAccepted = '', ''
+if counted and not fresh then
+  local raw = redis.call('HGET', KEYS[1], 'eps')
+  if raw then
+    local list = cjson.decode(raw)
+    local last = list[#list]
+    if last then last[2] = math.max(0, last[2] - 1) end
+    redis.call('HSET', KEYS[1], 'eps', cjson.encode(list))
+  end
+end
 if fresh and ARGV[3] ~= '' then
   local recoveryAt = math.max(now, tonumber(ARGV[2]))
+  if counted then
+    local list = cjson.decode(redis.call('HGET', KEYS[1], 'eps') or '[]')
+    local startRaw = redis.call('HGET', KEYS[1], 'epStart')
+    local start = startRaw and tonumber(startRaw)
+    if start and now >= start then
+      local sent = tonumber(redis.call('HGET', KEYS[1], 'epSent') or '0')
+      local seconds = (now - start) / 1000
+      local accepted = math.max(0, sent - 1)
+      endedSeconds = string.format('%.17g', seconds)
+      endedAccepted = tostring(accepted)
+      if ARGV[12] == '1' and redis.call('HGET', KEYS[1], 'probe') ~= '1' then
+        table.insert(list, {seconds, accepted})
+        if #list > 4 then table.remove(list, 1) end
+      end
+    end
+    eps = cjson.encode(list)
+    if #list == 0 then eps = '[]' end
+    redis.call('HSET', KEYS[1], 'eps', eps, 'epSent', '0', 'epStart', string.format('%.17g', recoveryAt))
+  end
   redis.call('HSET', KEYS[1], 'lastMax', ARGV[3], 'restart', ARGV[9], 'probe', ARGV[10], 'throttleAt', string.format('%.17g', recoveryAt))
 end
 if fresh and ARGV[4] == '1' then
@@ -32,7 +73,43 @@ end
 if tonumber(ARGV[2]) > gate then redis.call('HSET', KEYS[1], 'gate', ARGV[2]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
 local v = redis.call('HMGET', KEYS[1], 'gate', 'lastMax', 'throttleAt', 'conc', 'restart', 'probe')
-return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0', v[6] or '0', fresh and '1' or '0'}`;
+return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0', v[6] or '0', fresh and '1' or '0', eps, endedSeconds, endedAccepted}`;
+
+/**
+ * KEYS[1] state hash. ARGV: now, ttlMs, restMs, spacingMs. One send of any process: counted in the
+ * episode under way, or the first of a new one when nothing was sent for restMs (the bucket
+ * rested). As in process, the episode's start is projected back from its third send at the
+ * spacing (the first sends of a storm reach the vendor late, and across processes later still).
+ */
+export const COUNT_SEND_SCRIPT = `
+local now = tonumber(ARGV[1])
+-- A send while the gate is closed came from a process that did not know yet (its shared-state
+-- read is cached for a few ms): it belongs to no episode, and must not start the next one.
+local gateRaw = redis.call('HGET', KEYS[1], 'gate')
+if gateRaw and now < tonumber(gateRaw) then return 0 end
+local lastRaw = redis.call('HGET', KEYS[1], 'lastSend')
+if not lastRaw or now - tonumber(lastRaw) >= tonumber(ARGV[3]) then
+  redis.call('HSET', KEYS[1], 'epSent', '0', 'epStart', ARGV[1])
+end
+local sent = redis.call('HINCRBY', KEYS[1], 'epSent', 1)
+if sent == 3 then
+  redis.call('HSET', KEYS[1], 'epStart', string.format('%.17g', now - 2 * tonumber(ARGV[4])))
+end
+redis.call('HSET', KEYS[1], 'lastSend', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+/**
+ * KEYS[1] state hash. ARGV: throttleAt the caller saw, lastMax, restart, probing 0|1, ttlMs.
+ * Replaces the rates a throttle stored, unless another throttle has been stored since.
+ */
+export const SET_THROTTLE_SCRIPT = `
+local at = redis.call('HGET', KEYS[1], 'throttleAt')
+if at and tonumber(at) == tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'lastMax', ARGV[2], 'restart', ARGV[3], 'probe', ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+end
+${RETURN_STATE}`;
 
 /** KEYS[1] state hash. ARGV: ceiling|''. */
 export const RAISE_CONCURRENCY_SCRIPT = `

@@ -5,9 +5,13 @@ import {
   type SharedPacingState,
 } from './pacing-store.js';
 import type { ClusterConnection } from './redis-connection.js';
+import type { ThrottleRates } from './adaptive-math.js';
+import { REST_MS, type SharedEpisode } from './rate-estimate.js';
 import {
   BACKOFF_SCRIPT,
   CLAIM_START_SCRIPT,
+  COUNT_SEND_SCRIPT,
+  SET_THROTTLE_SCRIPT,
   RAISE_CONCURRENCY_SCRIPT,
   READ_STATE_SCRIPT,
   REFILL_TOKENS_SCRIPT,
@@ -48,8 +52,32 @@ export class RedisPacingStore implements PacingStore {
       this.idleExpiryMs,
       throttle?.restartRatePerSec ?? 0,
       throttle?.probing === true ? 1 : 0,
+      update.countEpisode === undefined ? 0 : 1,
+      update.countEpisode?.backlogged === true ? 1 : 0,
     );
-    return { state: parseState(reply), fresh: Array.isArray(reply) && reply[6] === '1' };
+    const fresh = Array.isArray(reply) && reply[6] === '1';
+    const result: BackoffResult = { state: parseState(reply), fresh };
+    if (fresh && throttle && update.countEpisode) result.episodes = parseEpisodes(reply);
+    return result;
+  }
+
+  async countSend(key: string, nowMs: number, spacingMs: number): Promise<void> {
+    await this.script('a send count', COUNT_SEND_SCRIPT, key, nowMs, this.idleExpiryMs, REST_MS, spacingMs);
+  }
+
+  async setThrottle(key: string, throttleAtMs: number, rates: ThrottleRates): Promise<SharedPacingState> {
+    return parseState(
+      await this.script(
+        'a rate update',
+        SET_THROTTLE_SCRIPT,
+        key,
+        throttleAtMs,
+        rates.lastMaxRatePerSec,
+        rates.restartRatePerSec,
+        rates.probing ? 1 : 0,
+        this.idleExpiryMs,
+      ),
+    );
   }
 
   async raiseConcurrency(key: string, ceiling: number | undefined): Promise<SharedPacingState> {
@@ -97,6 +125,30 @@ export class RedisPacingStore implements PacingStore {
   private script(what: string, lua: string, key: string, ...args: (string | number)[]): Promise<unknown> {
     return this.connection.run(what, () => this.connection.client.eval(lua, 1, key, ...args.map(String)));
   }
+}
+
+/** The episodes part of BACKOFF_SCRIPT's reply. */
+function parseEpisodes(reply: unknown[]): { kept: SharedEpisode[]; ended: SharedEpisode | undefined } {
+  let kept: SharedEpisode[] = [];
+  try {
+    const list: unknown = JSON.parse(typeof reply[7] === 'string' ? reply[7] : '[]');
+    if (Array.isArray(list)) {
+      kept = list.flatMap((e: unknown) =>
+        Array.isArray(e) && typeof e[0] === 'number' && typeof e[1] === 'number'
+          ? [{ seconds: e[0], accepted: e[1] }]
+          : [],
+      );
+    }
+  } catch {
+    // A malformed list (another version's): nothing is learnt from it.
+  }
+  const seconds = Number(reply[8]);
+  const accepted = Number(reply[9]);
+  const ended =
+    reply[8] !== '' && Number.isFinite(seconds) && Number.isFinite(accepted)
+      ? { seconds, accepted }
+      : undefined;
+  return { kept, ended };
 }
 
 function parseState(reply: unknown): SharedPacingState {

@@ -37,5 +37,8 @@ export function startTimer(
 ): () => void {
   const controller = new AbortController();
   time.sleep(Math.max(0, delayMs), { signal: controller.signal, ...options }).then(callback, () => undefined);
-  return () => controller.abort();
+  return () => controller.abort(TIMER_CANCELLED);
 }
+
+/** The reason a cancelled timer's wait ends with (swallowed): one error for all, see vendor-pacer.ts's PACER_CLOSED. */
+const TIMER_CANCELLED = new Error('timer cancelled');
