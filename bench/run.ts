@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { benchClusterStorm } from './cluster-storm.js';
 import { benchCredentialMemory } from './credential-memory.js';
 import { benchEngineCost } from './engine-cost.js';
 import { benchDecisionMemory } from './memory.js';
@@ -26,7 +27,7 @@ const say = (row: BenchRow): void => {
 };
 
 /** `npm run bench -- --only storm,engine` runs some scenarios (and leaves results.json alone). */
-const SCENARIOS = ['overhead', 'engine', 'storm', 'warmup', 'outage', 'ws', 'memory'] as const;
+const SCENARIOS = ['overhead', 'engine', 'storm', 'cluster', 'warmup', 'outage', 'ws', 'memory'] as const;
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? '').split(',') : [...SCENARIOS];
 const unknown = only.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
@@ -40,6 +41,7 @@ console.error(`vendor-resilience benchmarks on ${machine}; median of ${RUNS} run
 if (wanted('overhead')) say(await benchOverhead(15, 4_000));
 if (wanted('engine')) for (const row of benchEngineCost(RUNS, 200_000)) say(row);
 if (wanted('storm')) for (const row of await benchStorm(RUNS)) say(row);
+if (wanted('cluster')) for (const row of await benchClusterStorm(RUNS)) say(row);
 if (wanted('warmup')) for (const row of await benchWarmUp()) say(row);
 if (wanted('outage')) for (const row of await benchOutage()) say(row);
 if (wanted('ws')) for (const row of await benchWsReconnect()) say(row);
