@@ -108,14 +108,21 @@ export class TryJudge {
     this.counters = counters ?? { failures: 0, polls: 0 };
   }
 
-  /** Judges one try's result; throws the typed error when the call must end. */
-  async judge(result: TryResult<unknown>, tryNumber: number): Promise<TryVerdict> {
+  /**
+   * Judges one try's result; throws the typed error when the call must end. `charge: false` when
+   * the call cannot send again whatever the engine decides (the resend takes no retry token).
+   */
+  async judge(
+    result: TryResult<unknown>,
+    tryNumber: number,
+    options?: { charge?: boolean },
+  ): Promise<TryVerdict> {
     const { context, phase, accept } = this.options;
     const counters = this.counters;
     const counted = decideCounted(context, result.observation, phase, counters);
     const attempt = counted.attempt;
     // Unpaced, the decision stands as it is: no promise to wait for.
-    const decision = await context.recorded(counted.decision);
+    const decision = await context.recorded(counted.decision, options);
     const status = result.observation.status;
     context.report(decision, phase, attempt, status);
     if (accept.has(decision.action)) {

@@ -8,7 +8,7 @@ import { isVendorError, VendorError } from '../errors/vendor-error.js';
 import { vendorMessage } from '../engine/vendor-message.js';
 import { pacerFor } from '../limit/default-pacing.js';
 import type { PacerRequest } from '../limit/pacing.js';
-import type { VendorPacer } from '../limit/vendor-pacer.js';
+import type { RecordOptions, VendorPacer } from '../limit/vendor-pacer.js';
 import { resolvePolicy } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { abortReason } from '../util/sleep.js';
@@ -165,10 +165,14 @@ export class CallContext {
     }
   }
 
-  /** Lets the pacer see a decision (it may end a retry whose budget is spent); the decision itself when unpaced. */
-  async recorded(decision: Decision): Promise<Decision> {
+  /**
+   * Lets the pacer see a decision (it may end a retry whose budget is spent); the decision itself
+   * when unpaced. `charge: false` when the call will not send again whatever the decision says: a
+   * resend that is never sent takes no retry token.
+   */
+  async recorded(decision: Decision, options?: RecordOptions): Promise<Decision> {
     const pacer = this.pacer;
-    return pacer ? pacer.record(decision) : unpacedBackoff(decision, this.vendor);
+    return pacer ? pacer.record(decision, options) : unpacedBackoff(decision, this.vendor);
   }
 
   /** Adds credentials seen on the wire, so every later error scrubs them. */

@@ -4,7 +4,7 @@ import type { Action } from '../engine/types.js';
 import { credentialsIn } from '../errors/redact.js';
 import { isVendorError } from '../errors/vendor-error.js';
 import { abortReason } from '../util/sleep.js';
-import { TryJudge, type TryVerdict } from './attempt-loop.js';
+import { decideCounted, TryJudge, type TryVerdict } from './attempt-loop.js';
 import { hasStreamBody, requestCredentials, STREAM_BODY_REASON } from './attempt-options.js';
 import { CallDeadline } from './call-deadline.js';
 import { CallContext, endedDecision, type Observation, type ResilienceSetup } from './call-context.js';
@@ -54,6 +54,21 @@ function isNetworkFailure(error: RetryInfo['error']): boolean {
   if (error.name === 'TimeoutError' || error.name === 'ReadError') return true;
   const code = error.code;
   return typeof code === 'string' && !code.startsWith('ERR_GOT');
+}
+
+/**
+ * Why got will not send this call again whatever the engine decides about try `attemptCount`: the
+ * request's `retry.limit` is reached, or its stream body was consumed and no `beforeRetry` hook
+ * can supply a fresh one (as got allows). `undefined` when a resend is possible.
+ */
+function resendBlocked(
+  options: Options | undefined,
+  attemptCount: number,
+  limit: number,
+): string | undefined {
+  if (attemptCount > limit) return `this request's retry.limit of ${limit} allows no more resends`;
+  if (options && hasStreamBody(options) && options.hooks.beforeRetry.length === 0) return STREAM_BODY_REASON;
+  return undefined;
 }
 
 /**
@@ -203,6 +218,9 @@ export class GotCall {
     }
     if (isStream) {
       const stream = returned as unknown as Duplex;
+      if (this.setup.options.pacing !== false || this.setup.options.onDecision) {
+        stream.once('response', this.streamResponse);
+      }
       // got builds a stream's resend (`createRetryStream` in its `retry` event) as a new Request
       // outside the handlers: it is followed like the first one, or its pacer turn and end go unseen.
       const emit = stream.emit;
@@ -386,12 +404,34 @@ export class GotCall {
     return this.judged(response, status);
   };
 
+  /**
+   * A `got.stream`'s response: got runs no `afterResponse` hooks for streams, so a 2xx is shown to
+   * the engine here, by its status and headers (the body is the caller's to read). An accepted one
+   * counts as a promise call's does: the pacer's slow-start window grows and the retry budget
+   * refills (unseen, streams alone kept the window at its first size and only ever drained the
+   * budget), and `onDecision` reports it. Any other verdict is left alone, as before: got delivers
+   * the body, and a resend is the caller's (got's `retry` event).
+   */
+  private readonly streamResponse = (response: Response): void => {
+    const status = response.statusCode;
+    if (status < 200 || status > 299 || this.finished || this.stopped) return;
+    const context = this.context;
+    const observation: Observation = { transport: 'http', status, headers: response.headers };
+    const { decision, attempt } = decideCounted(context, observation, 'submit', this.judge.counters);
+    if (decision.action !== 'ok') return;
+    context.report(decision, 'submit', attempt, status);
+    context.settle();
+    void context.recorded(decision);
+  };
+
   /** A 2xx judged like any try: accepted, resent (through got's retry) or the end of the call. */
   private async judged(response: Response, status: number): Promise<Response> {
     const tryNumber = response.retryCount + 1;
+    const options = response.request.options;
     const verdict = await this.judge.judge(
       { observation: responseObservation(status, response.headers, response.rawBody), value: undefined },
       tryNumber,
+      { charge: resendBlocked(options, tryNumber, options.retry.limit ?? Infinity) === undefined },
     );
     if (verdict.accepted) {
       this.finish();
@@ -487,7 +527,9 @@ export class GotCall {
   private async nextStep(info: RetryInfo): Promise<{ resend: ResendVerdict } | { end: unknown }> {
     const { error, attemptCount } = info;
     const status = error.response?.statusCode;
-    const verdict = await this.verdictFor(error, attemptCount);
+    const blocked = resendBlocked(error.options, attemptCount, info.retryOptions.limit);
+    // A resend that cannot happen takes no retry token: the budget counts the resends sent.
+    const verdict = await this.verdictFor(error, attemptCount, blocked === undefined);
     if (!verdict || 'end' in verdict) return { end: verdict?.end };
     if (verdict.accepted) {
       // The engine reads the status as no error (a 3xx got did not follow), but got raises it.
@@ -495,15 +537,7 @@ export class GotCall {
       const why = `got raises status ${status ?? 'unknown'} as an HTTPError (throwHttpErrors)`;
       return { end: this.failureFor(verdict, why, attemptCount, status) };
     }
-    const limit = info.retryOptions.limit;
-    if (attemptCount > limit) {
-      const why = `this request's retry.limit of ${limit} allows no more resends`;
-      return { end: this.failureFor(verdict, why, attemptCount, status) };
-    }
-    // A consumed upload cannot be sent again, unless a beforeRetry hook supplies a fresh body (as got allows).
-    if (error.options && hasStreamBody(error.options) && error.options.hooks.beforeRetry.length === 0) {
-      return { end: this.failureFor(verdict, STREAM_BODY_REASON, attemptCount, status) };
-    }
+    if (blocked !== undefined) return { end: this.failureFor(verdict, blocked, attemptCount, status) };
     return { resend: verdict };
   }
 
@@ -514,6 +548,8 @@ export class GotCall {
   private async verdictFor(
     error: RetryInfo['error'],
     tryNumber: number,
+    /** false: got will not send again whatever the verdict (see {@link resendBlocked}). */
+    charge: boolean,
   ): Promise<TryVerdict | { end: unknown } | undefined> {
     const cause = error.cause;
     if (cause instanceof ResendAfterSuccess) return this.resendVerdict;
@@ -530,7 +566,7 @@ export class GotCall {
       return undefined;
     }
     try {
-      return await this.judge.judge({ observation, value: undefined, cause: error }, tryNumber);
+      return await this.judge.judge({ observation, value: undefined, cause: error }, tryNumber, { charge });
     } catch (judged) {
       return { end: judged };
     }
@@ -576,7 +612,8 @@ export class GotCall {
     if (this.failure === undefined && this.judgedError !== error && !this.stopped) {
       const request = (error as { request?: { retryCount?: number } }).request;
       const tryNumber = (request?.retryCount ?? 0) + 1;
-      const verdict = await this.verdictFor(error, tryNumber);
+      // got raises this error: no resend follows, so none is charged to the retry budget.
+      const verdict = await this.verdictFor(error, tryNumber, false);
       const status = (error as RetryInfo['error']).response?.statusCode;
       if (verdict !== undefined && 'end' in verdict) {
         this.ended(verdict.end);

@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import got, { HTTPError } from 'got';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { isVendorError } from '../../../lib/index.js';
+import { vendorResilience, type DecisionEvent } from '../../../lib/http/index.js';
+import { createPacing, type Pacing } from '../../../lib/limit/index.js';
+
+// What the pacing behind the got adapter hears of a call must be what got sent and received: a
+// got.stream's 2xx is a success like a promise call's (got runs no afterResponse hooks for
+// streams), and a resend got will not send takes no retry token. Found running got's own test
+// suite through the adapter (scripts/got-suite): its stream tests stalled behind a slow-start
+// window that streams never widened, and the budget was charged for resends never sent.
+
+/** The engine's status-class fallback only (as scripts/got-suite/neutral-policy.json). */
+const POLICY = {
+  vendor: 'accounting-test',
+  title: 'status-class fallback only',
+  docs: ['test/integration/http/got-pacer-accounting.test.ts'],
+  envelopes: [],
+  rules: [
+    {
+      id: 'never-matches',
+      match: { code: 'accounting-test-never-matches' },
+      action: 'fail',
+      category: 'never',
+      summary: 'matches only a vendor code, and without envelopes no vendor code is ever read',
+      source: 'test',
+    },
+  ],
+} as const;
+
+const noWait = (): Promise<void> => Promise.resolve();
+
+let servers: Server[] = [];
+let pacings: Pacing[] = [];
+afterEach(async () => {
+  for (const pacing of pacings) await pacing.close();
+  for (const server of servers) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  servers = [];
+  pacings = [];
+});
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** `/flaky…` paths answer 500 on their first hit and 200 after; `/down…` always 500; others 200. */
+async function flakyServer(): Promise<{ url: string; hits: Map<string, number> }> {
+  const hits = new Map<string, number>();
+  const url = await serve((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      const n = (hits.get(path) ?? 0) + 1;
+      hits.set(path, n);
+      const fail = path.startsWith('/down') || (path.startsWith('/flaky') && n === 1);
+      res.writeHead(fail ? 500 : 200).end(fail ? 'broken' : 'ok');
+    });
+  });
+  return { url, hits };
+}
+
+function drain(stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.once('end', () => resolve());
+    stream.resume();
+  });
+}
+
+function paced(settings: Parameters<typeof createPacing>[0]): typeof got {
+  const pacing = createPacing(settings);
+  pacings.push(pacing);
+  return got.extend(vendorResilience(POLICY, { pacing, sleep: noWait }));
+}
+
+describe("a got.stream's 2xx is a success for the pacing", () => {
+  it('with the default pacing, stream successes widen the slow-start window as promise successes do', async () => {
+    // Each response is held until `wave` requests are in flight at once (or 300 ms passed).
+    let inFlight = 0;
+    let peak = 0;
+    let wave = 20;
+    const held: (() => void)[] = [];
+    const releaseAll = (): void => {
+      for (const release of held.splice(0)) release();
+    };
+    const url = await serve((req, res) => {
+      req.resume();
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      const timer = setTimeout(releaseAll, 300);
+      held.push(() => {
+        clearTimeout(timer);
+        inFlight--;
+        res.end('ok');
+      });
+      if (inFlight >= wave) releaseAll();
+    });
+    const client = got.extend(vendorResilience(POLICY));
+    await Promise.all(Array.from({ length: wave }, () => drain(client.stream(`${url}/a`))));
+    // The first wave starts within the slow-start window (8); its 20 successes widen it to 28.
+    expect(peak).toBeLessThan(wave);
+    peak = 0;
+    wave = 25;
+    await Promise.all(Array.from({ length: wave }, () => drain(client.stream(`${url}/b`))));
+    expect(peak).toBe(wave);
+  });
+
+  it('stream successes refill the retry budget that stream and promise calls share', async () => {
+    const { url, hits } = await flakyServer();
+    const client = paced({ retryBudget: { capacity: 1, refillPerSuccess: 0.5 } });
+    // Takes the one token, and its success gives half back.
+    await expect(client(`${url}/flaky-1`).text()).resolves.toBe('ok');
+    // A streamed 200 gives back the other half.
+    await drain(client.stream(`${url}/fine`));
+    await expect(client(`${url}/flaky-2`).text()).resolves.toBe('ok');
+    expect(hits.get('/flaky-2')).toBe(2);
+  });
+
+  it('onDecision reports a streamed 2xx once, with pacing off too', async () => {
+    const { url } = await flakyServer();
+    const events: DecisionEvent[] = [];
+    const client = got.extend(
+      vendorResilience(POLICY, { pacing: false, onDecision: (event) => events.push(event) }),
+    );
+    await drain(client.stream(`${url}/fine`));
+    expect(events.map((e) => [e.status, e.attempt, e.decision.action])).toEqual([[200, 1, 'ok']]);
+  });
+});
+
+describe('a resend got will not send takes no retry token', () => {
+  it('retry.limit, a consumed upload and a stream without a retry listener leave the budget to calls that resend', async () => {
+    const { url, hits } = await flakyServer();
+    const client = paced({ retryBudget: { capacity: 2, refillPerSuccess: 0 } });
+    // One resend (a token), then retry.limit: the second 500 ends the call without charging.
+    const limited = await client(`${url}/down-limit-1`, { retry: { limit: 1 } }).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(HTTPError);
+    expect(isVendorError(limited) && limited.category).toBe('server_error');
+    expect(isVendorError(limited) && limited.decision.reason).toMatch(
+      /retry\.limit of 1 allows no more resends/,
+    );
+    expect(hits.get('/down-limit-1')).toBe(2);
+    // No resend at all.
+    await expect(client(`${url}/down-limit-0`, { retry: { limit: 0 } })).rejects.toBeInstanceOf(HTTPError);
+    const upload = await client
+      .post(`${url}/down-upload`, { body: Readable.from(['audio']) })
+      .catch((e: unknown) => e);
+    expect(isVendorError(upload) && upload.decision.reason).toMatch(/stream that the first try consumed/);
+    // got.stream raises the error itself when nobody handles its `retry` event.
+    await expect(drain(client.stream(`${url}/down-stream`))).rejects.toBeInstanceOf(HTTPError);
+    expect(hits.get('/down-limit-0')).toBe(1);
+    expect(hits.get('/down-upload')).toBe(1);
+    expect(hits.get('/down-stream')).toBe(1);
+    // One token is left, for the call that does resend.
+    await expect(client(`${url}/flaky`).text()).resolves.toBe('ok');
+    expect(hits.get('/flaky')).toBe(2);
+    // Now the budget is empty: a resend is refused, as before.
+    const refused = await client(`${url}/flaky-again`).catch((e: unknown) => e);
+    expect(isVendorError(refused) && refused.category).toBe('budget_exhausted');
+  });
+});
