@@ -6,8 +6,8 @@ interface WaitingSlot {
 }
 
 /**
- * The in-process {@link SlotLimiter}: a weighted concurrency limit, nothing more. In process the
- * pacer spaces starts itself on its own time source, so `minTimeMs` is not applied here.
+ * The in-process {@link SlotLimiter}: a weighted concurrency limit, nothing more (the pacer
+ * spaces starts itself, on its own time source).
  *
  * Slots start in order, so a heavy call is not starved by light ones behind it, with one
  * exception: a slot heavier than the limit now allows (asked before concurrency was lowered) is

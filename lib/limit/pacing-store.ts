@@ -65,8 +65,9 @@ export interface PacingStore {
   raiseConcurrency(key: string, ceiling: number | undefined): Promise<SharedPacingState>;
   /**
    * Claims the next send start for a key: 0 when at least `minTimeMs` (fractional) passed since
-   * the last claimed slot, else the milliseconds still to wait. This spaces actual sends; the
-   * limiter only plans start times, and a process that lags fires several at once. The claimed
+   * the last claimed slot, else the milliseconds still to wait. This is the only spacing of sends
+   * (the limiter counts concurrency): it follows the rate as it changes, and spaces actual starts,
+   * not planned ones (a process that lags would fire several planned starts at once). The claimed
    * slot is the due time, not the (later) time of the claim, when the claim is at most
    * {@link lateStartAllowanceMs} late: timer lag then does not lower the rate (a 1 ms late wake-up
    * at 50 requests/s would otherwise pace at 47.6/s). Later than that (a stall, or no demand), the
@@ -117,13 +118,4 @@ export function emptyPacingState(): SharedPacingState {
  */
 export function lateStartAllowanceMs(minTimeMs: number): number {
   return Math.min(minTimeMs / 4, 10);
-}
-
-/**
- * The limiter's spacing for a rate: whole milliseconds (bottleneck's Redis scripts pass it to
- * PEXPIRE, which refuses fractions), rounded down so that the exact, fractional spacing of
- * {@link PacingStore.claimStart} is the one that binds.
- */
-export function limiterSpacingMs(ratePerSec: number | undefined): number {
-  return ratePerSec === undefined ? 0 : Math.floor(1000 / ratePerSec);
 }

@@ -8,7 +8,7 @@ import { createLocalLimiter } from './local-limiter.js';
 import { PacingEventHub, type PacingEvents } from './events.js';
 import { MemoryPacingStore } from './memory-store.js';
 import { pacingUnavailableError } from './pacing-errors.js';
-import { limiterSpacingMs, type PacingStore } from './pacing-store.js';
+import type { PacingStore } from './pacing-store.js';
 import { openClusterConnection, type ClusterConnection, type RedisClientLike } from './redis-connection.js';
 import { RedisPacingStore } from './redis-store.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudgetSettings } from './retry-budget.js';
@@ -208,17 +208,16 @@ export function createPacing(options: PacingOptions = {}): Pacing {
     const rateCeilingPerSec = validLimit(limits.requestsPerMinute, 'requestsPerMinute', vendor);
     const concurrencyCeiling = validLimit(limits.maxConcurrent, 'maxConcurrent', vendor);
     const ratePerSec = rateCeilingPerSec === undefined ? undefined : rateCeilingPerSec / 60;
-    // In process the pacer spaces starts itself, on its time source, and the local limiter only
-    // counts concurrency; across processes bottleneck shares both through Redis.
+    // The limiter only counts concurrency (across processes bottleneck shares it through Redis);
+    // the pacer spaces starts itself, claiming each from the store (in Redis across processes).
     const limiter = cluster
       ? createBottleneckLimiter({
           maxConcurrent: concurrencyCeiling,
-          minTimeMs: limiterSpacingMs(ratePerSec),
           cluster: { id: `${prefix}:limiter:${key}`, connection: cluster.bottleneck, idleExpiryMs },
           onError: () => undefined, // cluster errors arrive through the connection's loss handler
           stopTimeoutMs: timeoutMs,
         })
-      : createLocalLimiter({ maxConcurrent: concurrencyCeiling, minTimeMs: 0 });
+      : createLocalLimiter({ maxConcurrent: concurrencyCeiling });
     const handle = createVendorPacer({
       identity: { vendor, key },
       store: keyedStore,

@@ -1,12 +1,7 @@
 import { startTimer, type TimeSource } from '../util/time-source.js';
 import { allowedRatePerSec, effectiveConcurrency, type RateConstants } from './adaptive-math.js';
 import type { PacerIdentity, PacingEventHub } from './events.js';
-import {
-  emptyPacingState,
-  limiterSpacingMs,
-  type PacingStore,
-  type SharedPacingState,
-} from './pacing-store.js';
+import { emptyPacingState, type PacingStore, type SharedPacingState } from './pacing-store.js';
 import type { SlotLimiter } from './slot-limiter.js';
 
 /** What {@link SharedStateView} needs. */
@@ -161,9 +156,9 @@ export class SharedStateView {
     const previousRate = this.appliedRatePerSec;
     this.appliedConcurrency = concurrency;
     this.appliedRatePerSec = rate;
-    const minTimeMs = limiterSpacingMs(rate);
     // A failed update surfaces through the store/connection error path; the old limits stay meanwhile.
-    this.options.limiter.update({ maxConcurrent: concurrency, minTimeMs }).catch(() => undefined);
+    if (concurrencyChanged)
+      this.options.limiter.update({ maxConcurrent: concurrency }).catch(() => undefined);
     if (concurrencyChanged) {
       events.emit('concurrencyChanged', {
         ...identity,

@@ -4,8 +4,10 @@
  */
 export interface SlotLimiter {
   /**
-   * Runs `job` when a slot is free: at most `maxConcurrent` weight running and at least
-   * `minTimeMs` between two starts (across processes in cluster mode). Errors of `job` are the
+   * Runs `job` when a slot is free: at most `maxConcurrent` weight running (across processes in
+   * cluster mode). Starts are not spaced here: the pacer claims each start from its store
+   * (`PacingStore.claimStart`), which follows the rate as it changes; a limiter that planned
+   * start times would keep slots planned at an old, slower rate. Errors of `job` are the
    * caller's business: implementations must not let them escape as unhandled rejections.
    * `onDropped` is told when the limiter gives up on a slot it will never start (a Redis script
    * error in cluster mode), so the caller does not wait for it; not after `stop()`.
@@ -20,6 +22,4 @@ export interface SlotLimiter {
 /** Limits of a {@link SlotLimiter}. */
 export interface SlotSettings {
   maxConcurrent: number | undefined;
-  /** Minimum milliseconds between two job starts; 0 for none. */
-  minTimeMs: number;
 }
