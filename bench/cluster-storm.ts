@@ -2,7 +2,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { startVendorSimulator, type VendorSimulator } from '../lib/testing/index.js';
 import {
   findRedisServer,
   startRedisServer,
@@ -15,16 +14,11 @@ import type {
   GateClosure,
 } from './cluster-storm-worker.js';
 import { median, type BenchRow } from './stats.js';
+import { BURST, CALLS, IDEAL_S, KEY, RATE_PER_S, startStormVendor } from './storm.js';
 
 // The storm of bench/storm.ts, split over four processes that share one Redis.
 const WORKERS = 4;
-const CALLS = 500;
 const CALLS_PER_WORKER = CALLS / WORKERS;
-const RATE_PER_S = 50;
-const BURST = 10;
-/** The fastest the four together can finish: the burst at once, then one request per token. */
-const IDEAL_S = (CALLS - BURST) / RATE_PER_S;
-const KEY = 'zh_bench_key';
 /**
  * Calls not done this long after 'go' count as failed, and their run's time as this (about 3× ideal; the
  * target is 1.3×): a stuck run ends here instead of holding the bench.
@@ -101,20 +95,7 @@ async function clusterStorm(
   warmUpUrl: string,
   run: number,
 ): Promise<ClusterResult> {
-  const simulator: VendorSimulator = await startVendorSimulator({
-    vendor: 'zenhire',
-    apiKey: KEY,
-    faultPlan: {
-      faults: [
-        {
-          kind: 'rate-limit',
-          tokensPerSecond: RATE_PER_S,
-          burst: BURST,
-          match: { endpoint: 'zenhire.submit' },
-        },
-      ],
-    },
-  });
+  const simulator = await startStormVendor();
   const children: ChildProcess[] = [];
   try {
     const keyPrefix = `bench-cluster-${variant}-${run}-${Date.now()}`;
