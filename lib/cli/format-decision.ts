@@ -2,12 +2,13 @@ import type { Engine } from '../engine/engine.js';
 import { formatMs } from '../engine/reason.js';
 import type { Decision } from '../engine/types.js';
 
-/** Where a decision's rule is documented: the policy rule's `source`, or the DESIGN.md fallback. */
+/** Where a decision's rule is documented: the policy rule's `source`, or the docs/design.md fallback. */
 export function ruleSource(engine: Engine, vendor: string, decision: Decision): string {
   const id = decision.rule.slice(decision.rule.indexOf('#') + 1);
   const rule = engine.policy(vendor).rules.find((r) => r.id === id);
   return (
-    rule?.source ?? 'DESIGN.md rule 1: no documented rule matched, so the status/close-code class decides'
+    rule?.source ??
+    'docs/design.md rule 1: no documented rule matched, so the status/close-code class decides'
   );
 }
 

@@ -16,11 +16,11 @@ export type FaultMeaning =
 
 /** Vendor codes documented as "do not retry" (the `error` faults of the workload). */
 const FATAL_CODES: Record<VendorName, readonly string[]> = {
-  // breeze-errors.txt: UPSTREAM_GENERATION_SERVICE_ERROR | 502 | upstream | No
+  // docs/vendor-docs/breeze-errors.txt: UPSTREAM_GENERATION_SERVICE_ERROR | 502 | upstream | No
   breeze: ['UPSTREAM_GENERATION_SERVICE_ERROR'],
-  // gradium-errors.txt: 1008 policy violation (invalid, revoked or expired key, …)
+  // docs/vendor-docs/gradium-errors.txt: 1008 policy violation (invalid, revoked or expired key, …)
   gradium: ['1008'],
-  // elsa-errors.txt: FailedToDecodeAudioFromBytes "Failed to decode audio"
+  // docs/vendor-docs/elsa-errors.txt: FailedToDecodeAudioFromBytes "Failed to decode audio"
   elsa: ['FailedToDecodeAudioFromBytes'],
   zenhire: [],
   audixa: [],

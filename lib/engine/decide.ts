@@ -47,7 +47,7 @@ function reportedCode(verdict: Verdict, facts: Facts): string | undefined {
   return undefined;
 }
 
-/** Builds a decision with its keys in the order of the Decision contract (so JSON reads like DESIGN.md). */
+/** Builds a decision with its keys in the order of the Decision contract (so JSON reads like docs/design.md). */
 function makeDecision(
   action: Action,
   code: string | undefined,
@@ -88,7 +88,7 @@ function checkDecideArguments(policy: unknown, signal: unknown, env: unknown): v
 }
 
 /**
- * Decides what to do about one signal under one policy (DESIGN.md rules 1–4). Pure: reads time
+ * Decides what to do about one signal under one policy (docs/design.md rules 1–4). Pure: reads time
  * and randomness only through `env`; never throws for any payload bytes.
  */
 export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnvironment): Decision {

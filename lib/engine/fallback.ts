@@ -11,7 +11,7 @@ export interface Fallback {
   summary: string;
 }
 
-/** Network errors raised before any byte reached the vendor: always safe to resend (DESIGN.md rule 7). */
+/** Network errors raised before any byte reached the vendor: always safe to resend (docs/design.md rule 7). */
 export const NEVER_SENT_ERRORS: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -167,7 +167,7 @@ function byNetworkError(policy: CompiledPolicy, facts: Facts, rawError: string):
 }
 
 /**
- * DESIGN.md rule 1's fallbacks, used when no policy rule matched: network errors by whether the
+ * docs/design.md rule 1's fallbacks, used when no policy rule matched: network errors by whether the
  * request may have been delivered, error messages by transport, close codes and statuses by class.
  */
 export function fallback(policy: CompiledPolicy, facts: Facts): Fallback {

@@ -157,7 +157,7 @@ function fromMessage(plan: EnginePlan, message: string | undefined): number | un
 }
 
 /**
- * The wait the server asked for, by DESIGN.md rule 2's precedence: `Retry-After` header (also
+ * The wait the server asked for, by docs/design.md rule 2's precedence: `Retry-After` header (also
  * `retry-after-ms`, and the policy's rate-limit reset header on 429) > body field
  * (`retryAfterSeconds`; for polls also `pollIntervalSeconds`) > a wait in the message text.
  * Malformed, negative and past values are skipped.

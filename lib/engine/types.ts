@@ -4,7 +4,7 @@ export type Transport = 'http' | 'ws';
 /** Where in a call the signal happened: sending the request, asking about an async job, or inside a streamed 200. */
 export type Phase = 'submit' | 'poll' | 'stream';
 
-/** What to do about a signal (see DESIGN.md, "Vocabulary"). */
+/** What to do about a signal (see docs/design.md, "Vocabulary"). */
 export type Action = 'ok' | 'retry' | 'backoff' | 'poll' | 'resubmit' | 'reconnect' | 'fail';
 
 /** Every action, in a stable order (for validation and docs). */
@@ -16,7 +16,7 @@ export type DelaySource = 'header' | 'body' | 'message' | 'computed' | 'none';
 /** A header value as Node, fetch-style objects and JSON signals give it. */
 export type HeaderValue = string | number | readonly string[];
 
-/** One thing that happened on the wire, normalized (the Signal contract of DESIGN.md). */
+/** One thing that happened on the wire, normalized (the Signal contract of docs/design.md). */
 export interface Signal {
   /** Built-in policy name, a registered vendor name, or a path to a policy file. */
   vendor: string;
@@ -42,7 +42,7 @@ export interface Signal {
   attempt?: number;
 }
 
-/** What to do about one signal, with the reason (the Decision contract of DESIGN.md). */
+/** What to do about one signal, with the reason (the Decision contract of docs/design.md). */
 export interface Decision {
   action: Action;
   /** The vendor's own code as a string; absent when the vendor gave none. */

@@ -150,7 +150,7 @@ export class TryJudge {
     let endName = this.options.endName;
     if (decision.action === 'poll') {
       counters.polls++;
-      // Polling has its own deadline (DESIGN.md rule 4), counted from the first "not ready".
+      // Polling has its own deadline (docs/design.md rule 4), counted from the first "not ready".
       this.pollEndAtMs ??= context.setup.time.now() + context.setup.policy.polling.deadlineMs;
       if (endAtMs === undefined || this.pollEndAtMs < endAtMs) {
         endAtMs = this.pollEndAtMs;

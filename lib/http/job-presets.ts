@@ -2,7 +2,7 @@ import type { OptionsInit } from 'got';
 import { ArgumentCheck } from '../util/validate-arguments.js';
 import type { VendorJobSpec } from './async-job.js';
 
-/** Where a vendor's documented async-job endpoints live (VENDORS.md). */
+/** Where a vendor's documented async-job endpoints live (docs/vendor-docs/VENDORS.md). */
 export interface JobEndpoints {
   /** Default API origin. */
   baseUrl: string;
@@ -16,14 +16,14 @@ export interface JobEndpoints {
 
 /** The documented async-job endpoints of ZenHire, Audixa and Breeze. */
 export const JOB_ENDPOINTS = {
-  /** VENDORS.md §4: POST /api/v1/speech/analyze → 202 `{id}`; GET /api/v1/speech/analyze/{id}. */
+  /** docs/vendor-docs/VENDORS.md §4: POST /api/v1/speech/analyze → 202 `{id}`; GET /api/v1/speech/analyze/{id}. */
   zenhire: {
     baseUrl: 'https://platform.zenhire.ai',
     submitPath: 'api/v1/speech/analyze',
     pollPath: (id: string) => `api/v1/speech/analyze/${encodeURIComponent(id)}`,
     jobIdFields: ['id'],
   },
-  /** VENDORS.md §3: POST /v3/tts → `{generation_id, status: "IN_QUEUE"}`; GET /v3/tts?generation_id=…. */
+  /** docs/vendor-docs/VENDORS.md §3: POST /v3/tts → `{generation_id, status: "IN_QUEUE"}`; GET /v3/tts?generation_id=…. */
   audixa: {
     baseUrl: 'https://api.audixa.ai',
     submitPath: 'v3/tts',
@@ -31,7 +31,7 @@ export const JOB_ENDPOINTS = {
     jobIdFields: ['generation_id'],
   },
   /**
-   * VENDORS.md §5: POST /v1/text-to-speech/{voice_id} with `delivery: "async"`; GET
+   * docs/vendor-docs/VENDORS.md §5: POST /v1/text-to-speech/{voice_id} with `delivery: "async"`; GET
    * /v1/generation-jobs/{id} (status active → ready | failed; 425 GENERATION_NOT_READY + Retry-After).
    */
   breeze: {

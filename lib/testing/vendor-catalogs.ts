@@ -1,6 +1,6 @@
 /**
  * Documented codes with their HTTP status and default message, so a fault can name just the code.
- * Sources: vendor-docs/<vendor>-errors.txt and VENDORS.md.
+ * Sources: docs/vendor-docs/<vendor>-errors.txt and docs/vendor-docs/VENDORS.md.
  */
 
 /** Breeze: every row of the error reference (code → [status, default message]). */

@@ -513,7 +513,7 @@ describe('errors: one line on stderr, never a stack trace', () => {
   });
 });
 
-describe('secrets never appear in the output (DESIGN.md rule 8)', () => {
+describe('secrets never appear in the output (docs/design.md rule 8)', () => {
   const KEY = 'sk_live_XKEYCANARY111';
   const BEARER = 'BEARERCANARY222zzz';
   const QUERY = 'QUERYCANARY333yyy';

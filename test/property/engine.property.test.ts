@@ -6,7 +6,7 @@ import type { Decision, HeaderValue, Phase, Signal, Transport } from '../../lib/
 import { builtinPolicy } from '../../lib/policy/index.js';
 
 /**
- * Property tests for the engine (issue 2, DESIGN.md rules 2, 3, 8, 9): arbitrary signals and payload
+ * Property tests for the engine (issue 2, docs/design.md rules 2, 3, 8, 9): arbitrary signals and payload
  * bytes never make `decide` throw, and every decision keeps the Decision contract.
  */
 
@@ -292,7 +292,7 @@ function assertServerWait(d: Decision, signal: Signal): void {
     expect(d.retryAfterMs).toBeDefined();
     const asked = d.retryAfterMs ?? NaN;
     expect(d.delayMs).toBeGreaterThanOrEqual(asked);
-    // Polls never go faster than the vendor's documented minimum interval (VENDORS.md), which can
+    // Polls never go faster than the vendor's documented minimum interval (docs/vendor-docs/VENDORS.md), which can
     // exceed the server's own number; everything else gets at most +20% on top of what was asked.
     const floor = d.action === 'poll' ? builtinPolicy(signal.vendor).polling.minIntervalMs : 0;
     expect(d.delayMs).toBeLessThanOrEqual(Math.max(asked * 1.2 + 1, floor));

@@ -3,7 +3,7 @@ import { presetJob, type JobPresetVendor, type PresetJobInit } from '../../http/
 import type { ScaledTime } from '../time-scale.js';
 import { CallFailure } from './call-failure.js';
 
-/** Each vendor's documented poll interval (VENDORS.md §3–§5), in simulated ms: the baseline polls on it. */
+/** Each vendor's documented poll interval (docs/vendor-docs/VENDORS.md §3–§5), in simulated ms: the baseline polls on it. */
 const POLL_INTERVAL_MS: Record<JobPresetVendor, number> = { zenhire: 15_000, audixa: 1_500, breeze: 2_000 };
 
 /** Gives up polling after this much simulated time (ZenHire's documented 20-minute budget). */

@@ -5,7 +5,7 @@ const API_KEY = 'ax_demo_key';
 const TEXT = 'The meeting moved to three o clock.';
 const REQUEST = { text: TEXT, voice_id: 'am_ethan', model: 'base' };
 
-/** Async TTS: create a generation, poll it to COMPLETED (VENDORS.md §3). */
+/** Async TTS: create a generation, poll it to COMPLETED (docs/vendor-docs/VENDORS.md §3). */
 async function generate(call: ScenarioCall): Promise<string> {
   const generation = await call.client.runJob('audixa', {
     baseUrl: call.baseUrl,

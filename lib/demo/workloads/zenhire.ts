@@ -3,7 +3,7 @@ import { fakeAudio, multipart, stringField } from './payloads.js';
 
 const API_KEY = 'zh_demo_key';
 
-/** Submits a speech analysis (202 + run id) and polls the run to its end, as ZenHire documents (VENDORS.md §4). */
+/** Submits a speech analysis (202 + run id) and polls the run to its end, as ZenHire documents (docs/vendor-docs/VENDORS.md §4). */
 async function analyze(call: ScenarioCall): Promise<string> {
   const form = multipart([
     { name: 'audio', filename: 'answer.wav', contentType: 'audio/wav', data: fakeAudio(8_000) },

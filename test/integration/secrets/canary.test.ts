@@ -22,7 +22,7 @@ import {
 import { recordingScheduler } from '../../support/recording-scheduler.js';
 
 /**
- * Issue 8 part 3 (DESIGN.md rule 8): a canary API key, in credential headers and in `?token=` /
+ * Issue 8 part 3 (docs/design.md rule 8): a canary API key, in credential headers and in `?token=` /
  * `?api_key=` URLs, and echoed back by the "vendor" in bodies, messages and close reasons, is driven
  * through failure paths not covered by test/integration/http/abort-and-secrets.test.ts. Every error
  * (message, stack, cause chain, util.inspect, JSON.stringify), every onDecision event, every WS

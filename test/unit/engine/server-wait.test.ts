@@ -40,7 +40,7 @@ describe('parseRetryAfterMs', () => {
   ])('ignores %j', (value) => expect(parseRetryAfterMs(value, NOW_MS)).toBeUndefined());
 });
 
-describe('server-given waits in decisions (DESIGN.md rule 2)', () => {
+describe('server-given waits in decisions (docs/design.md rule 2)', () => {
   it('seconds: never less than asked, at most +20%', () =>
     expectDecision(rl({ 'retry-after': '10' }), {
       action: 'backoff',
