@@ -56,10 +56,13 @@ const UNLIMITED_AFTER_FACTOR = 4;
 export const PROBE_DOUBLING_MS = 300;
 
 /**
- * A probing recovery that reaches this multiple of its guess without a rate-limit answer stops
- * pacing: the 429 that started it was not about the request rate (or the limit is far above it).
+ * A probing recovery that reaches this multiple of its guess (ten doublings, 3 s) without a
+ * rate-limit answer stops pacing: the 429 that started it was not about the request rate. High on
+ * purpose: stopping is a cliff (every queued call at once), so it must come only where the pace
+ * already lets nearly everything through. At 16× a busy process that saw the vendor's next 429 a
+ * few hundred ms late had already stopped pacing and sent its whole queue into the limit.
  */
-const PROBE_UNLIMITED_FACTOR = 16;
+const PROBE_UNLIMITED_FACTOR = 1024;
 
 /**
  * The allowed rate at `nowMs` (requests per second; `undefined` = unlimited). Before any throttle

@@ -47,8 +47,8 @@ interface CurrentEpisode {
 }
 
 /**
- * Sends of one probing episode kept for {@link RateEstimator.throttled}: a probe that does not
- * meet the vendor's limit within this many sends is no longer learning (see `PROBE_UNLIMITED_FACTOR`).
+ * Sends of one probing episode kept for {@link RateEstimator.throttled}: the crossing is found
+ * among the first ones (a probe crosses the vendor's rate within a few doublings of its guess).
  */
 const PROBE_SENDS_KEPT = 4096;
 

@@ -76,7 +76,18 @@ console.log(JSON.stringify({ failed: failed.length, first: failed[0] && String(f
       };
       const sent = simulator.requests().filter((r) => r.endpoint === 'zenhire.submit');
       const limited = sent.filter((r) => r.status === 429).length;
-      console.log(`README snippet storm: ${sent.length} requests, ${limited} × 429, ${result.failed} failed`);
+      const firstMs = Math.min(...sent.map((r) => r.receivedAtMs));
+      const timeline = new Map<number, string>();
+      for (const r of sent) {
+        const bucket = Math.floor((r.receivedAtMs - firstMs) / 250);
+        timeline.set(bucket, `${timeline.get(bucket) ?? ''}${r.status === 429 ? 'x' : '.'}`);
+      }
+      console.log(
+        `README snippet storm: ${sent.length} requests, ${limited} × 429, ${result.failed} failed; per 250 ms: ` +
+          [...timeline]
+            .map(([b, marks]) => `${b}:${marks.length}/${marks.replaceAll('.', '').length}`)
+            .join(' '),
+      );
       expect(result).toEqual({ failed: 0 });
       // Before the default pacing, most calls came back into the wall: 90% of requests were 429s.
       expect(limited / sent.length).toBeLessThan(0.1);

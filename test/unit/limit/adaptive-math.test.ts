@@ -71,9 +71,9 @@ describe('allowedRatePerSec while probing (a throttle that came with nothing pac
     expect(allowedRatePerSec(probing, 1000 + PROBE_DOUBLING_MS, undefined, constants)).toBeCloseTo(20, 9);
     expect(allowedRatePerSec(probing, 1000 + 3 * PROBE_DOUBLING_MS, undefined, constants)).toBeCloseTo(80, 9);
   });
-  test('a probe that reaches 16× its guess unthrottled stops pacing; a ceiling caps it instead', () => {
-    expect(allowedRatePerSec(probing, 1000 + 3.9 * PROBE_DOUBLING_MS, undefined, constants)).toBeDefined();
-    expect(allowedRatePerSec(probing, 1000 + 4 * PROBE_DOUBLING_MS, undefined, constants)).toBeUndefined();
+  test('a probe that reaches 1024× its guess unthrottled stops pacing; a ceiling caps it instead', () => {
+    expect(allowedRatePerSec(probing, 1000 + 9.9 * PROBE_DOUBLING_MS, undefined, constants)).toBeDefined();
+    expect(allowedRatePerSec(probing, 1000 + 10 * PROBE_DOUBLING_MS, undefined, constants)).toBeUndefined();
     expect(allowedRatePerSec(probing, 1000 + 10 * PROBE_DOUBLING_MS, 50, constants)).toBe(50);
   });
   test('never below the minimum rate', () => {
