@@ -77,8 +77,10 @@ export function benchEngineCost(runs: number, iterations: number): BenchRow[] {
       metric: 'decide() ÷ JSON.parse(body)',
       value: ratio,
       unit: '×',
-      target: '≤ 2',
-      met: ratio <= 2,
+      // Retired as a target (issue 14): next to a network round trip no user feels a microsecond
+      // of decide(); end-to-end overhead against plain got (row 1) is what counts. Kept for scale.
+      target: 'for scale',
+      met: true,
       detail: `${iterations} calls per run, median of ${runs}: decide ${Math.round(median(decideNs))} ns, JSON.parse ${Math.round(median(parseNs))} ns (${(signal.body ?? '').length} B body)`,
     };
   });
