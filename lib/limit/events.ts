@@ -54,6 +54,11 @@ export class PacingEventHub implements PacingEvents {
     return { dispose: () => void set.delete(entry) };
   }
 
+  /** True when `name` has a listener (an event nobody listens to need not be built). */
+  listens(name: PacingEventName): boolean {
+    return (this.listeners.get(name)?.size ?? 0) > 0;
+  }
+
   /** Calls every listener of `name`; a throwing listener does not stop the others. */
   emit<E extends PacingEventName>(name: E, event: PacingEventMap[E]): void {
     const set = this.listeners.get(name);

@@ -121,9 +121,17 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
    * for ever once concurrency was lowered under it).
    */
   const outstanding = new Map<number, { count: number; asked: number }>();
+  /**
+   * Reports the queued and running calls. The event is only built when someone listens: a call
+   * makes three, and each (a spread of the identity plus two counts, a slow path in V8 11, about
+   * 2 µs on Node 20) cost more than the rest of the pacer's work for a call that did not wait.
+   */
+  const emitCounts = (): void => {
+    if (events.listens('counts')) events.emit('counts', { ...identity, queued: queue.size, running });
+  };
   const queue = new CallQueue(() => {
     view.setHeld(queue.size > 0);
-    events.emit('counts', { ...identity, queued: queue.size, running });
+    emitCounts();
   });
   const view: SharedStateView = new SharedStateView({ ...parts, onGateOpen: () => requestSlots() });
 
@@ -323,14 +331,14 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
           fail: reject,
           run: async () => {
             running += weight;
-            events.emit('counts', { ...identity, queued: queue.size, running });
+            emitCounts();
             try {
               resolve(await task());
             } catch (error) {
               reject(error);
             } finally {
               running -= weight;
-              events.emit('counts', { ...identity, queued: queue.size, running });
+              emitCounts();
             }
           },
         };
