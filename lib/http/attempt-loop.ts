@@ -117,12 +117,21 @@ export class TryJudge {
     tryNumber: number,
     options?: { charge?: boolean },
   ): Promise<TryVerdict> {
-    const { context, phase, accept } = this.options;
-    const counters = this.counters;
-    const counted = decideCounted(context, result.observation, phase, counters);
-    const attempt = counted.attempt;
+    const { context, phase } = this.options;
+    const counted = decideCounted(context, result.observation, phase, this.counters);
     // Unpaced, the decision stands as it is: no promise to wait for.
     const decision = await context.recorded(counted.decision, options);
+    return this.verdict(result, tryNumber, { decision, attempt: counted.attempt });
+  }
+
+  /**
+   * The rest of {@link judge}, for a decision already made and seen by the pacer (asked with
+   * `recorded.attempt`): report it, then accept, resend or throw the typed error.
+   */
+  verdict(result: TryResult<unknown>, tryNumber: number, recorded: CountedDecision): TryVerdict {
+    const { context, phase, accept } = this.options;
+    const counters = this.counters;
+    const { decision, attempt } = recorded;
     const status = result.observation.status;
     context.report(decision, phase, attempt, status);
     if (accept.has(decision.action)) {

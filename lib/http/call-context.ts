@@ -7,7 +7,6 @@ import type { Clock, Decision, Phase, Signal } from '../engine/types.js';
 import { isVendorError, VendorError } from '../errors/vendor-error.js';
 import { vendorMessage } from '../engine/vendor-message.js';
 import { pacerFor } from '../limit/default-pacing.js';
-import type { PacerRequest } from '../limit/pacing.js';
 import type { RecordOptions, VendorPacer } from '../limit/vendor-pacer.js';
 import { resolvePolicy } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
@@ -62,6 +61,23 @@ export function createSetup(policyInput: PolicyArgument, options: ResilienceOpti
   };
 }
 
+/** A call's pacer once looked up: `undefined` inside with `pacing: false`. */
+export interface PacerLookup {
+  pacer: VendorPacer | undefined;
+}
+
+/**
+ * The pacer of a call whose request carries `credentials`: the adapter's `pacing` (the process
+ * default without one), none with `pacing: false`. Vendors limit per API key, so the first
+ * credential picks the pacer.
+ */
+export function lookUpPacer(setup: ResilienceSetup, credentials: readonly string[]): PacerLookup {
+  const { pacing, clock } = setup.options;
+  if (pacing === false) return { pacer: undefined };
+  const request = { vendor: setup.policy.vendor, limits: setup.policy.limits, credential: credentials[0] };
+  return { pacer: pacerFor(pacing, request, clock) };
+}
+
 /** Where a wait happens: the call's progress and an optional extra end time. */
 export interface WaitContext {
   attempts: number;
@@ -101,10 +117,10 @@ export class CallContext {
   readonly secrets: string[];
   /** The last reported decision, held until the call acts on it. */
   private pending: DecisionEvent | undefined;
-  /** Which pacer the call asks for; `undefined` with `pacing: false`. */
-  private readonly pacerRequest: PacerRequest | undefined;
+  /** The request's credentials: the first one picks the pacer. */
+  private readonly credentials: readonly string[];
   /** The pacer, once asked for (a dropped idle pacer forwards to its successor, so it stays good). */
-  private resolvedPacer: { pacer: VendorPacer | undefined } | undefined;
+  private resolvedPacer: PacerLookup | undefined;
   /** Aborts with the caller's signal or at the deadline: what every try, turn and wait of the call listens to. */
   readonly signal: AbortSignal | undefined;
   /** The call's `deadlineMs`, when it has one. */
@@ -123,6 +139,8 @@ export class CallContext {
     secrets: readonly string[] = [],
     /** A deadline the adapter already started (got's handler does, to hand its signal to got). */
     deadline?: CallDeadline,
+    /** The call's pacer, when the adapter already looked it up ({@link lookUpPacer}). */
+    pacer?: PacerLookup,
   ) {
     this.vendor = setup.policy.vendor;
     this.startedAtMs = setup.time.now();
@@ -131,11 +149,8 @@ export class CallContext {
       deadline ?? (deadlineMs === undefined ? undefined : new CallDeadline(setup.time, deadlineMs));
     this.signal = combinedSignal(callerSignal, this.deadline?.signal);
     this.secrets = [...(setup.options.secrets ?? []), ...secrets];
-    // Vendors limit per API key, so the first credential on the request picks the pacer.
-    this.pacerRequest =
-      setup.options.pacing === false
-        ? undefined
-        : { vendor: this.vendor, limits: setup.policy.limits, credential: secrets[0] };
+    this.credentials = secrets;
+    this.resolvedPacer = pacer;
   }
 
   /**
@@ -143,10 +158,7 @@ export class CallContext {
    * option; `undefined` with `pacing: false`. Looked up once, when first needed.
    */
   get pacer(): VendorPacer | undefined {
-    this.resolvedPacer ??= {
-      pacer:
-        this.pacerRequest && pacerFor(this.setup.options.pacing, this.pacerRequest, this.setup.options.clock),
-    };
+    this.resolvedPacer ??= lookUpPacer(this.setup, this.credentials);
     return this.resolvedPacer.pacer;
   }
 

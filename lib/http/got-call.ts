@@ -1,13 +1,21 @@
 import type { Duplex } from 'node:stream';
 import got, { type Options, type Response } from 'got';
 import type { Action } from '../engine/types.js';
+import type { VendorPacer } from '../limit/vendor-pacer.js';
 import { credentialsIn } from '../errors/redact.js';
 import { isVendorError } from '../errors/vendor-error.js';
 import { abortReason } from '../util/sleep.js';
 import { decideCounted, TryJudge, type TryVerdict } from './attempt-loop.js';
 import { hasStreamBody, requestCredentials, STREAM_BODY_REASON } from './attempt-options.js';
 import { CallDeadline } from './call-deadline.js';
-import { CallContext, endedDecision, type Observation, type ResilienceSetup } from './call-context.js';
+import {
+  CallContext,
+  endedDecision,
+  lookUpPacer,
+  type Observation,
+  type PacerLookup,
+  type ResilienceSetup,
+} from './call-context.js';
 import { markGotError, type GotFailureInit } from './got-error.js';
 import { networkObservation, responseObservation } from './wire-signal.js';
 
@@ -93,10 +101,12 @@ export class GotCall {
   /**
    * The call's engine state: its context (deadline, pacer, secrets, reports), the judge of its
    * tries, and the controller that ends its waits and queued turns when the call has ended, was
-   * cancelled or aborted. Made on first need: a call that is neither paced nor observed and sees
-   * only a 2xx never needs one.
+   * cancelled or aborted. Made on first need: a call that is not observed, whose turns start at
+   * once and that sees only a 2xx never needs one.
    */
   private state: { context: CallContext; judge: TryJudge; stop: AbortController } | undefined;
+  /** The call's pacer, looked up once (its context is handed the same lookup). */
+  private pacerLookup: PacerLookup | undefined;
   /** The credentials on the caller's request (scrubbed from every error). */
   private readonly secrets: string[];
   private readonly userSignal: AbortSignal | undefined;
@@ -178,18 +188,21 @@ export class GotCall {
     return this.state?.stop.signal.aborted ?? this.userSignal?.aborted ?? false;
   }
 
+  /** This vendor's (and credential's) pacer; `undefined` with `pacing: false`. */
+  private get pacer(): VendorPacer | undefined {
+    this.pacerLookup ??= lookUpPacer(this.setup, this.secrets);
+    return this.pacerLookup.pacer;
+  }
+
   /** Makes the call's engine state (see {@link state}) and starts following the caller's signal. */
   private ensure(): NonNullable<GotCall['state']> {
     if (this.state) return this.state;
     const stop = new AbortController();
     const signal = this.userSignal;
-    if (signal?.aborted) {
-      stop.abort(abortReason(signal));
-    } else if (signal && !this.finished) {
-      signal.addEventListener('abort', this.onUserAbort, { once: true });
-      this.listening = true;
-    }
-    const context = new CallContext(this.setup, stop.signal, this.secrets, this.deadline);
+    if (signal?.aborted) stop.abort(abortReason(signal));
+    else this.follow();
+    this.pacerLookup ??= lookUpPacer(this.setup, this.secrets);
+    const context = new CallContext(this.setup, stop.signal, this.secrets, this.deadline, this.pacerLookup);
     const judge = new TryJudge({ context, phase: 'submit', accept: ACCEPT_OK });
     this.state = { context, judge, stop };
     return this.state;
@@ -283,6 +296,23 @@ export class GotCall {
     }
   }
 
+  /** Ends the call when the caller's signal aborts (got's promise rejects without asking us again). */
+  private follow(): void {
+    const signal = this.userSignal;
+    if (!signal || this.listening || this.finished) return;
+    signal.addEventListener('abort', this.onUserAbort, { once: true });
+    this.listening = true;
+  }
+
+  /** Why a wait of the call ended early, as its stop signal would say: the caller's abort, the deadline or the call's end. */
+  private endedReason(): unknown {
+    const stop = this.state?.stop.signal;
+    if (stop?.aborted) return abortReason(stop);
+    if (this.userSignal?.aborted) return abortReason(this.userSignal);
+    if (this.deadline?.passed) return this.deadline.reason;
+    return CALL_ENDED;
+  }
+
   private readonly onUserAbort = (): void => {
     // got's promise rejects at once without asking `calculateDelay` or `beforeError` again: end here.
     if (this.waits > 0) this.state?.stop.abort(abortReason(this.userSignal as AbortSignal));
@@ -336,10 +366,23 @@ export class GotCall {
   /** Waits for this try's turn under the vendor's limits and gate (the turn lasts until the try is over). */
   private async turn(): Promise<void> {
     this.releaseTurn();
-    const pacer = this.context.pacer;
+    const pacer = this.pacer;
     if (!pacer) return;
     this.waits++;
     try {
+      // A turn that starts at once is never queued, so nothing has to be able to take it out of
+      // the queue: the engine state's AbortController (costly to make) is left for a turn that waits.
+      if (pacer.startNow && !this.finished && !this.stopped) {
+        this.follow();
+        const release = await pacer.startNow();
+        if (release && !this.finished) {
+          this.release = release;
+          return;
+        }
+        release?.();
+        // Ended meanwhile: the turn fails as a queued one would have (see finish()).
+        if (this.finished) throw this.endedReason();
+      }
       await this.queued(pacer);
     } finally {
       this.waits--;
@@ -376,7 +419,10 @@ export class GotCall {
       for (const name in extra) headers[name.toLowerCase()] = extra[name];
     }
     // A hook before ours (a token refresh) may have set a credential: scrub it from errors too.
-    this.context.addSecrets(credentialsIn(undefined, options.headers));
+    // The engine state is only made for one not known yet (the request's own are, from the start).
+    const found = credentialsIn(undefined, options.headers);
+    const known = this.state?.context.secrets ?? this.secrets;
+    if (found.some((value) => !known.includes(value))) this.context.addSecrets(found);
     await this.turn();
   };
 
@@ -387,7 +433,9 @@ export class GotCall {
     // Non-2xx answers reach the engine through got's retry (`calculateDelay`), after got made them an HTTPError.
     if (status < 200 || status > 299) return response;
     if (this.state === undefined && this.setup.options.onDecision === undefined) {
-      // The first try, unpaced and unobserved: the engine's answer is all there is to it.
+      // No try of this call was judged yet and nobody watches its decisions: an `ok` from the
+      // engine, once the pacer (if any) has seen it, is all there is to it, and the engine
+      // state the judge would make for it is not needed.
       const observation = responseObservation(status, response.headers, response.rawBody);
       const signal = {
         ...observation,
@@ -395,10 +443,21 @@ export class GotCall {
         phase: 'submit' as const,
         attempt: 1,
       };
-      if (this.setup.decideSignal(signal).action === 'ok') {
-        this.finish();
-        this.restore(response.request.options);
-        return response;
+      const decision = this.setup.decideSignal(signal);
+      if (decision.action === 'ok') {
+        const pacer = this.pacer;
+        if (!pacer) return this.accepted(response);
+        return pacer.record(decision).then((recorded) =>
+          recorded.action === 'ok'
+            ? this.accepted(response)
+            : this.carryOut(
+                response,
+                this.judge.verdict({ observation, value: undefined }, response.retryCount + 1, {
+                  decision: recorded,
+                  attempt: 1,
+                }),
+              ),
+        );
       }
     }
     return this.judged(response, status);
@@ -433,13 +492,21 @@ export class GotCall {
       tryNumber,
       { charge: resendBlocked(options, tryNumber, options.retry.limit ?? Infinity) === undefined },
     );
-    if (verdict.accepted) {
-      this.finish();
-      this.restore(response.request.options);
-      return response;
-    }
+    return this.carryOut(response, verdict);
+  }
+
+  /** Hands a judged 2xx back, or has got send again (`calculateDelay` carries out the verdict). */
+  private carryOut(response: Response, verdict: TryVerdict): Response {
+    if (verdict.accepted) return this.accepted(response);
     this.resendVerdict = verdict;
     throw new ResendAfterSuccess(verdict.decision.reason);
+  }
+
+  /** The call ends with this response. */
+  private accepted(response: Response): Response {
+    this.finish();
+    this.restore(response.request.options);
+    return response;
   }
 
   /** Every credential known without the call's engine state: the caller's `secrets` and the request's. */

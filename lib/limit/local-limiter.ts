@@ -51,6 +51,19 @@ export function createLocalLimiter(settings: SlotSettings): SlotLimiter {
       waiting.push({ weight, job });
       startWhatFits();
     },
+    tryStart(weight) {
+      // Only when nothing waits: a slot taken out of turn must not pass one submitted before it.
+      if (stopped || waiting.length > 0) return undefined;
+      if (maxConcurrent !== undefined && running + weight > maxConcurrent) return undefined;
+      running += weight;
+      let given = false;
+      return () => {
+        if (given) return;
+        given = true;
+        running -= weight;
+        startWhatFits();
+      };
+    },
     async update(next) {
       maxConcurrent = next.maxConcurrent;
       startWhatFits();

@@ -13,6 +13,12 @@ export interface SlotLimiter {
    * error in cluster mode), so the caller does not wait for it; not after `stop()`.
    */
   submit(weight: number, job: () => Promise<void>, onDropped?: (error: Error) => void): void;
+  /**
+   * Takes a slot at once when one is free and no submitted slot waits: returns the function that
+   * gives it back (the caller runs its work itself), or `undefined`. Optional: a limiter that can
+   * only start slots in turn (bottleneck) leaves it out, and callers then `submit`.
+   */
+  tryStart?(weight: number): (() => void) | undefined;
   /** Changes the limits; `undefined` means unlimited. */
   update(settings: SlotSettings): Promise<void>;
   /** Drops queued slots, and (cluster mode) unregisters from the shared store. Idempotent. */

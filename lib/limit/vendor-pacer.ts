@@ -34,6 +34,15 @@ export interface VendorPacer {
   /** Vendor plus a hash of the credential; never the credential itself. */
   readonly key: string;
   /**
+   * Starts a call of weight 1 at once if it can start without waiting: nothing queued ahead, the
+   * gate open, no rate to space it by and a free slot (checked after reading the store, as a
+   * queued call's start is). Resolves to the function that ends the call (idempotent), or to
+   * `undefined` when it would have to wait: then `schedule` it. A call that never waits needs no
+   * way to be cancelled while queued, which is what the adapters use it for. Optional: pacers
+   * made outside `createPacing` may leave it out.
+   */
+  startNow?(): Promise<(() => void) | undefined>;
+  /**
    * Runs `task` when the pacer allows: behind the rate, the concurrency limit and a closed
    * backoff gate. Resolves or rejects with the task's own outcome. Rejects at once, without
    * running the task, when `signal` aborts while queued, when the pacer is closed, or (cluster
@@ -301,6 +310,39 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   const pacer: VendorPacer = {
     vendor: identity.vendor,
     key: identity.key,
+
+    async startNow(): Promise<(() => void) | undefined> {
+      // The claim of a queued call (claimCall), without the queue and the limiter's slot request:
+      // for the common case of a call nobody waits ahead of, they are only per-call allocations.
+      if (closed || queue.size > 0 || view.gateClosed() || view.ratePerSec() !== undefined) return undefined;
+      const endSlot = limiter.tryStart?.(1);
+      if (!endSlot) return undefined;
+      try {
+        await view.current();
+      } catch {
+        endSlot();
+        return undefined; // a lost store: schedule() reports it
+      }
+      // A rate to space starts by goes through the queue (spaceStart), so the wait stays abortable.
+      if (closed || view.gateClosed() || view.ratePerSec() !== undefined) {
+        endSlot();
+        return undefined;
+      }
+      // As claimCall's bookkeeping of a start (in process: cluster limiters have no tryStart).
+      estimator?.sent(time.now(), queue.size > 0, 0, view.probing());
+      running += 1;
+      liveWork.pacerCalls++;
+      emitCounts();
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        running -= 1;
+        liveWork.pacerCalls--;
+        endSlot();
+        emitCounts();
+      };
+    },
 
     async schedule<T>(task: () => Promise<T>, options: ScheduleOptions = {}): Promise<T> {
       const { signal } = options;

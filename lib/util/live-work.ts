@@ -6,6 +6,6 @@
 export const liveWork = {
   /** `sleep()` waits on real timers not yet ended. */
   sleeps: 0,
-  /** `VendorPacer.schedule()` promises not yet settled. */
+  /** `VendorPacer.schedule()` promises not yet settled, and calls `startNow()` started and not ended. */
   pacerCalls: 0,
 };

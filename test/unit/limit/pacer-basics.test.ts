@@ -137,6 +137,53 @@ describe('abort and close', () => {
   });
 });
 
+describe('startNow: a call that need not wait starts without the queue', () => {
+  test('it starts at once and counts as running until ended (once, however often it is ended)', async () => {
+    pacing = createPacing({ retryBudget: false });
+    const pacer = pacing.pacer({ vendor: 'v', limits: { maxConcurrent: 2 } });
+    const end = await pacer.startNow!();
+    expect(end).toBeInstanceOf(Function);
+    expect(pacer.counts()).toEqual({ queued: 0, running: 1 });
+    end!();
+    end!();
+    expect(pacer.counts()).toEqual({ queued: 0, running: 0 });
+  });
+
+  test('it declines (nothing taken) when the call would wait: no free slot, calls queued, a closed gate, a rate', async () => {
+    pacing = createPacing({ retryBudget: false });
+    const pacer = pacing.pacer({ vendor: 'v', limits: { maxConcurrent: 1 } });
+    const end = await pacer.startNow!();
+    await expect(pacer.startNow!()).resolves.toBeUndefined();
+    const starts: number[] = [];
+    const queued = pacer.schedule(timedTask(starts, 10, 'queued'));
+    expect(pacer.counts()).toEqual({ queued: 1, running: 1 });
+    end!();
+    // The freed slot goes to the call that waited, not to a newcomer.
+    await expect(pacer.startNow!()).resolves.toBeUndefined();
+    await jest.advanceTimersByTimeAsync(20);
+    await expect(queued).resolves.toBe('queued');
+    expect(pacer.counts()).toEqual({ queued: 0, running: 0 });
+
+    await pacer.record(decision({ action: 'backoff', delayMs: 1000, retryAfterMs: 1000 }));
+    await expect(pacer.startNow!()).resolves.toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1100);
+    const afterGate = await pacer.startNow!();
+    expect(afterGate).toBeInstanceOf(Function);
+    afterGate!();
+
+    const rated = pacing.pacer({ vendor: 'r', limits: { requestsPerMinute: 600 } });
+    await expect(rated.startNow!()).resolves.toBeUndefined();
+    expect(rated.counts()).toEqual({ queued: 0, running: 0 });
+  });
+
+  test('a closed pacer declines, so the caller schedules (and is refused or sent on)', async () => {
+    pacing = createPacing({ retryBudget: false });
+    const pacer = pacing.pacer({ vendor: 'v' });
+    await settle(pacing.close());
+    await expect(pacer.startNow!()).resolves.toBeUndefined();
+  });
+});
+
 describe('calls that could never run are refused, not left pending (issue 13 item 2)', () => {
   test('a weight above the vendor maxConcurrent rejects at once with a RangeError', async () => {
     pacing = createPacing({ retryBudget: false });
