@@ -15,6 +15,7 @@ import {
   type Observation,
   type PacerLookup,
   type ResilienceSetup,
+  signalOf,
 } from './call-context.js';
 import { markGotError, type GotFailureInit } from './got-error.js';
 import { networkObservation, responseObservation } from './wire-signal.js';
@@ -437,13 +438,7 @@ export class GotCall {
       // engine, once the pacer (if any) has seen it, is all there is to it, and the engine
       // state the judge would make for it is not needed.
       const observation = responseObservation(status, response.headers, response.rawBody);
-      const signal = {
-        ...observation,
-        vendor: this.setup.policy.vendor,
-        phase: 'submit' as const,
-        attempt: 1,
-      };
-      const decision = this.setup.decideSignal(signal);
+      const decision = this.setup.decideSignal(signalOf(observation, this.setup.policy.vendor, 'submit', 1));
       if (decision.action === 'ok') {
         const pacer = this.pacer;
         if (!pacer) return this.accepted(response);
