@@ -65,6 +65,12 @@ function isNetworkFailure(error: RetryInfo['error']): boolean {
   return typeof code === 'string' && !code.startsWith('ERR_GOT');
 }
 
+/** Takes `hook` out of got's `hooks[name]`, when it is there, into a new array (got may be iterating the old one). */
+function unhook(hooks: Record<string, unknown[] | undefined>, name: string, hook: unknown): void {
+  const list = hooks[name];
+  if (list?.includes(hook)) hooks[name] = list.filter((other) => other !== hook);
+}
+
 /**
  * Why got will not send this call again whatever the engine decides about try `attemptCount`: the
  * request's `retry.limit` is reached, or its stream body was consumed and no `beforeRetry` hook
@@ -561,14 +567,11 @@ export class GotCall {
    */
   private restore(options: Options | undefined, keepBeforeError = false): void {
     if (!options?.hooks) return;
-    const hooks = options.hooks as unknown as Record<string, unknown[]>;
-    const ours: unknown[] = [this.beforeRequest, this.afterResponse];
-    if (!keepBeforeError) ours.push(this.beforeError);
-    for (const name of ['beforeRequest', 'afterResponse', 'beforeError']) {
-      const list = hooks[name];
-      if (list?.some((hook) => ours.includes(hook)))
-        hooks[name] = list.filter((hook) => !ours.includes(hook));
-    }
+    // Each hook of ours is only ever in its own list: one look per list, on every call's end.
+    const hooks = options.hooks as unknown as Record<string, unknown[] | undefined>;
+    unhook(hooks, 'beforeRequest', this.beforeRequest);
+    unhook(hooks, 'afterResponse', this.afterResponse);
+    if (!keepBeforeError) unhook(hooks, 'beforeError', this.beforeError);
     if (options.retry.calculateDelay === (this.calculateDelay as unknown)) {
       options.retry.calculateDelay = this.givenDelay as NonNullable<Options['retry']['calculateDelay']>;
     }
