@@ -54,6 +54,15 @@ export interface PacerRequest {
   credential?: string | undefined;
 }
 
+/** A live pacer of a pacing, with what its idle sweep needs. */
+interface PacerEntry {
+  handle: VendorPacerHandle;
+  lastUsedMs: number;
+  /** What the pacer was asked with (never the credential): its successor is asked the same. */
+  vendor: string;
+  limits: PacerLimits | undefined;
+}
+
 /** The pacing of one application: one pacer per vendor and credential, one retry budget per vendor. */
 export interface Pacing extends PacingEvents {
   /**
@@ -111,16 +120,7 @@ export function createPacing(options: PacingOptions = {}): Pacing {
   const idleExpiryMs = options.idleExpiryMs ?? 10 * 60_000;
   const timeoutMs = options.redisTimeoutMs ?? 2000;
   /** Live pacers by key, least recently used first (a use moves a pacer to the end). */
-  const pacers = new Map<
-    string,
-    {
-      handle: VendorPacerHandle;
-      lastUsedMs: number;
-      /** What the pacer was asked with (never the credential): its successor is asked the same. */
-      vendor: string;
-      limits: PacerLimits | undefined;
-    }
-  >();
+  const pacers = new Map<string, PacerEntry>();
   let cancelSweep: (() => void) | undefined;
   // Per-vendor limits are checked here, not at the first call that would use them.
   for (const [vendor, limits] of Object.entries(options.vendors ?? {})) {
@@ -163,10 +163,7 @@ export function createPacing(options: PacingOptions = {}): Pacing {
       const { pacer: idle } = entry.handle;
       const counts = idle.counts();
       if (counts.queued > 0 || counts.running > 0 || idle.settings().gateOpenAtMs > nowMs) {
-        // Busy: looked at again a full period later.
-        pacers.delete(key);
-        entry.lastUsedMs = nowMs;
-        pacers.set(key, entry);
+        touch(key, entry, nowMs); // busy: looked at again a full period later
         continue;
       }
       pacers.delete(key);
@@ -174,6 +171,12 @@ export function createPacing(options: PacingOptions = {}): Pacing {
       void entry.handle.evict(() => pacerByKey(key, entry));
     }
     armSweep();
+  };
+  /** Marks a pacer used at `nowMs`: it moves to the end of the least-recently-used order. */
+  const touch = (key: string, entry: PacerEntry, nowMs: number): void => {
+    pacers.delete(key);
+    entry.lastUsedMs = nowMs;
+    pacers.set(key, entry);
   };
   const armSweep = (): void => {
     if (cancelSweep || closing) return;
@@ -197,9 +200,7 @@ export function createPacing(options: PacingOptions = {}): Pacing {
     if (closing) throw new Error('pacer(): this pacing was closed');
     const existing = pacers.get(key);
     if (existing) {
-      pacers.delete(key);
-      existing.lastUsedMs = time.now();
-      pacers.set(key, existing);
+      touch(key, existing, time.now());
       return existing.handle.pacer;
     }
     // The pacer's closures take the vendor, not `request`: the caller's request carries the credential.

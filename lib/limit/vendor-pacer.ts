@@ -198,21 +198,17 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
       return undefined; // a lost store: the loss handler fails the queue
     }
     const call = queue.takeFirst(weight);
-    if (call) {
-      const ratePerSec = view.ratePerSec();
-      // Across processes the episode is counted in the store: each process sees only its share.
-      if (store.shared) {
-        const spacingMs = ratePerSec === undefined ? 0 : 1000 / ratePerSec;
-        void store.countSend(identity.key, time.now(), spacingMs).catch(() => undefined);
-      }
-      estimator?.sent(
-        time.now(),
-        queue.size > 0,
-        ratePerSec === undefined ? 0 : 1000 / ratePerSec,
-        view.probing(),
-      );
-    }
+    if (call) countStart();
     return call;
+  };
+
+  /** A call starts: the rate estimate counts the send (across processes, the store counts it for all). */
+  const countStart = (): void => {
+    const ratePerSec = view.ratePerSec();
+    const spacingMs = ratePerSec === undefined ? 0 : 1000 / ratePerSec;
+    // Each process sees only its share of the sends: across processes the store counts the episode.
+    if (store.shared) void store.countSend(identity.key, time.now(), spacingMs).catch(() => undefined);
+    estimator?.sent(time.now(), queue.size > 0, spacingMs, view.probing());
   };
 
   /** Waits until this start keeps the rate's spacing (across processes); false if closed meanwhile. */
@@ -328,8 +324,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
         endSlot();
         return undefined;
       }
-      // As claimCall's bookkeeping of a start (in process: cluster limiters have no tryStart).
-      estimator?.sent(time.now(), queue.size > 0, 0, view.probing());
+      countStart();
       running += 1;
       liveWork.pacerCalls++;
       emitCounts();

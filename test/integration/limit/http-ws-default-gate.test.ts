@@ -4,6 +4,7 @@ import { vendorResilience } from '../../../lib/http/index.js';
 import { createResilientWebSocket } from '../../../lib/ws/index.js';
 import {
   createManualClock,
+  type Fault,
   startVendorSimulator,
   type ManualClock,
   type VendorSimulator,
@@ -31,36 +32,43 @@ async function turns(ms = 60): Promise<void> {
 
 const REQUEST = { text: 'Hello', voice_id: 'am_ethan', model: 'base' };
 
+/** An Audixa simulator with one fault, both on a fresh manual clock. */
+async function audixaOnManualClock(fault: Fault): Promise<{ clock: ManualClock; sim: VendorSimulator }> {
+  const manual = createManualClock(Date.UTC(2026, 0, 1));
+  const started = await startVendorSimulator({
+    vendor: 'audixa',
+    apiKey: KEY,
+    clock: manual,
+    faultPlan: { faults: [fault] },
+  });
+  return { clock: manual, sim: started };
+}
+
+/** An Audixa TTS stream session on `clock`, with no other option (the default pacing). */
+function openSession(simulator: VendorSimulator, manual: ManualClock) {
+  return createResilientWebSocket('audixa', {
+    url: `${simulator.wsUrl}/v3/tts/stream?api_key=${KEY}`,
+    setup: () => REQUEST,
+    clock: manual,
+  })();
+}
+
 describe('one default gate for HTTP and WebSocket', () => {
   it('a 429 on an HTTP call holds the next WebSocket upgrade until its Retry-After has passed', async () => {
-    clock = createManualClock(Date.UTC(2026, 0, 1));
-    sim = await startVendorSimulator({
-      vendor: 'audixa',
-      apiKey: KEY,
-      clock,
-      faultPlan: {
-        faults: [
-          {
-            kind: 'error',
-            status: 429,
-            retryAfterSeconds: 30,
-            times: 1,
-            match: { endpoint: 'audixa.create' },
-          },
-        ],
-      },
-    });
+    ({ clock, sim } = await audixaOnManualClock({
+      kind: 'error',
+      status: 429,
+      retryAfterSeconds: 30,
+      times: 1,
+      match: { endpoint: 'audixa.create' },
+    }));
     const http = got.extend({ headers: { 'x-api-key': KEY } }, vendorResilience('audixa', { clock }));
     const created = http.post(`${sim.url}/v3/tts`, { json: REQUEST }).json();
     await turns();
     expect(sim.requests().map((r) => `${r.endpoint} ${r.status}`)).toEqual(['audixa.create 429']);
     const startedAtMs = clock.now();
 
-    const session = createResilientWebSocket('audixa', {
-      url: `${sim.wsUrl}/v3/tts/stream?api_key=${KEY}`,
-      setup: () => REQUEST,
-      clock,
-    })();
+    const session = openSession(sim, clock);
     await turns();
     // Held behind the gate the HTTP 429 closed: no upgrade reached the vendor.
     expect(sim.requests().filter((r) => r.endpoint === 'audixa.ws-stream')).toHaveLength(0);
@@ -78,18 +86,13 @@ describe('one default gate for HTTP and WebSocket', () => {
   });
 
   it('a refused WebSocket upgrade (429) holds the next HTTP call of the same key', async () => {
-    clock = createManualClock(Date.UTC(2026, 0, 1));
-    sim = await startVendorSimulator({
-      vendor: 'audixa',
-      apiKey: KEY,
-      clock,
-      faultPlan: { faults: [{ kind: 'reject-upgrade', status: 429, retryAfterSeconds: 20, times: 1 }] },
-    });
-    const session = createResilientWebSocket('audixa', {
-      url: `${sim.wsUrl}/v3/tts/stream?api_key=${KEY}`,
-      setup: () => REQUEST,
-      clock,
-    })();
+    ({ clock, sim } = await audixaOnManualClock({
+      kind: 'reject-upgrade',
+      status: 429,
+      retryAfterSeconds: 20,
+      times: 1,
+    }));
+    const session = openSession(sim, clock);
     await turns();
     expect(sim.requests().map((r) => `${r.endpoint} ${r.status}`)).toEqual(['audixa.ws-stream 429']);
     const startedAtMs = clock.now();
