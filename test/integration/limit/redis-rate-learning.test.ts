@@ -59,15 +59,15 @@ describeRedis('cluster mode: four processes learn the vendor rate together', () 
     await redis?.stop();
   });
 
-  test('configured at 4× a 40/s bucket: two throttles teach about 40/s, every call succeeds', async () => {
+  test('configured at 4× a 40/s bucket: three throttles teach about 40/s, every call succeeds', async () => {
     const { throttles, limitedShare, finalRates } = await clusterStorm({
       zenhire: { requestsPerMinute: 4 * VENDOR_PER_SEC * 60, maxConcurrent: 100 },
     });
     // The plain decrease alone (0.7× per throttle: 160, 112, 78, 55, 38) needs four or five
-    // throttles to come down; two episodes at different rates give the estimate.
+    // throttles to come down; the episodes at 160/s and 78/s (about 27 and 41 accepted) give the
+    // estimate. Those at 160/s and 112/s are too few requests apart (fitted 26/s and 48/s in CI).
     expect(throttles).toBeLessThanOrEqual(3);
-    // Near the vendor's rate, within what two short episodes can tell (a burst of 20 leaves a few
-    // requests' difference between them: measured 37–53/s over a dozen runs, Node 20 and 24).
+    // Near the vendor's rate (measured 38–45/s over a dozen runs, Node 20 and 24).
     for (const rate of finalRates) {
       expect(rate).toBeGreaterThan(0.75 * VENDOR_PER_SEC);
       expect(rate).toBeLessThan(1.4 * VENDOR_PER_SEC);

@@ -162,6 +162,19 @@ describe('RateEstimator', () => {
     expect(second.estimate).toBeUndefined();
   });
 
+  test('episodes a few requests apart give no estimate (one request more or less would swing it)', () => {
+    const estimator = new RateEstimator();
+    // 40/s with a burst of 20, sent at 160/s then 112/s: about 27 and 31 accepted.
+    const bucket = new Bucket(40, 20, 0);
+    const first = episode(estimator, bucket, 0, 160);
+    const second = episode(estimator, bucket, first.throttleMs + 1000, 112);
+    expect(second.estimate).toBeUndefined();
+    // A third episode at 78/s (about 41 accepted) is far enough from the first to fit.
+    const third = episode(estimator, bucket, second.throttleMs + 1000, 78);
+    expect(third.estimate).toBeGreaterThan(36);
+    expect(third.estimate).toBeLessThan(44);
+  });
+
   test('without a backlog nothing is learnt (the bucket refilled while the pacer idled)', () => {
     const estimator = new RateEstimator();
     const bucket = new Bucket(50, 10, 0);
@@ -193,14 +206,14 @@ describe('RateEstimator', () => {
 
   test('a fit below what the vendor certainly accepted is raised to that', () => {
     const estimator = new RateEstimator();
-    // After a pause: 20 accepted in about 0.2 s.
-    for (let i = 0; i <= 20; i++) estimator.sent(i * 10, true, 10);
-    estimator.throttled(205, 100);
-    // After the throttle's gate: 21 accepted in 0.4 s, 1.4 s after the throttle. The slope says
-    // 1 more in 0.2 s longer (5/s), but 21 in 1.4 s needs at least 15/s.
-    for (let i = 0; i <= 21; i++) estimator.sent(1205 + i * 19, true, 19);
-    const estimate = estimator.throttled(1605, 70);
-    expect(estimate).toBeGreaterThanOrEqual(15);
-    expect(estimate).toBeLessThan(16);
+    // After a pause: 30 accepted in about 0.2 s.
+    for (let i = 0; i <= 30; i++) estimator.sent(i * 6.5, true, 6.5);
+    estimator.throttled(200, 150);
+    // After the throttle's gate: 40 accepted in 0.8 s, 1.8 s after the throttle. The slope says
+    // 10 more in 0.6 s longer (16.7/s), but 40 in 1.8 s needs at least 22.2/s.
+    for (let i = 0; i <= 40; i++) estimator.sent(1200 + i * 19.5, true, 19.5);
+    const estimate = estimator.throttled(2000, 70);
+    expect(estimate).toBeGreaterThanOrEqual(22.2);
+    expect(estimate).toBeLessThan(22.3);
   });
 });
