@@ -1,10 +1,9 @@
 import { createVendorEngine } from '../default-engine.js';
+import type { PacerLimits } from '../limit/types.js';
 import { resolvePolicy, type PolicyInput } from '../policy/load.js';
-import { ResilientWebSocket } from './session.js';
-import { pacerLimits } from './session-pacing.js';
 import { ArgumentCheck } from '../util/validate-arguments.js';
-import { resolveSettings } from './settings.js';
-import type { OpenSessionOptions, ResilientWebSocketOptions } from './types.js';
+import { resolveSettings, type OpenSessionOptions, type ResilientWebSocketOptions } from './options.js';
+import { ResilientWebSocket } from './session.js';
 
 /** Opens one resilient session; call it again for another session with the same settings. */
 export type OpenResilientWebSocket = (options?: OpenSessionOptions) => ResilientWebSocket;
@@ -56,4 +55,15 @@ export function createResilientWebSocket(
       ...(paced ? { pacing: paced } : {}),
     });
   };
+}
+
+/** The policy's limits as a pacer takes them: only the fields the policy sets. */
+function pacerLimits(limits: {
+  requestsPerMinute: number | undefined;
+  maxConcurrent: number | undefined;
+}): PacerLimits {
+  const out: PacerLimits = {};
+  if (limits.requestsPerMinute !== undefined) out.requestsPerMinute = limits.requestsPerMinute;
+  if (limits.maxConcurrent !== undefined) out.maxConcurrent = limits.maxConcurrent;
+  return out;
 }

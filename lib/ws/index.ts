@@ -1,20 +1,21 @@
 export { createResilientWebSocket, type OpenResilientWebSocket } from './factory.js';
-export { ResilientWebSocket } from './session.js';
+export { ResilientWebSocket, WebSocketSessionError } from './session.js';
 export { OutboxFullError } from './outbox.js';
-export { WebSocketSessionError } from './session-error.js';
-export { messageTypeIs } from './predicates.js';
-export { realScheduler, type Scheduler } from './scheduler.js';
-export type { SessionEvent, SessionEventListener } from './event-target.js';
+export { messageTypeIs, realScheduler, type Scheduler } from './options.js';
 export type {
-  ConnectionContext,
   GiveUpInfo,
-  OpenSessionOptions,
-  OutgoingData,
-  PerConnection,
   ReconnectedInfo,
   ReconnectingInfo,
   ResilientWebSocketEventMap,
-  ResilientWebSocketOptions,
   SessionCloseInfo,
+  SessionEvent,
+  SessionEventListener,
+} from './session.js';
+export type {
+  ConnectionContext,
+  OpenSessionOptions,
+  OutgoingData,
+  PerConnection,
+  ResilientWebSocketOptions,
   SetupMessage,
-} from './types.js';
+} from './options.js';

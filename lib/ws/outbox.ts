@@ -1,5 +1,8 @@
-import { byteLengthOf } from './outgoing-data.js';
-import type { OutgoingData } from './types.js';
+/**
+ * What a session holds for its next connection (buffered sends, or every send with `replay`),
+ * within its bounds, and the error `send` throws past them.
+ */
+import type { OutgoingData } from './options.js';
 
 /** Raised by `send` when holding one more message would pass the session's bound. */
 export class OutboxFullError extends Error {
@@ -89,4 +92,9 @@ export class Outbox {
     this.bytes = 0;
     this.delivered = 0;
   }
+}
+
+/** Size of one outgoing message in bytes (UTF-8 for text). */
+function byteLengthOf(data: OutgoingData): number {
+  return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
 }
