@@ -3,8 +3,7 @@ import { computedBackoffMs, scheduledPollIntervalMs } from './backoff.js';
 import { readFacts, type Facts } from './facts.js';
 import { fallback } from './fallback.js';
 import { findRule } from './match.js';
-import { planFor } from './plan.js';
-import { describeSignal, DONE_STEP, formatMs, waitStep } from './reason.js';
+import { describeSignal, DONE_STEP, formatMs, stepWords, waitStep } from './reason.js';
 import { serverWait } from './server-wait.js';
 import type { Action, Decision, DelaySource, EngineEnvironment, Signal } from './types.js';
 import { ArgumentCheck, isCompiledPolicyShape, isRecord } from '../util/validate-arguments.js';
@@ -101,16 +100,13 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
   ) {
     checkDecideArguments(policy, signal, env);
   }
-  const plan = planFor(policy);
-  const facts = readFacts(plan, signal);
-  const entry = findRule(plan, facts);
-  const verdict: Verdict = entry !== undefined ? entry.rule : fallbackVerdict(policy, facts);
+  const facts = readFacts(policy, signal);
+  const verdict: Verdict = findRule(policy, facts) ?? fallbackVerdict(policy, facts);
   const action = forTransport(verdict.action, facts);
   const code = reportedCode(verdict, facts);
-  const wait = serverWait(policy, plan, signal, facts.obs, env.clock.now(), action === 'poll');
+  const wait = serverWait(policy, signal, facts.obs, env.clock.now(), action === 'poll');
   const retryAfterMs = wait?.ms;
-  const summaryText = entry !== undefined ? entry.summaryText : `: ${verdict.summary}; `;
-  const what = describeSignal(policy.vendor, facts, code, plan.quotedCodes) + summaryText;
+  const what = `${describeSignal(policy.vendor, facts, code)}: ${verdict.summary}; `;
 
   if (action === 'ok' || action === 'fail') {
     const reason = what + DONE_STEP[action];
@@ -153,7 +149,7 @@ export function decide(policy: CompiledPolicy, signal: Signal, env: EngineEnviro
       : finalAction === 'poll'
         ? "the vendor's poll schedule"
         : 'computed backoff';
-  const step = waitStep(plan.steps[finalAction], delayMs, how, facts.attempt, maxAttempts);
+  const step = waitStep(stepWords(policy.vendor)[finalAction], delayMs, how, facts.attempt, maxAttempts);
   return makeDecision(
     finalAction,
     code,

@@ -1,5 +1,5 @@
+import type { CompiledPolicy } from '../policy/compiled.js';
 import { observe, type Observation } from './envelope.js';
-import type { EnginePlan } from './plan.js';
 import type { Phase, Signal, Transport } from './types.js';
 
 /** Everything the rules can test, read once from a signal. */
@@ -18,19 +18,15 @@ export interface Facts {
 }
 
 /** Reads the signal's payloads through the policy's envelopes. Never throws. */
-export function readFacts(plan: EnginePlan, signal: Signal): Facts {
+export function readFacts(policy: CompiledPolicy, signal: Signal): Facts {
   const line =
     signal.streamLine !== undefined
-      ? observe(plan.envelopes.streamLine, signal.streamLine, false)
+      ? observe(policy, 'streamLine', signal.streamLine)
       : signal.message !== undefined
-        ? observe(plan.envelopes.message, signal.message, false)
+        ? observe(policy, 'message', signal.message)
         : undefined;
-  // An error status's body is an error report: parsed anyway, so not searched for tokens first.
-  const errorBody = signal.status !== undefined && signal.status >= 400;
   const body =
-    signal.body !== undefined && signal.body !== ''
-      ? observe(plan.envelopes.body, signal.body, errorBody)
-      : undefined;
+    signal.body !== undefined && signal.body !== '' ? observe(policy, 'body', signal.body) : undefined;
   return {
     transport: signal.transport ?? 'http',
     phase: signal.phase ?? 'submit',

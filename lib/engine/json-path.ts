@@ -13,17 +13,10 @@ export function readPath(root: unknown, path: readonly string[]): unknown {
   return node;
 }
 
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
-
 /** Parses JSON text, returning `undefined` instead of throwing (malformed, too deep, not JSON). */
 export function parseJsonSafely(text: string): unknown {
-  // Bodies nearly always start with the bracket itself: only trim (which copies) when they do not.
-  const c = text.charCodeAt(0);
-  if (c !== OPEN_BRACE && c !== OPEN_BRACKET) {
-    const first = text.trimStart()[0];
-    if (first !== '{' && first !== '[') return undefined;
-  }
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {

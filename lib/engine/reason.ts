@@ -8,84 +8,36 @@ const MAX_QUOTED_CHARS = 64;
 /** Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. */
 // eslint-disable-next-line no-control-regex
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
-// eslint-disable-next-line no-control-regex
-const HAS_UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
  * Vendor-supplied text made safe to quote in a one-line reason: control characters (newlines
  * could forge log lines) become spaces, and long values are cut.
  */
 export function printable(text: string): string {
-  // Codes are short and clean: testing for nothing to change is cheaper than a replace that changes nothing.
-  if (text.length <= MAX_QUOTED_CHARS && !HAS_UNPRINTABLE.test(text)) return text;
   const flat = text.replace(UNPRINTABLE, ' ');
   return flat.length > MAX_QUOTED_CHARS ? `${flat.slice(0, MAX_QUOTED_CHARS)}…` : flat;
-}
-
-/** Above this, tenths of a unit can no longer be told apart exactly from a double (see {@link formatMs}). */
-const EXACT_TENTHS_MS = 2 ** 40;
-
-/**
- * `ms` in units of `unitMs`, to one decimal, as `Number(x.toFixed(1))` prints it, or `undefined`
- * when only `toFixed` can say. For a whole number of milliseconds the nearest tenth follows from
- * the integer remainder; only an exact half (remainder = half a tenth) depends on how the division
- * rounded in binary. The text is built from integers: printing a fraction is far slower.
- */
-function tenths(ms: number, unitMs: number): string | undefined {
-  const tenth = unitMs / 10;
-  const rest = ms % tenth;
-  if (rest * 2 === tenth) return undefined;
-  const n = (ms - rest) / tenth + (rest * 2 > tenth ? 1 : 0);
-  const decimal = n % 10;
-  const whole = (n - decimal) / 10;
-  return decimal === 0 ? `${whole}` : `${whole}.${decimal}`;
 }
 
 /** Formats a duration for people: `850 ms`, `1.5 s`, `30 s`, `17.5 min`. */
 export function formatMs(ms: number): string {
   if (typeof ms !== 'number') throw new ArgumentCheck('formatMs').error('ms', 'a number of milliseconds', ms);
   if (ms < 1000) return `${Math.round(ms)} ms`;
-  // toFixed is slow and this runs for nearly every decision: whole milliseconds take the exact shortcut.
-  const exact = Number.isInteger(ms) && ms < EXACT_TENTHS_MS;
-  if (ms < 60_000) {
-    const s = exact ? tenths(ms, 1000) : undefined;
-    return `${s ?? Number((ms / 1000).toFixed(1))} s`;
-  }
-  const min = exact ? tenths(ms, 60_000) : undefined;
-  return `${min ?? Number((ms / 60_000).toFixed(1))} min`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))} s`;
+  return `${Number((ms / 60_000).toFixed(1))} min`;
 }
 
 /** The closing part of a signal's description, for the transport and phase. */
 function where(facts: Facts): string {
-  if (facts.transport === 'ws') return ' (ws)';
-  // The contract's phases as constants: no string is built per decision.
-  switch (facts.phase) {
-    case 'submit':
-      return ' (http submit)';
-    case 'poll':
-      return ' (http poll)';
-    case 'stream':
-      return ' (http stream)';
-    default:
-      return ` (http ${facts.phase as string})`;
-  }
+  return facts.transport === 'ws' ? ' (ws)' : ` (http ${facts.phase})`;
 }
 
-/**
- * `zenhire 429 POLL_RATE_LIMITED (poll)`: what the signal was, without any payload text.
- * `quoted`: {@link printable} of codes known in advance (the policy's), so those are not re-checked.
- */
-export function describeSignal(
-  vendor: string,
-  facts: Facts,
-  code: string | undefined,
-  quoted?: ReadonlyMap<string, string>,
-): string {
+/** `zenhire 429 POLL_RATE_LIMITED (poll)`: what the signal was, without any payload text. */
+export function describeSignal(vendor: string, facts: Facts, code: string | undefined): string {
   let what = vendor;
   if (facts.status !== undefined) what += ` ${facts.status}`;
   if (facts.closeCode !== undefined && code !== String(facts.closeCode)) what += ` close ${facts.closeCode}`;
   if (facts.error !== undefined && facts.status === undefined) what += ` ${printable(facts.error)}`;
-  if (code !== undefined) what += ` ${quoted?.get(code) ?? printable(code)}`;
+  if (code !== undefined) what += ` ${printable(code)}`;
   if (facts.obs?.jobStatus !== undefined && code === undefined)
     what += ` job ${printable(facts.obs.jobStatus)}`;
   return what + where(facts);
@@ -106,7 +58,7 @@ export interface StepWords {
   trail: string;
 }
 
-/** The closing words of each waiting action's reason, for one vendor (built once per policy). */
+/** The closing words of each waiting action's reason, for one vendor. */
 export function stepWords(vendor: string): Readonly<Record<WaitAction, StepWords>> {
   return {
     retry: { lead: 'send it again in ', trail: ').' },
@@ -130,11 +82,7 @@ export function unpacedBackoff(decision: Decision, vendor: string): Decision {
   };
 }
 
-/**
- * The end of a reason that waits: `send it again in 1.5 s (computed backoff, attempt 1 of 4).`
- * Built by appending the fixed words to the few variable parts: every piece of a template
- * literal is one more string to join, and this runs for nearly every decision.
- */
+/** The end of a reason that waits: `send it again in 1.5 s (computed backoff, attempt 1 of 4).` */
 export function waitStep(
   words: StepWords,
   delayMs: number,
@@ -144,5 +92,5 @@ export function waitStep(
   maxAttempts: number | undefined,
 ): string {
   const attempts = maxAttempts === undefined ? '' : `, attempt ${attempt} of ${maxAttempts}`;
-  return words.lead + formatMs(delayMs) + ' (' + how + attempts + words.trail;
+  return `${words.lead}${formatMs(delayMs)} (${how}${attempts}${words.trail}`;
 }

@@ -1,7 +1,6 @@
 import type { CompiledPolicy } from '../policy/compiled.js';
-import { messageOf, pollIntervalSecondsOf, retryAfterSecondsOf, type Observation } from './envelope.js';
+import type { Observation } from './envelope.js';
 import { largestHeaderNumber, type HeaderReader } from './headers.js';
-import type { EnginePlan } from './plan.js';
 import type { DelaySource, Signal } from './types.js';
 import { ArgumentCheck } from '../util/validate-arguments.js';
 
@@ -88,15 +87,14 @@ const readAboveZero: HeaderReader = (v) => (Number(v) > 0 ? 1 : undefined);
 
 function fromHeaders(
   policy: CompiledPolicy,
-  plan: EnginePlan,
   signal: Signal,
   headers: NonNullable<Signal['headers']>,
   nowMs: number,
 ): ServerWait | undefined {
-  const retryAfter = largestHeaderNumber(headers, 'retry-after', true, readRetryAfter, nowMs);
+  const retryAfter = largestHeaderNumber(headers, 'retry-after', readRetryAfter, nowMs);
   if (retryAfter !== undefined)
     return { ms: retryAfter, source: 'header', how: 'as the Retry-After header asked' };
-  const retryAfterMs = largestHeaderNumber(headers, 'retry-after-ms', true, readRetryAfterMs, nowMs);
+  const retryAfterMs = largestHeaderNumber(headers, 'retry-after-ms', readRetryAfterMs, nowMs);
   if (retryAfterMs !== undefined) {
     return { ms: retryAfterMs, source: 'header', how: 'as the retry-after-ms header asked' };
   }
@@ -106,12 +104,14 @@ function fromHeaders(
   const remaining = policy.serverWait.remainingHeader;
   if (
     remaining !== undefined &&
-    largestHeaderNumber(headers, remaining, plan.remainingHeaderAscii, readAboveZero, nowMs) !== undefined
+    largestHeaderNumber(headers, remaining, readAboveZero, nowMs) !== undefined
   ) {
     return undefined;
   }
-  const resetMs = largestHeaderNumber(headers, reset, plan.resetHeaderAscii, readResetAt, nowMs);
-  return resetMs === undefined ? undefined : { ms: resetMs, source: 'header', how: plan.resetHeaderHow };
+  const resetMs = largestHeaderNumber(headers, reset, readResetAt, nowMs);
+  return resetMs === undefined
+    ? undefined
+    : { ms: resetMs, source: 'header', how: `as the ${reset} header asked` };
 }
 
 function seconds(value: number | undefined): number | undefined {
@@ -119,23 +119,9 @@ function seconds(value: number | undefined): number | undefined {
   return Math.min(Math.round(value * 1000), MAX_WAIT_MS);
 }
 
-/** A policy pattern's unit text in milliseconds (seconds when the pattern has no unit or an unknown one). */
+/** A unit as a message writes it, in milliseconds (seconds when there is none or it is unknown). */
 function unitMs(written: string | undefined): number {
-  if (written === undefined) return 1000;
-  // Units are nearly always written in lower case already: look up as written first.
-  return UNIT_MS.get(written) ?? UNIT_MS.get(written.toLowerCase()) ?? 1000;
-}
-
-/**
- * The built-in pattern's unit in milliseconds. Its unit group can only be one of the UNIT_MS names
- * in some ASCII case, so the first letter and the length tell them apart: `s…` seconds; `ms` and
- * `millisecond(s)` (11–12 letters) milliseconds; other `m…` (`m`, `min(s)`, `minute(s)`) minutes.
- * Cheaper than hashing a fresh string for a map.
- */
-function builtinUnitMs(written: string): number {
-  const first = written.charCodeAt(0) | 0x20; // ASCII lower case
-  if (first === 0x73) return 1000; // s
-  return written.length === 2 || written.length >= 11 ? 1 : 60_000;
+  return (written === undefined ? undefined : UNIT_MS.get(written.toLowerCase())) ?? 1000;
 }
 
 function toWaitMs(number: string, unit: number): number | undefined {
@@ -143,17 +129,17 @@ function toWaitMs(number: string, unit: number): number | undefined {
   return Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS ? ms : undefined;
 }
 
-function fromMessage(plan: EnginePlan, message: string | undefined): number | undefined {
+function fromMessage(policy: CompiledPolicy, message: string | undefined): number | undefined {
   if (message === undefined) return undefined;
   const text = message.length > 2048 ? message.slice(0, 2048) : message;
-  for (const pattern of plan.messagePatterns) {
+  for (const pattern of policy.serverWait.messagePatterns) {
     const m = pattern.exec(text);
     if (!m) continue;
     const ms = toWaitMs(m[1] as string, unitMs(m[2]));
     if (ms !== undefined) return ms;
   }
   const m = BUILTIN_MESSAGE_WAIT.exec(text);
-  return m ? toWaitMs(m[1] as string, builtinUnitMs(m[2] as string)) : undefined;
+  return m ? toWaitMs(m[1] as string, unitMs(m[2])) : undefined;
 }
 
 /**
@@ -164,25 +150,24 @@ function fromMessage(plan: EnginePlan, message: string | undefined): number | un
  */
 export function serverWait(
   policy: CompiledPolicy,
-  plan: EnginePlan,
   signal: Signal,
   obs: Observation | undefined,
   nowMs: number,
   forPoll: boolean,
 ): ServerWait | undefined {
   if (signal.headers !== undefined) {
-    const header = fromHeaders(policy, plan, signal, signal.headers, nowMs);
+    const header = fromHeaders(policy, signal, signal.headers, nowMs);
     if (header !== undefined) return header;
   }
   if (obs === undefined) return undefined;
   // The larger of the two body fields (a poll may carry both).
-  let body = seconds(retryAfterSecondsOf(obs));
+  let body = seconds(obs.retryAfterSeconds);
   if (forPoll) {
-    const poll = seconds(pollIntervalSecondsOf(obs));
+    const poll = seconds(obs.pollIntervalSeconds);
     if (poll !== undefined && (body === undefined || poll > body)) body = poll;
   }
   if (body !== undefined) return { ms: body, source: 'body', how: 'as the response body asked' };
-  const message = fromMessage(plan, messageOf(obs));
+  const message = fromMessage(policy, obs.message);
   if (message !== undefined) return { ms: message, source: 'message', how: 'as the error message asked' };
   return undefined;
 }

@@ -15,25 +15,19 @@ export class SignalError extends Error {
   }
 }
 
-/** Whether a key is a Signal field. A switch compares interned names by identity: cheaper than a Set per key. */
-function isSignalField(key: string): boolean {
-  switch (key) {
-    case 'vendor':
-    case 'transport':
-    case 'phase':
-    case 'status':
-    case 'headers':
-    case 'body':
-    case 'streamLine':
-    case 'message':
-    case 'closeCode':
-    case 'error':
-    case 'attempt':
-      return true;
-    default:
-      return false;
-  }
-}
+const SIGNAL_FIELDS: ReadonlySet<string> = new Set([
+  'vendor',
+  'transport',
+  'phase',
+  'status',
+  'headers',
+  'body',
+  'streamLine',
+  'message',
+  'closeCode',
+  'error',
+  'attempt',
+]);
 const TRANSPORTS = new Set<Transport>(['http', 'ws']);
 const PHASES = new Set<Phase>(['submit', 'poll', 'stream']);
 
@@ -98,7 +92,7 @@ export function checkSignal(input: unknown): Signal {
   const raw = input as Record<string, unknown>;
   for (const key in raw) {
     if (!Object.prototype.hasOwnProperty.call(raw, key)) continue;
-    if (!isSignalField(key)) throw new SignalError(key, 'is not a Signal field');
+    if (!SIGNAL_FIELDS.has(key)) throw new SignalError(key, 'is not a Signal field');
   }
   const vendor = text(raw['vendor'], 'vendor');
   if (vendor.trim() === '') throw new SignalError('vendor', 'must not be empty');

@@ -1,7 +1,5 @@
 import type { CompiledPolicy } from '../policy/compiled.js';
-import { messageOf } from './envelope.js';
 import { readFacts } from './facts.js';
-import { planFor } from './plan.js';
 import type { Signal } from './types.js';
 
 /** Longest vendor message an error carries; a vendor may put a whole document in its message field. */
@@ -14,8 +12,7 @@ const MAX_VENDOR_MESSAGE_CHARS = 500;
  * prefix, a proxy's page). Bounded to {@link MAX_VENDOR_MESSAGE_CHARS}; never throws.
  */
 export function vendorMessage(policy: CompiledPolicy, signal: Signal): string | undefined {
-  const facts = readFacts(planFor(policy), signal);
-  let text = facts.obs ? messageOf(facts.obs) : undefined;
+  let text = readFacts(policy, signal).obs?.message;
   if (text === undefined) {
     const raw = signal.message ?? signal.streamLine ?? signal.body;
     // A body that is JSON but names no message field says nothing in words.

@@ -121,19 +121,9 @@ function compileEnvelopes(doc: PolicyDocument, file: string): CompiledEnvelope[]
     for (const [name, paths] of Object.entries(env.fields ?? {}) as [EnvelopeField, readonly string[]][]) {
       fields[name] = paths.map(splitPath);
     }
-    const requiredTokens: string[][] = [];
-    for (const condition of when) {
-      const first = condition.path[0];
-      if (first !== undefined) requiredTokens.push([JSON.stringify(first)]);
-      const values = condition.values;
-      if (values && values.length > 0 && values.every((v) => typeof v === 'string')) {
-        requiredTokens.push(values.map((v) => JSON.stringify(v)));
-      }
-    }
     return Object.freeze({
       id: env.id,
       format: env.format,
-      requiredTokens,
       parts: new ImmutableSet<SignalPart>(env.in ?? ['body', 'streamLine', 'message']),
       when,
       pattern,

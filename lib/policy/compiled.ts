@@ -30,11 +30,6 @@ export interface CompiledEnvelope {
   pattern: RegExp | undefined;
   fields: Readonly<Partial<Record<EnvelopeField, readonly (readonly string[])[]>>>;
   isError: boolean;
-  /**
-   * json: quoted tokens the raw text must contain for `when` to hold (each inner list: any one of
-   * them), so most payloads that cannot match are skipped without parsing.
-   */
-  requiredTokens: readonly (readonly string[])[];
 }
 
 /** A rule's conditions, as sets for constant-time tests. */

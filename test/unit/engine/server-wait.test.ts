@@ -161,6 +161,35 @@ describe('server-given waits in decisions (docs/design.md rule 2)', () => {
       { action: 'backoff', delayMs: [4000, 4400] },
     ));
 
+  const UNIT_MS: Record<string, number> = {
+    ms: 1,
+    millisecond: 1,
+    milliseconds: 1,
+    s: 1000,
+    sec: 1000,
+    secs: 1000,
+    second: 1000,
+    seconds: 1000,
+    m: 60_000,
+    min: 60_000,
+    mins: 60_000,
+    minute: 60_000,
+    minutes: 60_000,
+  };
+  const spellings = (unit: string): string[] => [
+    unit,
+    unit.toUpperCase(),
+    [...unit].map((c, i) => (i % 2 === 0 ? c.toUpperCase() : c)).join(''),
+  ];
+  it.each(Object.keys(UNIT_MS).flatMap(spellings))('a wait in message text in unit %j', (written) => {
+    const unit = written.toLowerCase();
+    for (const n of [1, 7, 90]) {
+      const body = JSON.stringify({ detail: `Please retry after ${n} ${written}.` });
+      const d = decideBoth({ vendor: 'audixa', status: 429, body }).min;
+      expect(d.retryAfterMs).toBe(n * (UNIT_MS[unit] ?? NaN));
+    }
+  });
+
   it('computed backoff: the first retry is well under 30 s and growth is capped', () => {
     expectDecision(
       { vendor: 'zenhire', status: 500 },
