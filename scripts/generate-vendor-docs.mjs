@@ -55,6 +55,13 @@ function table(doc) {
     extra.push(
       `Limits: ${[doc.limits.requestsPerMinute && `${doc.limits.requestsPerMinute} requests/min`, doc.limits.maxConcurrent && `${doc.limits.maxConcurrent} concurrent`].filter(Boolean).join(', ')} (${cell(doc.limits.source)}).`,
     );
+  if (doc.job) {
+    const request = (r) => `\`${r.method} ${doc.job.baseUrl.replace(/\/+$/, '')}${r.path}\``;
+    const idAt = doc.job.jobId.map((path) => `\`${path}\``).join(' or ');
+    extra.push(
+      `Async jobs (\`presetJob\`): submit ${request(doc.job.submit)}, the job id at ${idAt} in its reply; poll ${request(doc.job.poll)}; the \`job\` rules above say which states are pending, done or failed (${cell(doc.job.source)}).`,
+    );
+  }
   const resend = { submit: 'unsafe', poll: 'safe', stream: 'unsafe', ...doc.resendAfterPossibleDelivery };
   extra.push(
     `Resending after a connection error that may have reached the vendor: ${Object.entries(resend)

@@ -1,49 +1,78 @@
 import type { OptionsInit } from 'got';
-import { ArgumentCheck } from '../util/validate-arguments.js';
+import type { CompiledJob, CompiledPolicy } from '../policy/compiled.js';
+import {
+  builtinPolicy,
+  builtinPolicyNames,
+  namesPolicyFile,
+  resolvePolicy,
+  type PolicyInput,
+} from '../policy/load.js';
+import { ArgumentCheck, isRecord } from '../util/validate-arguments.js';
 import type { VendorJobSpec } from './async-job.js';
 
-/** Where a vendor's documented async-job endpoints live (docs/vendor-docs/VENDORS.md). */
+/** A vendor's async-job endpoints, as its policy's `job` section gives them (cited there from docs/vendor-docs/VENDORS.md). */
 export interface JobEndpoints {
   /** Default API origin. */
   baseUrl: string;
   /** Submit path (relative to `baseUrl`); `{voiceId}` is filled from the options. */
   submitPath: string;
+  /** Submit method. */
+  submitMethod: string;
   /** Poll path for a job id. */
   pollPath: (jobId: string) => string;
-  /** Where the job id is in the submit reply (first present wins). */
+  /** Poll method. */
+  pollMethod: string;
+  /** Where the job id is in the submit reply (dotted paths; the first present wins). */
   jobIdFields: readonly string[];
 }
 
-/** The documented async-job endpoints of ZenHire, Audixa and Breeze. */
-export const JOB_ENDPOINTS = {
-  /** docs/vendor-docs/VENDORS.md §4: POST /api/v1/speech/analyze → 202 `{id}`; GET /api/v1/speech/analyze/{id}. */
-  zenhire: {
-    baseUrl: 'https://platform.zenhire.ai',
-    submitPath: 'api/v1/speech/analyze',
-    pollPath: (id: string) => `api/v1/speech/analyze/${encodeURIComponent(id)}`,
-    jobIdFields: ['id'],
-  },
-  /** docs/vendor-docs/VENDORS.md §3: POST /v3/tts → `{generation_id, status: "IN_QUEUE"}`; GET /v3/tts?generation_id=…. */
-  audixa: {
-    baseUrl: 'https://api.audixa.ai',
-    submitPath: 'v3/tts',
-    pollPath: (id: string) => `v3/tts?generation_id=${encodeURIComponent(id)}`,
-    jobIdFields: ['generation_id'],
-  },
-  /**
-   * docs/vendor-docs/VENDORS.md §5: POST /v1/text-to-speech/{voice_id} with `delivery: "async"`; GET
-   * /v1/generation-jobs/{id} (status active → ready | failed; 425 GENERATION_NOT_READY + Retry-After).
-   */
-  breeze: {
-    baseUrl: 'https://api.breeze.blue',
-    submitPath: 'v1/text-to-speech/{voiceId}',
-    pollPath: (id: string) => `v1/generation-jobs/${encodeURIComponent(id)}`,
-    jobIdFields: ['generation_job_id', 'id', 'history_item_id'],
-  },
-} as const satisfies Record<string, JobEndpoints>;
+/** The built-in vendors whose policies have a `job` section (a test keeps this list equal to policies/). */
+const JOB_PRESET_VENDORS = ['zenhire', 'audixa', 'breeze'] as const;
 
-/** A vendor with built-in job endpoints. */
-export type JobPresetVendor = keyof typeof JOB_ENDPOINTS;
+/** A built-in vendor with job endpoints in its policy. */
+export type JobPresetVendor = (typeof JOB_PRESET_VENDORS)[number];
+
+function fillPath(path: string, name: 'jobId' | 'voiceId', value: string): string {
+  return path.replaceAll(`{${name}}`, encodeURIComponent(value));
+}
+
+function endpointsOf(job: CompiledJob): JobEndpoints {
+  return Object.freeze({
+    baseUrl: job.baseUrl,
+    submitPath: job.submit.path.slice(1),
+    submitMethod: job.submit.method,
+    pollPath: (jobId: string) => fillPath(job.poll.path, 'jobId', jobId).slice(1),
+    pollMethod: job.poll.method,
+    jobIdFields: Object.freeze(job.jobIdPaths.map((path) => path.join('.'))),
+  });
+}
+
+const builtinEndpoints = new Map<string, JobEndpoints>();
+
+/** The built-in vendors' async-job endpoints, read from their policies (policies/<vendor>.json `job`) on first use. */
+export const JOB_ENDPOINTS: Readonly<Record<JobPresetVendor, JobEndpoints>> = Object.freeze(
+  Object.defineProperties(
+    {},
+    Object.fromEntries(
+      JOB_PRESET_VENDORS.map((vendor): [string, PropertyDescriptor] => [
+        vendor,
+        {
+          enumerable: true,
+          get(): JobEndpoints {
+            let endpoints = builtinEndpoints.get(vendor);
+            if (endpoints === undefined) {
+              const job = builtinPolicy(vendor).job;
+              if (job === undefined) throw new Error(`policies/${vendor}.json has no job section`);
+              endpoints = endpointsOf(job);
+              builtinEndpoints.set(vendor, endpoints);
+            }
+            return endpoints;
+          },
+        },
+      ]),
+    ),
+  ) as Record<JobPresetVendor, JobEndpoints>,
+);
 
 /** What a preset job needs from the caller. */
 export interface PresetJobInit {
@@ -51,54 +80,86 @@ export interface PresetJobInit {
   baseUrl?: string;
   /** Submit request options: credentials header, `json` or `body`. Its headers are reused for polls. */
   submit: OptionsInit;
-  /** Breeze: the voice to synthesize with. */
+  /** The voice to synthesize with, where the submit path names `{voiceId}` (Breeze). */
   voiceId?: string;
 }
 
 function joinUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, '')}/${path}`;
+  return `${base.replace(/\/+$/, '')}${path}`;
 }
 
-function readJobId(body: unknown, fields: readonly string[]): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  for (const field of fields) {
-    const value = (body as Record<string, unknown>)[field];
+function readJobId(body: unknown, paths: readonly (readonly string[])[]): string | undefined {
+  for (const path of paths) {
+    let value: unknown = body;
+    for (const key of path) {
+      value = isRecord(value) && Object.hasOwn(value, key) ? value[key] : undefined;
+    }
     if (typeof value === 'string' && value !== '') return value;
     if (typeof value === 'number') return String(value);
   }
   return undefined;
 }
 
+/** The built-in policies that have a `job` section, for the message naming what is allowed. */
+function builtinJobVendors(): string[] {
+  return builtinPolicyNames().filter((name) => builtinPolicy(name).job !== undefined);
+}
+
+/** The policy `vendor` names and its job section; a `TypeError` when it names none. */
+function policyWithJob(check: ArgumentCheck, vendor: unknown): CompiledPolicy & { job: CompiledJob } {
+  const named = typeof vendor === 'string' && !namesPolicyFile(vendor);
+  if (named || !(typeof vendor === 'string' || isRecord(vendor))) {
+    const builtin = named && builtinPolicyNames().includes(vendor) ? builtinPolicy(vendor) : undefined;
+    if (builtin?.job === undefined) check.oneOf('vendor', vendor, builtinJobVendors());
+  }
+  const policy = resolvePolicy(vendor as PolicyInput);
+  const { job } = policy;
+  check.that(
+    job !== undefined,
+    'vendor',
+    `a policy with a \`job\` section (its async-job endpoints); ${policy.vendor}'s has none`,
+    vendor,
+    typeof vendor === 'string',
+  );
+  return policy as CompiledPolicy & { job: CompiledJob };
+}
+
 /**
- * A {@link VendorJobSpec} for a vendor's documented endpoints. Polls reuse the submit headers
- * (the API key) and nothing else.
+ * A {@link VendorJobSpec} for a vendor's async-job endpoints, read from its policy's `job` section:
+ * a built-in vendor, a policy file path or a policy, so a vendor of one's own needs no code.
+ * Polls reuse the submit headers (the API key) and nothing else.
  */
-export function presetJob(vendor: JobPresetVendor, init: PresetJobInit): VendorJobSpec {
+export function presetJob(vendor: JobPresetVendor | PolicyInput, init: PresetJobInit): VendorJobSpec {
   const check: ArgumentCheck = new ArgumentCheck('presetJob');
-  check.oneOf('vendor', vendor, Object.keys(JOB_ENDPOINTS));
+  const { vendor: name, job } = policyWithJob(check, vendor);
   check.object('init', init, 'an object with the submit request options ({ submit })');
   check.object('init.submit', init.submit, 'got options for the submit request (headers, json or body)');
   check.string('init.baseUrl', init.baseUrl);
-  const endpoints: JobEndpoints = JOB_ENDPOINTS[vendor];
-  const needsVoice = endpoints.submitPath.includes('{voiceId}');
+  const needsVoice = job.submit.path.includes('{voiceId}');
   check.that(
     needsVoice
       ? typeof init.voiceId === 'string'
       : init.voiceId === undefined || typeof init.voiceId === 'string',
     'init.voiceId',
     needsVoice
-      ? `a voice id string (the ${vendor} submit path is ${endpoints.submitPath})`
+      ? `a voice id string (the ${name} submit path is ${job.submit.path})`
       : 'a string or undefined',
     init.voiceId,
   );
-  const base = init.baseUrl ?? endpoints.baseUrl;
-  const submitPath = endpoints.submitPath.replace('{voiceId}', encodeURIComponent(init.voiceId ?? ''));
+  const base = init.baseUrl ?? job.baseUrl;
+  const submitPath = fillPath(job.submit.path, 'voiceId', init.voiceId ?? '');
   return {
-    submit: () => ({ url: joinUrl(base, submitPath), options: { method: 'POST', ...init.submit } }),
-    jobId: (body) => readJobId(body, endpoints.jobIdFields),
+    submit: () => ({
+      url: joinUrl(base, submitPath),
+      options: { method: job.submit.method, ...init.submit },
+    }),
+    jobId: (body) => readJobId(body, job.jobIdPaths),
     poll: (jobId) => ({
-      url: joinUrl(base, endpoints.pollPath(jobId)),
-      options: { method: 'GET', ...(init.submit.headers ? { headers: init.submit.headers } : {}) },
+      url: joinUrl(base, fillPath(job.poll.path, 'jobId', jobId)),
+      options: {
+        method: job.poll.method,
+        ...(init.submit.headers ? { headers: init.submit.headers } : {}),
+      },
     }),
   };
 }

@@ -17,6 +17,7 @@ import {
   DEFAULT_SERVER_WAIT_JITTER_RATIO,
   DEFAULT_SERVER_WAIT_MAX_MS,
 } from './defaults.js';
+import { compileJob } from './compile-job.js';
 import { ImmutableSet } from './immutable-set.js';
 import { patternHazard, type PatternUse } from './pattern-safety.js';
 import { PolicyError } from './policy-error.js';
@@ -281,5 +282,6 @@ export function compilePolicy(document: unknown, file = '<inline>'): CompiledPol
       requestsPerMinute: doc.limits?.requestsPerMinute,
       maxConcurrent: doc.limits?.maxConcurrent,
     }),
+    job: compileJob(doc, file),
   });
 }

@@ -62,6 +62,24 @@ export interface CompiledRule {
   backoff: Backoff;
 }
 
+/** One request of an async job, as the policy gives it. */
+export interface CompiledJobRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Starts with `/`; `{voiceId}` (submit) or `{jobId}` (poll) still to fill in. */
+  path: string;
+}
+
+/** A policy's async-job endpoints (its `job` section) and the job states its rules name. */
+export interface CompiledJob {
+  baseUrl: string;
+  submit: CompiledJobRequest;
+  poll: CompiledJobRequest;
+  /** Where the submit reply carries the job id (split dotted paths; the first present wins). */
+  jobIdPaths: readonly (readonly string[])[];
+  /** Job states (lower-cased) by what the `jobStatus` rules do: poll again, done (`ok`), failed (`fail`/`resubmit`). */
+  states: { pending: readonly string[]; done: readonly string[]; failed: readonly string[] };
+}
+
 /** A validated, compiled policy: what the engine consumes. Immutable. */
 export interface CompiledPolicy {
   vendor: string;
@@ -89,4 +107,6 @@ export interface CompiledPolicy {
     deadlineMs: number;
   };
   limits: { requestsPerMinute: number | undefined; maxConcurrent: number | undefined };
+  /** The async-job endpoints, when the vendor has async jobs. */
+  job: CompiledJob | undefined;
 }

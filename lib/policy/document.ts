@@ -125,6 +125,29 @@ export interface LimitsDocument {
   source: string;
 }
 
+/** One request of an async job: its method and its path after the base URL. */
+export interface JobRequestDocument {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path (and query) starting with `/`; `{voiceId}` (submit) and `{jobId}` (poll) are filled in. */
+  path: string;
+}
+
+/**
+ * The vendor's async-job endpoints, read by `presetJob`. Which states mean pending, done or failed
+ * is said by the rules matching `jobStatus`; where the status is, by the envelopes' `jobStatus`.
+ */
+export interface JobDocument {
+  /** The API origin, e.g. `https://api.audixa.ai`; a caller may override it. */
+  baseUrl: string;
+  submit: JobRequestDocument;
+  /** Must name `{jobId}`. */
+  poll: JobRequestDocument;
+  /** Where the submit reply carries the job id: dotted JSON paths, the first present wins. */
+  jobId: readonly string[];
+  /** Where the vendor documents these endpoints. */
+  source: string;
+}
+
 /** A vendor policy file (policies/<vendor>.json). */
 export interface PolicyDocument {
   $schema?: string;
@@ -141,4 +164,5 @@ export interface PolicyDocument {
   resendAfterPossibleDelivery?: Partial<Record<Phase, ResendSafety>>;
   polling?: PollingDocument;
   limits?: LimitsDocument;
+  job?: JobDocument;
 }

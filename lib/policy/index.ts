@@ -1,5 +1,12 @@
 export type * from './document.js';
-export type { CompiledPolicy, CompiledRule, CompiledEnvelope, Backoff } from './compiled.js';
+export type {
+  CompiledPolicy,
+  CompiledRule,
+  CompiledEnvelope,
+  CompiledJob,
+  CompiledJobRequest,
+  Backoff,
+} from './compiled.js';
 export { compilePolicy } from './compile.js';
 export {
   builtinPolicy,

@@ -134,11 +134,16 @@ function isCompiled(value: object): value is CompiledPolicy {
   return 'rules' in value && 'envelopes' in value && 'document' in value && Object.isFrozen(value);
 }
 
-/** Resolves a {@link PolicyInput} to a compiled policy: names first, then paths (anything with `/`, `\` or `.json`; each file is read once). */
+/** Whether a policy string names a file (it has `/`, `\` or ends in `.json`) rather than a built-in policy. */
+export function namesPolicyFile(input: string): boolean {
+  return /[\\/]|\.json$/i.test(input);
+}
+
+/** Resolves a {@link PolicyInput} to a compiled policy: names first, then paths (see {@link namesPolicyFile}; each file is read once). */
 export function resolvePolicy(input: PolicyInput): CompiledPolicy {
   new ArgumentCheck('resolvePolicy').policy('input', input);
   if (typeof input === 'string') {
-    if (!/[\\/]|\.json$/i.test(input)) return builtinPolicy(input);
+    if (!namesPolicyFile(input)) return builtinPolicy(input);
     // Adapters resolve per call (jobs, message streams): read and compile each file once.
     const file = resolve(input);
     const cached = fileCache.get(file);

@@ -1,8 +1,10 @@
-/** The five vendors the simulator can impersonate. */
-export type VendorName = 'gradium' | 'elsa' | 'audixa' | 'zenhire' | 'breeze';
+import { SIMULATED_VENDORS } from './vendors/index.js';
+
+/** The vendors the simulator can impersonate (one module each in `vendors/`). */
+export type VendorName = keyof typeof SIMULATED_VENDORS;
 
 /** Every vendor name, in a stable order. */
-export const VENDOR_NAMES: readonly VendorName[] = ['gradium', 'elsa', 'audixa', 'zenhire', 'breeze'];
+export const VENDOR_NAMES: readonly VendorName[] = Object.keys(SIMULATED_VENDORS) as VendorName[];
 
 /** Wire transport of a simulated endpoint. */
 export type SimulatorTransport = 'http' | 'ws';
@@ -12,6 +14,17 @@ export type SimulatorTransport = 'http' | 'ws';
  * whose 200 body is a stream), `poll` asks about an async job, `stream` is a WebSocket session.
  */
 export type SimulatorPhase = 'submit' | 'poll' | 'stream';
+
+/**
+ * How a vendor module lists its endpoints, by id. The vendor is a plain string here: the vendor
+ * names are read from the modules, so their tables cannot be checked against that list.
+ */
+export type EndpointTable = Readonly<
+  Record<
+    string,
+    { readonly vendor: string; readonly transport: SimulatorTransport; readonly phase: SimulatorPhase }
+  >
+>;
 
 /** What a fault plan needs to know about an endpoint to match it. */
 export interface EndpointInfo {
@@ -23,26 +36,20 @@ export interface EndpointInfo {
   readonly phase: SimulatorPhase;
 }
 
-/** Every endpoint the simulator speaks, by id (`vendor.name`). */
-export const SIMULATOR_ENDPOINTS = {
-  'gradium.tts': { vendor: 'gradium', transport: 'http', phase: 'submit' },
-  'gradium.asr': { vendor: 'gradium', transport: 'http', phase: 'submit' },
-  'gradium.token': { vendor: 'gradium', transport: 'http', phase: 'submit' },
-  'gradium.ws-tts': { vendor: 'gradium', transport: 'ws', phase: 'stream' },
-  'gradium.ws-asr': { vendor: 'gradium', transport: 'ws', phase: 'stream' },
-  'elsa.score-audio': { vendor: 'elsa', transport: 'http', phase: 'submit' },
-  'elsa.score-audio-plus': { vendor: 'elsa', transport: 'http', phase: 'submit' },
-  'elsa.ws-score-audio': { vendor: 'elsa', transport: 'ws', phase: 'stream' },
-  'audixa.create': { vendor: 'audixa', transport: 'http', phase: 'submit' },
-  'audixa.poll': { vendor: 'audixa', transport: 'http', phase: 'poll' },
-  'audixa.audio': { vendor: 'audixa', transport: 'http', phase: 'poll' },
-  'audixa.ws-stream': { vendor: 'audixa', transport: 'ws', phase: 'stream' },
-  'zenhire.submit': { vendor: 'zenhire', transport: 'http', phase: 'submit' },
-  'zenhire.poll': { vendor: 'zenhire', transport: 'http', phase: 'poll' },
-  'breeze.tts': { vendor: 'breeze', transport: 'http', phase: 'submit' },
-  'breeze.job': { vendor: 'breeze', transport: 'http', phase: 'poll' },
-  'breeze.job-audio': { vendor: 'breeze', transport: 'http', phase: 'poll' },
-} as const satisfies Record<string, EndpointInfo>;
+/**
+ * The endpoint tables of every vendor module as one object type: their union turned into their
+ * intersection (inferring from a function parameter, where the union's members must all hold).
+ */
+type AllEndpoints = {
+  [V in VendorName]: (table: (typeof SIMULATED_VENDORS)[V]['endpoints']) => void;
+}[VendorName] extends (table: infer All) => void
+  ? All
+  : never;
+
+/** Every endpoint the simulator speaks, by id (`vendor.name`): each vendor module lists its own. */
+export const SIMULATOR_ENDPOINTS: Readonly<AllEndpoints> = Object.freeze(
+  Object.assign({}, ...VENDOR_NAMES.map((vendor) => SIMULATED_VENDORS[vendor].endpoints)) as AllEndpoints,
+);
 
 /** Id of a simulated endpoint, e.g. `zenhire.poll`. */
 export type SimulatorEndpoint = keyof typeof SIMULATOR_ENDPOINTS;

@@ -202,7 +202,7 @@ const CASES: readonly (readonly [string, () => unknown])[] = [
     () => runVendorJob('zenhire', spec, { signal: true as never }),
   ],
   [
-    'presetJob(vendor): expected one of "zenhire", "audixa", "breeze"; got "gradium"',
+    'presetJob(vendor): expected one of "audixa", "breeze", "zenhire"; got "gradium"',
     () => presetJob('gradium' as never, {} as never),
   ],
   ['presetJob(vendor): expected one of', () => presetJob(undefined as never, { submit: {} })],

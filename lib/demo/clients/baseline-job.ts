@@ -1,20 +1,11 @@
 import type { Got } from 'got';
 import { presetJob, type JobPresetVendor, type PresetJobInit } from '../../http/job-presets.js';
+import { builtinPolicy } from '../../policy/load.js';
 import type { ScaledTime } from '../time-scale.js';
 import { CallFailure } from './call-failure.js';
 
-/** Each vendor's documented poll interval (docs/vendor-docs/VENDORS.md §3–§5), in simulated ms: the baseline polls on it. */
-const POLL_INTERVAL_MS: Record<JobPresetVendor, number> = { zenhire: 15_000, audixa: 1_500, breeze: 2_000 };
-
 /** Gives up polling after this much simulated time (ZenHire's documented 20-minute budget). */
 const POLL_DEADLINE_MS = 20 * 60_000;
-
-/** The status words each vendor documents for a finished and a failed job. */
-const JOB_STATES: Record<JobPresetVendor, { done: readonly string[]; failed: readonly string[] }> = {
-  zenhire: { done: ['success', 'partial'], failed: ['failed'] },
-  audixa: { done: ['COMPLETED'], failed: ['FAILED', 'EXPIRED'] },
-  breeze: { done: ['ready', 'completed'], failed: ['failed'] },
-};
 
 /**
  * A hand-written job client as most integrations have one: submit, then poll every documented
@@ -27,6 +18,12 @@ export async function runBaselineJob(
   init: PresetJobInit,
 ): Promise<unknown> {
   const spec = presetJob(vendor, init);
+  // What the vendor documents, as its policy states it: the poll interval, the finished and failed states.
+  const policy = builtinPolicy(vendor);
+  const states: { done: readonly string[]; failed: readonly string[] } = policy.job?.states ?? {
+    done: [],
+    failed: [],
+  };
   const submit = spec.submit(1);
   const submitted = await http(submit.url, {
     ...submit.options,
@@ -37,12 +34,13 @@ export async function runBaselineJob(
   if (jobId === undefined) throw new CallFailure('no job id in the submit reply');
   const endAtMs = time.clock.now() + POLL_DEADLINE_MS;
   while (time.clock.now() < endAtMs) {
-    await time.sleep(POLL_INTERVAL_MS[vendor], {});
+    await time.sleep(policy.polling.intervalMs, {});
     const poll = spec.poll(jobId);
     const body = await http(poll.url, { ...poll.options, resolveBodyOnly: true, responseType: 'json' });
     const status = field(body, 'status');
-    if (JOB_STATES[vendor].done.includes(status ?? '')) return body;
-    if (JOB_STATES[vendor].failed.includes(status ?? '')) {
+    const state = status?.toLowerCase() ?? '';
+    if (states.done.includes(state)) return body;
+    if (states.failed.includes(state)) {
       throw new CallFailure(`job ${status ?? '?'} (${failureCode(body) ?? 'no code'})`);
     }
   }

@@ -1,5 +1,5 @@
+import { presetJob } from '../../http/job-presets.js';
 import type { ScenarioCall, VendorWorkload } from '../scenario.js';
-import { stringField } from './payloads.js';
 
 const API_KEY = 'brz_demo_key';
 const VOICE_ID = 'demo_voice';
@@ -18,13 +18,19 @@ async function speak(call: ScenarioCall): Promise<string> {
 
 /** Async text-to-speech, audio fetched right away: Breeze answers 425 GENERATION_NOT_READY while the job is active. */
 async function speakAsync(call: ScenarioCall): Promise<string> {
-  const job = await call.client.http
-    .post(`${call.baseUrl}/v1/text-to-speech/${VOICE_ID}`, {
-      headers: call.headers,
-      json: { text: TEXT, output_format: 'mp3', delivery: 'async' },
-    })
-    .json();
-  const jobId = stringField(job, 'generation_job_id') ?? '';
+  // The job's submit request and where its reply carries the id, as Breeze's policy gives them.
+  const job = presetJob('breeze', {
+    baseUrl: call.baseUrl,
+    voiceId: VOICE_ID,
+    submit: { headers: call.headers, json: { text: TEXT, output_format: 'mp3', delivery: 'async' } },
+  });
+  const submit = job.submit(1);
+  const submitted = await call.client.http(submit.url, {
+    ...submit.options,
+    resolveBodyOnly: true,
+    responseType: 'json',
+  });
+  const jobId = job.jobId(submitted) ?? '';
   const audio = await call.client.http
     .get(`${call.baseUrl}/v1/generation-jobs/${encodeURIComponent(jobId)}/audio`, { headers: call.headers })
     .buffer();

@@ -1,4 +1,5 @@
 import type { SimulatedJob } from '../job-store.js';
+import type { EndpointTable } from '../endpoints.js';
 import type {
   ErrorPurpose,
   ErrorSpec,
@@ -17,6 +18,14 @@ import {
   parseJsonObject,
   wordsOf,
 } from './shared.js';
+
+/** Audixa's endpoints, for fault plans and request logs. */
+export const AUDIXA_ENDPOINTS = {
+  'audixa.create': { vendor: 'audixa', transport: 'http', phase: 'submit' },
+  'audixa.poll': { vendor: 'audixa', transport: 'http', phase: 'poll' },
+  'audixa.audio': { vendor: 'audixa', transport: 'http', phase: 'poll' },
+  'audixa.ws-stream': { vendor: 'audixa', transport: 'ws', phase: 'stream' },
+} as const satisfies EndpointTable;
 
 /** Audixa's documented free-plan limit, reported in X-RateLimit-Limit. */
 const REQUESTS_PER_MINUTE = 120;

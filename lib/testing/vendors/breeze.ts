@@ -1,5 +1,5 @@
 import type { SimulatedJob } from '../job-store.js';
-import { BREEZE_CODES } from '../vendor-catalogs.js';
+import type { EndpointTable } from '../endpoints.js';
 import type {
   ErrorPurpose,
   ErrorSpec,
@@ -9,6 +9,67 @@ import type {
   VendorModule,
 } from '../vendor-contract.js';
 import { apiKeyGuard, fakeAudio, parseJsonObject } from './shared.js';
+
+/** Breeze's endpoints, for fault plans and request logs. */
+export const BREEZE_ENDPOINTS = {
+  'breeze.tts': { vendor: 'breeze', transport: 'http', phase: 'submit' },
+  'breeze.job': { vendor: 'breeze', transport: 'http', phase: 'poll' },
+  'breeze.job-audio': { vendor: 'breeze', transport: 'http', phase: 'poll' },
+} as const satisfies EndpointTable;
+
+/**
+ * Breeze: every row of the error reference (code → [status, default message]), so a fault can name
+ * just the code (docs/vendor-docs/breeze-errors.txt, docs/vendor-docs/VENDORS.md §5).
+ */
+const BREEZE_CODES: Readonly<Record<string, readonly [number, string]>> = {
+  BAD_REQUEST: [400, 'The request is invalid.'],
+  AUTH_INVALID_SESSION: [401, 'Invalid session.'],
+  AUTH_REQUIRED: [401, 'Authentication required.'],
+  AUTH_SESSION_EXPIRED: [401, 'Session expired.'],
+  AUTH_USER_UNAVAILABLE: [401, 'User not available.'],
+  BILLING_INSUFFICIENT_CREDITS: [402, 'Insufficient credits.'],
+  AUTH_ADMIN_ACCESS_DENIED: [403, 'Admin console access denied.'],
+  AUTH_ADMIN_ROLE_REQUIRED: [403, 'Admin role required.'],
+  FORBIDDEN: [403, 'Forbidden.'],
+  RESOURCE_NOT_FOUND: [404, 'Resource not found.'],
+  CONFLICT: [409, 'The request conflicts with current state.'],
+  STUDIO_AUDIO_EXPORT_BLOCKED: [409, 'Studio audio export is blocked by missing or stale clips.'],
+  STUDIO_AUDIO_EXPORT_INCOMPATIBLE_AUDIO: [
+    422,
+    'Studio audio export requires compatible PCM WAV clip audio.',
+  ],
+  STUDIO_AUDIO_EXPORT_NO_AUDIO: [422, 'Studio audio export has no clip audio to export.'],
+  STUDIO_AUDIO_EXPORT_UNSUPPORTED_SOURCE: [422, 'Studio audio export requires supported clip audio sources.'],
+  VALIDATION_ERROR: [422, 'Request validation failed.'],
+  GENERATION_NOT_READY: [425, 'Generation is not ready yet.'],
+  GENERATION_CONCURRENCY_EXCEEDED: [
+    429,
+    "Your plan's concurrent generation limit was reached. Please retry shortly.",
+  ],
+  RATE_LIMITED: [429, 'Rate limit exceeded.'],
+  INTERNAL_ERROR: [500, 'Internal server error.'],
+  STUDIO_AUDIO_EXPORT_FAILED: [500, 'Studio audio export failed.'],
+  GENERATION_FAILED: [502, 'Generation failed.'],
+  GENERATION_INVALID_RESPONSE: [502, 'Generation service returned an invalid response.'],
+  UPSTREAM_ANALYTICS_ERROR: [502, 'Analytics service request failed.'],
+  UPSTREAM_BILLING_ERROR: [502, 'Billing service request failed.'],
+  UPSTREAM_GENERATION_ERROR: [502, 'Generation service request failed.'],
+  UPSTREAM_GENERATION_SERVICE_ERROR: [502, 'Generation service request failed.'],
+  VOICE_CLONE_FAILED: [502, 'Voice clone failed.'],
+  VOICE_DESIGN_FAILED: [502, 'Voice design failed.'],
+  AUTH_CONFIG_MISSING: [503, 'Authentication is not configured correctly.'],
+  GENERATION_CAPACITY_EXCEEDED: [
+    503,
+    'Generation capacity is currently exhausted. Please try again shortly.',
+  ],
+  LLM_CONFIG_NOT_FOUND: [503, 'LLM feature is not configured.'],
+  STUDIO_AUDIO_EXPORT_ASSET_READ_FAILED: [503, 'Studio audio export could not read clip audio from storage.'],
+  STUDIO_AUDIO_EXPORT_ASSET_WRITE_FAILED: [503, 'Studio audio export could not write the result to storage.'],
+  STUDIO_AUDIO_EXPORT_STORAGE_UNCONFIGURED: [503, 'Studio audio export storage is not configured.'],
+  UPSTREAM_ASSET_STORAGE_ERROR: [503, 'Audio asset storage failed.'],
+  GENERATION_TIMEOUT: [504, 'Generation timed out. Please try again.'],
+  UPSTREAM_TIMEOUT: [504, 'Upstream request timed out.'],
+};
 
 const OUTPUT_FORMATS = new Set(['mp3', 'wav', 'flac', 'pcm', 'aac', 'opus']);
 

@@ -1,4 +1,4 @@
-import { ELSA_EXCEPTIONS } from '../vendor-catalogs.js';
+import type { EndpointTable } from '../endpoints.js';
 import type {
   ErrorPurpose,
   ErrorSpec,
@@ -10,6 +10,41 @@ import type {
 } from '../vendor-contract.js';
 import type { WsSession } from '../ws-session.js';
 import { authorizationKey, credentialAccepted, parseJsonObject, SIMULATED_TRANSCRIPT } from './shared.js';
+
+/** ELSA's endpoints, for fault plans and request logs. */
+export const ELSA_ENDPOINTS = {
+  'elsa.score-audio': { vendor: 'elsa', transport: 'http', phase: 'submit' },
+  'elsa.score-audio-plus': { vendor: 'elsa', transport: 'http', phase: 'submit' },
+  'elsa.ws-score-audio': { vendor: 'elsa', transport: 'ws', phase: 'stream' },
+} as const satisfies EndpointTable;
+
+/**
+ * ELSA: exception name → [status chosen by the simulator, documented message]
+ * (docs/vendor-docs/elsa-errors.txt, docs/vendor-docs/VENDORS.md §2). ELSA does not document statuses.
+ */
+const ELSA_EXCEPTIONS: Readonly<Record<string, readonly [number, string]>> = {
+  ASRInterProcessException: [500, 'exception in ASR: worker crashed'],
+  ASRSocketTimeout: [500, 'ASR timeout'],
+  ASRConnectionFailed: [500, 'ASR Connection Failed'],
+  FailedToReadAudioFromURL: [400, 'Failed to read audio from the URL'],
+  FailedToParseAudioHeader: [400, 'Failed to parse audio header'],
+  InvalidAudioFormat: [400, 'Only 16 kHz mono WAV, FLAC or OGG-Opus audio allowed'],
+  FailedToConvertAudio: [400, 'The server failed to parse your wav audio'],
+  FailedToDecodeAudioFromBytes: [400, 'Failed to decode audio'],
+  MissingAudioParam: [400, 'Missing audio param!'],
+  AudioTooBigForSync: [400, 'Audio is too big for sync mode, please change to async mode'],
+  FailedToUseAudio: [
+    400,
+    "An unexpected error occurred while processing the audio. Please check if the audio is valid and it's not corrupted.",
+  ],
+  NoTokenProvided: [401, 'No session token provided'],
+  InvalidSessionToken: [401, 'Invalid session token: [REDACTED]'],
+  UserDoesNotExist: [401, 'Could not find client ID'],
+  ClientIsNotActive: [403, 'Client with client is not active'],
+  ClientDoesNotHaveAccess: [403, 'User client does not have access for this API'],
+  ClientHasNoMoreMinutes: [403, 'User has no remaining minutes'],
+  InvalidHeaderParameter: [401, 'A valid authorization header is required'],
+};
 
 /** ELSA API: scripted and unscripted scoring over REST, scripted streaming over WS. */
 export function createElsaVendor(environment: VendorEnvironment): VendorModule {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { GRADIUM_CODE_MESSAGES } from '../vendor-catalogs.js';
+import type { EndpointTable } from '../endpoints.js';
 import type {
   ErrorPurpose,
   ErrorSpec,
@@ -17,6 +17,21 @@ import {
   SIMULATED_TRANSCRIPT as GRADIUM_TRANSCRIPT,
   wordsOf,
 } from './shared.js';
+
+/** Gradium's endpoints, for fault plans and request logs. */
+export const GRADIUM_ENDPOINTS = {
+  'gradium.tts': { vendor: 'gradium', transport: 'http', phase: 'submit' },
+  'gradium.asr': { vendor: 'gradium', transport: 'http', phase: 'submit' },
+  'gradium.token': { vendor: 'gradium', transport: 'http', phase: 'submit' },
+  'gradium.ws-tts': { vendor: 'gradium', transport: 'ws', phase: 'stream' },
+  'gradium.ws-asr': { vendor: 'gradium', transport: 'ws', phase: 'stream' },
+} as const satisfies EndpointTable;
+
+/** Gradium: the messages that follow `error from server <code>:` by default (docs/vendor-docs/gradium-errors.txt). */
+const GRADIUM_CODE_MESSAGES: Readonly<Record<string, string>> = {
+  '1008': 'API key is revoked or expired',
+  '1011': 'Internal server error',
+};
 
 const ASR_CONTENT_TYPES = new Set(['audio/wav', 'audio/pcm', 'audio/ogg', 'audio/opus']);
 

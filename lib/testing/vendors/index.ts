@@ -1,26 +1,27 @@
 import type { VendorName } from '../endpoints.js';
 import type { VendorEnvironment, VendorModule } from '../vendor-contract.js';
-import { createAudixaVendor } from './audixa.js';
-import { createBreezeVendor } from './breeze.js';
-import { createElsaVendor } from './elsa.js';
-import { createGradiumVendor } from './gradium.js';
-import { createZenhireVendor } from './zenhire.js';
+import { AUDIXA_ENDPOINTS, createAudixaVendor } from './audixa.js';
+import { BREEZE_ENDPOINTS, createBreezeVendor } from './breeze.js';
+import { createElsaVendor, ELSA_ENDPOINTS } from './elsa.js';
+import { createGradiumVendor, GRADIUM_ENDPOINTS } from './gradium.js';
+import { createZenhireVendor, ZENHIRE_ENDPOINTS } from './zenhire.js';
 
-const FACTORIES: Record<VendorName, (environment: VendorEnvironment) => VendorModule> = {
-  gradium: createGradiumVendor,
-  elsa: createElsaVendor,
-  audixa: createAudixaVendor,
-  zenhire: createZenhireVendor,
-  breeze: createBreezeVendor,
-};
+/** Every simulated vendor, in a stable order: its endpoints and its factory. The one list of them. */
+export const SIMULATED_VENDORS = {
+  gradium: { endpoints: GRADIUM_ENDPOINTS, create: createGradiumVendor },
+  elsa: { endpoints: ELSA_ENDPOINTS, create: createElsaVendor },
+  audixa: { endpoints: AUDIXA_ENDPOINTS, create: createAudixaVendor },
+  zenhire: { endpoints: ZENHIRE_ENDPOINTS, create: createZenhireVendor },
+  breeze: { endpoints: BREEZE_ENDPOINTS, create: createBreezeVendor },
+} as const;
 
 /** The simulated vendor for `vendor`; throws on an unknown name (the options may come from untyped JSON). */
 export function createVendorModule(vendor: VendorName, environment: VendorEnvironment): VendorModule {
-  const factory = Object.hasOwn(FACTORIES, vendor) ? FACTORIES[vendor] : undefined;
-  if (!factory) {
+  const entry = Object.hasOwn(SIMULATED_VENDORS, vendor) ? SIMULATED_VENDORS[vendor] : undefined;
+  if (!entry) {
     throw new TypeError(
-      `startVendorSimulator: unknown vendor ${JSON.stringify(vendor)} (expected ${Object.keys(FACTORIES).join(', ')})`,
+      `startVendorSimulator: unknown vendor ${JSON.stringify(vendor)} (expected ${Object.keys(SIMULATED_VENDORS).join(', ')})`,
     );
   }
-  return factory(environment);
+  return entry.create(environment);
 }

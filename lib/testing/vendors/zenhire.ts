@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SimulatorClock } from '../clock.js';
 import type { SimulatedJob } from '../job-store.js';
-import { ZENHIRE_CODES } from '../vendor-catalogs.js';
+import type { EndpointTable } from '../endpoints.js';
 import type {
   ErrorPurpose,
   ErrorSpec,
@@ -11,6 +11,37 @@ import type {
   VendorModule,
 } from '../vendor-contract.js';
 import { authorizationKey, credentialAccepted, headerValue } from './shared.js';
+
+/** ZenHire's endpoints, for fault plans and request logs. */
+export const ZENHIRE_ENDPOINTS = {
+  'zenhire.submit': { vendor: 'zenhire', transport: 'http', phase: 'submit' },
+  'zenhire.poll': { vendor: 'zenhire', transport: 'http', phase: 'poll' },
+} as const satisfies EndpointTable;
+
+/**
+ * ZenHire's documented HTTP error codes (code → [status, message]), so a fault can name just the code
+ * (docs/vendor-docs/zenhire-errors.txt, docs/vendor-docs/VENDORS.md §4). Run-failure codes have no status.
+ */
+const ZENHIRE_CODES: Readonly<Record<string, readonly [number, string]>> = {
+  MISSING_AUDIO_FILE: [400, 'No audio field in the multipart body.'],
+  UNSUPPORTED_FORMAT: [400, "File isn't a valid MP3/WAV/M4A/WebM/OGG/FLAC."],
+  FILE_TOO_LARGE: [400, 'File exceeds 25 MB.'],
+  INVALID_LANGUAGE_CODE: [400, 'Invalid language code. Must be a 2-letter ISO 639-1 code.'],
+  INVALID_EXTERNAL_ID: [400, 'externalId empty or > 255 chars.'],
+  INVALID_METADATA: [400, 'metadata field is not valid JSON.'],
+  AUDIO_TOO_SHORT: [400, 'Audio under 3 minutes.'],
+  AUDIO_TOO_LONG: [400, 'Audio over 45 minutes.'],
+  MISSING_API_KEY: [401, 'No X-API-Key or Authorization header.'],
+  INVALID_API_KEY: [401, 'Key not recognized or marked inactive.'],
+  API_KEY_EXPIRED: [401, 'API key has expired.'],
+  CLIENT_INACTIVE: [401, 'The account behind the key has been disabled.'],
+  INSUFFICIENT_CREDITS: [402, 'Balance below minimum.'],
+  MULTILINGUAL_NOT_ENABLED: [403, 'Non-English languages are not enabled for this account.'],
+  IP_NOT_ALLOWED: [403, 'Request did not originate from an allowed address.'],
+  RATE_LIMIT_EXCEEDED: [429, 'Too many requests. Slow down.'],
+  POLL_RATE_LIMITED: [429, 'Polled faster than the minimum interval for this request id.'],
+  SERVICE_WARMING_UP: [503, 'The scoring service is warming up after a deployment.'],
+};
 
 /** ZenHire's fallback cadence for the first two minutes (docs: 0–2 min → 15 s). */
 const DEFAULT_POLL_INTERVAL_SECONDS = 15;

@@ -33,6 +33,7 @@ const rules = (doc: Json) => doc['rules'] as Json[];
 const rule = (doc: Json, i: number) => rules(doc)[i] as Json;
 const match = (doc: Json, i: number) => rule(doc, i)['match'] as Json;
 const envelopes = (doc: Json) => doc['envelopes'] as Json[];
+const job = (doc: Json) => doc['job'] as Json;
 
 interface BrokenCase {
   name: string;
@@ -267,6 +268,66 @@ const CASES: BrokenCase[] = [
     breakIt: (d) => void ((d['serverWait'] as Json)['messagePatterns'] = ['ok (\\d+) s', 'retry (\\d+']),
     field: 'serverWait.messagePatterns[1]',
     problem: /^is not a valid regular expression/,
+  },
+  {
+    name: 'job poll path without {jobId}',
+    breakIt: (d) => void ((job(d)['poll'] as Json)['path'] = '/api/v1/speech/analyze/latest'),
+    field: 'job.poll.path',
+    problem: /^must name \{jobId\}, where the job id goes$/,
+  },
+  {
+    name: 'job submit path naming a placeholder nothing fills',
+    breakIt: (d) => void ((job(d)['submit'] as Json)['path'] = '/api/v1/{model}/analyze'),
+    field: 'job.submit.path',
+    problem: /^names \{model\}; the submit path may name only \{voiceId\}$/,
+  },
+  {
+    name: 'job path not starting with a slash',
+    breakIt: (d) => void ((job(d)['submit'] as Json)['path'] = 'api/v1/speech/analyze'),
+    field: 'job.submit.path',
+    problem: /^must match pattern "\^\/"$/,
+  },
+  {
+    name: 'unknown job method',
+    breakIt: (d) => void ((job(d)['poll'] as Json)['method'] = 'FETCH'),
+    field: 'job.poll.method',
+    problem: /^must be one of "GET", "POST", "PUT", "PATCH", "DELETE"$/,
+  },
+  {
+    name: 'job base URL without a scheme',
+    breakIt: (d) => void (job(d)['baseUrl'] = 'platform.zenhire.ai'),
+    field: 'job.baseUrl',
+    problem: /^must match pattern/,
+  },
+  {
+    name: 'job base URL that does not parse',
+    breakIt: (d) => void (job(d)['baseUrl'] = 'https://[::1'),
+    field: 'job.baseUrl',
+    problem: /^is not a valid URL$/,
+  },
+  {
+    name: 'job without the job id location',
+    breakIt: (d) => void delete job(d)['jobId'],
+    field: 'job.jobId',
+    problem: /^is required but missing$/,
+  },
+  {
+    name: 'job with an empty job id list',
+    breakIt: (d) => void (job(d)['jobId'] = []),
+    field: 'job.jobId',
+    problem: /^must NOT have fewer than 1 items$/,
+  },
+  {
+    name: 'job with an unknown field',
+    breakIt: (d) => void (job(d)['pollPath'] = '/api/v1/speech/analyze/{jobId}'),
+    field: 'job.pollPath',
+    problem: /^is not a known field$/,
+  },
+  {
+    name: 'job without its source',
+    breakIt: (d) => void delete job(d)['source'],
+    field: 'job.source',
+    problem: /^is required but missing$/,
   },
 ];
 

@@ -126,6 +126,7 @@ describe('citations point at documents in the repository', () => {
       ];
       if (doc.polling) sources.push([`${vendor} polling`, doc.polling.source]);
       if (doc.limits) sources.push([`${vendor} limits`, doc.limits.source]);
+      if (doc.job) sources.push([`${vendor} job`, doc.job.source]);
       for (const [name, source] of sources) {
         const paths = [...source.matchAll(DOC_PATH)].map((m) => m[1] as string);
         if (paths.length === 0 || !paths.every((p) => existsSync(join(ROOT, p))))
