@@ -1,4 +1,4 @@
-// The README's simulator example, run as a test; the test below README_EXAMPLE_END checks they are identical.
+// The simulator example of docs/testing.md, run as a test; the test below README_EXAMPLE_END checks they are identical.
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect, test } from '@jest/globals';
 import { isVendorError } from '../../../lib/index.js';
@@ -80,16 +80,28 @@ test('gives up with a typed error when the key is wrong', async () => {
 });
 
 // README_EXAMPLE_END
-test('the README shows exactly this example (import path aside)', () => {
-  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-  const block = /### Example: a jest test you can copy\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+/** The package's subpaths in docs, and the source each one is built from here. */
+const SUBPATH_SOURCES: Record<string, string> = {
+  got: 'http',
+  http: 'http',
+  ws: 'ws',
+  pacing: 'limit',
+  testing: 'testing',
+};
+
+test('docs/testing.md shows exactly this example (import paths aside)', () => {
+  const doc = readFileSync(new URL('../../../docs/testing.md', import.meta.url), 'utf8');
+  const block = /## Example: a jest test you can copy\n\n```ts\n([\s\S]*?)```/.exec(doc)?.[1];
   const self = readFileSync(new URL(import.meta.url), 'utf8');
   const example = self.slice(
     self.indexOf('import { afterEach'),
     self.indexOf('\n\n// README_EXAMPLE_END') + 1,
   );
   const local = block
-    ?.replace(/'vendor-resilience\/(\w+)'/g, "'../../../lib/$1/index.js'")
+    ?.replace(
+      /'vendor-resilience\/(\w+)'/g,
+      (_, subpath: string) => `'../../../lib/${SUBPATH_SOURCES[subpath] ?? subpath}/index.js'`,
+    )
     .replace("'vendor-resilience'", "'../../../lib/index.js'");
   expect(local).toBe(example);
 });
