@@ -7,7 +7,8 @@ import { findRule, ruleMatches } from '../../lib/engine/match.js';
 import { planFor } from '../../lib/engine/plan.js';
 import { formatMs } from '../../lib/engine/reason.js';
 import { thaw } from '../../lib/engine/thaw.js';
-import { compilePolicy, decide, type CompiledPolicy, type Signal } from '../../lib/index.js';
+import { decide } from '../../lib/engine/decide.js';
+import { compilePolicy, type CompiledPolicy, type Signal } from '../../lib/index.js';
 import { builtinPolicy } from '../../lib/policy/load.js';
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { builtinPolicy } from '../../lib/policy/load.js';
-import { decide, type CompiledPolicy, type Signal } from '../../lib/index.js';
+import { decide } from '../../lib/engine/decide.js';
+import type { CompiledPolicy, Signal } from '../../lib/index.js';
 
 const VENDORS = ['gradium', 'elsa', 'audixa', 'zenhire', 'breeze'] as const;
 const env = { clock: { now: () => 1_776_772_800_000 }, random: () => 0.5 };
