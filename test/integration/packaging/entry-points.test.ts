@@ -14,6 +14,7 @@ import ts from 'typescript';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   exports: Record<string, string | { types?: string; import?: string }>;
+  scripts: Record<string, string>;
 };
 const ROOT_ENTRY_LIMIT = 25;
 
@@ -172,6 +173,21 @@ describe('the exports map', () => {
 
   it.each(Object.entries(ALIASES))('%s is %s', (alias, entry) => {
     expect(MANIFEST.exports[alias]).toEqual(MANIFEST.exports[entry]);
+  });
+});
+
+describe('the published package', () => {
+  it('runs no script when installed (dist/ is built by prepack, start and example)', () => {
+    for (const script of ['preinstall', 'install', 'postinstall', 'prepare'])
+      expect(MANIFEST.scripts[script]).toBeUndefined();
+    expect(MANIFEST.scripts['prepack']).toBe('npm run build');
+  });
+
+  it('ships no source maps (they would point at sources it does not ship)', () => {
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      compilerOptions: Record<string, unknown>;
+    };
+    expect(build.compilerOptions).toMatchObject({ sourceMap: false, declarationMap: false });
   });
 });
 

@@ -88,8 +88,13 @@ test('the README shows exactly this example (import path aside)', () => {
     self.indexOf('import { afterEach'),
     self.indexOf('\n\n// README_EXAMPLE_END') + 1,
   );
+  // Each entry point's source directory (`got` and its alias `http` are lib/http, `pacing` lib/limit).
+  const directories: Record<string, string> = { got: 'http', http: 'http', pacing: 'limit' };
   const local = block
-    ?.replace(/'vendor-resilience\/(\w+)'/g, "'../../../lib/$1/index.js'")
+    ?.replace(
+      /'vendor-resilience\/(\w+)'/g,
+      (_, entry: string) => `'../../../lib/${directories[entry] ?? entry}/index.js'`,
+    )
     .replace("'vendor-resilience'", "'../../../lib/index.js'");
   expect(local).toBe(example);
 });
