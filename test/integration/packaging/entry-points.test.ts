@@ -295,6 +295,21 @@ if (decision.action !== 'backoff') throw new Error('unexpected decision ' + deci
     ).toEqual([]);
   }, 40_000);
 
+  it("the root's declarations need none of their types either", () => {
+    const program = ts.createProgram([join(ROOT, 'dist/lib/index.d.ts')], {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      noEmit: true,
+      types: [],
+    });
+    const files = program.getSourceFiles().map((file) => file.fileName);
+    expect(files.filter((file) => file.includes('/dist/lib/')).length).toBeGreaterThan(1);
+    const packages = [...HEAVY, '@types/ws'];
+    expect(packages.filter((name) => files.some((file) => file.includes(`/node_modules/${name}/`)))).toEqual(
+      [],
+    );
+  });
+
   // The same check seeing what it must see: the detector works for ESM imports and for require.
   it('pacing loads bottleneck', async () => {
     expect(await heavyPackagesLoadedBy(`await import('vendor-resilience/pacing');`)).toEqual(['bottleneck']);
