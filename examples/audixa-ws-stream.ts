@@ -12,7 +12,7 @@
  * AUDIXA_WS_URL overrides the endpoint. EXAMPLE_TIME_SCALE is for the simulator only
  * (support/simulated-time.ts): the runner sets it so backoffs pass faster on a shared clock.
  */
-import { createResilientWebSocket } from '../lib/ws/index.js';
+import { createResilientWebSocket } from 'vendor-resilience/ws';
 import { wsTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['AUDIXA_WS_URL'] ?? 'wss://api.audixa.ai/v3/tts/stream';

@@ -14,8 +14,8 @@
  * (support/simulated-time.ts): the runner sets it so backoffs pass faster on a shared clock.
  */
 import got from 'got';
-import { vendorResilience } from '../lib/http/index.js';
-import { createResilientWebSocket, messageTypeIs } from '../lib/ws/index.js';
+import { vendorResilience } from 'vendor-resilience/got';
+import { createResilientWebSocket, messageTypeIs } from 'vendor-resilience/ws';
 import { httpTime, wsTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['GRADIUM_WS_URL'] ?? 'wss://api.gradium.ai/api/speech/tts';

@@ -13,7 +13,7 @@
  * AUDIXA_BASE_URL overrides the API origin. EXAMPLE_TIME_SCALE is for the simulator only
  * (support/simulated-time.ts): the runner sets it so the 1–2 s polls pass faster on a shared clock.
  */
-import { JOB_ENDPOINTS, presetJob, runVendorJob } from '../lib/http/index.js';
+import { JOB_ENDPOINTS, presetJob, runVendorJob } from 'vendor-resilience/got';
 import { httpTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['AUDIXA_BASE_URL'] || JOB_ENDPOINTS.audixa.baseUrl;

@@ -15,7 +15,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import got from 'got';
-import { JOB_ENDPOINTS, presetJob, runVendorJob, vendorResilience } from '../lib/http/index.js';
+import { JOB_ENDPOINTS, presetJob, runVendorJob, vendorResilience } from 'vendor-resilience/got';
 import { httpTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['BREEZE_BASE_URL'] ?? JOB_ENDPOINTS.breeze.baseUrl;

@@ -13,7 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import got from 'got';
-import { vendorResilience } from '../lib/http/index.js';
+import { vendorResilience } from 'vendor-resilience/got';
 import { httpTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['ELSA_BASE_URL'] ?? 'https://api.elsanow.io';

@@ -14,8 +14,8 @@
  * (support/simulated-time.ts): the runner sets it so backoffs pass faster on a shared clock.
  */
 import { readFile } from 'node:fs/promises';
-import { isVendorError } from '../lib/index.js';
-import { readVendorMessages } from '../lib/http/index.js';
+import { isVendorError } from 'vendor-resilience';
+import { readVendorMessages } from 'vendor-resilience/got';
 import { httpTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['GRADIUM_BASE_URL'] ?? 'https://api.gradium.ai';

@@ -16,7 +16,7 @@
  * clock shared with the simulator, which enforces the 10 s minimum on that clock.
  */
 import { readFile } from 'node:fs/promises';
-import { JOB_ENDPOINTS, presetJob, runVendorJob } from '../lib/http/index.js';
+import { JOB_ENDPOINTS, presetJob, runVendorJob } from 'vendor-resilience/got';
 import { httpTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['ZENHIRE_BASE_URL'] || JOB_ENDPOINTS.zenhire.baseUrl;

@@ -1,5 +1,16 @@
-export * from './engine/index.js';
-export * from './policy/index.js';
+/**
+ * `vendor-resilience`: the policy engine (signal in, decision out), policy loading, and the errors.
+ * Importing it loads neither the pacing (bottleneck) nor the schema validator (ajv), nor any peer:
+ * the adapters are `vendor-resilience/got` and `/ws`, pacing is `/pacing`, the simulator `/testing`.
+ * Every name here is listed in test/integration/packaging/root-entry.test.ts.
+ */
 export { createVendorEngine, type VendorEngineOptions } from './default-engine.js';
-export * from './errors/index.js';
-export * from './limit/index.js';
+export type { DecideResult, Engine } from './engine/engine.js';
+export type { Action, Clock, Decision, Phase, Signal, Transport } from './engine/types.js';
+export { SignalError } from './engine/signal.js';
+export { builtinPolicyNames, loadPolicyFile, type PolicyInput } from './policy/load.js';
+export { compilePolicy } from './policy/compile.js';
+export type { CompiledPolicy } from './policy/compiled.js';
+export type { PolicyDocument } from './policy/document.js';
+export { PolicyError, isPolicyError } from './policy/policy-error.js';
+export { VendorError, isVendorError, type VendorFailure } from './errors/vendor-error.js';

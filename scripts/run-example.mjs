@@ -12,8 +12,20 @@
 // scratch directory holding its sample inputs (audio.wav, interview.mp3) and outputs.
 // --no-simulator runs the example in the current directory with the current environment (its
 // API key variables), on real time, against the vendor.
+//
+// An example imports the library by its package name (`vendor-resilience/got`, …), as an
+// application would: that resolves through the package's exports map to the build in dist/, which
+// `npm run example` makes first.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +43,10 @@ if (name === undefined || !names.includes(name)) {
   console.error(
     `usage: node scripts/run-example.mjs <${names.join('|')}> [--no-faults | --no-simulator] [args…]`,
   );
+  process.exit(2);
+}
+if (!existsSync(join(ROOT, 'dist/lib/index.js'))) {
+  console.error('the examples load the build in dist/: run `npm run build` first (`npm run example` does)');
   process.exit(2);
 }
 const noSimulator = rest.includes('--no-simulator');

@@ -14,8 +14,8 @@
  * time scale is refused for any URL that is not on this machine.
  */
 import { createScaledTime, type ScaledTime } from '../../lib/demo/time-scale.js';
-import type { SleepFunction } from '../../lib/http/index.js';
-import type { Scheduler } from '../../lib/ws/index.js';
+import type { SleepFunction } from 'vendor-resilience/got';
+import type { Scheduler } from 'vendor-resilience/ws';
 
 /** A clock in milliseconds since the epoch. */
 export interface ExampleClock {

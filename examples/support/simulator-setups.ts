@@ -5,7 +5,7 @@
  * runs every one of them and checks, from the simulator's request log, that the faults
  * happened and were survived.
  */
-import type { FaultPlan, VendorName, VendorSimulator } from '../../lib/testing/index.js';
+import type { FaultPlan, VendorName, VendorSimulator } from 'vendor-resilience/testing';
 
 /** Where the simulator listens, as the examples need it. */
 export type SimulatorAddress = Pick<VendorSimulator, 'url' | 'wsUrl'>;

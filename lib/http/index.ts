@@ -1,11 +1,8 @@
-export type {
-  AttemptContext,
-  DecisionEvent,
-  PolicyArgument,
-  ResilienceOptions,
-  SleepFunction,
-  VendorResilienceOptions,
-} from './options.js';
+/**
+ * `vendor-resilience/got` (also `vendor-resilience/http`): the got adapter, async jobs (submit,
+ * poll, resubmit) and vendor message streams. Its runtime entry is `entry.ts` (got is an optional peer).
+ */
+export type { AttemptContext, DecisionEvent, SleepFunction, VendorResilienceOptions } from './options.js';
 export { vendorResilience } from './vendor-resilience.js';
 export {
   runVendorJob,
@@ -22,4 +19,3 @@ export {
   type PresetJobInit,
 } from './job-presets.js';
 export { readVendorMessages, type VendorMessagesOptions } from './vendor-messages.js';
-export { ndjsonLines } from './ndjson-lines.js';

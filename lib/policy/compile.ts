@@ -232,6 +232,15 @@ function deepFreeze<T>(value: T): T {
  */
 export function compilePolicy(document: unknown, file = '<inline>'): CompiledPolicy {
   assertMatchesSchema(document, file);
+  return compileSchemaValidPolicy(document, file);
+}
+
+/**
+ * {@link compilePolicy} without the schema check, for a document known to match the schema: the
+ * built-in policies (test/unit/policy/builtin-schema.test.ts checks each), so that using them
+ * never loads the schema validator.
+ */
+export function compileSchemaValidPolicy(document: unknown, file: string): CompiledPolicy {
   const doc = deepFreeze(structuredClone(document) as PolicyDocument);
   const backoff = resolveBackoff(DEFAULT_BACKOFF, doc.defaults?.backoff, file, 'defaults.backoff');
   const envelopes = compileEnvelopes(doc, file);

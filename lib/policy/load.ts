@@ -2,7 +2,7 @@ import { ArgumentCheck } from '../util/validate-arguments.js';
 import { closeSync, constants, fstatSync, openSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { CompiledPolicy } from './compiled.js';
-import { compilePolicy } from './compile.js';
+import { compilePolicy, compileSchemaValidPolicy } from './compile.js';
 import { builtinPolicyDir } from './package-root.js';
 import { PolicyError } from './policy-error.js';
 import { readAtMost } from '../util/read-at-most.js';
@@ -77,6 +77,11 @@ function jsonProblem(text: string, error: Error): string {
  * field and problem. Directories, devices, FIFOs and files over 1 MiB are refused unread.
  */
 export function loadPolicyFile(path: string): CompiledPolicy {
+  return compilePolicy(readPolicyDocument(path), path);
+}
+
+/** Reads and parses one policy file (not yet validated); a {@link PolicyError} names the file and the problem. */
+function readPolicyDocument(path: string): unknown {
   const file = resolve(path);
   let text: string;
   try {
@@ -89,13 +94,11 @@ export function loadPolicyFile(path: string): CompiledPolicy {
       `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
     );
   }
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
     throw new PolicyError(path, '', jsonProblem(text, error as Error));
   }
-  return compilePolicy(parsed, path);
 }
 
 let builtinNames: readonly string[] | undefined;
@@ -122,7 +125,9 @@ export function builtinPolicy(name: string): CompiledPolicy {
       `is not a built-in policy (built-in: ${builtinPolicyNames().join(', ')})`,
     );
   }
-  const policy = loadPolicyFile(join(builtinPolicyDir(), `${name}.json`));
+  // Shipped with the package and checked against the schema by a test: not checked again here.
+  const file = join(builtinPolicyDir(), `${name}.json`);
+  const policy = compileSchemaValidPolicy(readPolicyDocument(file), file);
   builtinCache.set(name, policy);
   return policy;
 }

@@ -1,13 +1,20 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { builtinPolicyDir } from './package-root.js';
 import { PolicyError, type PolicyProblem } from './policy-error.js';
 
 let validator: ValidateFunction | undefined;
 
+/**
+ * The schema's validator, built on first use. ajv is loaded here, synchronously (it is CommonJS),
+ * and not by a static import: only a policy of the user's own (a file or a document) is checked
+ * against the schema, so an application on the built-in policies never loads it.
+ */
 function schemaValidator(): ValidateFunction {
   if (validator) return validator;
+  const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
   const schema = JSON.parse(readFileSync(join(builtinPolicyDir(), 'policy.schema.json'), 'utf8')) as object;
   validator = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
   return validator;

@@ -14,5 +14,4 @@ export const {
   WebSocketSessionError,
   createResilientWebSocket,
   messageTypeIs,
-  realScheduler,
 } = ws;

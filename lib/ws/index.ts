@@ -1,7 +1,11 @@
+/**
+ * `vendor-resilience/ws`: a WebSocket that reconnects under a vendor policy (setup replayed,
+ * unacknowledged messages resent). Its runtime entry is `entry.ts` (ws is an optional peer).
+ */
 export { createResilientWebSocket, type OpenResilientWebSocket } from './factory.js';
 export { ResilientWebSocket, WebSocketSessionError } from './session.js';
 export { OutboxFullError } from './outbox.js';
-export { messageTypeIs, realScheduler, type Scheduler } from './options.js';
+export { messageTypeIs, type Scheduler } from './options.js';
 export type {
   GiveUpInfo,
   ReconnectedInfo,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createVendorEngine } from '../../lib/default-engine.js';
-import type { Decision } from '../../lib/engine/index.js';
+import type { Decision } from '../../lib/index.js';
 
 /**
  * Runs the BUILT command (`dist/lib/cli/main.js`; `npm test` builds before jest) as users do.

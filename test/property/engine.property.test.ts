@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createVendorEngine } from '../../lib/default-engine.js';
-import { ACTIONS, parseRetryAfterMs } from '../../lib/engine/index.js';
-import type { Decision, HeaderValue, Phase, Signal, Transport } from '../../lib/engine/index.js';
+import { parseRetryAfterMs } from '../../lib/engine/server-wait.js';
+import {
+  ACTIONS,
+  type Decision,
+  type HeaderValue,
+  type Phase,
+  type Signal,
+  type Transport,
+} from '../../lib/engine/types.js';
 import { builtinPolicy } from '../../lib/policy/index.js';
 
 /**

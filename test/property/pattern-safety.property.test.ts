@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { MAX_PARSE_CHARS } from '../../lib/engine/envelope.js';
-import { compilePolicy, decide, isPolicyError, type CompiledPolicy } from '../../lib/index.js';
+import { decide } from '../../lib/engine/decide.js';
+import { compilePolicy, isPolicyError, type CompiledPolicy } from '../../lib/index.js';
 import { patternHazard } from '../../lib/policy/pattern-safety.js';
 import { parseRegex } from '../../lib/policy/regex-syntax.js';
 

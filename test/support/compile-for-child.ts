@@ -20,13 +20,21 @@ export interface CompiledTree {
 /**
  * Transpiles `entries` (relative to the repository root) and every relative import they reach
  * into a temporary directory, so child processes run the current sources (not a stale dist/)
- * under plain `node`. Type errors are tsc's job; this only strips types. `root` is for callers
+ * under plain `node`; imports of the package by its name (examples/) load the build in dist/. Type errors are tsc's job; this only strips types. `root` is for callers
  * that load this file from a transpiled copy of their own (scripts/run-example.mjs).
  */
 export function compileForChild(entries: string | readonly string[], root = REPOSITORY_ROOT): CompiledTree {
   const sources = typeof entries === 'string' ? [entries] : entries;
   const outDir = mkdtempSync(join(tmpdir(), 'vr-child-'));
-  writeFileSync(join(outDir, 'package.json'), '{"type":"module"}\n');
+  // The package's own name (examples import `vendor-resilience/…`) resolves as in the repository:
+  // through its exports map to the build in dist/.
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    name: string;
+    exports: unknown;
+  };
+  const selfReference = { name: manifest.name, type: 'module', exports: manifest.exports };
+  writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(selfReference)}\n`);
+  symlinkSync(join(root, 'dist'), join(outDir, 'dist'), 'dir');
   symlinkSync(join(root, 'node_modules'), join(outDir, 'node_modules'), 'dir');
   // The library finds its built-in policies by walking up from its own files to `policies/`.
   symlinkSync(join(root, 'policies'), join(outDir, 'policies'), 'dir');

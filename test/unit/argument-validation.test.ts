@@ -5,28 +5,17 @@
  */
 import { describe, expect, it, test } from '@jest/globals';
 import { Readable } from 'node:stream';
-import {
-  builtinPolicy,
-  computedBackoffMs,
-  createEngine,
-  createPacing,
-  createVendorEngine,
-  decide,
-  formatMs,
-  parseRetryAfterMs,
-  redactHeaders,
-  redactText,
-  resolvePolicy,
-  scheduledPollIntervalMs,
-  VendorError,
-} from '../../lib/index.js';
-import {
-  ndjsonLines,
-  presetJob,
-  readVendorMessages,
-  runVendorJob,
-  vendorResilience,
-} from '../../lib/http/index.js';
+import { computedBackoffMs, scheduledPollIntervalMs } from '../../lib/engine/backoff.js';
+import { decide } from '../../lib/engine/decide.js';
+import { createEngine } from '../../lib/engine/engine.js';
+import { formatMs } from '../../lib/engine/reason.js';
+import { parseRetryAfterMs } from '../../lib/engine/server-wait.js';
+import { redactHeaders, redactText } from '../../lib/errors/redact.js';
+import { ndjsonLines } from '../../lib/http/ndjson-lines.js';
+import { createVendorEngine, VendorError } from '../../lib/index.js';
+import { createPacing } from '../../lib/limit/index.js';
+import { builtinPolicy, resolvePolicy } from '../../lib/policy/load.js';
+import { presetJob, readVendorMessages, runVendorJob, vendorResilience } from '../../lib/http/index.js';
 import { createResilientWebSocket, messageTypeIs } from '../../lib/ws/index.js';
 import { createManualClock, loadFaultPlan, startVendorSimulator } from '../../lib/testing/index.js';
 import { describeValue } from '../../lib/util/validate-arguments.js';

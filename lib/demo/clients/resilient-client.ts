@@ -6,9 +6,9 @@ import {
   runVendorJob,
   vendorResilience,
   type DecisionEvent,
-  type ResilienceOptions,
   type SleepFunction,
 } from '../../http/index.js';
+import type { ResilienceOptions } from '../../http/options.js';
 import type { Action } from '../../engine/types.js';
 import type { ClientCounters, SideClient } from '../scenario.js';
 import type { ScaledTime } from '../time-scale.js';

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
   scaledClock,
@@ -139,6 +139,17 @@ test('every program in examples/ has a simulator setup', () => {
     .filter((file) => file.endsWith('.ts'))
     .map((file) => basename(file, '.ts'));
   expect([...EXAMPLE_NAMES].sort()).toEqual(programs.sort());
+});
+
+test('the examples import the library by its package name (the build in dist/), as an application does', () => {
+  for (const name of EXAMPLE_NAMES) {
+    const source = readFileSync(resolve(import.meta.dirname, `../../../examples/${name}.ts`), 'utf8');
+    expect(source).toMatch(/from 'vendor-resilience(?:\/[a-z]+)?';/);
+    expect(source).not.toMatch(/from '\.\.\/lib\//);
+  }
+  // So no adapter source was transpiled for them: they ran on dist/.
+  expect(existsSync(tree.pathOf('lib/http/index.ts'))).toBe(false);
+  expect(existsSync(tree.pathOf('lib/ws/index.ts'))).toBe(false);
 });
 
 /** For each example: what a run with its recoverable faults must show. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createPacing, type Pacing } from '../../../lib/index.js';
+import { createPacing, type Pacing } from '../../../lib/limit/index.js';
 import { presetJob, runVendorJob } from '../../../lib/http/index.js';
 import {
   createManualClock,

@@ -1,5 +1,5 @@
 /**
- * The optional peers (`got` for `vendor-resilience/http`, `ws` for `/ws` and `/testing`) are
+ * The optional peers (`got` for `vendor-resilience/got` and its alias `/http`, `ws` for `/ws` and `/testing`) are
  * reported by name when they are missing, instead of a bare ERR_MODULE_NOT_FOUND from inside the
  * library. Each case installs the package, by its exports map, into a scratch `node_modules`
  * that holds only its declared dependencies plus the peers the case wants, and imports it from a
@@ -21,7 +21,13 @@ let tree: CompiledTree;
 
 beforeAll(() => {
   // The package's runtime files, transpiled from the current sources (not a possibly stale dist/).
-  tree = compileForChild(['lib/index.ts', 'lib/http/entry.ts', 'lib/ws/entry.ts', 'lib/testing/entry.ts']);
+  tree = compileForChild([
+    'lib/index.ts',
+    'lib/http/entry.ts',
+    'lib/ws/entry.ts',
+    'lib/limit/index.ts',
+    'lib/testing/entry.ts',
+  ]);
 }, 60_000);
 afterAll(() => tree?.remove());
 
@@ -50,6 +56,9 @@ function importWith(peers: readonly string[], specifier: string): Promise<ChildR
   // case's packages, so its node_modules (compileForChild links the repository's) is this one.
   rmSync(join(tree.dir, 'node_modules'), { force: true });
   symlinkSync(modules, join(tree.dir, 'node_modules'), 'dir');
+  // The consumer is an application with a manifest of its own: inside the tree's (which is named
+  // vendor-resilience) the package's name would resolve to the repository's dist/ instead.
+  writeFileSync(join(dir, 'package.json'), '{"name":"consumer","private":true}\n');
   const script = join(dir, 'consumer.mjs');
   writeFileSync(
     script,
@@ -66,24 +75,29 @@ function importWith(peers: readonly string[], specifier: string): Promise<ChildR
 
 describe('a missing optional peer says which package to install', () => {
   test.each([
-    ['vendor-resilience/http', 'got', ['ws']],
-    ['vendor-resilience/ws', 'ws', ['got']],
-    ['vendor-resilience/testing', 'ws', ['got']],
-  ])('%s without %s installed', async (specifier, missing, peers) => {
+    ['vendor-resilience/got', 'got', ['ws'], 'vendor-resilience/got'],
+    ['vendor-resilience/http', 'got', ['ws'], 'vendor-resilience/got'],
+    ['vendor-resilience/ws', 'ws', ['got'], 'vendor-resilience/ws'],
+    ['vendor-resilience/testing', 'ws', ['got'], 'vendor-resilience/testing'],
+  ])('%s without %s installed', async (specifier, missing, peers, named) => {
     const run = await importWith(peers, specifier);
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain(`${specifier} needs the "${missing}" package, which is not installed`);
+    expect(run.stderr).toContain(`${named} needs the "${missing}" package, which is not installed`);
     expect(run.stderr).toContain(`npm install ${missing}`);
   });
 
-  test('the main entry needs neither got nor ws', async () => {
-    const run = await importWith([], 'vendor-resilience');
+  test.each([
+    ['vendor-resilience', 'createVendorEngine'],
+    ['vendor-resilience/pacing', 'createPacing'],
+  ])('%s needs neither got nor ws', async (specifier, name) => {
+    const run = await importWith([], specifier);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('createVendorEngine');
+    expect(run.stdout.trim().split(',')).toContain(name);
   });
 
   test.each([
+    ['vendor-resilience/got', 'vendorResilience'],
     ['vendor-resilience/http', 'vendorResilience'],
     ['vendor-resilience/ws', 'createResilientWebSocket'],
     ['vendor-resilience/testing', 'startVendorSimulator'],

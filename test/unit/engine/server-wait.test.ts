@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { compilePolicy, createEngine, parseRetryAfterMs, type Signal } from '../../../lib/index.js';
+import { createEngine } from '../../../lib/engine/engine.js';
+import { parseRetryAfterMs } from '../../../lib/engine/server-wait.js';
+import { compilePolicy, type Signal } from '../../../lib/index.js';
 import { builtinPolicy } from '../../../lib/policy/load.js';
 import { decideBoth, expectDecision, NOW_MS } from '../../support/engine.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { createVendorEngine, parseSignal, SignalError } from '../../../lib/index.js';
+import { parseSignal } from '../../../lib/engine/signal.js';
+import { createVendorEngine, SignalError } from '../../../lib/index.js';
 
 const engine = createVendorEngine();
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
-import { ndjsonLines } from '../../../lib/http/index.js';
-import { LineTooLongError } from '../../../lib/http/ndjson-lines.js';
+import { LineTooLongError, ndjsonLines } from '../../../lib/http/ndjson-lines.js';
 
 async function lines(chunks: (string | Buffer)[]): Promise<string[]> {
   const out: string[] = [];
