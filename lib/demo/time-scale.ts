@@ -1,7 +1,7 @@
 import type { Clock } from '../engine/types.js';
 import type { SleepFunction } from '../http/options.js';
 import { sleep as realSleep, type SleepOptions } from '../util/sleep.js';
-import type { Scheduler } from '../ws/index.js';
+import type { Scheduler } from '../ws/options.js';
 
 /**
  * Simulated time running `scale` times faster than the wall clock. Every party of the demo (the

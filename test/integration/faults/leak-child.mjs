@@ -6,7 +6,8 @@
 import got from 'got';
 
 const dist = (path) => new URL(`../../../dist/lib/${path}`, import.meta.url).href;
-const { createPacing, isVendorError } = await import(dist('index.js'));
+const { isVendorError } = await import(dist('index.js'));
+const { createPacing } = await import(dist('limit/index.js'));
 const { runVendorJob, presetJob, vendorResilience } = await import(dist('http/index.js'));
 const { createResilientWebSocket } = await import(dist('ws/index.js'));
 const { startVendorSimulator, createManualClock } = await import(dist('testing/index.js'));
