@@ -5,9 +5,8 @@ import type { VendorPacer } from '../limit/vendor-pacer.js';
 import { credentialsIn } from '../errors/redact.js';
 import { isVendorError } from '../errors/vendor-error.js';
 import { abortReason } from '../util/sleep.js';
-import { decideCounted, TryJudge, type TryVerdict } from './attempt-loop.js';
 import { hasStreamBody, requestCredentials, STREAM_BODY_REASON } from './attempt-options.js';
-import { CallDeadline } from './call-deadline.js';
+import { CallDeadline } from '../run/call-deadline.js';
 import {
   CallContext,
   endedDecision,
@@ -16,7 +15,8 @@ import {
   type PacerLookup,
   type ResilienceSetup,
   signalOf,
-} from './call-context.js';
+} from '../run/call-context.js';
+import { decideCounted, TryJudge, type TryVerdict } from '../run/try-judge.js';
 import { markGotError, type GotFailureInit } from './got-error.js';
 import { networkObservation, responseObservation } from './wire-signal.js';
 

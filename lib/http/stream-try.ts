@@ -1,9 +1,9 @@
 import type { Options, Request, Response } from 'got';
-import type { TryResult } from './attempt-loop.js';
 import { attemptOptions, startTry } from './attempt-options.js';
 import type { Decision } from '../engine/types.js';
 import type { VendorError } from '../errors/vendor-error.js';
-import { endedDecision, type CallContext } from './call-context.js';
+import { endedDecision, type CallContext } from '../run/call-context.js';
+import type { TryResult } from '../run/try-judge.js';
 import {
   MAX_SIGNAL_BODY_BYTES,
   networkObservation,

@@ -12,9 +12,10 @@ import { resolvePolicy } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { abortReason } from '../util/sleep.js';
 import { timeSourceOf, type TimeSource } from '../util/time-source.js';
-import { combinedSignal } from './attempt-options.js';
+import type { DecisionEvent, PolicyArgument, ResilienceOptions, SleepFunction } from '../http/options.js';
 import { CallDeadline } from './call-deadline.js';
-import type { DecisionEvent, PolicyArgument, ResilienceOptions, SleepFunction } from './options.js';
+import { combinedSignal } from './combined-signal.js';
+import { SecretList } from './secret-list.js';
 
 /** A wire observation without the fields the call context fills in. */
 export type Observation = Omit<Signal, 'vendor' | 'phase' | 'attempt'>;
@@ -124,7 +125,7 @@ export class CallContext {
   readonly vendor: string;
   readonly startedAtMs: number;
   /** Credentials known to this call (the caller's `secrets` plus those found on the request), scrubbed from every error. */
-  readonly secrets: string[];
+  private readonly secretList: SecretList;
   /** The last reported decision, held until the call acts on it. */
   private pending: DecisionEvent | undefined;
   /** The request's credentials: the first one picks the pacer. */
@@ -158,7 +159,7 @@ export class CallContext {
     this.deadline =
       deadline ?? (deadlineMs === undefined ? undefined : new CallDeadline(setup.time, deadlineMs));
     this.signal = combinedSignal(callerSignal, this.deadline?.signal);
-    this.secrets = [...(setup.options.secrets ?? []), ...secrets];
+    this.secretList = new SecretList([...(setup.options.secrets ?? []), ...secrets]);
     this.credentials = secrets;
     this.resolvedPacer = pacer;
   }
@@ -197,9 +198,14 @@ export class CallContext {
     return pacer ? pacer.record(decision, options) : unpacedBackoff(decision, this.vendor);
   }
 
+  /** Credentials known to this call (the caller's `secrets` plus those found on the request), scrubbed from every error. */
+  get secrets(): readonly string[] {
+    return this.secretList.list();
+  }
+
   /** Adds credentials seen on the wire, so every later error scrubs them. */
   addSecrets(values: readonly string[]): void {
-    for (const v of values) if (v.length >= 4 && !this.secrets.includes(v)) this.secrets.push(v);
+    this.secretList.add(values);
   }
 
   /** The vendor's own words in an observation (bounded), for the error that ends the call. */
