@@ -61,10 +61,10 @@ function endRun(error: unknown): AbortError {
  * and its retry budget, reported to `onDecision`), and then accepted (resolves), sent again after
  * the engine's wait (abort-aware, refused when it cannot end before the deadline), or ended with
  * the typed, redacted error. p-retry runs the loop: a resend is its failed attempt, whose
- * `onFailedAttempt` does the engine's wait; `shouldConsumeRetry` keeps polls from using up
- * attempts; its `signal` is the call's (the caller's abort and the deadline). Its own delays,
- * `retries` and `maxRetryTime` are not used: the engine and the pacer decide those, on the call's
- * clock (docs/design.md, "Why the runner is p-retry").
+ * `onFailedAttempt` does the engine's wait; a try that ends the call is its `AbortError`; its
+ * `signal` is the call's (the caller's abort and the deadline). Its own delays, `retries`,
+ * `shouldConsumeRetry` and `maxRetryTime` are not used: the engine, its attempt counters and the
+ * pacer decide those, on the call's clock (docs/design.md, "Why the runner is p-retry").
  */
 export async function runTries<T>(options: RunTriesOptions<T>): Promise<RunTriesResult<T>> {
   const { context, sendTry, charge } = options;
@@ -101,8 +101,6 @@ export async function runTries<T>(options: RunTriesOptions<T>): Promise<RunTries
         options.onResend?.(verdict.decision, attemptNumber);
         await context.wait(verdict.decision, verdict.wait);
       },
-      // A poll asks again about the same work: it is on the server's schedule, not a failed attempt.
-      shouldConsumeRetry: ({ error }) => (error as ResendRequested).verdict.decision.action !== 'poll',
     });
   } catch (error) {
     // p-retry checks the signal itself between tries and throws its bare reason: the call says
