@@ -12,7 +12,8 @@ import { resolvePolicy } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { abortReason } from '../util/sleep.js';
 import { timeSourceOf, type TimeSource } from '../util/time-source.js';
-import type { DecisionEvent, PolicyArgument, ResilienceOptions, SleepFunction } from '../http/options.js';
+import type { PolicyInput } from '../policy/load.js';
+import type { DecisionEvent, ResilienceOptions, SleepFunction } from './run-options.js';
 import { CallDeadline } from './call-deadline.js';
 import { combinedSignal } from './combined-signal.js';
 import { SecretList } from './secret-list.js';
@@ -38,7 +39,7 @@ export interface ResilienceSetup {
 }
 
 /** Resolves the policy once and builds (or adopts) the engine that decides with it. */
-export function createSetup(policyInput: PolicyArgument, options: ResilienceOptions = {}): ResilienceSetup {
+export function createSetup(policyInput: PolicyInput, options: ResilienceOptions = {}): ResilienceSetup {
   if (options.deadlineMs !== undefined && !(Number.isFinite(options.deadlineMs) && options.deadlineMs > 0)) {
     throw new RangeError(
       `options.deadlineMs must be a positive number of milliseconds (got ${String(options.deadlineMs)})`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Decision } from '../../../lib/engine/types.js';
 import { isVendorError } from '../../../lib/index.js';
-import type { ResilienceOptions } from '../../../lib/http/options.js';
+import type { ResilienceOptions } from '../../../lib/run/run-options.js';
 import { CallContext, createSetup, type Observation } from '../../../lib/run/call-context.js';
 import { runTries } from '../../../lib/run/runner.js';
 import type { AttemptCounters, TryResult } from '../../../lib/run/try-judge.js';
