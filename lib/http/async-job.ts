@@ -111,7 +111,7 @@ export async function runVendorJob(
   for (const name of ['submit', 'jobId', 'poll'] as const) check.function(`spec.${name}`, spec[name], true);
   checkGotOption(check, options.got);
   const setup = createSetup(policy, options);
-  const context = new CallContext(setup, options.signal);
+  const context = new CallContext(setup, { signal: options.signal });
   const run: JobRun = { setup, context, spec, defaults: (options.got ?? gotDefault).defaults.options };
   try {
     return await submitAndPoll(run);

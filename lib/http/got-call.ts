@@ -209,7 +209,12 @@ export class GotCall {
     if (signal?.aborted) stop.abort(abortReason(signal));
     else this.follow();
     this.pacerLookup ??= lookUpPacer(this.setup, this.secrets);
-    const context = new CallContext(this.setup, stop.signal, this.secrets, this.deadline, this.pacerLookup);
+    const context = new CallContext(this.setup, {
+      signal: stop.signal,
+      secrets: this.secrets,
+      deadline: this.deadline,
+      pacer: this.pacerLookup,
+    });
     const judge = new TryJudge({ context, phase: 'submit', accept: ACCEPT_OK });
     this.state = { context, judge, stop };
     return this.state;

@@ -61,7 +61,10 @@ export async function* readVendorMessages(
     );
   }
   const base = new Options(url, options.request, (options.got ?? gotDefault).defaults.options);
-  const context = new CallContext(setup, options.signal, credentialsIn(base.url, base.headers));
+  const context = new CallContext(setup, {
+    signal: options.signal,
+    secrets: credentialsIn(base.url, base.headers),
+  });
   try {
     yield* messagesOf(base, context, maxLineBytes);
   } catch (error) {

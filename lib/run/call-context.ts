@@ -117,6 +117,23 @@ export function endedDecision(decision: Decision, why: string): Decision {
   };
 }
 
+/** What one {@link CallContext} starts from besides the adapter's setup. */
+export interface CallContextInit {
+  /** The caller's abort signal for this call (adapter-level and per-request combined). */
+  signal?: AbortSignal | undefined;
+  /** Credentials the request carries: scrubbed from every error; the first one picks the pacer. */
+  secrets?: readonly string[];
+  /** A deadline the adapter already started (got's handler does, to hand its signal to got). */
+  deadline?: CallDeadline | undefined;
+  /** The call's pacer, when the adapter already looked it up ({@link lookUpPacer}). */
+  pacer?: PacerLookup | undefined;
+  /**
+   * How many credentials found on the wire are kept (the newest); all by default. A WebSocket
+   * session mints a token per connection, so it keeps a bounded tail.
+   */
+  maxFoundSecrets?: number;
+}
+
 /**
  * The state of one logical call: its id, deadline, abort signal and known secrets. It asks the
  * engine, reports decisions, performs waits and builds the typed error; it never decides itself.
@@ -144,25 +161,24 @@ export class CallContext {
     phase: 'submit',
   };
 
+  /** The caller's abort signal for this call (adapter-level and per-request combined). */
+  readonly callerSignal: AbortSignal | undefined;
+
   constructor(
     readonly setup: ResilienceSetup,
-    /** The caller's abort signal for this call (adapter-level and per-request combined). */
-    readonly callerSignal: AbortSignal | undefined,
-    secrets: readonly string[] = [],
-    /** A deadline the adapter already started (got's handler does, to hand its signal to got). */
-    deadline?: CallDeadline,
-    /** The call's pacer, when the adapter already looked it up ({@link lookUpPacer}). */
-    pacer?: PacerLookup,
+    init: CallContextInit = {},
   ) {
+    const secrets = init.secrets ?? [];
     this.vendor = setup.policy.vendor;
     this.startedAtMs = setup.time.now();
+    this.callerSignal = init.signal;
     const deadlineMs = setup.options.deadlineMs;
     this.deadline =
-      deadline ?? (deadlineMs === undefined ? undefined : new CallDeadline(setup.time, deadlineMs));
-    this.signal = combinedSignal(callerSignal, this.deadline?.signal);
-    this.secretList = new SecretList([...(setup.options.secrets ?? []), ...secrets]);
+      init.deadline ?? (deadlineMs === undefined ? undefined : new CallDeadline(setup.time, deadlineMs));
+    this.signal = combinedSignal(init.signal, this.deadline?.signal);
+    this.secretList = new SecretList([...(setup.options.secrets ?? []), ...secrets], init.maxFoundSecrets);
     this.credentials = secrets;
-    this.resolvedPacer = pacer;
+    this.resolvedPacer = init.pacer;
   }
 
   /**

@@ -26,7 +26,7 @@ function contextFor(vendor: string, options: ResilienceOptions = {}) {
     onDecision: (event) => events.push({ attempt: event.attempt, action: event.decision.action }),
     ...options,
   });
-  return { context: new CallContext(setup, options.signal), waits, events };
+  return { context: new CallContext(setup, { signal: options.signal }), waits, events };
 }
 
 /** A try that ends with each observation in turn (the last one repeats). */
@@ -122,7 +122,7 @@ describe('runTries', () => {
         return Promise.reject(signal?.reason as Error);
       },
     });
-    const context = new CallContext(setup, controller.signal);
+    const context = new CallContext(setup, { signal: controller.signal });
     const { sent, sendTry } = scripted([{ transport: 'ws', closeCode: 1011 }]);
     const error = await runTries({
       context,
