@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import type { Action, Decision } from '../engine/types.js';
 import { ArgumentCheck, isRecord } from '../util/validate-arguments.js';
+import { cleanCause } from './clean-cause.js';
 import { redactText } from './redact.js';
 
 /** What a {@link VendorError} is built from. */
@@ -112,7 +113,7 @@ export class VendorError extends Error implements VendorFailure {
     this.partialOutput = init.partialOutput;
     if (init.cause !== undefined) {
       Object.defineProperty(this, 'cause', {
-        value: sanitizeCause(init.cause, secrets),
+        value: cleanCause(init.cause, secrets),
         enumerable: false,
         configurable: true,
       });
@@ -148,26 +149,6 @@ export class VendorError extends Error implements VendorFailure {
 /** A reason as a message that names the vendor once ("breeze 422 …", not "breeze: breeze 422 …"). */
 function vendorSentence(vendor: string, reason: string): string {
   return reason.startsWith(`${vendor} `) ? reason : `${vendor}: ${reason}`;
-}
-
-/**
- * Replaces a cause (often a got or ws error holding request options with headers) by a plain
- * error that keeps its name, code and a redacted message and stack, and nothing else.
- */
-function sanitizeCause(cause: unknown, secrets: readonly string[], depth = 0): unknown {
-  if (!(cause instanceof Error)) return typeof cause === 'string' ? redactText(cause, secrets) : undefined;
-  const clean = new Error(redactText(cause.message, secrets));
-  clean.name = cause.name;
-  clean.stack = redactText(cause.stack ?? '', secrets);
-  const code = (cause as { code?: unknown }).code;
-  if (typeof code === 'string') (clean as { code?: string }).code = code;
-  if (depth < 5 && cause.cause !== undefined) {
-    Object.defineProperty(clean, 'cause', {
-      value: sanitizeCause(cause.cause, secrets, depth + 1),
-      enumerable: false,
-    });
-  }
-  return clean;
 }
 
 /**

@@ -2,8 +2,9 @@ import { credentialsIn } from '../errors/redact.js';
 import gotDefault, { Options, type Got, type OptionsInit, type Response } from 'got';
 import type { Decision } from '../engine/types.js';
 import type { ArgumentCheck } from '../util/validate-arguments.js';
-import { decideCounted, runAttempts, type AttemptCounters } from './attempt-loop.js';
-import { CallContext, createSetup, endedDecision, type ResilienceSetup } from './call-context.js';
+import { CallContext, createSetup, endedDecision, type ResilienceSetup } from '../run/call-context.js';
+import { runTries } from '../run/runner.js';
+import { decideCounted, type AttemptCounters } from '../run/try-judge.js';
 import {
   checkGotOption,
   checkResilienceOptions,
@@ -78,7 +79,7 @@ async function request(
   jobId?: string,
 ) {
   counters.failures = 0;
-  return runAttempts({
+  return runTries({
     context: run.context,
     phase,
     accept: new Set(phase === 'submit' ? ['ok'] : ['ok', 'poll', 'resubmit']),
@@ -110,7 +111,7 @@ export async function runVendorJob(
   for (const name of ['submit', 'jobId', 'poll'] as const) check.function(`spec.${name}`, spec[name], true);
   checkGotOption(check, options.got);
   const setup = createSetup(policy, options);
-  const context = new CallContext(setup, options.signal);
+  const context = new CallContext(setup, { signal: options.signal });
   const run: JobRun = { setup, context, spec, defaults: (options.got ?? gotDefault).defaults.options };
   try {
     return await submitAndPoll(run);

@@ -1,7 +1,7 @@
 import got, { Options, type Request, type Response } from 'got';
 import { credentialsIn } from '../errors/redact.js';
 import type { Phase } from '../engine/types.js';
-import type { CallContext } from './call-context.js';
+import type { CallContext } from '../run/call-context.js';
 
 /** True for a Node stream body, which is consumed by the first try and cannot be resent. */
 export function hasStreamBody(options: Options): boolean {
@@ -23,13 +23,6 @@ export function requestCredentials(options: Options): string[] {
 /** Why a stream body blocks a resend (shared wording for reasons). */
 export const STREAM_BODY_REASON =
   'the request body is a stream that the first try consumed, so it cannot be sent again';
-
-/** The caller's abort signals (adapter-level and per-request), combined into one. */
-export function combinedSignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length <= 1) return present[0];
-  return AbortSignal.any(present);
-}
 
 /** The per-try settings of the job and message-stream runners: got's own retry off, every status returned with the raw body. */
 function applyTrySettings(options: Options, isStream: boolean): void {

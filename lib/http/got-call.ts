@@ -5,9 +5,8 @@ import type { VendorPacer } from '../limit/vendor-pacer.js';
 import { credentialsIn } from '../errors/redact.js';
 import { isVendorError } from '../errors/vendor-error.js';
 import { abortReason } from '../util/sleep.js';
-import { decideCounted, TryJudge, type TryVerdict } from './attempt-loop.js';
 import { hasStreamBody, requestCredentials, STREAM_BODY_REASON } from './attempt-options.js';
-import { CallDeadline } from './call-deadline.js';
+import { CallDeadline } from '../run/call-deadline.js';
 import {
   CallContext,
   endedDecision,
@@ -16,7 +15,8 @@ import {
   type PacerLookup,
   type ResilienceSetup,
   signalOf,
-} from './call-context.js';
+} from '../run/call-context.js';
+import { decideCounted, TryJudge, type TryVerdict } from '../run/try-judge.js';
 import { markGotError, type GotFailureInit } from './got-error.js';
 import { networkObservation, responseObservation } from './wire-signal.js';
 
@@ -209,7 +209,12 @@ export class GotCall {
     if (signal?.aborted) stop.abort(abortReason(signal));
     else this.follow();
     this.pacerLookup ??= lookUpPacer(this.setup, this.secrets);
-    const context = new CallContext(this.setup, stop.signal, this.secrets, this.deadline, this.pacerLookup);
+    const context = new CallContext(this.setup, {
+      signal: stop.signal,
+      secrets: this.secrets,
+      deadline: this.deadline,
+      pacer: this.pacerLookup,
+    });
     const judge = new TryJudge({ context, phase: 'submit', accept: ACCEPT_OK });
     this.state = { context, judge, stop };
     return this.state;

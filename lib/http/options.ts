@@ -1,68 +1,8 @@
-import type { Engine } from '../engine/engine.js';
-import type { Clock, Decision, Phase } from '../engine/types.js';
-import type { Pacing } from '../limit/pacing.js';
 import type { PolicyInput } from '../policy/load.js';
+import type { ResilienceOptions } from '../run/run-options.js';
 import { ArgumentCheck } from '../util/validate-arguments.js';
 
-/** An abort-aware wait, replaceable in tests (the default is `lib/util/sleep.ts`). */
-export type SleepFunction = (delayMs: number, options: { signal?: AbortSignal | undefined }) => Promise<void>;
-
-/** What a per-attempt headers hook is told about the try it is preparing. */
-export interface AttemptContext {
-  /** 1-based number of this try within the logical call. */
-  attempt: number;
-  /** Random id of the logical call, the same for every try (use it as an idempotency key). */
-  callId: string;
-  phase: Phase;
-}
-
-/** One decision the engine made during a call, for logs and metrics. Carries no headers or bodies. */
-export interface DecisionEvent {
-  vendor: string;
-  phase: Phase;
-  /** The `attempt` number sent to the engine with the signal. */
-  attempt: number;
-  /** Random id of the logical call (see {@link AttemptContext.callId}). */
-  callId: string;
-  /** HTTP status of the response decided about, when there was one. */
-  status?: number;
-  decision: Decision;
-}
-
-/** Options shared by the got adapter, the async-job runner and the message-stream reader. */
-export interface ResilienceOptions {
-  /** Cancels a pending wait (and the request in flight) at once; the call rejects with the signal's reason. */
-  signal?: AbortSignal;
-  /**
-   * Pace every try through this application's pacing (`createPacing()`): the vendor's limits, a
-   * vendor-wide gate on `backoff`, adaptive concurrency and rate, and the retry budget. The pacer is
-   * chosen by vendor and by the credential the request carries. Without it, every adapter of the
-   * process shares a default pacing (the gate, the rate learned from 429s, adaptive concurrency and
-   * the retry budget, without the policy's limits); `false` turns pacing off (each call only waits itself).
-   */
-  pacing?: Pacing | false;
-  /** Overall budget for one logical call, in milliseconds; a wait that cannot end in time fails the call instead. */
-  deadlineMs?: number;
-  /**
-   * Receives every decision once the call acts on it (never a credential). When the engine allows
-   * going on but the call cannot (a deadline, output already delivered), the event carries the
-   * decision the call ended with (action `fail`), so counting events counts what really happened.
-   * Exceptions it throws are ignored.
-   */
-  onDecision?: (event: DecisionEvent) => void;
-  /** Headers for each try; return the same value on every try for an idempotency key. */
-  attemptHeaders?: (context: AttemptContext) => Record<string, string> | undefined;
-  /** Extra credential strings to scrub from errors (header and URL credentials are found automatically). */
-  secrets?: readonly string[];
-  /** Time source for deadlines and the engine; the system clock when omitted. */
-  clock?: Clock;
-  /** Randomness for the engine's jitter, in [0, 1). */
-  random?: () => number;
-  /** Replaces the real wait (tests inject a scheduler that records delays and advances a fake clock). */
-  sleep?: SleepFunction;
-  /** An engine to decide with; by default one is built from the policy, `clock` and `random`. */
-  engine?: Engine;
-}
+export type { AttemptContext, DecisionEvent, ResilienceOptions, SleepFunction } from '../run/run-options.js';
 
 /** Options of {@link vendorResilience}: the shared ones plus nothing vendor-specific yet. */
 export type VendorResilienceOptions = ResilienceOptions;

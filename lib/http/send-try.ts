@@ -1,9 +1,9 @@
 import type { Options, Response } from 'got';
 import type { Phase } from '../engine/types.js';
 import { abortReason } from '../util/sleep.js';
-import type { TryResult } from './attempt-loop.js';
 import { attemptOptions, startTry, type TryPromise } from './attempt-options.js';
-import type { CallContext } from './call-context.js';
+import type { CallContext } from '../run/call-context.js';
+import type { TryResult } from '../run/try-judge.js';
 import { networkObservation, responseObservation } from './wire-signal.js';
 
 /** A got promise event listener the caller registered (`downloadProgress`, …), attached to every try. */

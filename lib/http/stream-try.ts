@@ -1,9 +1,10 @@
 import type { Options, Request, Response } from 'got';
-import type { TryResult } from './attempt-loop.js';
 import { attemptOptions, startTry } from './attempt-options.js';
 import type { Decision } from '../engine/types.js';
 import type { VendorError } from '../errors/vendor-error.js';
-import { endedDecision, type CallContext } from './call-context.js';
+import { endedDecision, type CallContext } from '../run/call-context.js';
+import { readBodyHead } from '../run/body-head.js';
+import type { TryResult } from '../run/try-judge.js';
 import {
   MAX_SIGNAL_BODY_BYTES,
   networkObservation,
@@ -45,18 +46,13 @@ export function openOne(
         });
         return;
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      request.on('data', (chunk: Buffer) => {
-        if (size < MAX_SIGNAL_BODY_BYTES) chunks.push(chunk);
-        size += chunk.length;
-      });
-      request.once('end', () => {
+      // The engine reads no more of the body than its start; a transport error before that is a network failure (onError).
+      void readBodyHead(request, MAX_SIGNAL_BODY_BYTES).done.then((body) => {
         request.off('error', onError);
         settleQuietly();
         request.destroy();
         resolve({
-          observation: responseObservation(response.statusCode, response.headers, Buffer.concat(chunks)),
+          observation: responseObservation(response.statusCode, response.headers, body),
           value: undefined,
         });
       });

@@ -2,9 +2,10 @@ import { credentialsIn } from '../errors/redact.js';
 import gotDefault, { Options, type Got, type OptionsInit, type Request } from 'got';
 import type { Decision } from '../engine/types.js';
 import type { ArgumentCheck } from '../util/validate-arguments.js';
-import { decideCounted, runAttempts, type AttemptCounters } from './attempt-loop.js';
 import { hasStreamBody } from './attempt-options.js';
-import { CallContext, createSetup, endedDecision } from './call-context.js';
+import { CallContext, createSetup, endedDecision } from '../run/call-context.js';
+import { runTries } from '../run/runner.js';
+import { decideCounted, type AttemptCounters } from '../run/try-judge.js';
 import { noStreamFailure, openOne } from './stream-try.js';
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, ndjsonLines, parseLine } from './ndjson-lines.js';
 import {
@@ -60,7 +61,10 @@ export async function* readVendorMessages(
     );
   }
   const base = new Options(url, options.request, (options.got ?? gotDefault).defaults.options);
-  const context = new CallContext(setup, options.signal, credentialsIn(base.url, base.headers));
+  const context = new CallContext(setup, {
+    signal: options.signal,
+    secrets: credentialsIn(base.url, base.headers),
+  });
   try {
     yield* messagesOf(base, context, maxLineBytes);
   } catch (error) {
@@ -84,7 +88,7 @@ async function* messagesOf(
       result,
       decision: accepted,
       tries,
-    } = await runAttempts({
+    } = await runTries({
       context,
       phase: 'submit',
       accept: new Set(['ok']),

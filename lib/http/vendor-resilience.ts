@@ -1,6 +1,6 @@
 import type { ExtendOptions, HandlerFunction, InitHook } from 'got';
-import { combinedSignal } from './attempt-options.js';
-import { createSetup } from './call-context.js';
+import { combinedSignal } from '../run/combined-signal.js';
+import { createSetup } from '../run/call-context.js';
 import { GotCall } from './got-call.js';
 import { checkResilienceOptions, type PolicyArgument, type VendorResilienceOptions } from './options.js';
 

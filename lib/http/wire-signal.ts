@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { MAX_PARSE_CHARS } from '../engine/envelope.js';
 import type { HeaderValue } from '../engine/types.js';
-import type { Observation } from './call-context.js';
+import type { Observation } from '../run/call-context.js';
 
 /** Most body bytes turned into signal text; the engine reads no more than this anyway. */
 export const MAX_SIGNAL_BODY_BYTES = MAX_PARSE_CHARS * 4;

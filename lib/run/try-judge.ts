@@ -68,20 +68,11 @@ export interface JudgeOptions {
   requestId?: string;
   /** The `attempts` an error reports for a try number (a job reports its submissions); the try number by default. */
   attemptsForError?: (tryNumber: number) => number;
-}
-
-/** How to run {@link runAttempts}. */
-export interface AttemptLoopOptions<T> extends JudgeOptions {
-  /** Sends one try; must turn transport failures into a network observation, not throw them. */
-  sendTry: (tryNumber: number) => Promise<TryResult<T>>;
-  counters?: AttemptCounters;
-}
-
-/** The accepted try, its decision, and how many tries were made. */
-export interface AttemptLoopResult<T> {
-  result: TryResult<T>;
-  decision: Decision;
-  tries: number;
+  /**
+   * Actions that mean "the same try again after the decided wait": `retry`, `backoff` and `poll`
+   * by default; a WebSocket session adds `reconnect`. `poll` counts polls, the others failures.
+   */
+  resend?: ReadonlySet<Action>;
 }
 
 /** What the call does after one try: hand the result back, or wait and send again. */
@@ -89,13 +80,14 @@ export type TryVerdict =
   | { accepted: true; decision: Decision }
   | { accepted: false; decision: Decision; wait: WaitContext; observation: Observation };
 
-const RESEND_ACTIONS: ReadonlySet<Action> = new Set(['retry', 'backoff', 'poll']);
+/** What is sent again after the decided wait, unless a call says otherwise ({@link JudgeOptions.resend}). */
+export const RESEND_ACTIONS: ReadonlySet<Action> = new Set(['retry', 'backoff', 'poll']);
 
 /**
  * The attempt counters of one logical call plus its polling deadline, and the judgement of each
  * try: the engine's decision (counted, seen by the pacer, reported), then accept, resend after a
- * wait, or throw the {@link VendorError} that ends the call. Shared by {@link runAttempts} and the
- * got adapter, which rides got's own retry.
+ * wait, or throw the {@link VendorError} that ends the call. Shared by `runTries` (runner.ts) and the
+ * got adapter, which rides got's own retry (its `retry.calculateDelay` asks the judge, then waits).
  */
 export class TryJudge {
   readonly counters: AttemptCounters;
@@ -142,7 +134,7 @@ export class TryJudge {
     // The vendor's own words are read only for the error that ends the call.
     const failing = () => ({ ...extra, vendorMessage: context.vendorMessage(result.observation, phase) });
     const attempts = this.options.attemptsForError?.(tryNumber) ?? tryNumber;
-    if (!RESEND_ACTIONS.has(decision.action)) {
+    if (!(this.options.resend ?? RESEND_ACTIONS).has(decision.action)) {
       const ended =
         decision.action === 'resubmit'
           ? endedDecision(
@@ -174,24 +166,5 @@ export class TryJudge {
       wait: { attempts, status, endAtMs, endName, cause: extra.cause },
       observation: result.observation,
     };
-  }
-}
-
-/**
- * Sends one logical request until the engine accepts an answer: `retry`/`backoff` (and `poll`
- * when not accepted: the same request again later) wait `delayMs` and resend; anything else not
- * accepted throws a {@link VendorError} at once.
- */
-export async function runAttempts<T>(options: AttemptLoopOptions<T>): Promise<AttemptLoopResult<T>> {
-  const { context } = options;
-  const judge = new TryJudge(options, options.counters);
-  for (let tryNumber = 1; ; tryNumber++) {
-    context.throwIfAborted();
-    const result = await context.paced(() => options.sendTry(tryNumber));
-    // A try the caller's signal or the deadline cut short is not the vendor's word.
-    context.throwIfAborted();
-    const verdict = await judge.judge(result, tryNumber);
-    if (verdict.accepted) return { result, decision: verdict.decision, tries: tryNumber };
-    await context.wait(verdict.decision, verdict.wait);
   }
 }

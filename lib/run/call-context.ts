@@ -8,13 +8,14 @@ import { isVendorError, VendorError } from '../errors/vendor-error.js';
 import { vendorMessage } from '../engine/vendor-message.js';
 import { pacerFor } from '../limit/default-pacing.js';
 import type { RecordOptions, VendorPacer } from '../limit/vendor-pacer.js';
-import { resolvePolicy } from '../policy/load.js';
+import { resolvePolicy, type PolicyInput } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { abortReason } from '../util/sleep.js';
 import { timeSourceOf, type TimeSource } from '../util/time-source.js';
-import { combinedSignal } from './attempt-options.js';
+import type { DecisionEvent, ResilienceOptions, SleepFunction } from './run-options.js';
 import { CallDeadline } from './call-deadline.js';
-import type { DecisionEvent, PolicyArgument, ResilienceOptions, SleepFunction } from './options.js';
+import { combinedSignal } from './combined-signal.js';
+import { SecretList } from './secret-list.js';
 
 /** A wire observation without the fields the call context fills in. */
 export type Observation = Omit<Signal, 'vendor' | 'phase' | 'attempt'>;
@@ -37,7 +38,7 @@ export interface ResilienceSetup {
 }
 
 /** Resolves the policy once and builds (or adopts) the engine that decides with it. */
-export function createSetup(policyInput: PolicyArgument, options: ResilienceOptions = {}): ResilienceSetup {
+export function createSetup(policyInput: PolicyInput, options: ResilienceOptions = {}): ResilienceSetup {
   if (options.deadlineMs !== undefined && !(Number.isFinite(options.deadlineMs) && options.deadlineMs > 0)) {
     throw new RangeError(
       `options.deadlineMs must be a positive number of milliseconds (got ${String(options.deadlineMs)})`,
@@ -115,6 +116,23 @@ export function endedDecision(decision: Decision, why: string): Decision {
   };
 }
 
+/** What one {@link CallContext} starts from besides the adapter's setup. */
+export interface CallContextInit {
+  /** The caller's abort signal for this call (adapter-level and per-request combined). */
+  signal?: AbortSignal | undefined;
+  /** Credentials the request carries: scrubbed from every error; the first one picks the pacer. */
+  secrets?: readonly string[];
+  /** A deadline the adapter already started (got's handler does, to hand its signal to got). */
+  deadline?: CallDeadline | undefined;
+  /** The call's pacer, when the adapter already looked it up ({@link lookUpPacer}). */
+  pacer?: PacerLookup | undefined;
+  /**
+   * How many credentials found on the wire are kept (the newest); all by default. A WebSocket
+   * session mints a token per connection, so it keeps a bounded tail.
+   */
+  maxFoundSecrets?: number;
+}
+
 /**
  * The state of one logical call: its id, deadline, abort signal and known secrets. It asks the
  * engine, reports decisions, performs waits and builds the typed error; it never decides itself.
@@ -124,7 +142,7 @@ export class CallContext {
   readonly vendor: string;
   readonly startedAtMs: number;
   /** Credentials known to this call (the caller's `secrets` plus those found on the request), scrubbed from every error. */
-  readonly secrets: string[];
+  private readonly secretList: SecretList;
   /** The last reported decision, held until the call acts on it. */
   private pending: DecisionEvent | undefined;
   /** The request's credentials: the first one picks the pacer. */
@@ -142,25 +160,24 @@ export class CallContext {
     phase: 'submit',
   };
 
+  /** The caller's abort signal for this call (adapter-level and per-request combined). */
+  readonly callerSignal: AbortSignal | undefined;
+
   constructor(
     readonly setup: ResilienceSetup,
-    /** The caller's abort signal for this call (adapter-level and per-request combined). */
-    readonly callerSignal: AbortSignal | undefined,
-    secrets: readonly string[] = [],
-    /** A deadline the adapter already started (got's handler does, to hand its signal to got). */
-    deadline?: CallDeadline,
-    /** The call's pacer, when the adapter already looked it up ({@link lookUpPacer}). */
-    pacer?: PacerLookup,
+    init: CallContextInit = {},
   ) {
+    const secrets = init.secrets ?? [];
     this.vendor = setup.policy.vendor;
     this.startedAtMs = setup.time.now();
+    this.callerSignal = init.signal;
     const deadlineMs = setup.options.deadlineMs;
     this.deadline =
-      deadline ?? (deadlineMs === undefined ? undefined : new CallDeadline(setup.time, deadlineMs));
-    this.signal = combinedSignal(callerSignal, this.deadline?.signal);
-    this.secrets = [...(setup.options.secrets ?? []), ...secrets];
+      init.deadline ?? (deadlineMs === undefined ? undefined : new CallDeadline(setup.time, deadlineMs));
+    this.signal = combinedSignal(init.signal, this.deadline?.signal);
+    this.secretList = new SecretList([...(setup.options.secrets ?? []), ...secrets], init.maxFoundSecrets);
     this.credentials = secrets;
-    this.resolvedPacer = pacer;
+    this.resolvedPacer = init.pacer;
   }
 
   /**
@@ -197,9 +214,14 @@ export class CallContext {
     return pacer ? pacer.record(decision, options) : unpacedBackoff(decision, this.vendor);
   }
 
+  /** Credentials known to this call (the caller's `secrets` plus those found on the request), scrubbed from every error. */
+  get secrets(): readonly string[] {
+    return this.secretList.list();
+  }
+
   /** Adds credentials seen on the wire, so every later error scrubs them. */
   addSecrets(values: readonly string[]): void {
-    for (const v of values) if (v.length >= 4 && !this.secrets.includes(v)) this.secrets.push(v);
+    this.secretList.add(values);
   }
 
   /** The vendor's own words in an observation (bounded), for the error that ends the call. */

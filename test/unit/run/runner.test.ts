@@ -1,0 +1,156 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Decision } from '../../../lib/engine/types.js';
+import { isVendorError } from '../../../lib/index.js';
+import type { ResilienceOptions } from '../../../lib/run/run-options.js';
+import { CallContext, createSetup, type Observation } from '../../../lib/run/call-context.js';
+import { runTries } from '../../../lib/run/runner.js';
+import type { AttemptCounters, TryResult } from '../../../lib/run/try-judge.js';
+
+// The runner knows no transport: these tries are WebSocket connections and job polls described by
+// their observations alone. Waits go through the injected `sleep`, which records them and returns
+// at once; `random` fixes the engine's jitter.
+
+const RECONNECTING = new Set(['reconnect', 'retry', 'backoff'] as const);
+
+/** A call context with recorded waits and decisions, unpaced. */
+function contextFor(vendor: string, options: ResilienceOptions = {}) {
+  const waits: number[] = [];
+  const events: { attempt: number; action: string }[] = [];
+  const setup = createSetup(vendor, {
+    pacing: false,
+    random: () => 0.5,
+    sleep: (delayMs) => {
+      waits.push(delayMs);
+      return Promise.resolve();
+    },
+    onDecision: (event) => events.push({ attempt: event.attempt, action: event.decision.action }),
+    ...options,
+  });
+  return { context: new CallContext(setup, { signal: options.signal }), waits, events };
+}
+
+/** A try that ends with each observation in turn (the last one repeats). */
+function scripted(observations: Observation[], cause?: Error) {
+  const sent: number[] = [];
+  const sendTry = (tryNumber: number): Promise<TryResult<number>> => {
+    sent.push(tryNumber);
+    const observation = observations[Math.min(tryNumber, observations.length) - 1] as Observation;
+    return Promise.resolve({ observation, value: tryNumber, ...(cause ? { cause } : {}) });
+  };
+  return { sent, sendTry };
+}
+
+describe('runTries', () => {
+  it('reconnects a WebSocket after the decided waits until a clean close, reporting each decision', async () => {
+    const { context, waits, events } = contextFor('gradium');
+    const { sent, sendTry } = scripted([
+      { transport: 'ws', closeCode: 1011 },
+      { transport: 'ws', closeCode: 1011 },
+      { transport: 'ws', closeCode: 1000 },
+    ]);
+    const resends: Decision[] = [];
+    const run = await runTries({
+      context,
+      phase: 'submit',
+      accept: new Set(['ok']),
+      resend: RECONNECTING,
+      paced: false,
+      sendTry,
+      onResend: (decision) => resends.push(decision),
+    });
+    context.end();
+    expect(run.tries).toBe(3);
+    expect(run.result.value).toBe(3);
+    expect(run.decision.rule).toBe('gradium#session-done');
+    expect(sent).toEqual([1, 2, 3]);
+    expect(resends.map((d) => d.action)).toEqual(['reconnect', 'reconnect']);
+    expect(waits).toEqual(resends.map((d) => d.delayMs));
+    expect(waits.every((ms) => ms > 0)).toBe(true);
+    expect(events).toEqual([
+      { attempt: 1, action: 'reconnect' },
+      { attempt: 2, action: 'reconnect' },
+      { attempt: 3, action: 'ok' },
+    ]);
+  });
+
+  it('ends with the typed error, its cause cleaned of the known credentials', async () => {
+    const { context, waits } = contextFor('gradium', { secrets: ['sk-live-12345678'] });
+    const { sendTry } = scripted(
+      [{ transport: 'ws', closeCode: 1008 }],
+      new Error('closed by wss://api.example/?token=sk-live-12345678'),
+    );
+    const error: unknown = await runTries({
+      context,
+      phase: 'submit',
+      accept: new Set(['ok']),
+      resend: RECONNECTING,
+      sendTry,
+    }).catch((e: unknown) => e);
+    context.end();
+    expect(isVendorError(error)).toBe(true);
+    const failure = error as Error & { action: string; attempts: number; decision: Decision };
+    expect(failure.action).toBe('fail');
+    expect(failure.attempts).toBe(1);
+    expect(failure.decision.rule).toBe('gradium#close-policy-violation');
+    expect(String((failure.cause as Error).message)).not.toContain('sk-live-12345678');
+    expect(waits).toEqual([]);
+  });
+
+  it('polls on the server schedule without counting polls as failed tries', async () => {
+    const { context, waits } = contextFor('zenhire');
+    const status = (state: string): Observation => ({
+      transport: 'http',
+      status: 200,
+      body: JSON.stringify({ status: state }),
+    });
+    const counters: AttemptCounters = { failures: 0, polls: 0 };
+    const { sendTry } = scripted([status('queued'), status('processing'), status('success')]);
+    const run = await runTries({ context, phase: 'poll', accept: new Set(['ok']), counters, sendTry });
+    context.end();
+    expect(run.tries).toBe(3);
+    expect(counters).toEqual({ failures: 0, polls: 2 });
+    expect(waits).toHaveLength(2);
+  });
+
+  it("stops at the caller's abort during a wait with the caller's reason", async () => {
+    const controller = new AbortController();
+    const reason = new Error('caller gave up');
+    const setup = createSetup('gradium', {
+      pacing: false,
+      sleep: (_delayMs, { signal }) => {
+        controller.abort(reason);
+        return Promise.reject(signal?.reason as Error);
+      },
+    });
+    const context = new CallContext(setup, { signal: controller.signal });
+    const { sent, sendTry } = scripted([{ transport: 'ws', closeCode: 1011 }]);
+    const error = await runTries({
+      context,
+      phase: 'submit',
+      accept: new Set(['ok']),
+      resend: RECONNECTING,
+      sendTry,
+    }).catch((e: unknown) => e);
+    context.end();
+    expect(error).toBe(reason);
+    expect(sent).toEqual([1]);
+  });
+
+  it('refuses a wait that cannot end before the deadline, with a fail that says so', async () => {
+    // elsa's first reconnect after 1011 waits 783 ms with this jitter; the deadline leaves less.
+    const { context, waits } = contextFor('elsa', { deadlineMs: 500 });
+    const { sendTry } = scripted([{ transport: 'ws', closeCode: 1011 }]);
+    const error: unknown = await runTries({
+      context,
+      phase: 'submit',
+      accept: new Set(['ok']),
+      resend: RECONNECTING,
+      sendTry,
+    }).catch((e: unknown) => e);
+    context.end();
+    expect(isVendorError(error)).toBe(true);
+    expect((error as { action: string }).action).toBe('fail');
+    expect((error as Error).message).toMatch(/the call's deadline leaves .*too little for that wait/);
+    expect(waits).toEqual([]);
+  });
+});
