@@ -4,9 +4,9 @@
  * parent's 'go', then a report of what it saw.
  */
 import got from 'got';
-import { vendorResilience } from '../lib/http/index.js';
-import { createPacing, type PacerLimits } from '../lib/limit/index.js';
-import { builtinPolicy, type PolicyDocument } from '../lib/policy/index.js';
+import { vendorResilience } from '../lib/adapters/got/index.js';
+import { createPacing, type PacerLimits } from '../lib/pacing/index.js';
+import { builtinPolicy, type PolicyDocument } from '../lib/core/policy/index.js';
 
 /** How the process is configured: its pacing told 2× the vendor's rate, or told no rate at all. */
 export type ClusterVariant = 'doubled' | 'no-rate';

@@ -1,6 +1,6 @@
 import got, { type Got } from 'got';
-import { vendorResilience } from '../lib/http/index.js';
-import { createPacing } from '../lib/limit/index.js';
+import { vendorResilience } from '../lib/adapters/got/index.js';
+import { createPacing } from '../lib/pacing/index.js';
 import { startVendorSimulator } from '../lib/testing/index.js';
 import type { BenchRow } from './stats.js';
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'node:http';
 import got, { type Got } from 'got';
-import { vendorResilience } from '../lib/http/index.js';
+import { vendorResilience } from '../lib/adapters/got/index.js';
 import { median, type BenchRow } from './stats.js';
 
 const BODY = JSON.stringify({ id: 'req_1', status: 'queued', pollIntervalSeconds: 20 });

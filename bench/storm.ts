@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import got, { type Got } from 'got';
 import pRetry from 'p-retry';
-import { vendorResilience } from '../lib/http/index.js';
-import { resetDefaultPacing } from '../lib/limit/default-pacing.js';
-import { createPacing } from '../lib/limit/index.js';
+import { vendorResilience } from '../lib/adapters/got/index.js';
+import { resetDefaultPacing } from '../lib/pacing/default-pacing.js';
+import { createPacing } from '../lib/pacing/index.js';
 import { startVendorSimulator, type VendorSimulator } from '../lib/testing/index.js';
 import { settledHeapMb } from './memory.js';
 import { median, type BenchRow } from './stats.js';

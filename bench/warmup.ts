@@ -1,5 +1,5 @@
 import got from 'got';
-import { vendorResilience } from '../lib/http/index.js';
+import { vendorResilience } from '../lib/adapters/got/index.js';
 import { createManualClock, startVendorSimulator } from '../lib/testing/index.js';
 import { median, type BenchRow } from './stats.js';
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { createResilientWebSocket } from '../lib/ws/index.js';
+import { createResilientWebSocket } from '../lib/adapters/ws/index.js';
 import { median, type BenchRow } from './stats.js';
 
 const FAILURES = 100;

@@ -4,13 +4,13 @@
  * the adapters are `vendor-resilience/got` and `/ws`, pacing is `/pacing`, the simulator `/testing`.
  * Every name here is listed in test/integration/packaging/root-entry.test.ts.
  */
-export { createVendorEngine, type VendorEngineOptions } from './default-engine.js';
-export type { DecideResult, Engine } from './engine/engine.js';
-export type { Action, Clock, Decision, Phase, Signal, Transport } from './engine/types.js';
-export { SignalError } from './engine/signal.js';
-export { builtinPolicyNames, loadPolicyFile, type PolicyInput } from './policy/load.js';
-export { compilePolicy } from './policy/compile.js';
-export type { CompiledPolicy } from './policy/compiled.js';
-export type { PolicyDocument } from './policy/document.js';
-export { PolicyError, isPolicyError } from './policy/policy-error.js';
-export { VendorError, isVendorError, type VendorFailure } from './errors/vendor-error.js';
+export { createVendorEngine, type VendorEngineOptions } from './core/default-engine.js';
+export type { DecideResult, Engine } from './core/engine/engine.js';
+export type { Action, Clock, Decision, Phase, Signal, Transport } from './core/engine/types.js';
+export { SignalError } from './core/engine/signal.js';
+export { builtinPolicyNames, loadPolicyFile, type PolicyInput } from './core/policy/load.js';
+export { compilePolicy } from './core/policy/compile.js';
+export type { CompiledPolicy } from './core/policy/compiled.js';
+export type { PolicyDocument } from './core/policy/document.js';
+export { PolicyError, isPolicyError } from './core/policy/policy-error.js';
+export { VendorError, isVendorError, type VendorFailure } from './run/vendor-error.js';

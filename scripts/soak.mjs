@@ -25,12 +25,17 @@ import { Writable } from 'node:stream';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { pipeline } from 'node:stream/promises';
 import { createPacing, isVendorError } from '../dist/lib/index.js';
-import { presetJob, readVendorMessages, runVendorJob, vendorResilience } from '../dist/lib/http/index.js';
-import { createResilientWebSocket, messageTypeIs } from '../dist/lib/ws/index.js';
+import {
+  presetJob,
+  readVendorMessages,
+  runVendorJob,
+  vendorResilience,
+} from '../dist/lib/adapters/got/index.js';
+import { createResilientWebSocket, messageTypeIs } from '../dist/lib/adapters/ws/index.js';
 import { startVendorSimulator } from '../dist/lib/testing/index.js';
-import { createScaledTime } from '../dist/lib/demo/time-scale.js';
-import { fakeAudio, multipart } from '../dist/lib/demo/workloads/payloads.js';
-import { liveWork } from '../dist/lib/util/live-work.js';
+import { createScaledTime } from '../dist/demo/time-scale.js';
+import { fakeAudio, multipart } from '../dist/demo/workloads/payloads.js';
+import { liveWork } from '../dist/lib/run/live-work.js';
 
 // ------------------------------------------------------------------------------------------------
 // Arguments

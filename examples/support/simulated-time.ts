@@ -13,7 +13,7 @@
  * Unset (the default), the examples run on real time. A real vendor runs on real time, so a
  * time scale is refused for any URL that is not on this machine.
  */
-import { createScaledTime, type ScaledTime } from '../../lib/demo/time-scale.js';
+import { createScaledTime, type ScaledTime } from '../../demo/time-scale.js';
 import type { SleepFunction } from 'vendor-resilience/got';
 import type { Scheduler } from 'vendor-resilience/ws';
 

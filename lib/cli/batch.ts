@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { Engine } from '../engine/engine.js';
+import type { Engine } from '../core/engine/engine.js';
 
 /** Largest NDJSON line accepted, in characters; longer lines are reported as bad, not parsed. */
 const MAX_LINE_CHARS = 8 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import { closeSync, openSync } from 'node:fs';
-import { readAtMost } from '../util/read-at-most.js';
+import { readAtMost } from '../run/read-at-most.js';
 import { CliError } from './cli-error.js';
 
 /** Largest `--body-file` read, in bytes: as large as a batch line may be. */

@@ -1,9 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
-import { formatMs } from '../engine/reason.js';
-import { SignalError } from '../engine/signal.js';
-import type { CompiledPolicy } from '../policy/compiled.js';
-import { builtinPolicy, builtinPolicyNames, loadPolicyFile } from '../policy/load.js';
-import { isPolicyError } from '../policy/policy-error.js';
+import { formatMs } from '../core/engine/reason.js';
+import { SignalError } from '../core/engine/signal.js';
+import type { CompiledPolicy } from '../core/policy/compiled.js';
+import { builtinPolicy, builtinPolicyNames, loadPolicyFile } from '../core/policy/load.js';
+import { isPolicyError } from '../core/policy/policy-error.js';
 import { runBatch } from './batch.js';
 import { CliError } from './cli-error.js';
 import { parseExplainArgs } from './explain-args.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Signal } from '../engine/types.js';
+import type { Signal } from '../core/engine/types.js';
 import { readBodyFile } from './body-file.js';
 import { CliError } from './cli-error.js';
 

@@ -1,6 +1,6 @@
-import type { Engine } from '../engine/engine.js';
-import { formatMs } from '../engine/reason.js';
-import type { Decision } from '../engine/types.js';
+import type { Engine } from '../core/engine/engine.js';
+import { formatMs } from '../core/engine/reason.js';
+import type { Decision } from '../core/engine/types.js';
 
 /** Where a decision's rule is documented: the policy rule's `source`, or the docs/design.md fallback. */
 export function ruleSource(engine: Engine, vendor: string, decision: Decision): string {

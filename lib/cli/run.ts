@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isPolicyError } from '../policy/policy-error.js';
-import { packageRoot } from '../policy/package-root.js';
+import { isPolicyError } from '../core/policy/policy-error.js';
+import { packageRoot } from '../core/policy/package-root.js';
 import { CliError } from './cli-error.js';
 import { checkCommand, explainCommand, vendorsCommand, type CliIo } from './commands.js';
 import { COMMAND_USAGE, USAGE } from './usage.js';

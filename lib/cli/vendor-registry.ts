@@ -1,7 +1,7 @@
-import { createEngine, type Engine } from '../engine/engine.js';
-import { SignalError } from '../engine/signal.js';
-import type { CompiledPolicy } from '../policy/compiled.js';
-import { builtinPolicy, builtinPolicyNames } from '../policy/load.js';
+import { createEngine, type Engine } from '../core/engine/engine.js';
+import { SignalError } from '../core/engine/signal.js';
+import type { CompiledPolicy } from '../core/policy/compiled.js';
+import { builtinPolicy, builtinPolicyNames } from '../core/policy/load.js';
 
 /** How much of an unknown vendor name an error repeats: enough to recognise, not a pasted document. */
 const MAX_ECHOED_CHARS = 40;

@@ -1,6 +1,6 @@
-import { formatMs } from '../engine/reason.js';
-import type { Decision } from '../engine/types.js';
-import { startTimer, type TimeSource } from '../util/time-source.js';
+import { formatMs } from '../core/engine/reason.js';
+import type { Decision } from '../core/engine/types.js';
+import { startTimer, type TimeSource } from './time-source.js';
 
 /**
  * The `deadlineMs` of one logical call, as a signal: it aborts when the deadline passes, so the

@@ -1,8 +1,8 @@
-import type { Engine } from '../engine/engine.js';
-import type { Clock, Decision, Phase } from '../engine/types.js';
-import type { Pacing } from '../limit/pacing.js';
+import type { Engine } from '../core/engine/engine.js';
+import type { Clock, Decision, Phase } from '../core/engine/types.js';
+import type { Pacing } from '../pacing/pacing.js';
 
-/** An abort-aware wait, replaceable in tests (the default is `lib/util/sleep.ts`). */
+/** An abort-aware wait, replaceable in tests (the default is `lib/run/sleep.ts`). */
 export type SleepFunction = (delayMs: number, options: { signal?: AbortSignal | undefined }) => Promise<void>;
 
 /** What a per-attempt headers hook is told about the try it is preparing. */

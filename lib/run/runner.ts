@@ -1,6 +1,6 @@
 import pRetry, { AbortError } from 'p-retry';
-import type { Decision } from '../engine/types.js';
-import { abortReason } from '../util/sleep.js';
+import type { Decision } from '../core/engine/types.js';
+import { abortReason } from './sleep.js';
 import {
   TryJudge,
   type AttemptCounters,

@@ -1,4 +1,4 @@
-import type { Action, Decision, Phase } from '../engine/types.js';
+import type { Action, Decision, Phase } from '../core/engine/types.js';
 import { endedDecision, type CallContext, type Observation, type WaitContext } from './call-context.js';
 
 /** What one try produced: the observation for the engine and the value to hand back if accepted. */

@@ -1,5 +1,5 @@
-import { abortReason } from '../util/sleep.js';
-import { ArgumentCheck } from '../util/validate-arguments.js';
+import { abortReason } from '../run/sleep.js';
+import { ArgumentCheck } from '../run/validate-arguments.js';
 
 /**
  * The simulator's source of time, in milliseconds since the epoch (injectable so tests can

@@ -4,7 +4,7 @@
  * that says to install it when it is missing. Every value export of `index.ts` is re-exported (a
  * test keeps the lists equal).
  */
-import { importWithPeer } from '../util/optional-peer.js';
+import { importWithPeer } from '../run/optional-peer.js';
 
 const testing = await importWithPeer('vendor-resilience/testing', 'ws', () => import('./index.js'));
 

@@ -1,4 +1,4 @@
-import { ArgumentCheck } from '../util/validate-arguments.js';
+import { ArgumentCheck } from '../run/validate-arguments.js';
 import { isSimulatorEndpoint } from './endpoints.js';
 import type { Fault, FaultKind, FaultPlan } from './fault-plan.js';
 

@@ -10,7 +10,7 @@ export {
   type ManualClockOptions,
   type SimulatorClock,
 } from './clock.js';
-export { resetDefaultPacing } from '../limit/default-pacing.js';
+export { resetDefaultPacing } from '../pacing/default-pacing.js';
 export {
   SIMULATOR_ENDPOINTS,
   VENDOR_NAMES,

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { redactHeaders, redactText, redactUrl } from '../errors/redact.js';
+import { redactHeaders, redactText, redactUrl } from '../run/redact.js';
 import type { SimulatorClock } from './clock.js';
 import type { SimulatorEndpoint, SimulatorTransport } from './endpoints.js';
 import type { FaultKind } from './fault-plan.js';

@@ -20,7 +20,7 @@ import { readRequestBody } from './request-body.js';
 import type { HttpContext } from './vendor-contract.js';
 import { createVendorModule } from './vendors/index.js';
 import { WsSession } from './ws-session.js';
-import { ArgumentCheck } from '../util/validate-arguments.js';
+import { ArgumentCheck } from '../run/validate-arguments.js';
 
 /** Options for {@link startVendorSimulator}. */
 export interface VendorSimulatorOptions {

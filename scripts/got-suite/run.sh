@@ -96,7 +96,7 @@ GOT_COMMIT=$(git -C "$CHECKOUT" describe --tags --always --dirty 2>/dev/null || 
 
 # --- the vendor-resilience build (snapshot) ---------------------------------------------------
 VR_ROOT=$(dirname "$VR_DIST")
-[[ -f "$VR_DIST/lib/http/index.js" ]] || die "$VR_DIST/lib/http/index.js is missing (run npm run build)"
+[[ -f "$VR_DIST/lib/adapters/got/index.js" ]] || die "$VR_DIST/lib/adapters/got/index.js is missing (run npm run build)"
 [[ -f "$VR_ROOT/policies/policy.schema.json" ]] || die "$VR_ROOT/policies/ is missing (VR_DIST must be <package>/dist)"
 if [[ -d "$VR_ROOT/node_modules" ]]; then VR_MODULES=$(cd "$VR_ROOT/node_modules" && pwd -P); else VR_MODULES="$REPO/node_modules"; fi
 VR_COMMIT=$(git -C "$VR_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
@@ -144,7 +144,7 @@ prepare() {
 // which every test imports, extended by the vendor-resilience adapter with a neutral policy. The
 // original entry is ./got-suite-plain-index.ts; the adapter's own 'got' resolves to it too.
 import plainGot from './got-suite-plain-index.js';
-import {vendorResilience} from '$(node -p "require('url').pathToFileURL('$VR/dist/lib/http/index.js').href")';
+import {vendorResilience} from '$(node -p "require('url').pathToFileURL('$VR/dist/lib/adapters/got/index.js').href")';
 
 const got = plainGot.extend(vendorResilience($(node -p "JSON.stringify('$POLICY')")$([[ ${GOT_SUITE_PACING:-default} == off ]] && echo ', { pacing: false }')));
 

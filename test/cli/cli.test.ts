@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createVendorEngine } from '../../lib/default-engine.js';
+import { createVendorEngine } from '../../lib/core/default-engine.js';
 import type { Decision } from '../../lib/index.js';
 
 /**

@@ -7,9 +7,14 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isVendorError } from '../../lib/index.js';
-import { presetJob, readVendorMessages, runVendorJob, vendorResilience } from '../../lib/http/index.js';
-import type { ResilienceOptions } from '../../lib/http/options.js';
-import { createResilientWebSocket } from '../../lib/ws/index.js';
+import {
+  presetJob,
+  readVendorMessages,
+  runVendorJob,
+  vendorResilience,
+} from '../../lib/adapters/got/index.js';
+import type { ResilienceOptions } from '../../lib/adapters/got/options.js';
+import { createResilientWebSocket } from '../../lib/adapters/ws/index.js';
 import { recordingScheduler } from '../support/recording-scheduler.js';
 
 /**

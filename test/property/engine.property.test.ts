@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { createVendorEngine } from '../../lib/default-engine.js';
-import { parseRetryAfterMs } from '../../lib/engine/server-wait.js';
+import { createVendorEngine } from '../../lib/core/default-engine.js';
+import { parseRetryAfterMs } from '../../lib/core/engine/server-wait.js';
 import {
   ACTIONS,
   type Decision,
@@ -9,8 +9,8 @@ import {
   type Phase,
   type Signal,
   type Transport,
-} from '../../lib/engine/types.js';
-import { builtinPolicy } from '../../lib/policy/index.js';
+} from '../../lib/core/engine/types.js';
+import { builtinPolicy } from '../../lib/core/policy/index.js';
 
 /**
  * Property tests for the engine (issue 2, docs/design.md rules 2, 3, 8, 9): arbitrary signals and payload

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { MAX_PARSE_CHARS } from '../../lib/engine/envelope.js';
-import { decide } from '../../lib/engine/decide.js';
+import { MAX_PARSE_CHARS } from '../../lib/core/engine/envelope.js';
+import { decide } from '../../lib/core/engine/decide.js';
 import { compilePolicy, isPolicyError, type CompiledPolicy } from '../../lib/index.js';
-import { patternHazard } from '../../lib/policy/pattern-safety.js';
-import { parseRegex } from '../../lib/policy/regex-syntax.js';
+import { patternHazard } from '../../lib/core/policy/pattern-safety.js';
+import { parseRegex } from '../../lib/core/policy/regex-syntax.js';
 
 /**
  * Issue 13 item 5: "decide() stays under 1 ms on any body within the cap for any accepted policy."

@@ -1,4 +1,4 @@
-import type { Scheduler } from '../../lib/ws/index.js';
+import type { Scheduler } from '../../lib/adapters/ws/index.js';
 
 /** A scheduler that records every wait the session asks for and runs it on the next turn instead. */
 export interface RecordingScheduler extends Scheduler {

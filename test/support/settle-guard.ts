@@ -3,8 +3,8 @@
 // jest runs this file's hooks before the test file's own, so the check for a test happens at the
 // start of the next one (and, for the last, in afterAll): after that test's afterEach cleanup.
 import { afterAll, afterEach, beforeEach, expect } from '@jest/globals';
-import { resetDefaultPacing } from '../../lib/limit/default-pacing.js';
-import { liveWork } from '../../lib/util/live-work.js';
+import { resetDefaultPacing } from '../../lib/pacing/default-pacing.js';
+import { liveWork } from '../../lib/run/live-work.js';
 
 /** How long work may take to unwind after a test's cleanup (aborts and closes settle promptly). */
 const SETTLE_BOUND_MS = 1_000;

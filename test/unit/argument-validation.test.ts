@@ -5,20 +5,25 @@
  */
 import { describe, expect, it, test } from '@jest/globals';
 import { Readable } from 'node:stream';
-import { computedBackoffMs, scheduledPollIntervalMs } from '../../lib/engine/backoff.js';
-import { decide } from '../../lib/engine/decide.js';
-import { createEngine } from '../../lib/engine/engine.js';
-import { formatMs } from '../../lib/engine/reason.js';
-import { parseRetryAfterMs } from '../../lib/engine/server-wait.js';
-import { redactHeaders, redactText } from '../../lib/errors/redact.js';
-import { ndjsonLines } from '../../lib/http/ndjson-lines.js';
+import { computedBackoffMs, scheduledPollIntervalMs } from '../../lib/core/engine/backoff.js';
+import { decide } from '../../lib/core/engine/decide.js';
+import { createEngine } from '../../lib/core/engine/engine.js';
+import { formatMs } from '../../lib/core/engine/reason.js';
+import { parseRetryAfterMs } from '../../lib/core/engine/server-wait.js';
+import { redactHeaders, redactText } from '../../lib/run/redact.js';
+import { ndjsonLines } from '../../lib/adapters/got/ndjson-lines.js';
 import { createVendorEngine, VendorError } from '../../lib/index.js';
-import { createPacing } from '../../lib/limit/index.js';
-import { builtinPolicy, resolvePolicy } from '../../lib/policy/load.js';
-import { presetJob, readVendorMessages, runVendorJob, vendorResilience } from '../../lib/http/index.js';
-import { createResilientWebSocket, messageTypeIs } from '../../lib/ws/index.js';
+import { createPacing } from '../../lib/pacing/index.js';
+import { builtinPolicy, resolvePolicy } from '../../lib/core/policy/load.js';
+import {
+  presetJob,
+  readVendorMessages,
+  runVendorJob,
+  vendorResilience,
+} from '../../lib/adapters/got/index.js';
+import { createResilientWebSocket, messageTypeIs } from '../../lib/adapters/ws/index.js';
 import { createManualClock, loadFaultPlan, startVendorSimulator } from '../../lib/testing/index.js';
-import { describeValue } from '../../lib/util/validate-arguments.js';
+import { describeValue } from '../../lib/run/validate-arguments.js';
 
 const POLICY_EXPECTED =
   'expected a built-in vendor name, a policy file path, a policy document or a compiled policy';

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { runDemo } from '../../../lib/demo/run-demo.js';
-import type { DemoResults } from '../../../lib/demo/results.js';
+import { runDemo } from '../../../demo/run-demo.js';
+import type { DemoResults } from '../../../demo/results.js';
 import { VENDOR_NAMES } from '../../../lib/testing/index.js';
 
 const run = promisify(execFile);
@@ -79,8 +79,8 @@ describe('the demo', () => {
     expect(output.text()).not.toContain('\x1b[');
   });
 
-  it('`node dist/lib/demo/main.js --json` prints the results as JSON and exits 0', async () => {
-    const main = new URL('../../../dist/lib/demo/main.js', import.meta.url);
+  it('`node dist/demo/main.js --json` prints the results as JSON and exits 0', async () => {
+    const main = new URL('../../../dist/demo/main.js', import.meta.url);
     // `npm test` builds before jest; a bare jest run needs `npm run build` first.
     expect(existsSync(main)).toBe(true);
     const { stdout } = await run(process.execPath, [main.pathname, '--json'], { timeout: 60_000 });

@@ -148,8 +148,8 @@ test('the examples import the library by its package name (the build in dist/), 
     expect(source).not.toMatch(/from '\.\.\/lib\//);
   }
   // So no adapter source was transpiled for them: they ran on dist/.
-  expect(existsSync(tree.pathOf('lib/http/index.ts'))).toBe(false);
-  expect(existsSync(tree.pathOf('lib/ws/index.ts'))).toBe(false);
+  expect(existsSync(tree.pathOf('lib/adapters/got/index.ts'))).toBe(false);
+  expect(existsSync(tree.pathOf('lib/adapters/ws/index.ts'))).toBe(false);
 });
 
 /** For each example: what a run with its recoverable faults must show. */

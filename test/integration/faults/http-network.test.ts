@@ -7,8 +7,8 @@ import {
   vendorResilience,
   type DecisionEvent,
   type VendorJobSpec,
-} from '../../../lib/http/index.js';
-import { abortReason } from '../../../lib/util/sleep.js';
+} from '../../../lib/adapters/got/index.js';
+import { abortReason } from '../../../lib/run/sleep.js';
 import {
   closedPort,
   startFaultServer,
@@ -276,7 +276,7 @@ describe('HTTP through real sockets: network faults end in the policy action and
     expect(silent.accepted).toBe(1);
   });
 
-  it('a per-request got `signal` leaves no listener behind, and aborting it later rejects nothing (bug fixed in lib/http)', async () => {
+  it('a per-request got `signal` leaves no listener behind, and aborting it later rejects nothing (bug fixed in lib/adapters/got)', async () => {
     const srv = await server((_req, res) => res.end('ok'));
     const client = got.extend(vendorResilience('breeze'));
     const longLived = new AbortController();

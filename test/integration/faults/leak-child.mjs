@@ -7,9 +7,9 @@ import got from 'got';
 
 const dist = (path) => new URL(`../../../dist/lib/${path}`, import.meta.url).href;
 const { isVendorError } = await import(dist('index.js'));
-const { createPacing } = await import(dist('limit/index.js'));
-const { runVendorJob, presetJob, vendorResilience } = await import(dist('http/index.js'));
-const { createResilientWebSocket } = await import(dist('ws/index.js'));
+const { createPacing } = await import(dist('pacing/index.js'));
+const { runVendorJob, presetJob, vendorResilience } = await import(dist('adapters/got/index.js'));
+const { createResilientWebSocket } = await import(dist('adapters/ws/index.js'));
 const { startVendorSimulator, createManualClock } = await import(dist('testing/index.js'));
 
 const SCALE = Number(process.env.LEAK_SCALE ?? '1');

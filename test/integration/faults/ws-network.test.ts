@@ -7,7 +7,7 @@ import {
   type GiveUpInfo,
   type ReconnectingInfo,
   type ResilientWebSocket,
-} from '../../../lib/ws/index.js';
+} from '../../../lib/adapters/ws/index.js';
 import { recordingScheduler } from '../../support/recording-scheduler.js';
 import { closedPort, eventually, startSilentServer, type SilentServer } from './loopback.js';
 

@@ -4,7 +4,12 @@ import { inspect } from 'node:util';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isVendorError } from '../../../lib/index.js';
-import { presetJob, readVendorMessages, runVendorJob, vendorResilience } from '../../../lib/http/index.js';
+import {
+  presetJob,
+  readVendorMessages,
+  runVendorJob,
+  vendorResilience,
+} from '../../../lib/adapters/got/index.js';
 import { fakeTime } from './helpers/fake-time.js';
 import { json, startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
 

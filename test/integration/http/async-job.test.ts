@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { isVendorError } from '../../../lib/index.js';
-import { presetJob, runVendorJob, type DecisionEvent } from '../../../lib/http/index.js';
+import { presetJob, runVendorJob, type DecisionEvent } from '../../../lib/adapters/got/index.js';
 import { fakeTime } from './helpers/fake-time.js';
 import { json, startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
 

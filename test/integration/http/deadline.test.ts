@@ -2,8 +2,13 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import got, { RequestError } from 'got';
 import type { ServerResponse } from 'node:http';
 import { isVendorError } from '../../../lib/index.js';
-import { presetJob, readVendorMessages, runVendorJob, vendorResilience } from '../../../lib/http/index.js';
-import { createPacing } from '../../../lib/limit/index.js';
+import {
+  presetJob,
+  readVendorMessages,
+  runVendorJob,
+  vendorResilience,
+} from '../../../lib/adapters/got/index.js';
+import { createPacing } from '../../../lib/pacing/index.js';
 import { createManualClock, type ManualClock } from '../../../lib/testing/index.js';
 import { json, startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
 

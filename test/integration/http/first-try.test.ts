@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import got from 'got';
 import { getEventListeners } from 'node:events';
 import { isVendorError } from '../../../lib/index.js';
-import { vendorResilience } from '../../../lib/http/index.js';
+import { vendorResilience } from '../../../lib/adapters/got/index.js';
 import { fakeTime } from './helpers/fake-time.js';
 import { json, startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
 

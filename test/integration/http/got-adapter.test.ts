@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import got, { HTTPError } from 'got';
 import { isVendorError, type Decision } from '../../../lib/index.js';
-import { vendorResilience, type DecisionEvent } from '../../../lib/http/index.js';
+import { vendorResilience, type DecisionEvent } from '../../../lib/adapters/got/index.js';
 import { fakeTime } from './helpers/fake-time.js';
 import { json, startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
 

@@ -7,9 +7,9 @@ import { gzipSync } from 'node:zlib';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isVendorError, type Decision } from '../../../lib/index.js';
-import { readVendorMessages, vendorResilience, type SleepFunction } from '../../../lib/http/index.js';
-import { createPacing, type Pacing } from '../../../lib/limit/index.js';
-import { abortReason } from '../../../lib/util/sleep.js';
+import { readVendorMessages, vendorResilience, type SleepFunction } from '../../../lib/adapters/got/index.js';
+import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
+import { abortReason } from '../../../lib/run/sleep.js';
 import { fakeTime } from './helpers/fake-time.js';
 import { json, startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
 

@@ -4,8 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { isVendorError } from '../../../lib/index.js';
-import { vendorResilience, type DecisionEvent } from '../../../lib/http/index.js';
-import { createPacing, type Pacing } from '../../../lib/limit/index.js';
+import { vendorResilience, type DecisionEvent } from '../../../lib/adapters/got/index.js';
+import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
 
 // What the pacing behind the got adapter hears of a call must be what got sent and received: a
 // got.stream's 2xx is a success like a promise call's (got runs no afterResponse hooks for

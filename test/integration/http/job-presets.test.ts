@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JOB_ENDPOINTS, presetJob, runVendorJob } from '../../../lib/http/index.js';
-import { builtinPolicy, builtinPolicyNames, isPolicyError } from '../../../lib/policy/index.js';
+import { JOB_ENDPOINTS, presetJob, runVendorJob } from '../../../lib/adapters/got/index.js';
+import { builtinPolicy, builtinPolicyNames, isPolicyError } from '../../../lib/core/policy/index.js';
 import { fakeTime } from './helpers/fake-time.js';
 import { json, startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import got from 'got';
-import { vendorResilience } from '../../../lib/http/index.js';
+import { vendorResilience } from '../../../lib/adapters/got/index.js';
 import { isVendorError } from '../../../lib/index.js';
-import { createPacing, type Pacing } from '../../../lib/limit/index.js';
+import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
 import { startVendorSimulator, type Fault, type VendorSimulator } from '../../../lib/testing/index.js';
 
 let simulator: VendorSimulator | undefined;

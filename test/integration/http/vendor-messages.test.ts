@@ -3,7 +3,7 @@ import got, { HTTPError } from 'got';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { isVendorError } from '../../../lib/index.js';
-import { readVendorMessages, vendorResilience, type DecisionEvent } from '../../../lib/http/index.js';
+import { readVendorMessages, vendorResilience, type DecisionEvent } from '../../../lib/adapters/got/index.js';
 import { fakeTime } from './helpers/fake-time.js';
 import { startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
 

@@ -2,7 +2,7 @@
  * A worker process of the cluster tests (run transpiled, through child_process.fork): one
  * Redis-backed pacer, `calls` requests through it on the parent's signal, then a report.
  */
-import { createPacing } from '../../../lib/limit/index.js';
+import { createPacing } from '../../../lib/pacing/index.js';
 
 /** What the parent sends. */
 export interface WorkerStart {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import got from 'got';
-import { vendorResilience } from '../../../lib/http/index.js';
-import { createResilientWebSocket } from '../../../lib/ws/index.js';
+import { vendorResilience } from '../../../lib/adapters/got/index.js';
+import { createResilientWebSocket } from '../../../lib/adapters/ws/index.js';
 import {
   createManualClock,
   type Fault,

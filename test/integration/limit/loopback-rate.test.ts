@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { createVendorEngine } from '../../../lib/default-engine.js';
-import { createPacing, type Pacing } from '../../../lib/limit/index.js';
+import { createVendorEngine } from '../../../lib/core/default-engine.js';
+import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
 import { pacedCall } from './paced-fetch.js';
 import { startLimitedServer, type LimitedServer } from './limited-server.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createPacing, type Pacing } from '../../../lib/limit/index.js';
-import { presetJob, runVendorJob } from '../../../lib/http/index.js';
+import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
+import { presetJob, runVendorJob } from '../../../lib/adapters/got/index.js';
 import {
   createManualClock,
   startVendorSimulator,

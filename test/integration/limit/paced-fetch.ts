@@ -1,6 +1,6 @@
-import type { Engine } from '../../../lib/engine/engine.js';
-import type { VendorPacer } from '../../../lib/limit/index.js';
-import { sleep } from '../../../lib/util/sleep.js';
+import type { Engine } from '../../../lib/core/engine/engine.js';
+import type { VendorPacer } from '../../../lib/pacing/index.js';
+import { sleep } from '../../../lib/run/sleep.js';
 
 /**
  * One logical call the way the got adapter will make it: every attempt goes through

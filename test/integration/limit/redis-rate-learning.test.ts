@@ -1,8 +1,13 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { createVendorEngine } from '../../../lib/default-engine.js';
-import { createPacing, type Pacing, type PacingOptions, type VendorPacer } from '../../../lib/limit/index.js';
+import { createVendorEngine } from '../../../lib/core/default-engine.js';
+import {
+  createPacing,
+  type Pacing,
+  type PacingOptions,
+  type VendorPacer,
+} from '../../../lib/pacing/index.js';
 import { TokenBucket } from '../../../lib/testing/token-bucket.js';
-import { sleep } from '../../../lib/util/sleep.js';
+import { sleep } from '../../../lib/run/sleep.js';
 import { redisTestsEnabled, startRedisServer, type RedisServer } from './redis-server.js';
 
 /**

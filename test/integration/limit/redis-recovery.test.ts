@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { createPacing, type Pacing, type VendorPacer } from '../../../lib/limit/index.js';
+import { createPacing, type Pacing, type VendorPacer } from '../../../lib/pacing/index.js';
 import { redisTestsEnabled, startRedisServer, type RedisServer } from './redis-server.js';
 
 // Issue 13 item 1: cluster pacing after Redis lost its keys (FLUSHALL, a restart without

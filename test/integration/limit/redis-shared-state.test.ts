@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { createPacing, type Pacing } from '../../../lib/limit/index.js';
+import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
 import { decision } from '../../unit/limit/helpers.js';
 import { redisTestsEnabled, startRedisServer, type RedisServer } from './redis-server.js';
 

@@ -23,9 +23,9 @@ beforeAll(() => {
   // The package's runtime files, transpiled from the current sources (not a possibly stale dist/).
   tree = compileForChild([
     'lib/index.ts',
-    'lib/http/entry.ts',
-    'lib/ws/entry.ts',
-    'lib/limit/index.ts',
+    'lib/adapters/got/entry.ts',
+    'lib/adapters/ws/entry.ts',
+    'lib/pacing/index.ts',
     'lib/testing/entry.ts',
   ]);
 }, 60_000);
@@ -111,8 +111,16 @@ describe('a missing optional peer says which package to install', () => {
 
 describe('the runtime entries export what index.ts exports', () => {
   test.each([
-    ['http', () => import('../../../lib/http/index.js'), () => import('../../../lib/http/entry.js')],
-    ['ws', () => import('../../../lib/ws/index.js'), () => import('../../../lib/ws/entry.js')],
+    [
+      'http',
+      () => import('../../../lib/adapters/got/index.js'),
+      () => import('../../../lib/adapters/got/entry.js'),
+    ],
+    [
+      'ws',
+      () => import('../../../lib/adapters/ws/index.js'),
+      () => import('../../../lib/adapters/ws/entry.js'),
+    ],
     ['testing', () => import('../../../lib/testing/index.js'), () => import('../../../lib/testing/entry.js')],
   ] as const)('%s', async (_name, index, entry) => {
     const types = await index();

@@ -10,9 +10,9 @@ import {
   vendorResilience,
   type DecisionEvent,
   type VendorJobSpec,
-} from '../../../lib/http/index.js';
-import { createPacing, type Pacing, type PacingEventName } from '../../../lib/limit/index.js';
-import { createResilientWebSocket } from '../../../lib/ws/index.js';
+} from '../../../lib/adapters/got/index.js';
+import { createPacing, type Pacing, type PacingEventName } from '../../../lib/pacing/index.js';
+import { createResilientWebSocket } from '../../../lib/adapters/ws/index.js';
 import { fakeTime } from '../http/helpers/fake-time.js';
 import { json, startScriptedServer, type ScriptedServer } from '../http/helpers/scripted-server.js';
 import {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect, test } from '@jest/globals';
 import { isVendorError } from '../../../lib/index.js';
-import { presetJob, runVendorJob } from '../../../lib/http/index.js';
+import { presetJob, runVendorJob } from '../../../lib/adapters/got/index.js';
 import {
   createManualClock,
   startVendorSimulator,
@@ -80,15 +80,8 @@ test('gives up with a typed error when the key is wrong', async () => {
 });
 
 // README_EXAMPLE_END
-/** The package's subpaths in docs, and the source each one is built from here. */
-const SUBPATH_SOURCES: Record<string, string> = {
-  got: 'http',
-  http: 'http',
-  ws: 'ws',
-  pacing: 'limit',
-  testing: 'testing',
-};
-
+// (Outside the snippet: imports are hoisted, wherever they stand.)
+import { withLocalImports } from '../../support/local-imports.js';
 test('docs/testing.md shows exactly this example (import paths aside)', () => {
   const doc = readFileSync(new URL('../../../docs/testing.md', import.meta.url), 'utf8');
   const block = /## Example: a jest test you can copy\n\n```ts\n([\s\S]*?)```/.exec(doc)?.[1];
@@ -97,11 +90,6 @@ test('docs/testing.md shows exactly this example (import paths aside)', () => {
     self.indexOf('import { afterEach'),
     self.indexOf('\n\n// README_EXAMPLE_END') + 1,
   );
-  const local = block
-    ?.replace(
-      /'vendor-resilience\/(\w+)'/g,
-      (_, subpath: string) => `'../../../lib/${SUBPATH_SOURCES[subpath] ?? subpath}/index.js'`,
-    )
-    .replace("'vendor-resilience'", "'../../../lib/index.js'");
+  const local = block === undefined ? undefined : withLocalImports(block, 3);
   expect(local).toBe(example);
 });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@jest/globals';
 import got from 'got';
-import { vendorResilience } from '../../../lib/http/index.js';
+import { vendorResilience } from '../../../lib/adapters/got/index.js';
 import { createManualClock, startVendorSimulator } from '../../../lib/testing/index.js';
 
 test('survives two 502 UPSTREAM_GENERATION_ERROR', async () => {
@@ -21,15 +21,8 @@ test('survives two 502 UPSTREAM_GENERATION_ERROR', async () => {
 });
 
 // README_SNIPPET_END
-/** The package's subpaths in the README, and the source each one is built from here. */
-const SUBPATH_SOURCES: Record<string, string> = {
-  got: 'http',
-  http: 'http',
-  ws: 'ws',
-  pacing: 'limit',
-  testing: 'testing',
-};
-
+// (Outside the snippet: imports are hoisted, wherever they stand.)
+import { withLocalImports } from '../../support/local-imports.js';
 test('the README shows exactly this test (import paths aside)', () => {
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
   const section = readme.slice(readme.indexOf('## Testing with the simulator'));
@@ -39,9 +32,6 @@ test('the README shows exactly this test (import paths aside)', () => {
     self.indexOf('import { expect, test }'),
     self.indexOf('\n\n// README_SNIPPET_END') + 1,
   );
-  const local = block?.replace(
-    /'vendor-resilience\/(\w+)'/g,
-    (_, subpath: string) => `'../../../lib/${SUBPATH_SOURCES[subpath] ?? subpath}/index.js'`,
-  );
+  const local = block === undefined ? undefined : withLocalImports(block, 3);
   expect(local).toBe(snippet);
 });

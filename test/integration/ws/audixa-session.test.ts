@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { VendorError } from '../../../lib/errors/index.js';
-import { createResilientWebSocket, type ReconnectingInfo } from '../../../lib/ws/index.js';
+import type { VendorError } from '../../../lib/run/errors.js';
+import { createResilientWebSocket, type ReconnectingInfo } from '../../../lib/adapters/ws/index.js';
 import { startScriptedServer, type ScriptedServer, type ServerSide } from './scripted-server.js';
 import { recordingScheduler } from '../../support/recording-scheduler.js';
 

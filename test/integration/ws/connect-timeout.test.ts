@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { Decision } from '../../../lib/engine/types.js';
-import { isVendorError } from '../../../lib/errors/index.js';
-import { createResilientWebSocket, messageTypeIs, type ResilientWebSocket } from '../../../lib/ws/index.js';
+import type { Decision } from '../../../lib/core/engine/types.js';
+import { isVendorError } from '../../../lib/run/errors.js';
+import {
+  createResilientWebSocket,
+  messageTypeIs,
+  type ResilientWebSocket,
+} from '../../../lib/adapters/ws/index.js';
 import { recordingScheduler, type RecordingScheduler } from '../../support/recording-scheduler.js';
 import { startSilentServer, type SilentServer } from '../faults/loopback.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createResilientWebSocket, messageTypeIs, type ReconnectingInfo } from '../../../lib/ws/index.js';
+import {
+  createResilientWebSocket,
+  messageTypeIs,
+  type ReconnectingInfo,
+} from '../../../lib/adapters/ws/index.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 import { recordingScheduler } from '../../support/recording-scheduler.js';
 

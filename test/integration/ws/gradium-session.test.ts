@@ -1,12 +1,12 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { isVendorError, type VendorError } from '../../../lib/errors/index.js';
+import { isVendorError, type VendorError } from '../../../lib/run/errors.js';
 import {
   createResilientWebSocket,
   messageTypeIs,
   type GiveUpInfo,
   type ReconnectingInfo,
-} from '../../../lib/ws/index.js';
+} from '../../../lib/adapters/ws/index.js';
 import { afterSetup, startScriptedServer, type ScriptedServer, type ServerSide } from './scripted-server.js';
 
 const SETUP = { type: 'setup', model_name: 'default', voice_id: 'YTpq7expH9539ERJ', output_format: 'pcm' };

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { isVendorError, type VendorError } from '../../../lib/errors/index.js';
-import { createPacing, type Pacing, type PacingEventMap } from '../../../lib/limit/index.js';
+import { isVendorError, type VendorError } from '../../../lib/run/errors.js';
+import { createPacing, type Pacing, type PacingEventMap } from '../../../lib/pacing/index.js';
 import {
   createResilientWebSocket,
   WebSocketSessionError,
   type GiveUpInfo,
   type ResilientWebSocket,
-} from '../../../lib/ws/index.js';
+} from '../../../lib/adapters/ws/index.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 import { recordingScheduler } from '../../support/recording-scheduler.js';
 

@@ -4,7 +4,7 @@ import {
   OutboxFullError,
   WebSocketSessionError,
   type SessionEvent,
-} from '../../../lib/ws/index.js';
+} from '../../../lib/adapters/ws/index.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 import { recordingScheduler } from '../../support/recording-scheduler.js';
 

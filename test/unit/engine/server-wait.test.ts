@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { createEngine } from '../../../lib/engine/engine.js';
-import { parseRetryAfterMs } from '../../../lib/engine/server-wait.js';
+import { createEngine } from '../../../lib/core/engine/engine.js';
+import { parseRetryAfterMs } from '../../../lib/core/engine/server-wait.js';
 import { compilePolicy, type Signal } from '../../../lib/index.js';
-import { builtinPolicy } from '../../../lib/policy/load.js';
+import { builtinPolicy } from '../../../lib/core/policy/load.js';
 import { decideBoth, expectDecision, NOW_MS } from '../../support/engine.js';
 
 const rl = (headers: Record<string, string | string[]>, extra: Partial<Signal> = {}): Signal => ({

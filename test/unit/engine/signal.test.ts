@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseSignal } from '../../../lib/engine/signal.js';
+import { parseSignal } from '../../../lib/core/engine/signal.js';
 import { createVendorEngine, SignalError } from '../../../lib/index.js';
 
 const engine = createVendorEngine();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
-import { LineTooLongError, ndjsonLines } from '../../../lib/http/ndjson-lines.js';
+import { LineTooLongError, ndjsonLines } from '../../../lib/adapters/got/ndjson-lines.js';
 
 async function lines(chunks: (string | Buffer)[]): Promise<string[]> {
   const out: string[] = [];

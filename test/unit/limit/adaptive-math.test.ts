@@ -7,8 +7,8 @@ import {
   raiseConcurrency,
   rememberThrottle,
   throttledRatePerSec,
-} from '../../../lib/limit/adaptive-math.js';
-import { MeasuredRate } from '../../../lib/limit/measured-rate.js';
+} from '../../../lib/pacing/adaptive-math.js';
+import { MeasuredRate } from '../../../lib/pacing/measured-rate.js';
 
 const constants = { beta: 0.7, recoveryMs: 10_000, minRatePerSec: 0.5 };
 const never = { lastMaxRatePerSec: 0, lastThrottleAtMs: 0, restartRatePerSec: 0 };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { MemoryPacingStore } from '../../../lib/limit/memory-store.js';
-import { lateStartAllowanceMs } from '../../../lib/limit/pacing-store.js';
+import { MemoryPacingStore } from '../../../lib/pacing/memory-store.js';
+import { lateStartAllowanceMs } from '../../../lib/pacing/pacing-store.js';
 
 /** Claims `count` starts the way the pacer does: ask, sleep what it says plus `lagMs`, ask again. */
 async function claimAll(

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
-import { createPacing, type Pacing, type PacingEventMap } from '../../../lib/limit/index.js';
+import { createPacing, type Pacing, type PacingEventMap } from '../../../lib/pacing/index.js';
 import { decision, settleWithFakeTimers, timedTask } from './helpers.js';
 
 let pacing: Pacing;

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, expect, jest, test } from '@jest/globals';
-import { DEFAULT_RATE_CONSTANTS } from '../../../lib/limit/adaptive-math.js';
-import { PacingEventHub } from '../../../lib/limit/events.js';
-import { MemoryPacingStore } from '../../../lib/limit/memory-store.js';
-import type { SlotLimiter } from '../../../lib/limit/slot-limiter.js';
-import { createVendorPacer, type VendorPacer } from '../../../lib/limit/vendor-pacer.js';
-import { systemTime } from '../../../lib/util/time-source.js';
+import { DEFAULT_RATE_CONSTANTS } from '../../../lib/pacing/adaptive-math.js';
+import { PacingEventHub } from '../../../lib/pacing/events.js';
+import { MemoryPacingStore } from '../../../lib/pacing/memory-store.js';
+import type { SlotLimiter } from '../../../lib/pacing/slot-limiter.js';
+import { createVendorPacer, type VendorPacer } from '../../../lib/pacing/vendor-pacer.js';
+import { systemTime } from '../../../lib/run/time-source.js';
 import { decision, timedTask } from './helpers.js';
 
 const START_MS = 1_000_000;

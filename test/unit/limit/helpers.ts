@@ -1,4 +1,4 @@
-import type { Decision } from '../../../lib/engine/types.js';
+import type { Decision } from '../../../lib/core/engine/types.js';
 
 /** A decision as the engine would give it, with only the fields pacing reads set to something meaningful. */
 export function decision(overrides: Partial<Decision> & Pick<Decision, 'action'>): Decision {

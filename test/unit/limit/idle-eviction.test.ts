@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { createPacing, type Pacing } from '../../../lib/limit/index.js';
+import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
 import { createManualClock, type ManualClock } from '../../../lib/testing/index.js';
 import { decision } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
-import { createPacing, type Pacing } from '../../../lib/limit/index.js';
+import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
 import { decision, settleWithFakeTimers, timedTask } from './helpers.js';
 
 const settle = <T>(promise: Promise<T>): Promise<T> =>

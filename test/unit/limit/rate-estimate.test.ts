@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { RateEstimator } from '../../../lib/limit/rate-estimate.js';
+import { RateEstimator } from '../../../lib/pacing/rate-estimate.js';
 
 /** A vendor's token bucket, as the simulator keeps it. */
 class Bucket {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, expect, jest, test } from '@jest/globals';
-import { createVendorEngine } from '../../../lib/default-engine.js';
-import { createPacing, type Pacing, type VendorPacer } from '../../../lib/limit/index.js';
+import { createVendorEngine } from '../../../lib/core/default-engine.js';
+import { createPacing, type Pacing, type VendorPacer } from '../../../lib/pacing/index.js';
 import { TokenBucket } from '../../../lib/testing/token-bucket.js';
-import { sleep } from '../../../lib/util/sleep.js';
+import { sleep } from '../../../lib/run/sleep.js';
 
 /**
  * Storms on simulated time (fake timers): the client is configured at twice what the vendor's

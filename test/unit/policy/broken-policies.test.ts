@@ -4,15 +4,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createVendorEngine } from '../../../lib/default-engine.js';
+import { createVendorEngine } from '../../../lib/core/default-engine.js';
 import {
   builtinPolicy,
   compilePolicy,
   isPolicyError,
   loadPolicyFile,
   PolicyError,
-} from '../../../lib/policy/index.js';
-import type { CompiledPolicy } from '../../../lib/policy/index.js';
+} from '../../../lib/core/policy/index.js';
+import type { CompiledPolicy } from '../../../lib/core/policy/index.js';
 
 /**
  * Issue 2: "Loading validates the file and fails with the file, the field and the problem."

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinPolicy, builtinPolicyNames } from '../../../lib/policy/index.js';
+import { builtinPolicy, builtinPolicyNames } from '../../../lib/core/policy/index.js';
 
 /**
  * Issue 14 item 7: every document a comment, a README line or a decision's `source` cites exists

@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compilePolicy, isPolicyError, loadPolicyFile, PolicyError } from '../../../lib/policy/index.js';
-import { patternHazard } from '../../../lib/policy/pattern-safety.js';
+import { compilePolicy, isPolicyError, loadPolicyFile, PolicyError } from '../../../lib/core/policy/index.js';
+import { patternHazard } from '../../../lib/core/policy/pattern-safety.js';
 
 /**
  * Issue 13 item 5: a policy pattern that can backtrack catastrophically on vendor text is refused

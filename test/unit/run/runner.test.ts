@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Decision } from '../../../lib/engine/types.js';
+import type { Decision } from '../../../lib/core/engine/types.js';
 import { isVendorError } from '../../../lib/index.js';
 import type { ResilienceOptions } from '../../../lib/run/run-options.js';
 import { CallContext, createSetup, type Observation } from '../../../lib/run/call-context.js';

@@ -1,5 +1,5 @@
-import type { SleepFunction } from '../../../../lib/http/index.js';
-import { abortReason } from '../../../../lib/util/sleep.js';
+import type { SleepFunction } from '../../../../lib/adapters/got/index.js';
+import { abortReason } from '../../../../lib/run/sleep.js';
 
 /** A fake clock plus a scheduler that records each requested wait and advances the clock instead of sleeping. */
 export interface FakeTime {

@@ -1,0 +1,76 @@
+import got, { Options, type Request, type Response } from 'got';
+import { credentialsIn } from '../../run/redact.js';
+import type { Phase } from '../../core/engine/types.js';
+import type { CallContext } from '../../run/call-context.js';
+
+/** True for a Node stream body, which is consumed by the first try and cannot be resent. */
+export function hasStreamBody(options: Options): boolean {
+  const body = options.body as { pipe?: unknown } | undefined;
+  return typeof body?.pipe === 'function';
+}
+
+/**
+ * The credentials the caller's request carries, for redaction. A parsed URL is only read again when
+ * it has a query or user info, the parts where a URL carries credentials.
+ */
+export function requestCredentials(options: Options): string[] {
+  const { url } = options;
+  const urlMayCarry =
+    !(url instanceof URL) || url.search !== '' || url.username !== '' || url.password !== '';
+  return credentialsIn(urlMayCarry ? url : undefined, options.headers);
+}
+
+/** Why a stream body blocks a resend (shared wording for reasons). */
+export const STREAM_BODY_REASON =
+  'the request body is a stream that the first try consumed, so it cannot be sent again';
+
+/** The per-try settings of the job and message-stream runners: got's own retry off, every status returned with the raw body. */
+function applyTrySettings(options: Options, isStream: boolean): void {
+  if (options.retry.limit !== 0) options.merge({ retry: { limit: 0 } });
+  options.throwHttpErrors = false;
+  if (isStream) {
+    options.isStream = true;
+  } else {
+    options.isStream = false;
+    options.resolveBodyOnly = false;
+    options.responseType = 'buffer';
+  }
+}
+
+/**
+ * Options for one try of a job or message-stream call, copied from the call's options: got's own
+ * retry off, every status returned (not thrown) with the raw body, so the engine sees each
+ * response whole.
+ */
+export function attemptOptions(
+  base: Options,
+  context: CallContext,
+  tryNumber: number,
+  phase: Phase,
+  isStream: boolean,
+): Options {
+  const headers = context.attemptHeaders(tryNumber, phase);
+  const options = new Options(undefined, { headers }, base);
+  // The call's own signal (adapter-level and per-request combined) cancels each try.
+  if (context.signal) options.signal = context.signal;
+  applyTrySettings(options, isStream);
+  return options;
+}
+
+/**
+ * got's promise for one request, reduced to what the adapter uses. Declared here because its name
+ * differs across the supported got versions (14: CancelableRequest; 16: RequestPromise), so our
+ * emitted types must not import either.
+ */
+export type TryPromise = Promise<Response> & {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+};
+
+/** Starts one try from complete options (got's documented `got(undefined, undefined, options)` form). */
+export function startTry(options: Options): TryPromise | Request {
+  return (got as unknown as (url: undefined, init: undefined, defaults: Options) => TryPromise | Request)(
+    undefined,
+    undefined,
+    options,
+  );
+}

@@ -1,0 +1,309 @@
+/**
+ * One connection of a session: its `ws` socket from upgrade to close, where it stands in the
+ * setup → ready → active sequence, its own deadlines (connect, close after an error, closing
+ * handshake), the rejected upgrade's answer, and the engine signal for how it ended. It reports;
+ * the session decides.
+ */
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { WebSocket, type RawData } from 'ws';
+import type { Signal } from '../../core/engine/types.js';
+import type { ConnectionContext, OutgoingData, SessionSettings } from './options.js';
+
+/** Where and how one connection goes: its URL and upgrade headers, minted for it. */
+export interface ConnectionTarget {
+  url: URL;
+  headers: Readonly<Record<string, string>> | undefined;
+}
+
+/** A rejected WebSocket upgrade, as the engine reads it. */
+export interface RejectedUpgrade {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body's first bytes as UTF-8 text. */
+  body: string;
+}
+
+/** How one connection ended: everything the engine needs to decide what comes next. */
+export interface ConnectionEnd {
+  /** The upgrade succeeded (the socket was open at some point). */
+  opened: boolean;
+  /** The close code `ws` reported (1006 when the socket was dropped without a closing handshake). */
+  code: number;
+  reason: Buffer;
+  /** The first error the socket raised, if any. */
+  error: Error | undefined;
+  /** The server's answer when it refused the upgrade. */
+  upgrade: RejectedUpgrade | undefined;
+  /** The server's last error message on it (it was finished; the close followed). */
+  errorMessage: string | undefined;
+  /** It was dropped for not coming up within `connectTimeoutMs`. */
+  timedOut: boolean;
+}
+
+/** What a {@link Connection} reports to its session. */
+export interface ConnectionHandlers {
+  open(): void;
+  message(data: RawData, isBinary: boolean): void;
+  /** Called exactly once, unless the connection was disposed first. */
+  end(end: ConnectionEnd): void;
+}
+
+const noop = (): void => undefined;
+
+/** One `ws` socket of a session, from upgrade to close, and its progress towards being usable. */
+export class Connection {
+  /** The setup message has been sent (or there was none). */
+  setupSent = false;
+  /** The vendor's ready message has arrived (only looked for with `isReady`). */
+  readySeen = false;
+  /** Setup sent, ready seen, held messages flushed: live sends go straight to it. */
+  active = false;
+  activatedAtMs: number | undefined;
+  /** The server's last error report; the connection is finished and its close will follow. */
+  errorMessage: string | undefined;
+  /** The connection did not come up within `connectTimeoutMs` and was dropped for it. */
+  timedOut = false;
+  private readonly socket: WebSocket;
+  private opened = false;
+  private disposed = false;
+  private firstError: Error | undefined;
+  private upgrade: RejectedUpgrade | undefined;
+  private cancelUpgradeRead: (() => void) | undefined;
+  // Housekeeping deadlines, unref'd: while the socket is connecting or open it holds the process itself.
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private errorTimer: ReturnType<typeof setTimeout> | undefined;
+  private forceCloseTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Opens the socket; throws synchronously for a URL `ws` refuses. */
+  constructor(
+    readonly context: ConnectionContext,
+    target: ConnectionTarget,
+    settings: SessionSettings,
+    binaryType: WebSocket['binaryType'],
+    handlers: ConnectionHandlers,
+  ) {
+    const protocols = settings.protocols === undefined ? undefined : [settings.protocols].flat();
+    this.socket = new WebSocket(target.url, protocols, {
+      ...settings.wsOptions,
+      ...(target.headers ? { headers: { ...target.headers } } : {}),
+    });
+    this.socket.binaryType = binaryType;
+    this.socket.on('open', () => {
+      this.opened = true;
+      handlers.open();
+    });
+    this.socket.on('message', (data, isBinary) => handlers.message(data, isBinary));
+    this.socket.on('error', (error) => {
+      this.firstError ??= error;
+    });
+    this.socket.on('close', (code, reason) => {
+      if (this.disposed) return;
+      this.stopTimers();
+      handlers.end({
+        opened: this.opened,
+        code,
+        reason,
+        error: this.firstError,
+        upgrade: this.upgrade,
+        errorMessage: this.errorMessage,
+        timedOut: this.timedOut,
+      });
+    });
+    // With this listener ws leaves the refused handshake to us: read the answer, then drop it.
+    this.socket.on('unexpected-response', (_request, response) => {
+      const read = readRejectedUpgrade(response, settings.maxUpgradeBodyBytes, settings.upgradeBodyTimeoutMs);
+      this.cancelUpgradeRead = read.cancel;
+      void read.done.then((upgrade) => {
+        this.cancelUpgradeRead = undefined;
+        this.upgrade = upgrade;
+        if (!this.disposed) this.socket.terminate();
+      });
+    });
+    if (settings.connectTimeoutMs > 0) {
+      this.connectTimer = unrefTimer(() => {
+        this.connectTimer = undefined;
+        if (this.active) return;
+        this.timedOut = true;
+        this.terminate();
+      }, settings.connectTimeoutMs);
+    }
+  }
+
+  /** True while messages written now reach the server. */
+  get writable(): boolean {
+    return !this.disposed && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** The subprotocol the server selected. */
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+
+  /** The extensions the server accepted. */
+  get extensions(): string {
+    return this.socket.extensions;
+  }
+
+  /** Bytes queued in the socket but not yet written. */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  /** How binary messages are handed out, applied to the socket at once. */
+  set binaryType(type: WebSocket['binaryType']) {
+    this.socket.binaryType = type;
+  }
+
+  /** True when live sends may go straight to this connection. */
+  get acceptsLiveSends(): boolean {
+    return this.active && this.errorMessage === undefined && this.writable;
+  }
+
+  /** True once the setup is out and, when a ready message is required, it has arrived. */
+  canActivate(readyRequired: boolean): boolean {
+    const ready = this.readySeen || !readyRequired;
+    return !this.active && this.setupSent && ready && this.errorMessage === undefined && this.writable;
+  }
+
+  /** The connection is up (setup out, ready seen): from now on only the socket can end it. */
+  markActive(nowMs: number): void {
+    this.active = true;
+    this.activatedAtMs = nowMs;
+    this.clearConnectTimer();
+  }
+
+  /**
+   * Records the server's error report. Vendors close right after one; a server that does not is
+   * dropped after `closeAfterErrorMs`, so the session is never stuck on it.
+   */
+  reportError(message: string, closeAfterErrorMs: number): void {
+    this.errorMessage = message;
+    this.errorTimer ??= unrefTimer(() => this.terminate(), closeAfterErrorMs);
+  }
+
+  /** Writes one message; the caller checks {@link Connection.writable} first. */
+  send(data: OutgoingData): void {
+    this.socket.send(data);
+  }
+
+  /**
+   * Starts the closing handshake, and drops the socket if the server has not finished it within
+   * `timeoutMs`. A socket still connecting is dropped at once. `end` is reported either way.
+   */
+  close(code: number, reason: string, timeoutMs: number): void {
+    if (this.socket.readyState !== WebSocket.OPEN) {
+      this.terminate();
+      return;
+    }
+    this.socket.close(code, reason);
+    this.forceCloseTimer ??= unrefTimer(() => this.socket.terminate(), timeoutMs);
+  }
+
+  /** Drops the socket without a handshake; `end` is reported with 1006. */
+  terminate(): void {
+    this.cancelUpgradeRead?.();
+    if (this.socket.readyState !== WebSocket.CLOSED) this.socket.terminate();
+  }
+
+  /** Drops the socket and reports nothing more: for a session that has already moved on. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.stopTimers();
+    this.cancelUpgradeRead?.();
+    this.socket.removeAllListeners();
+    // terminate() on a connecting socket emits 'error' on the next tick; nobody needs to hear it.
+    this.socket.on('error', noop);
+    if (this.socket.readyState !== WebSocket.CLOSED) this.socket.terminate();
+  }
+
+  /** Clears every deadline of this connection (its socket has ended or is being dropped). */
+  private stopTimers(): void {
+    if (this.forceCloseTimer !== undefined) clearTimeout(this.forceCloseTimer);
+    this.forceCloseTimer = undefined;
+    if (this.errorTimer !== undefined) clearTimeout(this.errorTimer);
+    this.errorTimer = undefined;
+    this.clearConnectTimer();
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+  }
+}
+
+/**
+ * The engine signal for how a connection ended: the rejected upgrade's status, headers and body;
+ * a timeout when it did not come up in time; the network error when it never opened; otherwise
+ * the close code together with the server's last error message (the engine prefers the message's
+ * own code).
+ */
+export function signalForEnd(vendor: string, attempt: number, end: ConnectionEnd): Signal {
+  const base: Signal = { vendor, transport: 'ws', attempt };
+  const { errorMessage } = end;
+  if (end.upgrade) {
+    return { ...base, status: end.upgrade.status, headers: end.upgrade.headers, body: end.upgrade.body };
+  }
+  // An error message the server sent before we gave up says more than our timeout does.
+  if (end.timedOut && errorMessage === undefined) return { ...base, error: 'ETIMEDOUT' };
+  if (!end.opened) return { ...base, error: networkErrorCode(end.error) };
+  return { ...base, closeCode: end.code, ...(errorMessage === undefined ? {} : { message: errorMessage }) };
+}
+
+/** A network error code for a connection that failed before the upgrade completed. */
+function networkErrorCode(error: Error | undefined): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && code !== '') return code;
+  if (error && /timed out/i.test(error.message)) return 'ETIMEDOUT';
+  return 'ECONNABORTED';
+}
+
+/**
+ * Reads a rejected upgrade's status, headers and at most `maxBytes` of its body. Stops after
+ * `timeoutMs` when the body stalls, so a slow server cannot hold the session. Never rejects.
+ */
+function readRejectedUpgrade(
+  response: IncomingMessage,
+  maxBytes: number,
+  timeoutMs: number,
+): { done: Promise<RejectedUpgrade>; cancel: () => void } {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let finish: () => void = () => undefined;
+  const done = new Promise<RejectedUpgrade>((resolve) => {
+    let finished = false;
+    const timer = unrefTimer(() => finish(), timeoutMs);
+    finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      response.off('data', onData);
+      response.off('end', finish);
+      response.off('error', finish);
+      response.off('close', finish);
+      response.resume();
+      resolve({
+        status: response.statusCode ?? 0,
+        headers: response.headers,
+        body: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'),
+      });
+    };
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= maxBytes) finish();
+    };
+    response.on('data', onData);
+    response.once('end', finish);
+    response.once('error', finish);
+    response.once('close', finish);
+  });
+  return { done, cancel: () => finish() };
+}
+
+/** Starts an unref'd timer for housekeeping deadlines that never need to keep the process alive. */
+function unrefTimer(callback: () => void, delayMs: number): ReturnType<typeof setTimeout> {
+  const timer = setTimeout(callback, Math.max(0, delayMs));
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,17 @@
+/**
+ * The runtime entry of `vendor-resilience/ws` (its types are `index.ts`'s): the modules behind it
+ * import `ws`, an optional peer, so they are loaded here with an error that says to install it
+ * when it is missing. Every value export of `index.ts` is re-exported (a test keeps the lists equal).
+ */
+import { importWithPeer } from '../../run/optional-peer.js';
+
+const ws = await importWithPeer('vendor-resilience/ws', 'ws', () => import('./index.js'));
+
+/** See `index.ts`: the same functions and classes. */
+export const {
+  OutboxFullError,
+  ResilientWebSocket,
+  WebSocketSessionError,
+  createResilientWebSocket,
+  messageTypeIs,
+} = ws;

@@ -1,0 +1,819 @@
+/**
+ * The resilient WebSocket session, one class as partysocket's is: the `ws`-like surface (send,
+ * close, readyState, Node- and DOM-style events), the stages that bring each connection up
+ * (URL and headers, socket, setup, ready message, held messages), the reconnect loop between
+ * connections (the engine's decision about each end, pacing, the wait), and the one way a
+ * session ends. Its events' payload types and the error it fails with for our own side's
+ * failures are here too. One connection's socket and deadlines are `Connection`'s
+ * (`connection.ts`); held messages are the `Outbox`'s (`outbox.ts`).
+ */
+import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
+import type { RawData, WebSocket } from 'ws';
+import type { Engine } from '../../core/engine/engine.js';
+import { unpacedBackoff } from '../../core/engine/reason.js';
+import type { Action, Clock, Decision, Signal } from '../../core/engine/types.js';
+import { credentialsIn, redactText, redactUrl } from '../../run/redact.js';
+import { isVendorError, VendorError } from '../../run/vendor-error.js';
+import { pacerFor, type PacingOption } from '../../pacing/default-pacing.js';
+import type { PacerRequest } from '../../pacing/pacing.js';
+import type { PacerLimits } from '../../pacing/types.js';
+import type { VendorPacer } from '../../pacing/vendor-pacer.js';
+import { Connection, signalForEnd, type ConnectionEnd, type ConnectionTarget } from './connection.js';
+import type {
+  ConnectionContext,
+  OutgoingData,
+  PerConnection,
+  SessionSettings,
+  SetupMessage,
+} from './options.js';
+import { Outbox } from './outbox.js';
+
+/** Payload of the `reconnecting` event. */
+export interface ReconnectingInfo {
+  /** The attempt number that failed (as sent to the engine). */
+  attempt: number;
+  /** The engine's decision (`reconnect`, `retry` or `backoff`). */
+  decision: Decision;
+  /** How long the session waits before the next connection, in milliseconds (the decision's). */
+  delayMs: number;
+}
+
+/** Payload of the `reconnected` event. */
+export interface ReconnectedInfo {
+  /** The connection number now live (2 for the first reconnect). */
+  connection: number;
+  /** Messages sent on it after the setup (buffered plus replayed). */
+  flushedMessages: number;
+}
+
+/** Payload of the `giveup` event. */
+export interface GiveUpInfo {
+  /** The error the session ended with (a `VendorError` for any decision from the wire). */
+  error: Error;
+  /** The engine's final decision, when the end came from the wire. */
+  decision: Decision | undefined;
+  /** Connections opened in total. */
+  connections: number;
+}
+
+/** How a session ended, as `closed` resolves it. */
+export interface SessionCloseInfo {
+  code: number;
+  reason: string;
+  /** Present when the session gave up. */
+  error?: Error;
+}
+
+/** The session's events and their listener arguments (ws-style positional arguments). */
+export interface ResilientWebSocketEventMap {
+  open: [];
+  message: [data: RawData, isBinary: boolean];
+  close: [code: number, reason: Buffer];
+  error: [error: Error];
+  reconnecting: [info: ReconnectingInfo];
+  reconnected: [info: ReconnectedInfo];
+  giveup: [info: GiveUpInfo];
+}
+
+/** The event object `addEventListener` listeners receive, as `ws` builds them (plus the session's own events). */
+export interface SessionEvent {
+  type: keyof ResilientWebSocketEventMap;
+  target: unknown;
+  /** `message`: text as a string, binary as `ws` delivers it. */
+  data?: RawData | string;
+  isBinary?: boolean;
+  /** `close`. */
+  code?: number;
+  reason?: string;
+  wasClean?: boolean;
+  /** `error`. */
+  error?: Error;
+  message?: string;
+  /** `reconnecting`, `reconnected`, `giveup`: the same payload the `on` listeners get. */
+  detail?: unknown;
+}
+
+/** A DOM-style listener: a function or an object with `handleEvent`. */
+export type SessionEventListener =
+  ((event: SessionEvent) => void) | { handleEvent(event: SessionEvent): void };
+
+/** What a paced session needs to get its pacer (the factory resolves it once for all its sessions). */
+export interface SessionPacing {
+  /** The factory's `pacing` option: yours, or `undefined` for the process default. */
+  pacing: Exclude<PacingOption, false>;
+  /** The factory's own `clock` option (the default pacing runs on it). */
+  clock?: Clock | undefined;
+  /** The policy's documented limits, undefined fields left out (applied by your pacing only). */
+  limits: PacerLimits;
+  /** The caller's stable credential for pacing, when given (`pacingKey`). */
+  key?: string | undefined;
+}
+
+/** What a session is built from (the factory resolves it once for all its sessions). */
+export interface SessionInit {
+  vendor: string;
+  engine: Engine;
+  settings: SessionSettings;
+  signals: readonly AbortSignal[];
+  /** Present when connections are paced (`options.pacing`). */
+  pacing?: SessionPacing;
+}
+
+/**
+ * A session ended by something other than the vendor: a URL, header or setup callback threw, or
+ * `ws` refused the URL. The message and cause are redacted; the vendor's own failures are
+ * `VendorError`s instead.
+ */
+export class WebSocketSessionError extends Error {
+  override readonly name = 'WebSocketSessionError';
+  /** Stable code for programmatic checks. */
+  readonly code = 'ERR_WS_SESSION';
+
+  constructor(what: string, cause: unknown, secrets: readonly string[]) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(redactText(`${what}: ${detail}`, secrets));
+    if (cause instanceof Error) {
+      const clean = new Error(redactText(cause.message, secrets));
+      clean.name = cause.name;
+      clean.stack = redactText(cause.stack ?? '', secrets);
+      Object.defineProperty(this, 'cause', { value: clean, enumerable: false, configurable: true });
+    }
+    if (this.stack) this.stack = redactText(this.stack, secrets);
+  }
+}
+
+/** Where a session stands; `waiting` is the pause before a reconnect. */
+type SessionState = 'connecting' | 'open' | 'waiting' | 'closing' | 'closed';
+
+/** A session state as a `ws` readyState: waiting to reconnect reads as CONNECTING. */
+const READY_STATE: Readonly<Record<SessionState, 0 | 1 | 2 | 3>> = {
+  connecting: 0,
+  waiting: 0,
+  open: 1,
+  closing: 2,
+  closed: 3,
+};
+
+/** Decisions that mean "open a new connection after the decided wait" on a WebSocket. */
+const RECONNECTING_ACTIONS: ReadonlySet<Action> = new Set(['reconnect', 'retry', 'backoff']);
+
+type EventName = keyof ResilientWebSocketEventMap;
+type Wrapper = (...args: unknown[]) => void;
+
+/**
+ * A WebSocket session that survives what the vendor's policy says can be survived: it looks like a
+ * `ws` WebSocket (send, close, events, readyState) but reconnects, replays the setup and flushes
+ * held messages as the engine decides. `open` fires once, `close` once, at the very end.
+ */
+export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap> {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  readonly CONNECTING = 0;
+  readonly OPEN = 1;
+  readonly CLOSING = 2;
+  readonly CLOSED = 3;
+
+  /** Resolves once, when the session has ended; never rejects. */
+  readonly closed: Promise<SessionCloseInfo>;
+  /** The error the session gave up with, if it did. */
+  lastError: Error | undefined;
+
+  /** Where the session stands; checked after each await, as close() may have run meanwhile. */
+  private state: SessionState = 'connecting';
+  /** The current connection, if any (none while waiting to reconnect or once ended). */
+  private live: Connection | undefined;
+  /** `open` fires once per session; every later activation is a `reconnected`. */
+  private everOpened = false;
+  /** The current connection's URL, credentials redacted. */
+  private currentUrl = '';
+  /** Kept on the session so that every new connection gets the caller's choice. */
+  private binaryTypeValue: WebSocket['binaryType'];
+  /** Aborted when the session stops waiting for anything: frees a pacing slot, ends an attempt. */
+  private readonly lifetime = new AbortController();
+  /** Messages held for (or, with `replay`, kept for) the next connection. */
+  private readonly outbox: Outbox;
+  /** Every credential seen, so that no error the session reports can leak one. */
+  private readonly secrets: SecretList;
+  /** Detaches the caller's abort signals once the session has ended. */
+  private readonly detachAbort: (() => void)[] = [];
+  private resolveClosed: (info: SessionCloseInfo) => void = () => undefined;
+  /** DOM-style listeners, each with the Node-style wrapper registered for it. */
+  private readonly domListeners = new Map<EventName, Map<SessionEventListener, Wrapper>>();
+  /** The `on<event>` handlers, one per type. */
+  private readonly handlerProperties = new Map<EventName, (event: SessionEvent) => void>();
+
+  /** Starts the first connection at once, unless a given abort signal has already fired. */
+  constructor(private readonly init: SessionInit) {
+    super();
+    const s = init.settings;
+    this.binaryTypeValue = s.binaryType;
+    this.outbox = new Outbox({ maxMessages: s.maxBufferedMessages, maxBytes: s.maxBufferedBytes }, s.replay);
+    this.secrets = new SecretList(s.secrets);
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    const onAbort = (): void => this.close(1000, 'aborted');
+    if (init.signals.some((signal) => signal.aborted)) {
+      // Let the caller attach listeners before the session reports its end.
+      process.nextTick(onAbort);
+      return;
+    }
+    for (const signal of init.signals) {
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.detachAbort.push(() => signal.removeEventListener('abort', onAbort));
+    }
+    void this.connect();
+  }
+
+  // ── The ws-like surface ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * What `util.inspect` and `JSON.stringify` show: the inner state holds the unredacted URL and
+   * credential headers, so a logged session shows only this credential-free summary.
+   */
+  toJSON(): { url: string; readyState: number; connections: number } {
+    return { url: this.url, readyState: this.readyState, connections: this.connections };
+  }
+
+  [inspect.custom](): string {
+    return `ResilientWebSocket ${inspect(this.toJSON())}`;
+  }
+
+  /** 0 connecting or waiting to reconnect, 1 open, 2 closing, 3 closed. */
+  get readyState(): 0 | 1 | 2 | 3 {
+    return READY_STATE[this.state];
+  }
+
+  /** The current connection's URL, credentials redacted. */
+  get url(): string {
+    return this.currentUrl;
+  }
+
+  /** The subprotocol of the current connection. */
+  get protocol(): string {
+    return this.live?.protocol ?? '';
+  }
+
+  /** The extensions of the current connection. */
+  get extensions(): string {
+    return this.live?.extensions ?? '';
+  }
+
+  /** Bytes waiting: those held for a later connection plus those queued in the current socket. */
+  get bufferedAmount(): number {
+    // With replay the outbox also keeps messages already sent; those are not waiting.
+    return (this.outbox.replay ? 0 : this.outbox.byteLength) + (this.live?.bufferedAmount ?? 0);
+  }
+
+  /** Connections opened so far (1 + reconnects). */
+  get connectionCount(): number {
+    return this.connections;
+  }
+
+  /** How binary messages are delivered (`nodebuffer`, `arraybuffer` or `fragments`), on every connection. */
+  get binaryType(): WebSocket['binaryType'] {
+    return this.binaryTypeValue;
+  }
+  set binaryType(type: WebSocket['binaryType']) {
+    this.binaryTypeValue = type;
+    if (this.live) this.live.binaryType = type;
+  }
+
+  /**
+   * Sends now when a connection is ready; otherwise holds the message for the next one (after its
+   * setup). Throws `OutboxFullError` past the bound and an `Error` once the session is closing.
+   */
+  send(data: OutgoingData): void {
+    if (this.state === 'closing' || this.state === 'closed') {
+      throw new Error(
+        `cannot send: the WebSocket session is ${this.state === 'closing' ? 'closing' : 'closed'}`,
+      );
+    }
+    if (!isOutgoingData(data)) throw new TypeError('send: data must be a string, Buffer or binary view');
+    const live = this.live;
+    if (this.state === 'open' && live?.acceptsLiveSends) {
+      // With replay the message is kept for later connections too; holding it first means a full
+      // outbox refuses it before it reaches the wire.
+      if (this.outbox.replay) this.outbox.hold(data);
+      live.send(data);
+      this.outbox.markDelivered();
+      return;
+    }
+    this.outbox.hold(data);
+  }
+
+  /** With `replay`: stop replaying the messages sent so far (the vendor has consumed them). */
+  clearReplay(): void {
+    this.outbox.dropDelivered();
+  }
+
+  /**
+   * Ends the session: no further reconnect, timer or socket. An open connection gets the closing
+   * handshake (bounded by `closeTimeoutMs`); `close` fires when it is done.
+   */
+  close(code = 1000, reason = ''): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    assertSendableClose(code, reason);
+    const live = this.live;
+    if (live?.writable) {
+      this.state = 'closing';
+      this.stopWaiting();
+      live.close(code, reason, this.init.settings.closeTimeoutMs);
+      return;
+    }
+    this.finish(code, Buffer.from(reason), undefined);
+  }
+
+  // ── DOM-style events (`addEventListener`, `on<event>`), as `ws` and browsers offer them ──────
+
+  /** Adds a DOM-style listener (added once per type and listener, as in `ws`). */
+  addEventListener(type: EventName, listener: SessionEventListener, options: { once?: boolean } = {}): void {
+    const byListener = this.domListeners.get(type) ?? new Map<SessionEventListener, Wrapper>();
+    if (byListener.has(listener)) return;
+    const wrapper: Wrapper = (...args) => {
+      if (options.once) this.removeEventListener(type, listener);
+      const event = toEvent(type, this, args);
+      if (typeof listener === 'function') listener.call(this, event);
+      else listener.handleEvent(event);
+    };
+    byListener.set(listener, wrapper);
+    this.domListeners.set(type, byListener);
+    (this as EventEmitter).on(type, wrapper);
+  }
+
+  /** Removes a listener added with {@link ResilientWebSocket.addEventListener}. */
+  removeEventListener(type: EventName, listener: SessionEventListener): void {
+    const byListener = this.domListeners.get(type);
+    const wrapper = byListener?.get(listener);
+    if (!byListener || !wrapper) return;
+    byListener.delete(listener);
+    (this as EventEmitter).off(type, wrapper);
+  }
+
+  get onopen(): ((event: SessionEvent) => void) | null {
+    return this.handlerProperty('open');
+  }
+  set onopen(handler: ((event: SessionEvent) => void) | null) {
+    this.setHandlerProperty('open', handler);
+  }
+  get onmessage(): ((event: SessionEvent) => void) | null {
+    return this.handlerProperty('message');
+  }
+  set onmessage(handler: ((event: SessionEvent) => void) | null) {
+    this.setHandlerProperty('message', handler);
+  }
+  get onclose(): ((event: SessionEvent) => void) | null {
+    return this.handlerProperty('close');
+  }
+  set onclose(handler: ((event: SessionEvent) => void) | null) {
+    this.setHandlerProperty('close', handler);
+  }
+  get onerror(): ((event: SessionEvent) => void) | null {
+    return this.handlerProperty('error');
+  }
+  set onerror(handler: ((event: SessionEvent) => void) | null) {
+    this.setHandlerProperty('error', handler);
+  }
+
+  /** `onopen` and friends: one listener per type, replaced on assignment. */
+  private setHandlerProperty(type: EventName, handler: ((event: SessionEvent) => void) | null): void {
+    const previous = this.handlerProperties.get(type);
+    if (previous) this.removeEventListener(type, previous);
+    this.handlerProperties.delete(type);
+    if (typeof handler === 'function') {
+      this.handlerProperties.set(type, handler);
+      this.addEventListener(type, handler);
+    }
+  }
+
+  /** The current `on<type>` handler, or null. */
+  private handlerProperty(type: EventName): ((event: SessionEvent) => void) | null {
+    return this.handlerProperties.get(type) ?? null;
+  }
+
+  // ── The stages of one connection: target, socket, setup, ready, held messages, messages ──────
+  // How a connection ends, and what comes after, is the reconnect loop's business (onEnd), as is
+  // reporting a connection that is up to pacing (recordConnected).
+
+  /** Calls the URL and header callbacks for one connection; on failure the session fails. */
+  private async prepareTarget(context: ConnectionContext): Promise<ConnectionTarget | undefined> {
+    try {
+      const settings = this.init.settings;
+      // Single-use tokens are minted here, once per connection.
+      const url = new URL(String(await resolvePerConnection(settings.url, context)));
+      const headers =
+        settings.headers === undefined ? undefined : await resolvePerConnection(settings.headers, context);
+      // Minted URLs and headers may carry fresh tokens: no later error may reveal them.
+      this.secrets.add(credentialsIn(url, headers));
+      return { url, headers };
+    } catch (error) {
+      if (this.state === 'connecting')
+        this.failWith(`could not prepare connection ${context.connection}`, error);
+      return undefined;
+    }
+  }
+
+  /**
+   * Opens one connection (minting its URL and headers unless `prepared`). Never rejects; resolves
+   * once the connection is open, has ended, or the session has closed (which disposes it silently).
+   * Pacing holds its slot until then, so it must resolve on each of those, and only then.
+   */
+  private async attemptConnection(
+    context: ConnectionContext,
+    prepared: ConnectionTarget | undefined,
+  ): Promise<void> {
+    const target = prepared ?? (await this.prepareTarget(context));
+    if (target === undefined || this.state !== 'connecting') return;
+    this.currentUrl = redactUrl(target.url);
+    const lifetime = this.lifetime.signal;
+    if (lifetime.aborted) return;
+    await new Promise<void>((settled) => {
+      const done = (): void => {
+        lifetime.removeEventListener('abort', done);
+        settled();
+      };
+      lifetime.addEventListener('abort', done, { once: true });
+      try {
+        const live: Connection = new Connection(context, target, this.init.settings, this.binaryTypeValue, {
+          // ws reports nothing synchronously, so `live` is assigned before any of these run.
+          open: () => {
+            done();
+            void this.onOpen(live);
+          },
+          message: (data, isBinary) => this.onMessage(live, data, isBinary),
+          end: (end) => {
+            done();
+            this.onEnd(live, end);
+          },
+        });
+        this.live = live;
+      } catch (error) {
+        done();
+        this.failWith(`could not open connection ${context.connection}`, error);
+      }
+    });
+  }
+
+  /** The socket is open: send the setup, then activate if nothing more is awaited. */
+  private async onOpen(live: Connection): Promise<void> {
+    let setup;
+    try {
+      setup = await this.init.settings.setup?.(live.context);
+    } catch (error) {
+      if (this.live === live && this.state === 'connecting')
+        this.failWith('the setup callback failed', error);
+      return;
+    }
+    // The setup callback may be slow: the connection may have ended or the session closed meanwhile.
+    if (this.live !== live || this.state !== 'connecting' || !live.writable) return;
+    // The vendor needs the setup before anything else on every connection (Gradium closes otherwise).
+    if (setup !== undefined) live.send(setupToData(setup));
+    live.setupSent = true;
+    this.activateWhenReady(live);
+  }
+
+  /** Once setup is out (and the ready message in, when required): flush held messages and go open. */
+  private activateWhenReady(live: Connection): void {
+    if (this.state !== 'connecting' || !live.canActivate(this.init.settings.isReady !== undefined)) return;
+    live.markActive(this.init.settings.clock.now());
+    const held = this.outbox.takeForConnection();
+    for (const data of held) live.send(data);
+    this.state = 'open';
+    this.recordConnected();
+    if (!this.everOpened) {
+      this.everOpened = true;
+      this.emit('open');
+    } else {
+      this.emit('reconnected', { connection: live.context.connection, flushedMessages: held.length });
+    }
+  }
+
+  /** Every text message goes to the engine first: vendors report errors in-band before closing. */
+  private onMessage(live: Connection, data: RawData, isBinary: boolean): void {
+    const text = isBinary ? undefined : textOf(data);
+    if (text !== undefined && this.state !== 'closing') {
+      const decision = this.decide({
+        vendor: this.init.vendor,
+        transport: 'ws',
+        attempt: this.attempt,
+        message: text,
+      });
+      if (decision === undefined) return;
+      if (decision.action !== 'ok') {
+        // An error report: this connection is finished; act once the server closes it.
+        live.reportError(text, this.init.settings.closeAfterErrorMs);
+        return;
+      }
+    }
+    const isReady = this.init.settings.isReady;
+    if (isReady && !live.readySeen && isReady(text ?? data, isBinary)) {
+      live.readySeen = true;
+      this.activateWhenReady(live);
+    }
+    this.emit('message', data, isBinary);
+  }
+
+  // ══ The reconnect loop ═════════════════════════════════════════════════════════════════════════
+  // Everything between connections, and nothing else: it starts each connection (through the
+  // session's pacer when connections are paced), asks the engine about how each one ended, and
+  // reconnects after the decided wait or gives up. All of the session's pacing lives here, so that
+  // the pacer sees every attempt, every end's decision and every success exactly once. Its state is
+  // the fields declared just below; the rest of the class enters it through connect() (the first
+  // connection), onEnd() (a connection ended) and recordConnected() (a connection is up).
+
+  /** Connections started so far, the reconnects included. */
+  private connections = 0;
+  /** The attempt number the engine sees; restarts at 1 after a connection that stayed stable. */
+  private attempt = 0;
+  /** The pending reconnect, as the settings' scheduler returned it. */
+  private reconnectTimer: unknown;
+  /**
+   * The session's pacer, got at its first paced connection (a dropped idle pacer forwards to its
+   * successor, so it stays good for the session's life).
+   */
+  private pacer: VendorPacer | undefined;
+
+  /** Starts the next connection: the first from the constructor, the others after a wait. */
+  private async connect(): Promise<void> {
+    this.connections += 1;
+    this.attempt += 1;
+    this.state = 'connecting';
+    const context: ConnectionContext = {
+      connection: this.connections,
+      attempt: this.attempt,
+      reconnect: this.connections > 1,
+      signal: this.lifetime.signal,
+    };
+    const paced = this.init.pacing;
+    if (!paced) {
+      void this.attemptConnection(context, undefined);
+      return;
+    }
+    let target: ConnectionTarget | undefined;
+    if (!this.pacer) {
+      // Vendors limit per API key: the first connection's credential picks the session's pacer.
+      target = await this.prepareTarget(context);
+      if (target === undefined || this.state !== 'connecting') return;
+      const request: PacerRequest = {
+        vendor: this.init.vendor,
+        limits: paced.limits,
+        credential: paced.key ?? sessionCredential(target, this.init.settings.secrets),
+      };
+      try {
+        this.pacer = pacerFor(paced.pacing, request, paced.clock);
+      } catch (error) {
+        this.failWith('pacing could not provide a pacer for this session', error);
+        return;
+      }
+    }
+    const pacer = this.pacer as VendorPacer;
+    // The attempt holds its slot until the connection is open or has failed, not for the
+    // session's life; a closed vendor gate holds it back, and close() (the lifetime signal) frees it.
+    try {
+      await pacer.schedule(() => this.attemptConnection(context, target), {
+        signal: this.lifetime.signal,
+      });
+    } catch (error) {
+      if (this.state === 'connecting') this.refusedByPacing(error, context);
+    }
+  }
+
+  /** One success per connection set up (not per message) refills the vendor's retry budget. */
+  private recordConnected(): void {
+    void this.pacer?.record(connectedDecision(this.init.vendor)).catch(() => undefined);
+  }
+
+  /** Pacing would not let a connection start (Redis lost, pacing closed): the session fails. */
+  private refusedByPacing(error: unknown, context: ConnectionContext): void {
+    if (isVendorError(error)) {
+      this.giveUp(error, error.decision, 1006, Buffer.alloc(0));
+    } else {
+      this.failWith(`pacing did not let connection ${context.connection} start`, error);
+    }
+  }
+
+  /** Decides about a connection's end, through the pacer when paced, and acts on it. */
+  private onEnd(live: Connection, end: ConnectionEnd): void {
+    if (this.live === live) this.live = undefined;
+    if (this.state === 'closing' || this.state === 'closed') {
+      this.finish(end.code, end.reason, undefined);
+      return;
+    }
+    const stable =
+      live.activatedAtMs !== undefined &&
+      this.init.settings.clock.now() - live.activatedAtMs >= this.init.settings.stableAfterMs;
+    // A connection that stayed healthy long enough starts a fresh run of attempts.
+    if (stable) this.attempt = 1;
+    // The decision covers the server's error message too (the engine prefers the message's code),
+    // so a failure is recorded with the pacer once, not once for the message and again for the close.
+    const decision = this.decide(signalForEnd(this.init.vendor, this.attempt, end));
+    if (decision === undefined) return;
+    const pacer = this.pacer;
+    if (!pacer) {
+      this.actOnEnd(unpacedBackoff(decision, this.init.vendor), end);
+      return;
+    }
+    // The gate, the adaptive limits and the retry budget see the decision before the session acts.
+    this.state = 'waiting';
+    // A connection that stayed healthy long enough (stableAfterMs) ended: reconnecting starts a
+    // new run rather than retrying a failed attempt, so it takes no retry token (others still do).
+    pacer.record(decision, { charge: !stable }).then(
+      (recorded) => {
+        if (this.state === 'waiting') this.actOnEnd(recorded, end);
+      },
+      (error: unknown) => {
+        if (this.state === 'waiting') this.failWith('pacing could not record a decision', error);
+      },
+    );
+  }
+
+  /** Carries out the decision about how a connection ended. */
+  private actOnEnd(decision: Decision, end: ConnectionEnd): void {
+    if (decision.action === 'ok') {
+      this.finish(end.code, end.reason, undefined);
+    } else if (RECONNECTING_ACTIONS.has(decision.action)) {
+      this.state = 'waiting';
+      this.reconnectTimer = this.init.settings.scheduler.setTimeout(() => {
+        this.reconnectTimer = undefined;
+        void this.connect();
+      }, decision.delayMs);
+      this.emit('reconnecting', { attempt: this.attempt, decision, delayMs: decision.delayMs });
+    } else {
+      const error = new VendorError({
+        vendor: this.init.vendor,
+        decision,
+        attempts: this.connections,
+        ...(end.upgrade ? { status: end.upgrade.status } : {}),
+        ...(end.error ? { cause: end.error } : {}),
+        secrets: this.secrets.list(),
+      });
+      this.giveUp(error, decision, end.code, end.reason);
+    }
+  }
+
+  // ══ End of the reconnect loop ══════════════════════════════════════════════════════════════════
+
+  // ── Asking the engine, and the single way a session ends ─────────────────────────────────────
+  // Every part can end the session (a failed callback, an engine that cannot read a signal, a
+  // refusal by pacing, the caller's close) and each must leave the same nothing behind and report
+  // the end exactly once.
+
+  /** Asks the engine; a signal it cannot read ends the session rather than being guessed at. */
+  private decide(signal: Signal): Decision | undefined {
+    try {
+      return this.init.engine.decide(signal);
+    } catch (error) {
+      this.failWith('the engine could not read what the server sent', error);
+      return undefined;
+    }
+  }
+
+  /** Ends the session for something that went wrong on our side (a callback, the engine, pacing). */
+  private failWith(what: string, cause: unknown): void {
+    const error = new WebSocketSessionError(what, cause, this.secrets.list());
+    this.giveUp(error, undefined, 1006, Buffer.alloc(0));
+  }
+
+  /** Ends the session with an error: `error` (if heard), `giveup`, then `close`. */
+  private giveUp(error: Error, decision: Decision | undefined, code: number, reason: Buffer): void {
+    if (this.state === 'closed') return;
+    this.lastError = error;
+    this.teardown();
+    // Unlike ws, an unheard 'error' does not throw: the error also reaches 'giveup' and `closed`.
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    this.emit('giveup', { error, decision, connections: this.connections });
+    this.emitClose(code, reason, error);
+  }
+
+  /** Ends the session without giving up: the caller closed it or the vendor ended it cleanly. */
+  private finish(code: number, reason: Buffer, error: Error | undefined): void {
+    if (this.state === 'closed') return;
+    this.teardown();
+    this.emitClose(code, reason, error);
+  }
+
+  private emitClose(code: number, reason: Buffer, error: Error | undefined): void {
+    // A vendor may echo the caller's key in its close reason; the session's own events never carry it.
+    const text = reason.toString();
+    const clean = redactText(text, this.secrets.list());
+    const delivered = clean === text ? reason : Buffer.from(clean);
+    this.emit('close', code, delivered);
+    this.resolveClosed({ code, reason: clean, ...(error ? { error } : {}) });
+  }
+
+  /** Leaves nothing behind: no timer, socket, abort listener or held message. */
+  private teardown(): void {
+    this.state = 'closed';
+    this.stopWaiting();
+    const live = this.live;
+    this.live = undefined;
+    live?.dispose();
+    this.outbox.clear();
+    for (const detach of this.detachAbort.splice(0)) detach();
+  }
+
+  /** Cancels a pending reconnect and anything waiting on the session's lifetime. */
+  private stopWaiting(): void {
+    if (this.reconnectTimer !== undefined) this.init.settings.scheduler.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    if (!this.lifetime.signal.aborted) this.lifetime.abort();
+  }
+}
+
+/** The event object a DOM-style listener gets for one Node-style emit. */
+function toEvent(type: EventName, target: unknown, args: readonly unknown[]): SessionEvent {
+  switch (type) {
+    case 'message': {
+      const [data, isBinary] = args as [RawData, boolean];
+      return { type, target, data: isBinary ? data : data.toString(), isBinary };
+    }
+    case 'close': {
+      const [code, reason] = args as [number, Buffer];
+      return { type, target, code, reason: reason.toString(), wasClean: code !== 1006 };
+    }
+    case 'error': {
+      const [error] = args as [Error];
+      return { type, target, error, message: error.message };
+    }
+    case 'open':
+      return { type, target };
+    default:
+      return { type, target, detail: args[0] };
+  }
+}
+
+/** Throws, as `ws` would, for a close code or reason an application may not send. */
+function assertSendableClose(code: number, reason: string): void {
+  const valid =
+    Number.isInteger(code) &&
+    ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) ||
+      (code >= 3000 && code <= 4999));
+  if (!valid) throw new TypeError(`close: ${code} is not a close code an application may send`);
+  if (Buffer.byteLength(reason) > 123) throw new SyntaxError('close: the reason must be at most 123 bytes');
+}
+
+/** True for data `ws` can send as it is. */
+function isOutgoingData(value: unknown): value is OutgoingData {
+  return typeof value === 'string' || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+}
+
+/** A setup message as sendable data: plain objects become JSON text. */
+function setupToData(message: SetupMessage): OutgoingData {
+  return isOutgoingData(message) ? message : JSON.stringify(message);
+}
+
+/** A text message's content, whatever shape `ws` delivered it in. */
+function textOf(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+async function resolvePerConnection<T>(value: PerConnection<T>, context: ConnectionContext): Promise<T> {
+  return typeof value === 'function'
+    ? await (value as (c: ConnectionContext) => T | Promise<T>)(context)
+    : value;
+}
+
+/**
+ * The credential that picks the session's pacer (vendors limit per API key): the first one on
+ * the first connection's URL or headers, else the first one the caller named in `secrets`.
+ */
+function sessionCredential(target: ConnectionTarget, named: readonly string[]): string | undefined {
+  return credentialsIn(target.url, target.headers)[0] ?? named[0];
+}
+
+/** The success a session reports to its pacer once per connection that is set up and ready. */
+function connectedDecision(vendor: string): Decision {
+  return {
+    action: 'ok',
+    category: 'ok',
+    delayMs: 0,
+    delaySource: 'none',
+    rule: `${vendor}#ws-connected`,
+    reason: 'The WebSocket connection was set up and is ready.',
+  };
+}
+
+/** The most recent credentials a session has used (tokens are minted per connection, so keep a bounded tail). */
+class SecretList {
+  private readonly values: string[] = [];
+
+  constructor(
+    /** Credentials the caller named; always kept. */
+    private readonly fixed: readonly string[],
+    private readonly maxKept = 64,
+  ) {}
+
+  /** Remembers more credentials. */
+  add(values: readonly string[]): void {
+    for (const value of values) if (!this.values.includes(value)) this.values.push(value);
+    if (this.values.length > this.maxKept) this.values.splice(0, this.values.length - this.maxKept);
+  }
+
+  /** A snapshot for redaction. */
+  list(): readonly string[] {
+    return [...this.fixed, ...this.values];
+  }
+}

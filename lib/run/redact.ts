@@ -1,0 +1,117 @@
+import { ArgumentCheck } from './validate-arguments.js';
+
+/** Header names whose values are credentials (lower-case). */
+export const SECRET_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'xi-api-key',
+  'api-key',
+  'cookie',
+  'set-cookie',
+]);
+
+/** Query parameters whose values are credentials (lower-case). */
+export const SECRET_QUERY_PARAMS: ReadonlySet<string> = new Set([
+  'api_key',
+  'apikey',
+  'api-key',
+  'key',
+  'token',
+  'access_token',
+  'auth',
+  'xi-api-key',
+]);
+
+/** What replaces a secret. */
+export const REDACTED = '[REDACTED]';
+
+const QUERY_SECRET = /([?&;](?:api_key|apikey|api-key|key|token|access_token|auth|xi-api-key)=)[^&#\s"']*/gi;
+const HEADER_LINE =
+  /\b(authorization|proxy-authorization|x-api-key|xi-api-key|api-key)(\s*[:=]\s*)("?)[^\s",}]+(?:\s+[^\s",}]+)?/gi;
+const BEARER = /\b(Bearer|ELSA|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+
+/** Removes credentials from free text: query parameters, header-like `name: value` pairs, bearer tokens. */
+export function redactText(text: string, extraSecrets: readonly string[] = []): string {
+  // Runs on every error's texts: the checker is only made when an argument is wrong.
+  if (typeof text !== 'string' || !Array.isArray(extraSecrets)) {
+    const check: ArgumentCheck = new ArgumentCheck('redactText');
+    check.string('text', text, true);
+    check.strings('extraSecrets', extraSecrets);
+  }
+  let out = text
+    .replace(QUERY_SECRET, `$1${REDACTED}`)
+    .replace(HEADER_LINE, `$1$2$3${REDACTED}`)
+    .replace(BEARER, `$1 ${REDACTED}`);
+  for (const secret of extraSecrets) if (secret.length >= 4) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
+/** Replaces a URL object's credential query parameters and userinfo, in place. */
+export function redactUrlInPlace(url: URL): void {
+  if (url.username) url.username = REDACTED;
+  if (url.password) url.password = REDACTED;
+  for (const name of [...url.searchParams.keys()]) {
+    if (SECRET_QUERY_PARAMS.has(name.toLowerCase())) url.searchParams.set(name, REDACTED);
+  }
+}
+
+/** A URL with credential query parameters and userinfo replaced. Accepts strings or URL objects. */
+export function redactUrl(url: string | URL): string {
+  try {
+    const parsed = new URL(String(url));
+    redactUrlInPlace(parsed);
+    return parsed.toString().replace(/%5BREDACTED%5D/g, REDACTED);
+  } catch {
+    return redactText(String(url));
+  }
+}
+
+/** A copy of headers with credential values replaced. */
+export function redactHeaders(
+  headers: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> | undefined {
+  if (!headers) return undefined;
+  if (typeof headers !== 'object') {
+    throw new ArgumentCheck('redactHeaders').error('headers', 'a headers object or undefined', headers);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = SECRET_HEADERS.has(name.toLowerCase()) ? REDACTED : value;
+  }
+  return out;
+}
+
+/**
+ * The credential values a request carries: credential headers (and the bare token of
+ * "Bearer abc"), credential query parameters and a URL password. Values under 4 characters
+ * are left out: redacting them would mangle ordinary text.
+ */
+export function credentialsIn(
+  url: URL | string | undefined,
+  headers: Readonly<Record<string, unknown>> | undefined,
+): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!SECRET_HEADERS.has(name.toLowerCase())) continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v !== 'string') continue;
+      out.push(v);
+      // "Bearer abc": the token alone may appear elsewhere too.
+      const token = v.split(/\s+/).pop();
+      if (token !== undefined && token !== v) out.push(token);
+    }
+  }
+  if (url !== undefined) {
+    try {
+      const parsed = new URL(String(url));
+      for (const [name, value] of parsed.searchParams) {
+        if (SECRET_QUERY_PARAMS.has(name.toLowerCase())) out.push(value);
+      }
+      if (parsed.password) out.push(decodeURIComponent(parsed.password));
+    } catch {
+      // A relative or invalid URL carries no query we could read.
+    }
+  }
+  return out.filter((s) => s.length >= 4);
+}
