@@ -6,7 +6,7 @@ import {
   findRedisServer,
   startRedisServer,
   type RedisServer,
-} from '../test/integration/limit/redis-server.js';
+} from '../test/integration/pacing/redis-server.js';
 import type {
   ClusterVariant,
   ClusterWorkerReport,

@@ -10,7 +10,7 @@
 #     process, and by a resolve hook (.compat/got-hook.mjs, via NODE_OPTIONS) for child processes
 #     such as `node dist/demo/main.js`.
 # A second run reuses .compat/ when it holds the requested versions (COMPAT_REFRESH=1 reinstalls).
-# Extra arguments go to jest (e.g. `bash scripts/compat.sh test/integration/http`).
+# Extra arguments go to jest (e.g. `bash scripts/compat.sh test/integration/got`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

@@ -237,7 +237,7 @@ export function compilePolicy(document: unknown, file = '<inline>'): CompiledPol
 
 /**
  * {@link compilePolicy} without the schema check, for a document known to match the schema: the
- * built-in policies (test/unit/policy/builtin-schema.test.ts checks each), so that using them
+ * built-in policies (test/unit/core/policy/builtin-schema.test.ts checks each), so that using them
  * never loads the schema validator.
  */
 export function compileSchemaValidPolicy(document: unknown, file: string): CompiledPolicy {

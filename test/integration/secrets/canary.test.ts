@@ -13,8 +13,8 @@ import {
 } from '../../../lib/adapters/got/index.js';
 import { createPacing, type Pacing, type PacingEventName } from '../../../lib/pacing/index.js';
 import { createResilientWebSocket } from '../../../lib/adapters/ws/index.js';
-import { fakeTime } from '../http/helpers/fake-time.js';
-import { json, startScriptedServer, type ScriptedServer } from '../http/helpers/scripted-server.js';
+import { fakeTime } from '../got/helpers/fake-time.js';
+import { json, startScriptedServer, type ScriptedServer } from '../got/helpers/scripted-server.js';
 import {
   startScriptedServer as startWsServer,
   type ScriptedServer as WsServer,
@@ -24,7 +24,7 @@ import { recordingScheduler } from '../../support/recording-scheduler.js';
 /**
  * Issue 8 part 3 (docs/design.md rule 8): a canary API key, in credential headers and in `?token=` /
  * `?api_key=` URLs, and echoed back by the "vendor" in bodies, messages and close reasons, is driven
- * through failure paths not covered by test/integration/http/abort-and-secrets.test.ts. Every error
+ * through failure paths not covered by test/integration/got/abort-and-secrets.test.ts. Every error
  * (message, stack, cause chain, util.inspect, JSON.stringify), every onDecision event, every WS
  * event payload and every pacing event payload is captured; the canary is in none of them.
  */

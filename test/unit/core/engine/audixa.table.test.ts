@@ -1,6 +1,6 @@
 import { describe, it } from '@jest/globals';
-import type { Signal } from '../../../lib/index.js';
-import { expectDecision, NOW_MS, type Expected } from '../../support/engine.js';
+import type { Signal } from '../../../../lib/index.js';
+import { expectDecision, NOW_MS, type Expected } from '../../../support/engine.js';
 
 const a = (s: Omit<Signal, 'vendor'>): Signal => ({ vendor: 'audixa', ...s });
 const detail = (text: string): string => JSON.stringify({ detail: text });

@@ -4,22 +4,22 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createVendorEngine } from '../../../lib/core/default-engine.js';
+import { createVendorEngine } from '../../../../lib/core/default-engine.js';
 import {
   builtinPolicy,
   compilePolicy,
   isPolicyError,
   loadPolicyFile,
   PolicyError,
-} from '../../../lib/core/policy/index.js';
-import type { CompiledPolicy } from '../../../lib/core/policy/index.js';
+} from '../../../../lib/core/policy/index.js';
+import type { CompiledPolicy } from '../../../../lib/core/policy/index.js';
 
 /**
  * Issue 2: "Loading validates the file and fails with the file, the field and the problem."
  * Each case starts from a valid copy of policies/zenhire.json and breaks exactly one thing.
  */
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const CLI = join(ROOT, 'dist/lib/cli/main.js');
 const ZENHIRE_TEXT = readFileSync(join(ROOT, 'policies/zenhire.json'), 'utf8');
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
-import { decision } from '../../unit/limit/helpers.js';
+import { decision } from '../../unit/pacing/helpers.js';
 import { redisTestsEnabled, startRedisServer, type RedisServer } from './redis-server.js';
 
 const describeRedis = redisTestsEnabled() ? describe : describe.skip;

@@ -3,15 +3,20 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compilePolicy, isPolicyError, loadPolicyFile, PolicyError } from '../../../lib/core/policy/index.js';
-import { patternHazard } from '../../../lib/core/policy/pattern-safety.js';
+import {
+  compilePolicy,
+  isPolicyError,
+  loadPolicyFile,
+  PolicyError,
+} from '../../../../lib/core/policy/index.js';
+import { patternHazard } from '../../../../lib/core/policy/pattern-safety.js';
 
 /**
  * Issue 13 item 5: a policy pattern that can backtrack catastrophically on vendor text is refused
  * when the policy is loaded (and so by `check`), naming the file, the field and why.
  */
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const ZENHIRE_TEXT = readFileSync(join(ROOT, 'policies/zenhire.json'), 'utf8');
 type Json = Record<string, unknown>;
 

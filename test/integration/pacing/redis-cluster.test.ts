@@ -15,7 +15,7 @@ let redis: RedisServer;
 let server: LimitedServer;
 
 beforeAll(() => {
-  tree = compileForChild('test/integration/limit/cluster-worker.ts');
+  tree = compileForChild('test/integration/pacing/cluster-worker.ts');
 });
 afterAll(() => tree?.remove());
 

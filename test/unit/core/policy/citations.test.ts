@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinPolicy, builtinPolicyNames } from '../../../lib/core/policy/index.js';
+import { builtinPolicy, builtinPolicyNames } from '../../../../lib/core/policy/index.js';
 
 /**
  * Issue 14 item 7: every document a comment, a README line or a decision's `source` cites exists
@@ -11,7 +11,7 @@ import { builtinPolicy, builtinPolicyNames } from '../../../lib/core/policy/inde
  * of the old layout (the brief's design file, `VENDORS.md`, `breeze-errors.txt`) points nowhere.
  */
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const THIS_FILE = relative(ROOT, fileURLToPath(import.meta.url));
 const VENDOR_DOCS = 'docs/vendor-docs';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseSignal } from '../../../lib/core/engine/signal.js';
-import { createVendorEngine, SignalError } from '../../../lib/index.js';
+import { parseSignal } from '../../../../lib/core/engine/signal.js';
+import { createVendorEngine, SignalError } from '../../../../lib/index.js';
 
 const engine = createVendorEngine();
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinPolicyNames } from '../../../lib/core/policy/load.js';
-import { builtinPolicyDir } from '../../../lib/core/policy/package-root.js';
-import { assertMatchesSchema } from '../../../lib/core/policy/schema-validate.js';
+import { builtinPolicyNames } from '../../../../lib/core/policy/load.js';
+import { builtinPolicyDir } from '../../../../lib/core/policy/package-root.js';
+import { assertMatchesSchema } from '../../../../lib/core/policy/schema-validate.js';
 
 /**
  * The built-in policies are compiled without the schema check at run time (so that using them

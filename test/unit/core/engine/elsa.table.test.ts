@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Signal } from '../../../lib/index.js';
-import { decideBoth, expectDecision } from '../../support/engine.js';
+import type { Signal } from '../../../../lib/index.js';
+import { decideBoth, expectDecision } from '../../../support/engine.js';
 
 const e = (s: Omit<Signal, 'vendor'>): Signal => ({ vendor: 'elsa', ...s });
 const body = (message: string): string => JSON.stringify({ error: { code: 0, message, errors: [] } });

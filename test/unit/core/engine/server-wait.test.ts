@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { createEngine } from '../../../lib/core/engine/engine.js';
-import { parseRetryAfterMs } from '../../../lib/core/engine/server-wait.js';
-import { compilePolicy, type Signal } from '../../../lib/index.js';
-import { builtinPolicy } from '../../../lib/core/policy/load.js';
-import { decideBoth, expectDecision, NOW_MS } from '../../support/engine.js';
+import { createEngine } from '../../../../lib/core/engine/engine.js';
+import { parseRetryAfterMs } from '../../../../lib/core/engine/server-wait.js';
+import { compilePolicy, type Signal } from '../../../../lib/index.js';
+import { builtinPolicy } from '../../../../lib/core/policy/load.js';
+import { decideBoth, expectDecision, NOW_MS } from '../../../support/engine.js';
 
 const rl = (headers: Record<string, string | string[]>, extra: Partial<Signal> = {}): Signal => ({
   vendor: 'zenhire',

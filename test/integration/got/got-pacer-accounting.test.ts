@@ -17,7 +17,7 @@ import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
 const POLICY = {
   vendor: 'accounting-test',
   title: 'status-class fallback only',
-  docs: ['test/integration/http/got-pacer-accounting.test.ts'],
+  docs: ['test/integration/got/got-pacer-accounting.test.ts'],
   envelopes: [],
   rules: [
     {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import type { Signal } from '../../../lib/index.js';
-import { decideBoth, expectDecision } from '../../support/engine.js';
+import type { Signal } from '../../../../lib/index.js';
+import { decideBoth, expectDecision } from '../../../support/engine.js';
 
-const page = readFileSync(new URL('../../../docs/vendor-docs/breeze-errors.txt', import.meta.url), 'utf8');
+const page = readFileSync(new URL('../../../../docs/vendor-docs/breeze-errors.txt', import.meta.url), 'utf8');
 /** Rows of Breeze's own table: code, status, and its `Retry?` column. */
 const documented = [...page.matchAll(/^([A-Z_]+) \| (\d{3}) \| [a-z]+ \| (Yes|No) \|/gm)].map(
   (m) => [m[1] ?? '', Number(m[2]), m[3] === 'Yes'] as const,

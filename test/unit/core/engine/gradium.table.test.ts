@@ -1,6 +1,6 @@
 import { describe, it } from '@jest/globals';
-import type { Signal } from '../../../lib/index.js';
-import { expectDecision, type Expected } from '../../support/engine.js';
+import type { Signal } from '../../../../lib/index.js';
+import { expectDecision, type Expected } from '../../../support/engine.js';
 
 const g = (s: Omit<Signal, 'vendor'>): Signal => ({ vendor: 'gradium', ...s });
 const wsError = (code: number | undefined): string =>

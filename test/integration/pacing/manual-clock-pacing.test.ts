@@ -7,7 +7,7 @@ import {
   type ManualClock,
   type VendorSimulator,
 } from '../../../lib/testing/index.js';
-import { decision } from '../../unit/limit/helpers.js';
+import { decision } from '../../unit/pacing/helpers.js';
 
 // One time source (issue 13 item 3): pacing given a manual clock waits on it. Advancing the clock
 // releases the backoff gate and the rate spacing; real time passing releases nothing.
