@@ -7,7 +7,7 @@
 export { createVendorEngine, type VendorEngineOptions } from './core/default-engine.js';
 export type { DecideResult, Engine } from './core/engine/engine.js';
 export type { Action, Clock, Decision, Phase, Signal, Transport } from './core/engine/types.js';
-export { SignalError } from './core/engine/signal.js';
+export { isSignalError, SignalError } from './core/engine/signal.js';
 export { builtinPolicyNames, loadPolicyFile, type PolicyInput } from './core/policy/load.js';
 export { compilePolicy } from './core/policy/compile.js';
 export type { CompiledPolicy } from './core/policy/compiled.js';

@@ -139,7 +139,7 @@ export type Fault =
 /** Every fault kind. */
 export type FaultKind = Fault['kind'];
 
-/** An ordered list of faults. For each request the faults are checked in order (see README.md, "Fault-plan format"). */
+/** An ordered list of faults. For each request the faults are checked in order (see docs/testing.md, "Fault-plan format"). */
 export interface FaultPlan {
   /** Seed for `probability` draws (default 1). */
   seed?: number | undefined;

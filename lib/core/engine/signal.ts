@@ -15,6 +15,15 @@ export class SignalError extends Error {
   }
 }
 
+/** Whether `value` is a {@link SignalError}, also one from another copy of this package. */
+export function isSignalError(value: unknown): value is SignalError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { isSignalError?: unknown }).isSignalError === true
+  );
+}
+
 const SIGNAL_FIELDS: ReadonlySet<string> = new Set([
   'vendor',
   'transport',

@@ -41,6 +41,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'compilePolicy',
     'createVendorEngine',
     'isPolicyError',
+    'isSignalError',
     'isVendorError',
     'loadPolicyFile',
   ],

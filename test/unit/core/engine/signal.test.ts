@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseSignal } from '../../../../lib/core/engine/signal.js';
-import { createVendorEngine, SignalError } from '../../../../lib/index.js';
+import { createVendorEngine, isSignalError, SignalError } from '../../../../lib/index.js';
 
 const engine = createVendorEngine();
 
@@ -47,6 +47,25 @@ describe('signal validation', () => {
     expect(() => parseSignal(input)).toThrow(new SignalError('', '').constructor as never);
     expect(() => parseSignal(input)).toThrow(message);
     expect(engine.tryDecide(input)).toEqual({ ok: false, error: message });
+  });
+
+  it('isSignalError knows a SignalError, also one from another copy of the package, and nothing else', () => {
+    let thrown: unknown;
+    try {
+      parseSignal({ vendor: 'zenhire' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isSignalError(thrown)).toBe(true);
+    // Another copy's class is another class: the marker still tells it.
+    const foreign = Object.assign(new Error('signal.status: …'), {
+      name: 'SignalError',
+      isSignalError: true,
+    });
+    expect(isSignalError(foreign)).toBe(true);
+    for (const other of [new Error('x'), { isSignalError: 'yes' }, null, undefined, 'SignalError']) {
+      expect(isSignalError(other)).toBe(false);
+    }
   });
 
   it('an unknown vendor names the built-in ones', () => {
