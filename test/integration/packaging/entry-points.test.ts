@@ -53,7 +53,6 @@ const SURFACE: Record<string, readonly string[]> = {
     'JobRequest',
     'PresetJobInit',
     'RunVendorJobOptions',
-    'SleepFunction',
     'VendorJobResult',
     'VendorJobSpec',
     'VendorMessagesOptions',
@@ -126,7 +125,6 @@ const SURFACE: Record<string, readonly string[]> = {
     'RecordedWsMessage',
     'RejectUpgradeFault',
     'SIMULATOR_ENDPOINTS',
-    'SimulatorClock',
     'SimulatorEndpoint',
     'SimulatorPhase',
     'SimulatorTransport',
@@ -142,7 +140,6 @@ const SURFACE: Record<string, readonly string[]> = {
     'parseFaultPlan',
     'resetDefaultPacing',
     'startVendorSimulator',
-    'systemClock',
   ],
 };
 /** Other names of an entry point: the same files. */
