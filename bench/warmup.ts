@@ -28,12 +28,17 @@ async function oneWarmUp(random: number): Promise<{ attempts: number; afterEndMs
     const startMs = clock.now();
     const client = got.extend(
       vendorResilience('zenhire', {
-        clock,
-        random: () => random,
-        sleep: (ms) => {
-          clock.advance(ms);
-          return Promise.resolve();
+        // The manual clock's time; a wait the call awaits moves it on at once, housekeeping
+        // (unref'd) waits end when time passes them.
+        clock: {
+          now: () => clock.now(),
+          sleep: (delayMs, options = {}) => {
+            if (options.unref) return clock.sleep(delayMs, options);
+            clock.advance(Math.max(0, delayMs));
+            return Promise.resolve();
+          },
         },
+        random: () => random,
       }),
     );
     await client

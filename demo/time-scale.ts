@@ -1,5 +1,4 @@
 import type { Clock } from '../lib/core/engine/types.js';
-import type { SleepFunction } from '../lib/adapters/got/options.js';
 import { sleep as realSleep, type SleepOptions } from '../lib/run/sleep.js';
 import type { Scheduler } from '../lib/adapters/ws/options.js';
 
@@ -11,10 +10,12 @@ import type { Scheduler } from '../lib/adapters/ws/options.js';
 export interface ScaledTime {
   /** How many simulated milliseconds pass per real millisecond. */
   readonly scale: number;
-  /** The simulated clock, in ms since the epoch, with its own waits (a `Clock` with `sleep`). */
+  /**
+   * The simulated clock, in ms since the epoch, with its own waits (a `Clock` with `sleep`): its
+   * `sleep(delayMs)` waits `delayMs` simulated milliseconds, abort-aware (for the HTTP adapter,
+   * pacing and the baseline).
+   */
   readonly clock: Required<Clock>;
-  /** A wait of `delayMs` simulated milliseconds, abort-aware (for the HTTP adapter and the baseline). */
-  readonly sleep: SleepFunction;
   /** Timers in simulated milliseconds (for the WebSocket sessions). */
   readonly scheduler: Scheduler;
   /** Converts a real duration to simulated milliseconds. */
@@ -39,11 +40,10 @@ export function createScaledTime(scale: number, originMs: number = wallNow()): S
   }
   const toRealMs = (simulatedMs: number): number => Math.max(0, Math.ceil(simulatedMs / scale));
 
-  const sleep: SleepFunction = (delayMs, { signal }) => scaledSleep(delayMs, { signal });
   // The library's own abort-aware sleep, on real milliseconds.
   const scaledSleep = (delayMs: number, options: SleepOptions = {}): Promise<void> =>
     realSleep(toRealMs(delayMs), options);
-  // The clock can wait, so pacing and deadlines given only the clock run on simulated time too.
+  // The clock can wait, so the retry waits, pacing and deadlines run on simulated time too.
   const clock = { now: () => originMs + (wallNow() - originMs) * scale, sleep: scaledSleep };
 
   const scheduler: Scheduler = {
@@ -51,5 +51,5 @@ export function createScaledTime(scale: number, originMs: number = wallNow()): S
     clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   };
 
-  return { scale, clock, sleep, scheduler, toSimulatedMs: (realMs) => realMs * scale };
+  return { scale, clock, scheduler, toSimulatedMs: (realMs) => realMs * scale };
 }

@@ -249,7 +249,7 @@ const pacing = createPacing({
   clock: time.clock,
   ...(redisPort ? { redis: `redis://127.0.0.1:${redisPort}`, redisTimeoutMs: 500, idleExpiryMs: 5_000 } : {}),
 });
-const httpOptions = { clock: time.clock, sleep: time.sleep, pacing };
+const httpOptions = { clock: time.clock, pacing };
 const clients = Object.fromEntries(
   Object.keys(KEYS).map((vendor) => [
     vendor,

@@ -34,7 +34,7 @@ export async function runBaselineJob(
   if (jobId === undefined) throw new CallFailure('no job id in the submit reply');
   const endAtMs = time.clock.now() + POLL_DEADLINE_MS;
   while (time.clock.now() < endAtMs) {
-    await time.sleep(policy.polling.intervalMs, {});
+    await time.clock.sleep(policy.polling.intervalMs, {});
     const poll = spec.poll(jobId);
     const body = await http(poll.url, { ...poll.options, resolveBodyOnly: true, responseType: 'json' });
     const status = field(body, 'status');

@@ -22,7 +22,7 @@ export async function runBaselineSession(spec: WsSessionSpec, time: ScaledTime):
       return end.result;
     }
     if (connection > BASELINE_RETRY_LIMIT) throw new CallFailure(`close ${end.closeCode}`);
-    await time.sleep(BASELINE_RECONNECT_DELAY_MS, {});
+    await time.clock.sleep(BASELINE_RECONNECT_DELAY_MS, {});
   }
 }
 

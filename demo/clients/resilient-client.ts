@@ -6,10 +6,9 @@ import {
   runVendorJob,
   vendorResilience,
   type DecisionEvent,
-  type SleepFunction,
 } from '../../lib/adapters/got/index.js';
 import type { ResilienceOptions } from '../../lib/adapters/got/options.js';
-import type { Action } from '../../lib/core/engine/types.js';
+import type { Action, Clock } from '../../lib/core/engine/types.js';
 import type { ClientCounters, SideClient } from '../scenario.js';
 import type { ScaledTime } from '../time-scale.js';
 import { runResilientSession } from './resilient-session.js';
@@ -26,13 +25,18 @@ export function createResilientClient(
   const onDecision = ({ decision }: DecisionEvent): void => {
     lastAction = decision.action;
   };
-  const sleep: SleepFunction = (delayMs, sleepOptions) => {
-    if (lastAction === 'retry') counters.retries++;
-    if (lastAction === 'backoff') counters.backoffs++;
-    lastAction = undefined;
-    return time.sleep(delayMs, sleepOptions);
+  // The call reports its decision just before it starts that decision's wait, in the same turn:
+  // the next wait on this clock after a retry or backoff decision is that decision's.
+  const clock: Clock = {
+    now: () => time.clock.now(),
+    sleep: (delayMs, sleepOptions) => {
+      if (lastAction === 'retry') counters.retries++;
+      if (lastAction === 'backoff') counters.backoffs++;
+      lastAction = undefined;
+      return time.clock.sleep(delayMs, sleepOptions);
+    },
   };
-  const options: ResilienceOptions = { clock: time.clock, sleep, onDecision };
+  const options: ResilienceOptions = { clock, onDecision };
   return {
     http: got.extend(vendorResilience(vendor, options)),
     async runJob(jobVendor, init) {

@@ -14,13 +14,11 @@
  * time scale is refused for any URL that is not on this machine.
  */
 import { createScaledTime, type ScaledTime } from '../../demo/time-scale.js';
-import type { SleepFunction } from 'vendor-resilience/got';
+import type { Clock } from 'vendor-resilience';
 import type { Scheduler } from 'vendor-resilience/ws';
 
-/** A clock in milliseconds since the epoch. */
-export interface ExampleClock {
-  now(): number;
-}
+/** A clock in milliseconds since the epoch with its own waits: the library's `Clock`. */
+export type ExampleClock = Clock;
 
 /** The environment variable holding the time scale. */
 export const TIME_SCALE_VARIABLE = 'EXAMPLE_TIME_SCALE';
@@ -60,13 +58,13 @@ function scaledTimeFor(urls: readonly string[]): ScaledTime | undefined {
 }
 
 /**
- * `clock` and `sleep` options for the HTTP helpers (`vendorResilience`, `runVendorJob`,
+ * The `clock` option for the HTTP helpers (`vendorResilience`, `runVendorJob`,
  * `readVendorMessages`) when `EXAMPLE_TIME_SCALE` is set; `{}` (real time) otherwise. Pass every
  * URL the example talks to, so a scale is never applied to a real vendor.
  */
-export function httpTime(...urls: string[]): { clock?: ExampleClock; sleep?: SleepFunction } {
+export function httpTime(...urls: string[]): { clock?: ExampleClock } {
   const time = scaledTimeFor(urls);
-  return time ? { clock: time.clock, sleep: time.sleep } : {};
+  return time ? { clock: time.clock } : {};
 }
 
 /**

@@ -63,6 +63,8 @@ export function createBottleneckLimiter(options: BottleneckLimiterOptions): Slot
 async function boundedStop(limiter: Bottleneck, timeoutMs: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<void>((resolve) => {
+    // Real time, not the pacing's clock: bottleneck runs on real timers and Redis commands, and
+    // this bounds how long its stop may take in wall-clock time.
     timer = setTimeout(resolve, timeoutMs);
     timer.unref();
   });

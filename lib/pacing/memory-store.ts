@@ -1,3 +1,4 @@
+import type { Clock } from '../core/engine/types.js';
 import { lowerConcurrency, raiseConcurrency, type ThrottleRates } from './adaptive-math.js';
 import {
   emptyPacingState,
@@ -15,7 +16,8 @@ export class MemoryPacingStore implements PacingStore {
   private readonly budgets = new Map<string, number>();
   private readonly lastStarts = new Map<string, number>();
 
-  constructor(private readonly clock: { now(): number } = { now: () => Date.now() }) {}
+  /** `clock`: the pacing's time source (gate and spacing times are on it). */
+  constructor(private readonly clock: Clock) {}
 
   async read(key: string): Promise<SharedPacingState> {
     return { ...this.state(key) };

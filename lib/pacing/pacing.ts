@@ -27,7 +27,7 @@ export interface PacingOptions {
   retryBudget?: RetryBudgetSettings | false;
   adaptive?: AdaptiveSettings;
   /**
-   * Time source (ms since the epoch); `Date.now` when omitted. With a `sleep` (a manual clock from
+   * Time source (ms since the epoch); the system clock when omitted. With a `sleep` (a manual clock from
    * `vendor-resilience/testing`), the gate and the rate spacing wait on it too. Cluster mode needs a real clock.
    */
   clock?: Clock;

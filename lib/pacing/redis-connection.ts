@@ -151,6 +151,8 @@ function createClientFromUrl(url: string, options: Record<string, unknown>): Red
 export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expiry = new Promise<never>((_, reject) => {
+    // Real time, not the pacing's clock: it bounds a Redis round trip, which takes wall-clock
+    // time whatever a test clock says (cluster mode needs a real clock anyway).
     timer = setTimeout(() => reject(new Error(message)), timeoutMs);
     timer.unref();
   });

@@ -27,6 +27,8 @@ export function readBodyHead(source: BodySource, maxBytes: number, timeoutMs?: n
   let finish: () => void = () => undefined;
   const done = new Promise<Buffer>((resolve) => {
     let finished = false;
+    // Real time, not the call's clock: it bounds a socket read, which stalls in wall-clock time
+    // (a test clock that only moves when told would never end it).
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => finish(), Math.max(0, timeoutMs));
     timer?.unref();
     const onData = (chunk: Buffer): void => {

@@ -12,7 +12,7 @@ import { resolvePolicy, type PolicyInput } from '../core/policy/load.js';
 import type { CompiledPolicy } from '../core/policy/compiled.js';
 import { abortReason } from './sleep.js';
 import { timeSourceOf, type TimeSource } from './time-source.js';
-import type { DecisionEvent, ResilienceOptions, SleepFunction } from './run-options.js';
+import type { DecisionEvent, ResilienceOptions } from './run-options.js';
 import { CallDeadline } from './call-deadline.js';
 import { combinedSignal } from './combined-signal.js';
 import { SecretList } from './secret-list.js';
@@ -30,10 +30,11 @@ export interface ResilienceSetup {
    */
   decideSignal: (signal: Signal) => Decision;
   policy: CompiledPolicy;
-  /** The one time source of the adapter: the `clock` option (its own `sleep` when it has one). */
+  /**
+   * The one time source of the adapter, from the `clock` option (its own `sleep` when it has one):
+   * the engine's now, the deadline, and the retry and poll waits.
+   */
   time: TimeSource;
-  /** The retry and poll waits: the `sleep` option when given, else the time source's. */
-  sleep: SleepFunction;
   options: ResilienceOptions;
 }
 
@@ -57,7 +58,6 @@ export function createSetup(policyInput: PolicyInput, options: ResilienceOptions
       : (signal) => decide(policy, signal, env),
     policy,
     time,
-    sleep: options.sleep ?? ((ms, o) => time.sleep(ms, { signal: o.signal })),
     options,
   };
 }
@@ -314,7 +314,7 @@ export class CallContext {
     }
     this.settle();
     try {
-      await this.setup.sleep(decision.delayMs, { signal: this.signal });
+      await this.setup.time.sleep(decision.delayMs, { signal: this.signal });
     } catch (error) {
       throw this.stoppedBy(error);
     }

@@ -2,9 +2,6 @@ import type { Engine } from '../core/engine/engine.js';
 import type { Clock, Decision, Phase } from '../core/engine/types.js';
 import type { Pacing } from '../pacing/pacing.js';
 
-/** An abort-aware wait, replaceable in tests (the default is `lib/run/sleep.ts`). */
-export type SleepFunction = (delayMs: number, options: { signal?: AbortSignal | undefined }) => Promise<void>;
-
 /** What a per-attempt headers hook is told about the try it is preparing. */
 export interface AttemptContext {
   /** 1-based number of this try within the logical call. */
@@ -52,12 +49,14 @@ export interface ResilienceOptions {
   attemptHeaders?: (context: AttemptContext) => Record<string, string> | undefined;
   /** Extra credential strings to scrub from errors (header and URL credentials are found automatically). */
   secrets?: readonly string[];
-  /** Time source for deadlines and the engine; the system clock when omitted. */
+  /**
+   * The call's time: the engine reads it, the deadline is measured on it, and the retry and poll
+   * waits (and the default pacing's) run on its `sleep` when it has one (real timers when it does
+   * not). The system clock when omitted; a manual clock (`vendor-resilience/testing`) in tests.
+   */
   clock?: Clock;
   /** Randomness for the engine's jitter, in [0, 1). */
   random?: () => number;
-  /** Replaces the real wait (tests inject a scheduler that records delays and advances a fake clock). */
-  sleep?: SleepFunction;
   /** An engine to decide with; by default one is built from the policy, `clock` and `random`. */
   engine?: Engine;
 }

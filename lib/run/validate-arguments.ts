@@ -174,10 +174,14 @@ export class ArgumentCheck {
     this.that(ok, name, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value, true);
   }
 
-  /** A clock (`{ now(): number }`) or `undefined`. */
+  /** A clock (`{ now(): number }`, with an optional `sleep` function) or `undefined`. */
   clock(name: string, value: unknown): void {
-    const ok = value === undefined || (isRecord(value) && typeof value['now'] === 'function');
-    this.that(ok, name, 'a clock ({ now(): number }) or undefined', value);
+    const ok =
+      value === undefined ||
+      (isRecord(value) &&
+        typeof value['now'] === 'function' &&
+        (value['sleep'] === undefined || typeof value['sleep'] === 'function'));
+    this.that(ok, name, 'a clock ({ now(): number, sleep?(delayMs, options) }) or undefined', value);
   }
 
   /** A policy argument: a name or path (any string), a document or a compiled policy (objects). */

@@ -1,20 +1,6 @@
+import type { Clock } from '../core/engine/types.js';
 import { abortReason } from '../run/sleep.js';
 import { ArgumentCheck } from '../run/validate-arguments.js';
-
-/**
- * The simulator's source of time, in milliseconds since the epoch (injectable so tests can
- * simulate long windows). With `sleep` it is the library's `Clock`: give the same one to the
- * simulator, the adapters and pacing, and every wait runs on it.
- */
-export interface SimulatorClock {
-  /** The current time in milliseconds. */
-  now(): number;
-  /** Abort-aware wait on this clock's time (see `Clock.sleep`). */
-  sleep?(delayMs: number, options?: { signal?: AbortSignal | undefined; unref?: boolean }): Promise<void>;
-}
-
-/** The wall clock (`Date.now`), the simulator's default. */
-export const systemClock: SimulatorClock = { now: () => Date.now() };
 
 /**
  * A clock that only moves when told to (or by itself, with `autoAdvance`): lets a test cross a
@@ -22,7 +8,7 @@ export const systemClock: SimulatorClock = { now: () => Date.now() };
  * pacer and simulator given this clock, so advancing it releases retry waits, poll intervals,
  * backoff gates and rate spacing; nothing given it runs on real timers.
  */
-export interface ManualClock extends SimulatorClock {
+export interface ManualClock extends Clock {
   /** Abort-aware wait that ends when the clock reaches `now() + delayMs`. */
   sleep(delayMs: number, options?: { signal?: AbortSignal | undefined; unref?: boolean }): Promise<void>;
   /**

@@ -18,5 +18,4 @@ export const {
   parseFaultPlan,
   resetDefaultPacing,
   startVendorSimulator,
-  systemClock,
 } = testing;

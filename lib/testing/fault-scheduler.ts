@@ -1,4 +1,4 @@
-import type { SimulatorClock } from './clock.js';
+import type { Clock } from '../core/engine/types.js';
 import type { SimulatorEndpoint, SimulatorPhase, SimulatorTransport } from './endpoints.js';
 import type {
   DropFault,
@@ -70,7 +70,7 @@ export class FaultScheduler {
 
   constructor(
     private readonly plan: FaultPlan,
-    private readonly clock: SimulatorClock,
+    private readonly clock: Clock,
     private readonly startedAtMs: number,
   ) {
     this.seenCounts = plan.faults.map(() => 0);

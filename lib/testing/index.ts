@@ -3,13 +3,7 @@
  * driven by a fault plan, for testing integrations without real outages or credits.
  */
 export { startVendorSimulator, type VendorSimulator, type VendorSimulatorOptions } from './simulator.js';
-export {
-  createManualClock,
-  systemClock,
-  type ManualClock,
-  type ManualClockOptions,
-  type SimulatorClock,
-} from './clock.js';
+export { createManualClock, type ManualClock, type ManualClockOptions } from './clock.js';
 export { resetDefaultPacing } from '../pacing/default-pacing.js';
 export {
   SIMULATOR_ENDPOINTS,

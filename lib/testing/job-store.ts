@@ -1,4 +1,4 @@
-import type { SimulatorClock } from './clock.js';
+import type { Clock } from '../core/engine/types.js';
 
 /** Lifecycle of a simulated async job, mapped by each vendor onto its own status words. */
 export type JobState = 'queued' | 'running' | 'done' | 'failed';
@@ -35,7 +35,7 @@ export class JobStore {
   /** @param pollsUntilDone accepted polls before the job is terminal (earlier polls see it running). */
   constructor(
     private readonly pollsUntilDone: number,
-    private readonly clock: SimulatorClock,
+    private readonly clock: Clock,
   ) {}
 
   /** Creates a queued job with id `${idPrefix}${n}`. */

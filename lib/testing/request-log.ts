@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { redactHeaders, redactText, redactUrl } from '../run/redact.js';
-import type { SimulatorClock } from './clock.js';
+import type { Clock } from '../core/engine/types.js';
 import type { SimulatorEndpoint, SimulatorTransport } from './endpoints.js';
 import type { FaultKind } from './fault-plan.js';
 
@@ -64,7 +64,7 @@ export interface RecordedRequest {
 export class RequestLog {
   private readonly entries: RecordedRequest[] = [];
 
-  constructor(private readonly clock: SimulatorClock) {}
+  constructor(private readonly clock: Clock) {}
 
   /** Starts a record for an arriving request. */
   begin(

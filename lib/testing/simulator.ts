@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { systemClock, type SimulatorClock } from './clock.js';
 import { SIMULATOR_ENDPOINTS, type SimulatorEndpoint, type VendorName } from './endpoints.js';
 import type { FaultPlan } from './fault-plan.js';
 import { parseFaultPlan } from './fault-plan-parse.js';
@@ -21,6 +20,8 @@ import type { HttpContext } from './vendor-contract.js';
 import { createVendorModule } from './vendors/index.js';
 import { WsSession } from './ws-session.js';
 import { ArgumentCheck } from '../run/validate-arguments.js';
+import { timeSourceOf } from '../run/time-source.js';
+import type { Clock } from '../core/engine/types.js';
 
 /** Options for {@link startVendorSimulator}. */
 export interface VendorSimulatorOptions {
@@ -28,8 +29,11 @@ export interface VendorSimulatorOptions {
   vendor: VendorName;
   /** Failures to schedule (default: none). Validated; a bad plan throws `FaultPlanError`. */
   faultPlan?: FaultPlan | undefined;
-  /** Source of time for windows, buckets, poll intervals and the log (default `Date.now`). */
-  clock?: SimulatorClock | undefined;
+  /**
+   * Time for windows, buckets, poll intervals, latency faults and the log (default the system
+   * clock). Give it the adapters' manual clock and a latency fault waits on that clock too.
+   */
+  clock?: Clock | undefined;
   /** Credential the vendor requires; when unset any credential (or none) is accepted. */
   apiKey?: string | undefined;
   /** Accepted polls before an async job is terminal (default 2: first poll sees it running). */
@@ -54,7 +58,7 @@ export interface VendorSimulator {
   faultFirings(): readonly FaultFiring[];
   /** Replaces the fault plan; counters, buckets and the warm-up origin start afresh. */
   setFaultPlan(plan: FaultPlan): void;
-  /** Stops the servers, cuts open sockets and cancels pending latency timers. */
+  /** Stops the servers, cuts open sockets and ends pending latency waits. */
   close(): Promise<void>;
 }
 
@@ -69,7 +73,7 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   check.string('options.apiKey', options.apiKey);
   check.number('options.pollsUntilDone', options.pollsUntilDone, { min: 0, integer: true });
   check.number('options.minPollIntervalMs', options.minPollIntervalMs, { min: 0 });
-  const clock = options.clock ?? systemClock;
+  const clock = timeSourceOf(options.clock);
   const log = new RequestLog(clock);
   let scheduler = new FaultScheduler(parseFaultPlan(options.faultPlan ?? { faults: [] }), clock, clock.now());
   let baseUrl = '';
@@ -81,24 +85,13 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
     minPollIntervalMs: options.minPollIntervalMs ?? 10_000,
   });
   const sockets = new Set<Socket>();
-  const pendingDelays = new Map<NodeJS.Timeout, () => void>();
   let closed = false;
   const closing = new AbortController();
 
+  // A latency fault is a wait on the simulator's time (a manual clock's too: an auto-advancing one
+  // moves to it, as the request awaits it); close() ends it.
   const delay = (delayMs: number): Promise<void> =>
-    // On a clock that can wait (a manual test clock), a latency fault is that clock's time too.
-    // It is awaited by the request (an auto-advancing clock moves to it); close() ends it.
-    clock.sleep
-      ? clock.sleep(delayMs, { signal: closing.signal }).catch(() => undefined)
-      : new Promise((resolve) => {
-          const timer = setTimeout(() => {
-            pendingDelays.delete(timer);
-            resolve();
-          }, delayMs);
-          // A latency fault must not keep a test process alive after close().
-          timer.unref();
-          pendingDelays.set(timer, resolve);
-        });
+    clock.sleep(delayMs, { signal: closing.signal }).catch(() => undefined);
 
   const admit = async (
     target: FaultTarget,
@@ -206,11 +199,6 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
       if (closed) return;
       closed = true;
       closing.abort();
-      for (const [timer, resolve] of pendingDelays) {
-        clearTimeout(timer);
-        resolve();
-      }
-      pendingDelays.clear();
       for (const client of wss.clients) client.terminate();
       wss.close();
       server.closeAllConnections();

@@ -1,4 +1,4 @@
-import type { SimulatorClock } from './clock.js';
+import type { Clock } from '../core/engine/types.js';
 
 /** A token bucket driven by an injected clock: `burst` tokens at most, refilled at `tokensPerSecond`. */
 export class TokenBucket {
@@ -8,7 +8,7 @@ export class TokenBucket {
   constructor(
     private readonly tokensPerSecond: number,
     private readonly burst: number,
-    private readonly clock: SimulatorClock,
+    private readonly clock: Clock,
   ) {
     this.tokens = burst;
     this.refilledAtMs = clock.now();

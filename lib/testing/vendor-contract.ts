@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SimulatorClock } from './clock.js';
+import type { Clock } from '../core/engine/types.js';
 import type { SimulatorEndpoint, VendorName } from './endpoints.js';
 import type { FaultTarget, SessionFaultByKind } from './fault-scheduler.js';
 import type { HttpReplier } from './http-replier.js';
@@ -38,7 +38,7 @@ export interface ErrorSpec {
 /** Settings shared by every vendor module. */
 export interface VendorEnvironment {
   /** The simulator's clock. */
-  clock: SimulatorClock;
+  clock: Clock;
   /** Required credential; undefined accepts any (or none). */
   apiKey: string | undefined;
   /** `http://127.0.0.1:<port>`, known once listening. */

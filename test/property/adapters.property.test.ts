@@ -72,18 +72,17 @@ afterAll(async () => {
 // Instant time: waits resolve at once and advance a fake clock, so every bounded retry loop,
 // polling deadline and attempt cap ends in milliseconds.
 
-function instantTime(): Pick<ResilienceOptions, 'clock' | 'sleep'> {
+function instantTime(): Pick<ResilienceOptions, 'clock'> {
   let now = Date.UTC(2026, 3, 21, 12);
-  const sleep = (delayMs: number): Promise<void> => {
+  // The retry and poll waits, and the default pacing's gate and spacing, all wait on it.
+  // Housekeeping waits (unref'd: the idle-pacer sweep) never end on it: ending them at once would
+  // run the sweep in a loop that moves time on by 10 minutes a turn.
+  const sleep = (delayMs: number, options: { unref?: boolean } = {}): Promise<void> => {
+    if (options.unref) return new Promise<void>(() => undefined);
     now += Math.max(0, delayMs);
     return Promise.resolve();
   };
-  // The clock carries the same instant wait: the default pacing's gate and spacing run on it too.
-  // Housekeeping waits (unref'd: the idle-pacer sweep) never end on it: ending them at once would
-  // run the sweep in a loop that moves time on by 10 minutes a turn.
-  const clockSleep = (delayMs: number, options: { unref?: boolean } = {}): Promise<void> =>
-    options.unref ? new Promise<void>(() => undefined) : sleep(delayMs);
-  return { clock: { now: () => now, sleep: clockSleep }, sleep };
+  return { clock: { now: () => now, sleep } };
 }
 
 /** Races a call against a bound: a hang is a failure, not a slow test. */

@@ -154,10 +154,6 @@ const CASES: readonly (readonly [string, () => unknown])[] = [
     () => vendorResilience('gradium', { attemptHeaders: {} as never }),
   ],
   [
-    'vendorResilience(options.sleep): expected a function',
-    () => vendorResilience('gradium', { sleep: 1 as never }),
-  ],
-  [
     'vendorResilience(options.deadlineMs): expected a number',
     () => vendorResilience('gradium', { deadlineMs: '5000' as never }),
   ],
@@ -176,6 +172,10 @@ const CASES: readonly (readonly [string, () => unknown])[] = [
   [
     'vendorResilience(options.clock): expected a clock',
     () => vendorResilience('gradium', { clock: 5 as never }),
+  ],
+  [
+    'vendorResilience(options.clock): expected a clock ({ now(): number, sleep?(delayMs, options) })',
+    () => vendorResilience('gradium', { clock: { now: () => 0, sleep: 1 } as never }),
   ],
   [
     'vendorResilience(options.engine): expected an engine',

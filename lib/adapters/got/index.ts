@@ -2,7 +2,7 @@
  * `vendor-resilience/got` (also `vendor-resilience/http`): the got adapter, async jobs (submit,
  * poll, resubmit) and vendor message streams. Its runtime entry is `entry.ts` (got is an optional peer).
  */
-export type { AttemptContext, DecisionEvent, SleepFunction, VendorResilienceOptions } from './options.js';
+export type { AttemptContext, DecisionEvent, VendorResilienceOptions } from './options.js';
 export { vendorResilience } from './vendor-resilience.js';
 export {
   runVendorJob,

@@ -2,12 +2,7 @@ import type { PolicyInput } from '../../core/policy/load.js';
 import type { ResilienceOptions } from '../../run/run-options.js';
 import { ArgumentCheck } from '../../run/validate-arguments.js';
 
-export type {
-  AttemptContext,
-  DecisionEvent,
-  ResilienceOptions,
-  SleepFunction,
-} from '../../run/run-options.js';
+export type { AttemptContext, DecisionEvent, ResilienceOptions } from '../../run/run-options.js';
 
 /** Options of {@link vendorResilience}: the shared ones plus nothing vendor-specific yet. */
 export type VendorResilienceOptions = ResilienceOptions;
@@ -36,7 +31,7 @@ export function checkResilienceOptions(fn: string, policy: unknown, options: unk
     pacing,
   );
   check.numberType('options.deadlineMs', options['deadlineMs']);
-  for (const name of ['onDecision', 'attemptHeaders', 'random', 'sleep'] as const) {
+  for (const name of ['onDecision', 'attemptHeaders', 'random'] as const) {
     check.function(`options.${name}`, options[name]);
   }
   check.strings('options.secrets', options['secrets']);

@@ -3,6 +3,7 @@ import { decide } from './decide.js';
 import { checkSignal, SignalError } from './signal.js';
 import type { Clock, Decision, EngineEnvironment, Signal } from './types.js';
 import { ArgumentCheck } from '../../run/validate-arguments.js';
+import { systemTime } from '../../run/time-source.js';
 
 /** Finds the compiled policy for a signal's `vendor`; throws when there is none. */
 export type PolicyResolver = (vendor: string) => CompiledPolicy;
@@ -57,7 +58,7 @@ export function createEngine(options: EngineOptions): Engine {
   check.function('options.random', options.random);
   const resolve = typeof options.policies === 'function' ? options.policies : listResolver(options.policies);
   const env: EngineEnvironment = {
-    clock: options.clock ?? { now: () => Date.now() },
+    clock: options.clock ?? systemTime,
     random: options.random ?? Math.random,
   };
   const run = (signal: Signal): Decision => decide(resolve(signal.vendor), signal, env);

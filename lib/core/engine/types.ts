@@ -62,10 +62,11 @@ export interface Decision {
 }
 
 /**
- * The library's one time source: the engine reads `now()`; adapters, pacing and the simulator
- * also wait through `sleep()` when it is there (`createManualClock()` from
- * `vendor-resilience/testing` is one: advancing it releases every wait). A clock with only
- * `now()` waits on real timers.
+ * The library's one time source, the `clock` option of `createVendorEngine`, `createPacing`,
+ * `vendorResilience`, `runVendorJob`, `readVendorMessages` and `startVendorSimulator`: the engine
+ * reads `now()`; adapters, pacing and the simulator also wait through `sleep()` when it is there
+ * (`createManualClock()` from `vendor-resilience/testing` is one: advancing it releases every
+ * wait). A clock with only `now()` waits on real timers.
  */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */

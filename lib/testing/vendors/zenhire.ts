@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SimulatorClock } from '../clock.js';
+import type { Clock } from '../../core/engine/types.js';
 import type { SimulatedJob } from '../job-store.js';
 import type { EndpointTable } from '../endpoints.js';
 import type {
@@ -132,7 +132,7 @@ function successBody(job: SimulatedJob): Record<string, unknown> {
 }
 
 /** The shared ZenHire envelope `{"error":{code,message,timestamp,requestId?,retryAfterSeconds?}}`. */
-function zenhireErrorReply(clock: SimulatorClock, purpose: ErrorPurpose, spec: ErrorSpec): HttpReply {
+function zenhireErrorReply(clock: Clock, purpose: ErrorPurpose, spec: ErrorSpec): HttpReply {
   const defaults: Record<ErrorPurpose, string> = {
     error: 'INTERNAL_ERROR',
     auth: 'INVALID_API_KEY',

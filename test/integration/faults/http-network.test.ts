@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { getEventListeners } from 'node:events';
 import got from 'got';
-import { isVendorError, type VendorError } from '../../../lib/index.js';
+import { isVendorError, type Clock, type VendorError } from '../../../lib/index.js';
 import {
   runVendorJob,
   vendorResilience,
@@ -9,6 +9,7 @@ import {
   type VendorJobSpec,
 } from '../../../lib/adapters/got/index.js';
 import { abortReason } from '../../../lib/run/sleep.js';
+import { createManualClock } from '../../../lib/testing/clock.js';
 import {
   closedPort,
   startFaultServer,
@@ -18,17 +19,25 @@ import {
   type SilentServer,
 } from './loopback.js';
 
-/** A sleep that records each wait and returns at once (the decided waits are asserted, not spent). */
-function instantSleep() {
+/**
+ * A clock on which each wait a call awaits is recorded and passes at once, after `onWait` (by
+ * default one turn of the event loop): the decided waits are asserted, not spent. Housekeeping
+ * (unref'd) waits end when time passes them, as on a manual clock.
+ */
+function instantTime(onWait: () => Promise<unknown> = () => new Promise((resolve) => setImmediate(resolve))) {
+  const manual = createManualClock(Date.UTC(2026, 0, 1));
   const waits: number[] = [];
-  return {
-    waits,
-    sleep: async (delayMs: number, { signal }: { signal?: AbortSignal | undefined }) => {
-      if (signal?.aborted) throw abortReason(signal);
+  const clock: Clock = {
+    now: () => manual.now(),
+    sleep: async (delayMs, options = {}) => {
+      if (options.unref) return manual.sleep(delayMs, options);
+      if (options.signal?.aborted) throw abortReason(options.signal);
       waits.push(delayMs);
-      await new Promise((resolve) => setImmediate(resolve));
+      manual.advance(Math.max(0, delayMs));
+      await onWait();
     },
   };
+  return { waits, clock };
 }
 
 async function caught(promise: Promise<unknown>): Promise<VendorError> {
@@ -102,10 +111,10 @@ describe('HTTP through real sockets: network faults end in the policy action and
         res.end(JSON.stringify({ id: 'run_1', status: 'success', result: { cefr: 'B2' } }));
       }
     });
-    const time = instantSleep();
+    const time = instantTime();
     const events: DecisionEvent[] = [];
     const result = await runVendorJob('zenhire', zenhireJob(srv.url), {
-      sleep: time.sleep,
+      clock: time.clock,
       random: () => 0,
       onDecision: (e) => events.push(e),
     });
@@ -155,7 +164,7 @@ describe('HTTP through real sockets: network faults end in the policy action and
       }
       // Polls are never answered.
     });
-    const time = instantSleep();
+    const time = instantTime();
     const spec = zenhireJob(srv.url);
     const error = await caught(
       runVendorJob(
@@ -164,7 +173,7 @@ describe('HTTP through real sockets: network faults end in the policy action and
           ...spec,
           poll: (id) => ({ ...spec.poll(id), options: { method: 'GET', timeout: { request: 150 } } }),
         },
-        { sleep: time.sleep, random: () => 0 },
+        { clock: time.clock, random: () => 0 },
       ),
     );
     const polls = srv.seen.filter((r) => r.method === 'GET').length;
@@ -215,10 +224,10 @@ describe('HTTP through real sockets: network faults end in the policy action and
   });
 
   it('DNS failure (.invalid never resolves): retried because nothing reached the vendor, then gives up', async () => {
-    const time = instantSleep();
+    const time = instantTime();
     const events: DecisionEvent[] = [];
     const client = got.extend(
-      vendorResilience('zenhire', { sleep: time.sleep, random: () => 0, onDecision: (e) => events.push(e) }),
+      vendorResilience('zenhire', { clock: time.clock, random: () => 0, onDecision: (e) => events.push(e) }),
     );
     const error = await caught(
       client.post('http://vendor-resilience-test.invalid/api/v1/speech/analyze', { json: {} }),
@@ -234,10 +243,10 @@ describe('HTTP through real sockets: network faults end in the policy action and
 
   it('connection refused on a just-closed port: submit retried (never sent), then gives up at the cap', async () => {
     const port = await closedPort();
-    const time = instantSleep();
+    const time = instantTime();
     const events: DecisionEvent[] = [];
     const client = got.extend(
-      vendorResilience('zenhire', { sleep: time.sleep, random: () => 0, onDecision: (e) => events.push(e) }),
+      vendorResilience('zenhire', { clock: time.clock, random: () => 0, onDecision: (e) => events.push(e) }),
     );
     const error = await caught(client.post(`http://127.0.0.1:${port}/api/v1/speech/analyze`, { json: {} }));
     expect(error.category).toBe('network');
@@ -253,9 +262,10 @@ describe('HTTP through real sockets: network faults end in the policy action and
     const client = got.extend(
       vendorResilience('zenhire', {
         random: () => 0,
-        sleep: async () => {
+        // The retry wait is where the server comes up.
+        clock: instantTime(async () => {
           srv ??= await startFaultServer((_req, res) => res.end('{"id":"run_1","status":"queued"}'), port);
-        },
+        }).clock,
       }),
     );
     const body = await client.post(`http://127.0.0.1:${port}/api/v1/speech/analyze`, { json: {} }).json();

@@ -125,7 +125,7 @@ async function httpRetries(total) {
   await sim.close();
 }
 
-/** ZenHire async jobs: submit, then polls on the server's schedule on a manual clock the sleep advances. */
+/** ZenHire async jobs: submit, then polls on the server's schedule on a manual clock the waits advance. */
 async function jobs(total) {
   const clock = createManualClock(Date.UTC(2026, 0, 1));
   const sim = await startVendorSimulator({
@@ -134,9 +134,15 @@ async function jobs(total) {
     pollsUntilDone: 2,
     minPollIntervalMs: 10_000,
   });
-  const sleep = (delayMs, { signal }) => {
-    clock.advance(delayMs);
-    return instantSleep(delayMs, { signal });
+  // The adapter's clock: the manual clock's time, and each wait a call awaits moves it forward
+  // and passes on the next turn; housekeeping (unref'd) waits end when time passes them.
+  const time = {
+    now: () => clock.now(),
+    sleep: (delayMs, options = {}) => {
+      if (options.unref) return clock.sleep(delayMs, options);
+      clock.advance(Math.max(0, delayMs));
+      return instantSleep(delayMs, options);
+    },
   };
   await pool(total, 16, () =>
     settle(
@@ -144,7 +150,7 @@ async function jobs(total) {
       runVendorJob(
         'zenhire',
         presetJob('zenhire', { baseUrl: sim.url, submit: { headers: { 'x-api-key': 'zh_leak' }, json: {} } }),
-        { clock, sleep },
+        { clock: time },
       ),
     ),
   );

@@ -119,7 +119,7 @@ describe('secrets', () => {
     });
     const url = server.url;
     const time = fakeTime();
-    const common = { clock: time.clock, sleep: time.sleep };
+    const common = { clock: time.clock };
     const headers = { 'x-api-key': CANARY, 'xi-api-key': CANARY, authorization: `Bearer ${CANARY}` };
     const zenhire = got.extend({ headers }, vendorResilience('zenhire', { ...common, deadlineMs: 1000 }));
     const breeze = got.extend({ headers }, vendorResilience('breeze', common));

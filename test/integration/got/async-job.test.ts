@@ -43,7 +43,7 @@ describe('runVendorJob', () => {
         baseUrl: server.url,
         submit: { headers: { 'x-api-key': 'zh_key' }, json: { language: 'en' } },
       }),
-      { clock: time.clock, sleep: time.sleep, random: () => 0, onDecision: (e) => events.push(e) },
+      { clock: time.clock, random: () => 0, onDecision: (e) => events.push(e) },
     );
     expect(result).toEqual({
       body: { id: 'req_1', status: 'success', result: { cefr: 'B2' } },
@@ -76,7 +76,6 @@ describe('runVendorJob', () => {
     const time = fakeTime();
     await runVendorJob('zenhire', presetJob('zenhire', { baseUrl: server.url, submit: {} }), {
       clock: time.clock,
-      sleep: time.sleep,
       random: () => 0,
     });
     expect(time.waits).toEqual([10_000]);
@@ -92,7 +91,6 @@ describe('runVendorJob', () => {
     const events: DecisionEvent[] = [];
     const error = await runVendorJob('zenhire', presetJob('zenhire', { baseUrl: server.url, submit: {} }), {
       clock: time.clock,
-      sleep: time.sleep,
       onDecision: (e) => events.push(e),
     }).catch((e: unknown) => e);
     expect(isVendorError(error)).toBe(true);
@@ -115,7 +113,6 @@ describe('runVendorJob', () => {
     const time = fakeTime();
     const error = await runVendorJob('zenhire', presetJob('zenhire', { baseUrl: server.url, submit: {} }), {
       clock: time.clock,
-      sleep: time.sleep,
     }).catch((e: unknown) => e);
     expect(isVendorError(error) && error.code).toBe('TRANSCRIPTION_LOW_CONFIDENCE');
     expect(server.received.filter((r) => r.method === 'POST')).toHaveLength(1);
@@ -142,7 +139,7 @@ describe('runVendorJob', () => {
         voiceId: 'v1',
         submit: { headers: { 'xi-api-key': 'brz_k' }, json: { text: 'hi', delivery: 'async' } },
       }),
-      { clock: time.clock, sleep: time.sleep, random: () => 0 },
+      { clock: time.clock, random: () => 0 },
     );
     expect(result.body).toMatchObject({ status: 'ready', download_url: 'https://x/a.mp3' });
     expect(server.to('/v1/generation-jobs/job_9')).toHaveLength(3);
@@ -163,7 +160,6 @@ describe('runVendorJob', () => {
       presetJob('audixa', { baseUrl: server.url, submit: { json: { text: 't' } } }),
       {
         clock: time.clock,
-        sleep: time.sleep,
       },
     );
     expect(result.body).toMatchObject({ status: 'COMPLETED', audio_url: 'u' });
@@ -182,7 +178,6 @@ describe('runVendorJob', () => {
     const time = fakeTime();
     const error = await runVendorJob('audixa', presetJob('audixa', { baseUrl: server.url, submit: {} }), {
       clock: time.clock,
-      sleep: time.sleep,
     }).catch((e: unknown) => e);
     expect(isVendorError(error)).toBe(true);
     if (!isVendorError(error)) return;

@@ -23,7 +23,7 @@ function breeze(extra: Parameters<typeof vendorResilience>[1] = {}) {
   const time = fakeTime();
   const client = got.extend(
     { prefixUrl: server?.url ?? '' },
-    vendorResilience('breeze', { clock: time.clock, sleep: time.sleep, random: () => 0, ...extra }),
+    vendorResilience('breeze', { clock: time.clock, random: () => 0, ...extra }),
   );
   return { client, time };
 }

@@ -38,7 +38,6 @@ describe('vendorResilience (got promise API)', () => {
       { prefixUrl: server.url },
       vendorResilience('zenhire', {
         clock: time.clock,
-        sleep: time.sleep,
         random: () => 0.5,
         onDecision: (e) => events.push(e),
       }),
@@ -72,7 +71,7 @@ describe('vendorResilience (got promise API)', () => {
       ],
     });
     const time = fakeTime();
-    const client = got.extend(vendorResilience('breeze', { clock: time.clock, sleep: time.sleep }));
+    const client = got.extend(vendorResilience('breeze', { clock: time.clock }));
     const error = await caught(
       client.post(`${server.url}/v1/text-to-speech/voice1`, { json: { text: 'hi' } }),
     );
@@ -95,9 +94,7 @@ describe('vendorResilience (got promise API)', () => {
       ],
     });
     const time = fakeTime();
-    const client = got.extend(
-      vendorResilience('breeze', { clock: time.clock, sleep: time.sleep, random: () => 0 }),
-    );
+    const client = got.extend(vendorResilience('breeze', { clock: time.clock, random: () => 0 }));
     const audio = await client.post(`${server.url}/v1/text-to-speech/v`, { json: { text: 'hi' } }).buffer();
     // got 16 hands out a Uint8Array, got 14 a Buffer.
     expect(Buffer.from(audio).toString()).toBe('AUDIO');
@@ -116,10 +113,7 @@ describe('vendorResilience (got promise API)', () => {
       ],
     });
     const time = fakeTime();
-    const client = got.extend(
-      { prefixUrl: server.url },
-      vendorResilience('gradium', { clock: time.clock, sleep: time.sleep }),
-    );
+    const client = got.extend({ prefixUrl: server.url }, vendorResilience('gradium', { clock: time.clock }));
     const error = await caught(client.post('api/post/speech/tts', { json: { text: 'x', only_audio: true } }));
     expect(isVendorError(error) && error.vendorCode).toBe('1008');
     expect(server.to('/api/post/speech/tts')).toHaveLength(1);
@@ -147,7 +141,6 @@ describe('vendorResilience (got promise API)', () => {
     const client = got.extend(
       vendorResilience('breeze', {
         clock: time.clock,
-        sleep: time.sleep,
         attemptHeaders: ({ callId, attempt }) => ({
           'idempotency-key': callId,
           'x-attempt': String(attempt),
@@ -164,9 +157,7 @@ describe('vendorResilience (got promise API)', () => {
   it('does not start a wait that the deadline cannot fit, and says why', async () => {
     server = await startScriptedServer({ 'POST /api/v1/speech/analyze': [warming, accepted] });
     const time = fakeTime();
-    const client = got.extend(
-      vendorResilience('zenhire', { clock: time.clock, sleep: time.sleep, deadlineMs: 10_000 }),
-    );
+    const client = got.extend(vendorResilience('zenhire', { clock: time.clock, deadlineMs: 10_000 }));
     const error = await caught(client.post(`${server.url}/api/v1/speech/analyze`, { json: {} }));
     expect(isVendorError(error)).toBe(true);
     if (!isVendorError(error)) return;
@@ -184,7 +175,6 @@ describe('vendorResilience (got promise API)', () => {
     const client = got.extend(
       vendorResilience('breeze', {
         clock: time.clock,
-        sleep: time.sleep,
         onDecision: (e) => decisions.push(e.decision),
       }),
     );
@@ -203,7 +193,6 @@ describe('vendorResilience (got promise API)', () => {
     const client = got.extend(
       vendorResilience('zenhire', {
         clock: time.clock,
-        sleep: time.sleep,
         onDecision: (e) => decisions.push(e.decision),
       }),
     );

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isVendorError, type Decision } from '../../../lib/index.js';
-import { readVendorMessages, vendorResilience, type SleepFunction } from '../../../lib/adapters/got/index.js';
+import { isVendorError, type Clock, type Decision } from '../../../lib/index.js';
+import { readVendorMessages, vendorResilience } from '../../../lib/adapters/got/index.js';
 import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
 import { abortReason } from '../../../lib/run/sleep.js';
 import { fakeTime } from './helpers/fake-time.js';
@@ -39,18 +39,25 @@ afterEach(async () => {
   expect(uncaught).toEqual([]);
 });
 
-/** A wait that only ends when its signal aborts: a call is "in a backoff wait" for as long as the test likes. */
-function endlessSleep(): { sleep: SleepFunction; started: Promise<number> } {
+/**
+ * A wall clock whose waits only end when their signal aborts: a call is "in a backoff wait" for as
+ * long as the test likes. `started` resolves with the first wait a call awaits (not a housekeeping,
+ * unref'd one such as a gate's reopening).
+ */
+function endlessClock(): { clock: Clock; started: Promise<number> } {
   let began: (ms: number) => void = () => undefined;
   const started = new Promise<number>((resolve) => (began = resolve));
   return {
     started,
-    sleep: (delayMs, { signal }) =>
-      new Promise<void>((_resolve, reject) => {
-        began(delayMs);
-        if (signal?.aborted) reject(abortReason(signal));
-        signal?.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
-      }),
+    clock: {
+      now: () => Date.now(),
+      sleep: (delayMs, { signal, unref = false } = {}) =>
+        new Promise<void>((_resolve, reject) => {
+          if (!unref) began(delayMs);
+          if (signal?.aborted) reject(abortReason(signal));
+          signal?.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
+        }),
+    },
   };
 }
 
@@ -129,22 +136,22 @@ describe('2. a signal aborted at any stage never crashes the process', () => {
       'POST /api/v1': [zenhireWarmingUp],
       'POST /api/post/speech/asr': [{ status: 500, body: 'error from server 1011: busy' }],
     });
-    const { sleep, started } = endlessSleep();
+    const { clock, started } = endlessClock();
     const controller = new AbortController();
-    const client = got.extend(vendorResilience('zenhire', { sleep }));
+    const client = got.extend(vendorResilience('zenhire', { clock }));
     const call = client.post(`${server.url}/api/v1/speech/analyze`, { json: {}, signal: controller.signal });
     await started;
     controller.abort();
     const error = await call.catch((e: unknown) => e);
     expect((error as Error).name).toBe('AbortError');
     expect(error).toBeInstanceOf(RequestError);
-    const waiting = endlessSleep();
+    const waiting = endlessClock();
     const messages = new AbortController();
     const reading = (async () => {
       for await (const message of readVendorMessages('gradium', `${server?.url}/api/post/speech/asr`, {
         request: { method: 'POST', body: 'RIFF' },
         signal: messages.signal,
-        sleep: waiting.sleep,
+        clock: waiting.clock,
       }))
         void message;
     })();
@@ -199,8 +206,8 @@ function stopper(): {
 describe('3 and 4. destroy() and cancel() stop every later request', () => {
   it('cancel() during a backoff wait: got rejects with CancelError and sends nothing more', async () => {
     server = await startScriptedServer({ 'POST /api/v1': [zenhireWarmingUp] });
-    const { sleep, started } = endlessSleep();
-    const client = got.extend(vendorResilience('zenhire', { sleep }));
+    const { clock, started } = endlessClock();
+    const client = got.extend(vendorResilience('zenhire', { clock }));
     const { options, stop, stoppedAs } = stopper();
     const call = client.post(`${server.url}/api/v1/speech/analyze`, { json: {}, ...options });
     expect(await started).toBeGreaterThanOrEqual(30_000);
@@ -231,8 +238,8 @@ describe('3 and 4. destroy() and cancel() stop every later request', () => {
 
   it("destroy() of a stream whose caller resends on got's retry event stops the wait and every later request", async () => {
     server = await startScriptedServer({ 'POST /api/v1': [zenhireWarmingUp] });
-    const { sleep, started } = endlessSleep();
-    const client = got.extend(vendorResilience('zenhire', { sleep }));
+    const { clock, started } = endlessClock();
+    const client = got.extend(vendorResilience('zenhire', { clock }));
     const stream = client.stream.post(`${server.url}/api/v1/speech/analyze`, { json: {} });
     let retried = 0;
     stream.on('retry', () => retried++);
@@ -256,7 +263,7 @@ describe('5. throwHttpErrors: false', () => {
       'POST /v1/voices': [json(500, { ok: false, code: 'INTERNAL_ERROR', detail: 'boom' })],
     });
     const time = fakeTime();
-    const client = got.extend(vendorResilience('breeze', { clock: time.clock, sleep: time.sleep }), {
+    const client = got.extend(vendorResilience('breeze', { clock: time.clock }), {
       throwHttpErrors: false,
       responseType: 'json',
     });
@@ -358,7 +365,7 @@ describe('7. hooks', () => {
     const time = fakeTime();
     const seenErrors: unknown[] = [];
     let token = 1;
-    const client = got.extend(vendorResilience('breeze', { clock: time.clock, sleep: time.sleep }), {
+    const client = got.extend(vendorResilience('breeze', { clock: time.clock }), {
       hooks: {
         beforeRetry: [
           (error) => {
@@ -415,17 +422,14 @@ describe('7b. your retry.calculateDelay keeps the final say, as in got', () => {
     const offered: number[] = [];
     // pacing: false: with pacing (the default) the warm-up's backoff also closes the vendor-wide
     // gate, which holds the 5 ms resend until it opens (README, "Differences from got's retry").
-    const client = got.extend(
-      vendorResilience('zenhire', { clock: time.clock, sleep: time.sleep, pacing: false }),
-      {
-        retry: {
-          calculateDelay: ({ computedValue }) => {
-            offered.push(computedValue);
-            return offered.length === 1 ? 5 : 0;
-          },
+    const client = got.extend(vendorResilience('zenhire', { clock: time.clock, pacing: false }), {
+      retry: {
+        calculateDelay: ({ computedValue }) => {
+          offered.push(computedValue);
+          return offered.length === 1 ? 5 : 0;
         },
       },
-    );
+    });
     const error = await client
       .post(`${server.url}/api/v1/speech/analyze`, { json: {} })
       .catch((e: unknown) => e);

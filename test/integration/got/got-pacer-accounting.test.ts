@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { isVendorError } from '../../../lib/index.js';
 import { vendorResilience, type DecisionEvent } from '../../../lib/adapters/got/index.js';
 import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
+import { fakeTime } from './helpers/fake-time.js';
 
 // What the pacing behind the got adapter hears of a call must be what got sent and received: a
 // got.stream's 2xx is a success like a promise call's (got runs no afterResponse hooks for
@@ -30,8 +31,6 @@ const POLICY = {
     },
   ],
 } as const;
-
-const noWait = (): Promise<void> => Promise.resolve();
 
 let servers: Server[] = [];
 let pacings: Pacing[] = [];
@@ -79,7 +78,7 @@ function drain(stream: Readable): Promise<void> {
 function paced(settings: Parameters<typeof createPacing>[0]): typeof got {
   const pacing = createPacing(settings);
   pacings.push(pacing);
-  return got.extend(vendorResilience(POLICY, { pacing, sleep: noWait }));
+  return got.extend(vendorResilience(POLICY, { pacing, clock: fakeTime().clock }));
 }
 
 describe("a got.stream's 2xx is a success for the pacing", () => {

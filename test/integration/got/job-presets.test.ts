@@ -101,7 +101,7 @@ describe('presetJob reads the job endpoints from the policy', () => {
     const result = await runVendorJob(
       file,
       presetJob(file, { baseUrl: server.url, submit: { headers: { 'x-api-key': 'acme_key' }, json: {} } }),
-      { clock: time.clock, sleep: time.sleep, random: () => 0 },
+      { clock: time.clock, random: () => 0 },
     );
     expect(result).toEqual({
       body: { id: 'an/1', status: 'success' },

@@ -3,6 +3,7 @@ import got from 'got';
 import { vendorResilience } from '../../../lib/adapters/got/index.js';
 import { isVendorError } from '../../../lib/index.js';
 import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
+import { fakeTime } from './helpers/fake-time.js';
 import { startVendorSimulator, type Fault, type VendorSimulator } from '../../../lib/testing/index.js';
 
 let simulator: VendorSimulator | undefined;
@@ -50,8 +51,8 @@ describe('the got adapter paced through createPacing()', () => {
     simulator = await zenhireWith({ kind: 'error', status: 503, code: 'UPSTREAM_DOWN' });
     // The test's own limits: the documented 500/min would make 200 calls take half a minute.
     pacing = createPacing({ vendors: { zenhire: { requestsPerMinute: 60_000, maxConcurrent: 20 } } });
-    // A tiny wait so the retries that the budget still allows do not slow the test.
-    const client = got.extend(vendorResilience('zenhire', { pacing, sleep: () => Promise.resolve() }));
+    // Retry waits on a fake clock, so the retries that the budget still allows do not slow the test.
+    const client = got.extend(vendorResilience('zenhire', { pacing, clock: fakeTime().clock }));
     const calls = 200;
     const errors: unknown[] = [];
     for (let i = 0; i < calls; i += 20) {
@@ -68,7 +69,7 @@ describe('the got adapter paced through createPacing()', () => {
 
   it('with pacing: false the same outage costs one request per allowed attempt', async () => {
     simulator = await zenhireWith({ kind: 'error', status: 503, code: 'UPSTREAM_DOWN' });
-    const client = got.extend(vendorResilience('zenhire', { pacing: false, sleep: () => Promise.resolve() }));
+    const client = got.extend(vendorResilience('zenhire', { pacing: false, clock: fakeTime().clock }));
     await Promise.allSettled(Array.from({ length: 20 }, () => submit(client, simulator!.url)));
     const sent = simulator.requests().filter((r) => r.endpoint === 'zenhire.submit').length;
     expect(sent).toBe(20 * 4);
@@ -77,8 +78,8 @@ describe('the got adapter paced through createPacing()', () => {
   it('with no pacing option the default retry budget bounds the same outage', async () => {
     simulator = await zenhireWith({ kind: 'error', status: 503, code: 'UPSTREAM_DOWN' });
     // Its own clock: the default pacing for this clock is this test's alone (fresh budget).
-    const clock = { now: () => Date.now() };
-    const client = got.extend(vendorResilience('zenhire', { clock, sleep: () => Promise.resolve() }));
+    const { clock } = fakeTime();
+    const client = got.extend(vendorResilience('zenhire', { clock }));
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, () => submit(client, simulator!.url)),
     );
@@ -104,7 +105,7 @@ describe('a backoff reason says what really holds other requests (issue 12)', ()
     const client = got.extend(
       vendorResilience('zenhire', {
         ...options,
-        sleep: () => Promise.resolve(),
+        clock: fakeTime().clock,
         onDecision: ({ decision }) => {
           if (decision.action === 'backoff') reasons.push(decision.reason);
         },

@@ -43,7 +43,6 @@ describe('readVendorMessages (Gradium NDJSON)', () => {
       readVendorMessages('gradium', `${server.url}/api/post/speech/asr`, {
         request: { method: 'POST', body: 'RIFF', headers: { 'content-type': 'audio/wav' } },
         clock: time.clock,
-        sleep: time.sleep,
         onDecision: (e) => events.push(e),
       }),
     );
@@ -79,7 +78,6 @@ describe('readVendorMessages (Gradium NDJSON)', () => {
       readVendorMessages('gradium', `${server.url}/api/post/speech/asr`, {
         request: { method: 'POST', body: 'RIFF' },
         clock: time.clock,
-        sleep: time.sleep,
         onDecision: (e) => events.push(e),
       }),
     );
@@ -168,7 +166,7 @@ describe('vendorResilience with got.stream', () => {
       ],
     });
     const time = fakeTime();
-    const client = got.extend(vendorResilience('gradium', { clock: time.clock, sleep: time.sleep }));
+    const client = got.extend(vendorResilience('gradium', { clock: time.clock }));
     const chunks: Buffer[] = [];
     const first = client.stream.post(`${server.url}/api/post/speech/tts`, {
       json: { text: 'hi', only_audio: true },

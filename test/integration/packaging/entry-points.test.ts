@@ -54,7 +54,6 @@ const SURFACE: Record<string, readonly string[]> = {
     'JobRequest',
     'PresetJobInit',
     'RunVendorJobOptions',
-    'SleepFunction',
     'VendorJobResult',
     'VendorJobSpec',
     'VendorMessagesOptions',
@@ -127,7 +126,6 @@ const SURFACE: Record<string, readonly string[]> = {
     'RecordedWsMessage',
     'RejectUpgradeFault',
     'SIMULATOR_ENDPOINTS',
-    'SimulatorClock',
     'SimulatorEndpoint',
     'SimulatorPhase',
     'SimulatorTransport',
@@ -143,7 +141,6 @@ const SURFACE: Record<string, readonly string[]> = {
     'parseFaultPlan',
     'resetDefaultPacing',
     'startVendorSimulator',
-    'systemClock',
   ],
 };
 /** Other names of an entry point: the same files. */

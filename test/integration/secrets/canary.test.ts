@@ -180,7 +180,6 @@ describe('canary API key: HTTP failure paths', () => {
     const time = fakeTime();
     const options = {
       clock: time.clock,
-      sleep: time.sleep,
       onDecision: (e: DecisionEvent) => events.push(e),
     };
     const client = (vendor: string) => got.extend({ headers: HEADERS }, vendorResilience(vendor, options));
@@ -275,7 +274,6 @@ describe('canary API key: HTTP failure paths', () => {
     const pacing = pacingWithEvents(capture, seen, { retryBudget: { capacity: 1, refillPerSuccess: 0 } });
     const options = {
       clock: time.clock,
-      sleep: time.sleep,
       pacing,
       onDecision: (e: DecisionEvent) => events.push(e),
     };

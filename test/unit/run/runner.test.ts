@@ -1,16 +1,32 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Decision } from '../../../lib/core/engine/types.js';
+import type { Clock, Decision } from '../../../lib/core/engine/types.js';
 import { isVendorError } from '../../../lib/index.js';
 import type { ResilienceOptions } from '../../../lib/run/run-options.js';
 import { CallContext, createSetup, type Observation } from '../../../lib/run/call-context.js';
 import { runTries } from '../../../lib/run/runner.js';
+import { sleep } from '../../../lib/run/sleep.js';
 import type { AttemptCounters, TryResult } from '../../../lib/run/try-judge.js';
 
 // The runner knows no transport: these tries are WebSocket connections and job polls described by
-// their observations alone. Waits go through the injected `sleep`, which records them and returns
+// their observations alone. Waits go through the injected clock, which records them and returns
 // at once; `random` fixes the engine's jitter.
 
 const RECONNECTING = new Set(['reconnect', 'retry', 'backoff'] as const);
+
+/**
+ * The wall clock with waits that a call awaits recorded in `waits` and ended at once; housekeeping
+ * (unref'd) waits, such as the deadline watch, run on real timers.
+ */
+function recordingClock(waits: number[]): Clock {
+  return {
+    now: () => Date.now(),
+    sleep: (delayMs, options = {}) => {
+      if (options.unref) return sleep(delayMs, options);
+      waits.push(delayMs);
+      return Promise.resolve();
+    },
+  };
+}
 
 /** A call context with recorded waits and decisions, unpaced. */
 function contextFor(vendor: string, options: ResilienceOptions = {}) {
@@ -19,10 +35,7 @@ function contextFor(vendor: string, options: ResilienceOptions = {}) {
   const setup = createSetup(vendor, {
     pacing: false,
     random: () => 0.5,
-    sleep: (delayMs) => {
-      waits.push(delayMs);
-      return Promise.resolve();
-    },
+    clock: recordingClock(waits),
     onDecision: (event) => events.push({ attempt: event.attempt, action: event.decision.action }),
     ...options,
   });
@@ -117,9 +130,12 @@ describe('runTries', () => {
     const reason = new Error('caller gave up');
     const setup = createSetup('gradium', {
       pacing: false,
-      sleep: (_delayMs, { signal }) => {
-        controller.abort(reason);
-        return Promise.reject(signal?.reason as Error);
+      clock: {
+        now: () => Date.now(),
+        sleep: (_delayMs, { signal } = {}) => {
+          controller.abort(reason);
+          return Promise.reject(signal?.reason as Error);
+        },
       },
     });
     const context = new CallContext(setup, { signal: controller.signal });

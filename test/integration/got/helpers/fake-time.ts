@@ -1,25 +1,33 @@
-import type { SleepFunction } from '../../../../lib/adapters/got/index.js';
+import type { Clock } from '../../../../lib/index.js';
 import { abortReason } from '../../../../lib/run/sleep.js';
+import { createManualClock } from '../../../../lib/testing/clock.js';
 
-/** A fake clock plus a scheduler that records each requested wait and advances the clock instead of sleeping. */
+/** A fake clock that records each wait a call awaits and moves time by it instead of sleeping. */
 export interface FakeTime {
-  clock: { now(): number };
-  sleep: SleepFunction;
-  /** Every wait the adapter scheduled, in ms, in order. */
+  /**
+   * The `clock` option: a wait someone awaits (a retry, a poll, a held pacer call) is recorded and
+   * passes at once; housekeeping waits (`unref`: the deadline watch, a gate's reopening) end when
+   * time passes them, as on a manual clock.
+   */
+  clock: Clock;
+  /** Every awaited wait the adapter scheduled, in ms, in order. */
   waits: number[];
 }
 
 /** Creates {@link FakeTime} starting at a fixed epoch time. */
 export function fakeTime(startMs = Date.UTC(2026, 0, 1)): FakeTime {
-  let now = startMs;
+  const manual = createManualClock(startMs);
   const waits: number[] = [];
   return {
-    clock: { now: () => now },
     waits,
-    sleep: async (delayMs, { signal }) => {
-      if (signal?.aborted) throw abortReason(signal);
-      waits.push(delayMs);
-      now += delayMs;
+    clock: {
+      now: () => manual.now(),
+      sleep: async (delayMs, options = {}) => {
+        if (options.unref) return manual.sleep(delayMs, options);
+        if (options.signal?.aborted) throw abortReason(options.signal);
+        waits.push(delayMs);
+        manual.advance(Math.max(0, delayMs));
+      },
     },
   };
 }
