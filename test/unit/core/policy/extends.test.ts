@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { presetJob } from '../../../../lib/adapters/got/index.js';
 import { createVendorEngine } from '../../../../lib/core/default-engine.js';
 import type { CompiledPolicy } from '../../../../lib/core/policy/compiled.js';
@@ -17,6 +18,7 @@ import { isPolicyError, type PolicyError } from '../../../../lib/core/policy/pol
 
 const zenhire = builtinPolicy('zenhire');
 const ZENHIRE_FILE = join(builtinPolicyDir(), 'zenhire.json');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 /** A complete rule of one's own (rules are replaced whole, so every required field is given). */
 function rule(id: string, match: object, action = 'fail', extra: object = {}): object {
@@ -444,5 +446,27 @@ describe('extends: files', () => {
       [at('on-bad-base.json'), 'title'],
       [at('bad-base.json'), 'rules[0].action'],
     ]);
+  });
+});
+
+describe('the documented extensions compile', () => {
+  it('examples/zenhire-pro-plan.json: a paid plan’s limits, a cap and one rule over zenhire', () => {
+    const plan = loadPolicyFile(join(ROOT, 'examples/zenhire-pro-plan.json'));
+    expect(plan.vendor).toBe('zenhire');
+    expect(plan.limits).toEqual({ requestsPerMinute: 3000, maxConcurrent: 20 });
+    expect(plan.maxAttempts.backoff).toBe(12);
+    expect(plan.rules.find((r) => r.id === 'credits')?.action).toBe('backoff');
+    expect(ids(plan)).toEqual(ids(zenhire));
+  });
+
+  it('the docs/policies.md example ("Extending a policy")', () => {
+    const text = readFileSync(join(ROOT, 'docs/policies.md'), 'utf8');
+    const section = text.slice(text.indexOf('## Extending a policy'));
+    const snippet = /```json\n([\s\S]*?)\n```/.exec(section)?.[1] ?? '';
+    const document = JSON.parse(snippet) as Record<string, unknown>;
+    expect(document['extends']).toBe('zenhire');
+    const plan = compilePolicy(document, join(ROOT, 'zenhire-pro.json'));
+    expect(plan.limits).toEqual({ requestsPerMinute: 3000, maxConcurrent: 20 });
+    expect(ids(plan)).toEqual(ids(zenhire).filter((id) => id !== 'run-failed-other'));
   });
 });
