@@ -108,22 +108,25 @@ function mergeRules(
     throw new PolicyError(file, 'removeRules', 'removes every rule of the base; a policy needs at least one');
   // A rule of yours whose match repeats another's could never apply (or would hide the base's):
   // said here, against your file, rather than by the compiler against a merged index.
-  const shapes = new Map<string, string>();
-  for (const rule of kept)
-    if (!ownIndex.has(rule.id))
-      shapes.set(canonicalMatch(rule.match), `rule "${rule.id}" of ${files.get(rule.id) ?? 'the base'}`);
+  const shapes = new Map<string, { what: string; hint: string }>();
+  for (const rule of kept) {
+    if (ownIndex.has(rule.id)) continue;
+    shapes.set(canonicalMatch(rule.match), {
+      what: `the match of rule "${rule.id}" of ${files.get(rule.id) ?? 'the base'}`,
+      hint: '; to change that rule, give yours its id',
+    });
+  }
   own.forEach((rule, i) => {
     const shape = canonicalMatch(rule.match);
     const other = shapes.get(shape);
     if (other !== undefined) {
-      const hint = other.startsWith('rule "') ? '; to change that rule, give yours its id' : '';
       throw new PolicyError(
         file,
         `rules[${i}].match`,
-        `is the same as the match of ${other}, so one of them can never apply${hint}`,
+        `is the same as ${other.what}, so one of them can never apply${other.hint}`,
       );
     }
-    shapes.set(shape, `rules[${i}]`);
+    shapes.set(shape, { what: `rules[${i}].match`, hint: '' });
   });
   const added = own.filter((r) => !baseIds.has(r.id));
   const rules: RuleDocument[] = [];

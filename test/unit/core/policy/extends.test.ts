@@ -387,6 +387,17 @@ describe('extends: files', () => {
       problem: /is the same as the match of rule "credits" of .*zenhire\.json.*give yours its id/,
     },
     {
+      title: 'two rules of the child with one match',
+      load: () =>
+        compilePolicy({
+          extends: 'zenhire',
+          rules: [rule('x', { status: 418 }), rule('y', { status: [418] })],
+        }),
+      file: () => '<inline>',
+      field: 'rules[1].match',
+      problem: /^is the same as rules\[0\]\.match, so one of them can never apply$/,
+    },
+    {
       title: 'a new rule naming an envelope no file defines',
       load: () => compilePolicy({ extends: 'zenhire', rules: [rule('x', { envelope: 'nope' })] }),
       file: () => '<inline>',
