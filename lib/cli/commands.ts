@@ -7,7 +7,7 @@ import { isPolicyError } from '../core/policy/policy-error.js';
 import { runBatch } from './batch.js';
 import { CliError } from './cli-error.js';
 import { parseExplainArgs } from './explain-args.js';
-import { formatDecision, ruleSource } from './format-decision.js';
+import { formatDecision, ruleFile, ruleSource, shownPolicyFile } from './format-decision.js';
 import { asksForHelp, CHECK_USAGE, EXPLAIN_USAGE, VENDORS_USAGE } from './usage.js';
 import { CliVendors } from './vendor-registry.js';
 
@@ -79,7 +79,7 @@ export async function explainCommand(argv: readonly string[], io: CliIo): Promis
   io.stdout.write(
     args.json
       ? `${JSON.stringify(decision)}\n`
-      : `${formatDecision(decision, ruleSource(engine, vendor, decision))}\n`,
+      : `${formatDecision(decision, ruleSource(engine, vendor, decision), ruleFile(engine, vendor, decision))}\n`,
   );
   return 0;
 }
@@ -152,8 +152,10 @@ export function checkCommand(argv: readonly string[], io: CliIo): number {
   const file = checkFile(argv);
   try {
     const p = loadPolicyFile(file);
+    const bases = p.files.slice(1).map(shownPolicyFile);
+    const extended = bases.length === 0 ? '' : `; extends ${bases.join(', which extends ')}`;
     io.stdout.write(
-      `ok: ${file} is a valid policy for "${p.vendor}" (${p.rules.length} rules, ${p.envelopes.length} envelopes)\n`,
+      `ok: ${file} is a valid policy for "${p.vendor}" (${p.rules.length} rules, ${p.envelopes.length} envelopes${extended})\n`,
     );
     return 0;
   } catch (error) {
@@ -162,7 +164,7 @@ export function checkCommand(argv: readonly string[], io: CliIo): number {
     const problems = (error.problems ?? []).slice(1);
     const lines = problems
       .slice(0, MAX_LISTED_PROBLEMS - 1)
-      .map((p) => `${error.file}: ${p.field === '' ? '(document)' : p.field}: ${p.problem}`);
+      .map((p) => `${p.file ?? error.file}: ${p.field === '' ? '(document)' : p.field}: ${p.problem}`);
     if (problems.length > lines.length) {
       lines.push(`${error.file}: ${problems.length - lines.length} more problems not shown`);
     }

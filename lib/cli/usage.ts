@@ -39,7 +39,9 @@ export const CHECK_USAGE = `Usage:
   vendor-resilience check [--] FILE
 
 Validates a policy file: prints one "ok" line, or every schema problem found, one line each
-(file, field, problem). Directories, devices, FIFOs and files over 1 MiB are refused unread.
+(file, field, problem). A file that "extends" another policy is checked merged with it; each line
+names the file that holds the field (the file itself or a base). Directories, devices, FIFOs and
+files over 1 MiB are refused unread.
 Put -- before a FILE whose name starts with "-".
 
 Exit status: 0 valid; 1 not a valid policy; 2 a usage error.

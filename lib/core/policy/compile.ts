@@ -21,7 +21,7 @@ import { compileJob } from './compile-job.js';
 import { ImmutableSet } from './immutable-set.js';
 import { patternHazard, type PatternUse } from './pattern-safety.js';
 import { PolicyError } from './policy-error.js';
-import { assertMatchesSchema } from './schema-validate.js';
+import { compilePolicyIn } from './extends.js';
 
 const TEXT_GROUPS = new Set(['code', 'message', 'retryAfterSeconds']);
 
@@ -36,7 +36,7 @@ function set<T>(value: OneOrMany<T> | undefined): ReadonlySet<T> | undefined {
 }
 
 /** A match in canonical form (lists sorted, single values as lists), so equivalent matches compare equal. */
-function canonicalMatch(match: RuleDocument['match']): string {
+export function canonicalMatch(match: RuleDocument['match']): string {
   const entries = Object.entries(match)
     .map(([key, value]) => [key, Array.isArray(value) ? [...(value as unknown[])].sort() : [value]] as const)
     .sort(([a], [b]) => (a < b ? -1 : 1));
@@ -152,6 +152,7 @@ function compileRules(
   file: string,
   envelopeIds: ReadonlySet<string>,
   backoff: Backoff,
+  ruleFiles: readonly string[] | undefined,
 ): CompiledRule[] {
   const ids = new Map<string, number>();
   const shapes = new Map<string, number>();
@@ -210,6 +211,7 @@ function compileRules(
       code: rule.code,
       maxAttempts: rule.maxAttempts,
       backoff: rule.backoff ? resolveBackoff(backoff, rule.backoff, file, `${at}.backoff`) : backoff,
+      file: ruleFiles?.[i] ?? file,
     });
     (identifies(m) ? first : rest).push(compiled);
   });
@@ -227,24 +229,38 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * Validates a parsed policy document (schema, then meaning: duplicate ids, regular expressions,
- * references, ranges) and compiles it for the engine. Pure; throws a {@link PolicyError} naming
- * `file`, the field and the problem. Never returns a half-built policy.
+ * references, ranges) and compiles it for the engine; throws a {@link PolicyError} naming `file`
+ * (or the base file at fault), the field and the problem. Never returns a half-built policy. Pure,
+ * unless the document `extends` a policy file: that file is read, relative to `file`'s directory
+ * (the working directory for `<inline>`).
  */
 export function compilePolicy(document: unknown, file = '<inline>'): CompiledPolicy {
-  assertMatchesSchema(document, file);
-  return compileSchemaValidPolicy(document, file);
+  return compilePolicyIn(document, file, []);
+}
+
+/** Where a merged policy's parts were written (a policy that `extends` another). */
+export interface PolicyOrigin {
+  /** The file of each rule of the document, by index. */
+  ruleFiles: readonly string[];
+  /** The policy's own file, then each base it extends, nearest first. */
+  files: readonly string[];
 }
 
 /**
  * {@link compilePolicy} without the schema check, for a document known to match the schema: the
  * built-in policies (test/unit/core/policy/builtin-schema.test.ts checks each), so that using them
- * never loads the schema validator.
+ * never loads the schema validator, and merged documents (checked before). `origin` says where a
+ * merged document's rules were written; without it, all in `file`.
  */
-export function compileSchemaValidPolicy(document: unknown, file: string): CompiledPolicy {
+export function compileSchemaValidPolicy(
+  document: unknown,
+  file: string,
+  origin?: PolicyOrigin,
+): CompiledPolicy {
   const doc = deepFreeze(structuredClone(document) as PolicyDocument);
   const backoff = resolveBackoff(DEFAULT_BACKOFF, doc.defaults?.backoff, file, 'defaults.backoff');
   const envelopes = compileEnvelopes(doc, file);
-  const rules = compileRules(doc, file, new Set(envelopes.map((e) => e.id)), backoff);
+  const rules = compileRules(doc, file, new Set(envelopes.map((e) => e.id)), backoff, origin?.ruleFiles);
   const sw = doc.serverWait ?? {};
   const messagePatterns = (sw.messagePatterns ?? []).map((p, i) =>
     regex(p, 'i', file, `serverWait.messagePatterns[${i}]`),
@@ -263,6 +279,7 @@ export function compileSchemaValidPolicy(document: unknown, file: string): Compi
     vendor: doc.vendor,
     title: doc.title,
     document: doc,
+    files: origin?.files ?? [file],
     envelopes: Object.freeze(envelopes),
     rules: Object.freeze(rules),
     backoff,

@@ -60,6 +60,8 @@ export interface CompiledRule {
   code: string | undefined;
   maxAttempts: number | undefined;
   backoff: Backoff;
+  /** The policy file the rule was written in: for a policy that `extends` another, a base's file for an inherited rule. */
+  file: string;
 }
 
 /** One request of an async job, as the policy gives it. */
@@ -84,8 +86,10 @@ export interface CompiledJob {
 export interface CompiledPolicy {
   vendor: string;
   title: string;
-  /** The document it was compiled from (frozen), for docs and tooling. */
+  /** The document it was compiled from (frozen), for docs and tooling; for a policy that `extends` another, the merged one. */
   document: PolicyDocument;
+  /** The files it was compiled from: its own (`<inline>` for a document), then each base it `extends`, nearest first. */
+  files: readonly string[];
   envelopes: readonly CompiledEnvelope[];
   /** Code-identifying rules first, then the rest, each group in file order. */
   rules: readonly CompiledRule[];

@@ -73,15 +73,17 @@ function jsonProblem(text: string, error: Error): string {
 }
 
 /**
- * Reads, parses, validates and compiles one policy file; a {@link PolicyError} names the file,
- * field and problem. Directories, devices, FIFOs and files over 1 MiB are refused unread.
+ * Reads, parses, validates and compiles one policy file, and the policy it `extends` if any (a
+ * built-in name, or a file relative to this one); a {@link PolicyError} names the file holding the
+ * faulty field, the field and the problem. Directories, devices, FIFOs and files over 1 MiB are
+ * refused unread.
  */
 export function loadPolicyFile(path: string): CompiledPolicy {
   return compilePolicy(readPolicyDocument(path), path);
 }
 
 /** Reads and parses one policy file (not yet validated); a {@link PolicyError} names the file and the problem. */
-function readPolicyDocument(path: string): unknown {
+export function readPolicyDocument(path: string): unknown {
   const file = resolve(path);
   let text: string;
   try {

@@ -4,6 +4,8 @@ export interface PolicyProblem {
   readonly field: string;
   /** What is wrong, as a sentence fragment. */
   readonly problem: string;
+  /** The file holding the field, when it is not the error's `file` (a base the policy extends). */
+  readonly file?: string;
 }
 
 /** A policy file that cannot be used: names the file, the field (a JSON pointer-like path) and the problem. */
