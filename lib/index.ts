@@ -8,8 +8,9 @@ export { createVendorEngine, type VendorEngineOptions } from './core/default-eng
 export type { DecideResult, Engine } from './core/engine/engine.js';
 export type { Action, Clock, Decision, Phase, Signal, Transport } from './core/engine/types.js';
 export { isSignalError, SignalError } from './core/engine/signal.js';
-export { builtinPolicyNames, loadPolicyFile, type PolicyInput } from './core/policy/load.js';
-export { compilePolicy } from './core/policy/compile.js';
+export { builtinPolicyNames } from './core/policy/load.js';
+export { loadPolicyFile, type PolicyInput } from './core/policy/user-policy.js';
+export { compilePolicy } from './core/policy/user-policy.js';
 export type { CompiledPolicy } from './core/policy/compiled.js';
 export type { PolicyDocument } from './core/policy/document.js';
 export { PolicyError, isPolicyError } from './core/policy/policy-error.js';

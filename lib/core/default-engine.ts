@@ -2,7 +2,7 @@ import { createEngine, type Engine } from './engine/engine.js';
 import { SignalError } from './engine/signal.js';
 import type { Clock } from './engine/types.js';
 import { isPolicyError } from './policy/policy-error.js';
-import { resolvePolicy, type PolicyInput } from './policy/load.js';
+import { resolvePolicy, type PolicyInput } from './policy/user-policy.js';
 import type { CompiledPolicy } from './policy/compiled.js';
 import { ArgumentCheck } from '../run/validate-arguments.js';
 

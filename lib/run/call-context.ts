@@ -8,7 +8,7 @@ import { isVendorError, VendorError } from './vendor-error.js';
 import { vendorMessage } from '../core/engine/vendor-message.js';
 import { pacerFor } from '../pacing/default-pacing.js';
 import type { RecordOptions, VendorPacer } from '../pacing/vendor-pacer.js';
-import { resolvePolicy, type PolicyInput } from '../core/policy/load.js';
+import { resolvePolicy, type PolicyInput } from '../core/policy/user-policy.js';
 import type { CompiledPolicy } from '../core/policy/compiled.js';
 import { abortReason } from './sleep.js';
 import { timeSourceOf, type TimeSource } from './time-source.js';

@@ -14,7 +14,8 @@ import { redactHeaders, redactText } from '../../lib/run/redact.js';
 import { ndjsonLines } from '../../lib/adapters/got/ndjson-lines.js';
 import { createVendorEngine, VendorError } from '../../lib/index.js';
 import { createPacing } from '../../lib/pacing/index.js';
-import { builtinPolicy, resolvePolicy } from '../../lib/core/policy/load.js';
+import { builtinPolicy } from '../../lib/core/policy/load.js';
+import { resolvePolicy } from '../../lib/core/policy/user-policy.js';
 import {
   presetJob,
   readVendorMessages,

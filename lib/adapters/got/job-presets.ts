@@ -1,12 +1,7 @@
 import type { OptionsInit } from 'got';
 import type { CompiledJob, CompiledPolicy } from '../../core/policy/compiled.js';
-import {
-  builtinPolicy,
-  builtinPolicyNames,
-  namesPolicyFile,
-  resolvePolicy,
-  type PolicyInput,
-} from '../../core/policy/load.js';
+import { builtinPolicy, builtinPolicyNames, namesPolicyFile } from '../../core/policy/load.js';
+import { resolvePolicy, type PolicyInput } from '../../core/policy/user-policy.js';
 import { ArgumentCheck, isRecord } from '../../run/validate-arguments.js';
 import type { VendorJobSpec } from './async-job.js';
 

@@ -1,4 +1,4 @@
-import type { PolicyInput } from '../../core/policy/load.js';
+import type { PolicyInput } from '../../core/policy/user-policy.js';
 import type { ResilienceOptions } from '../../run/run-options.js';
 import { ArgumentCheck } from '../../run/validate-arguments.js';
 

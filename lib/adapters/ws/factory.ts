@@ -1,6 +1,6 @@
 import { createVendorEngine } from '../../core/default-engine.js';
 import type { PacerLimits } from '../../pacing/types.js';
-import { resolvePolicy, type PolicyInput } from '../../core/policy/load.js';
+import { resolvePolicy, type PolicyInput } from '../../core/policy/user-policy.js';
 import { ArgumentCheck } from '../../run/validate-arguments.js';
 import { resolveSettings, type OpenSessionOptions, type ResilientWebSocketOptions } from './options.js';
 import { ResilientWebSocket } from './session.js';

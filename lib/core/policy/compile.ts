@@ -21,7 +21,6 @@ import { compileJob } from './compile-job.js';
 import { ImmutableSet } from './immutable-set.js';
 import { patternHazard, type PatternUse } from './pattern-safety.js';
 import { PolicyError } from './policy-error.js';
-import { compilePolicyIn } from './extends.js';
 
 const TEXT_GROUPS = new Set(['code', 'message', 'retryAfterSeconds']);
 
@@ -225,17 +224,6 @@ function deepFreeze<T>(value: T): T {
   if (!Object.isFrozen(value)) Object.freeze(value);
   for (const child of Object.values(value)) deepFreeze(child);
   return value;
-}
-
-/**
- * Validates a parsed policy document (schema, then meaning: duplicate ids, regular expressions,
- * references, ranges) and compiles it for the engine; throws a {@link PolicyError} naming `file`
- * (or the base file at fault), the field and the problem. Never returns a half-built policy. Pure,
- * unless the document `extends` a policy file: that file is read, relative to `file`'s directory
- * (the working directory for `<inline>`).
- */
-export function compilePolicy(document: unknown, file = '<inline>'): CompiledPolicy {
-  return compilePolicyIn(document, file, []);
 }
 
 /** Where a merged policy's parts were written (a policy that `extends` another). */

@@ -7,12 +7,7 @@ export type {
   CompiledJobRequest,
   Backoff,
 } from './compiled.js';
-export { compilePolicy } from './compile.js';
-export {
-  builtinPolicy,
-  builtinPolicyNames,
-  loadPolicyFile,
-  resolvePolicy,
-  type PolicyInput,
-} from './load.js';
+export { compilePolicy } from './user-policy.js';
+export { builtinPolicy, builtinPolicyNames } from './load.js';
+export { loadPolicyFile, resolvePolicy, type PolicyInput } from './user-policy.js';
 export { PolicyError, isPolicyError } from './policy-error.js';

@@ -1,8 +1,7 @@
-import { ArgumentCheck } from '../../run/validate-arguments.js';
 import { closeSync, constants, fstatSync, openSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { CompiledPolicy } from './compiled.js';
-import { compilePolicy, compileSchemaValidPolicy } from './compile.js';
+import { compileSchemaValidPolicy } from './compile.js';
 import { builtinPolicyDir } from './package-root.js';
 import { PolicyError } from './policy-error.js';
 import { readAtMost } from '../../run/read-at-most.js';
@@ -72,16 +71,6 @@ function jsonProblem(text: string, error: Error): string {
   return `is not valid JSON (at line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
 }
 
-/**
- * Reads, parses, validates and compiles one policy file, and the policy it `extends` if any (a
- * built-in name, or a file relative to this one); a {@link PolicyError} names the file holding the
- * faulty field, the field and the problem. Directories, devices, FIFOs and files over 1 MiB are
- * refused unread.
- */
-export function loadPolicyFile(path: string): CompiledPolicy {
-  return compilePolicy(readPolicyDocument(path), path);
-}
-
 /** Reads and parses one policy file (not yet validated); a {@link PolicyError} names the file and the problem. */
 export function readPolicyDocument(path: string): unknown {
   const file = resolve(path);
@@ -105,7 +94,6 @@ export function readPolicyDocument(path: string): unknown {
 
 let builtinNames: readonly string[] | undefined;
 const builtinCache = new Map<string, CompiledPolicy>();
-const fileCache = new Map<string, CompiledPolicy>();
 
 /** Names of the policies shipped in `policies/`. */
 export function builtinPolicyNames(): readonly string[] {
@@ -134,31 +122,7 @@ export function builtinPolicy(name: string): CompiledPolicy {
   return policy;
 }
 
-/** Something that names a policy: a built-in name, a path to a JSON file, a document, or an already compiled policy. */
-export type PolicyInput = string | CompiledPolicy | object;
-
-function isCompiled(value: object): value is CompiledPolicy {
-  return 'rules' in value && 'envelopes' in value && 'document' in value && Object.isFrozen(value);
-}
-
 /** Whether a policy string names a file (it has `/`, `\` or ends in `.json`) rather than a built-in policy. */
 export function namesPolicyFile(input: string): boolean {
   return /[\\/]|\.json$/i.test(input);
-}
-
-/** Resolves a {@link PolicyInput} to a compiled policy: names first, then paths (see {@link namesPolicyFile}; each file is read once). */
-export function resolvePolicy(input: PolicyInput): CompiledPolicy {
-  new ArgumentCheck('resolvePolicy').policy('input', input);
-  if (typeof input === 'string') {
-    if (!namesPolicyFile(input)) return builtinPolicy(input);
-    // Adapters resolve per call (jobs, message streams): read and compile each file once.
-    const file = resolve(input);
-    const cached = fileCache.get(file);
-    if (cached) return cached;
-    const policy = loadPolicyFile(input);
-    fileCache.set(file, policy);
-    return policy;
-  }
-  if (isCompiled(input)) return input;
-  return compilePolicy(input);
 }

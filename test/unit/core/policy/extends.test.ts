@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { presetJob } from '../../../../lib/adapters/got/index.js';
 import { createVendorEngine } from '../../../../lib/core/default-engine.js';
 import type { CompiledPolicy } from '../../../../lib/core/policy/compiled.js';
-import { compilePolicy } from '../../../../lib/core/policy/compile.js';
-import { builtinPolicy, loadPolicyFile, resolvePolicy } from '../../../../lib/core/policy/load.js';
+import { compilePolicy } from '../../../../lib/core/policy/user-policy.js';
+import { builtinPolicy } from '../../../../lib/core/policy/load.js';
+import { loadPolicyFile, resolvePolicy } from '../../../../lib/core/policy/user-policy.js';
 import { builtinPolicyDir } from '../../../../lib/core/policy/package-root.js';
 import { isPolicyError, type PolicyError } from '../../../../lib/core/policy/policy-error.js';
 

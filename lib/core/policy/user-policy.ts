@@ -3,10 +3,14 @@ import type { CompiledPolicy } from './compiled.js';
 import { canonicalMatch, compileSchemaValidPolicy } from './compile.js';
 import type { EnvelopeDocument, PolicyDocument, RuleDocument } from './document.js';
 import { builtinPolicy, namesPolicyFile, readPolicyDocument } from './load.js';
+import { ArgumentCheck } from '../../run/validate-arguments.js';
 import { isPolicyError, PolicyError, type PolicyProblem } from './policy-error.js';
 import { assertMatchesSchema } from './schema-validate.js';
 
 /**
+ * A user's policy, compiled from a document, a file or a name ({@link compilePolicy},
+ * {@link loadPolicyFile}, {@link resolvePolicy}), following `extends`.
+ *
  * `extends`: a policy file that adjusts another policy (a built-in or a file) instead of copying
  * it. The merge, as docs/policies.md ("Extending a policy") states it:
  * - object sections (`limits`, `polling`, `defaults`, `serverWait`, `resendAfterPossibleDelivery`,
@@ -333,4 +337,51 @@ export function compilePolicyIn(document: unknown, file: string, chain: readonly
     throw new PolicyError(file, 'removeRules', 'needs `extends`: it removes rules of the policy extended');
   assertMatchesSchema(document, file);
   return compileSchemaValidPolicy(document, file);
+}
+
+/**
+ * Validates a parsed policy document (schema, then meaning: duplicate ids, regular expressions,
+ * references, ranges) and compiles it for the engine; throws a {@link PolicyError} naming `file`
+ * (or the base file at fault), the field and the problem. Never returns a half-built policy. Pure,
+ * unless the document `extends` a policy file: that file is read, relative to `file`'s directory
+ * (the working directory for `<inline>`).
+ */
+export function compilePolicy(document: unknown, file = '<inline>'): CompiledPolicy {
+  return compilePolicyIn(document, file, []);
+}
+
+/**
+ * Reads, parses, validates and compiles one policy file, and the policy it `extends` if any (a
+ * built-in name, or a file relative to this one); a {@link PolicyError} names the file holding the
+ * faulty field, the field and the problem. Directories, devices, FIFOs and files over 1 MiB are
+ * refused unread.
+ */
+export function loadPolicyFile(path: string): CompiledPolicy {
+  return compilePolicy(readPolicyDocument(path), path);
+}
+
+const fileCache = new Map<string, CompiledPolicy>();
+
+/** Something that names a policy: a built-in name, a path to a JSON file, a document, or an already compiled policy. */
+export type PolicyInput = string | CompiledPolicy | object;
+
+function isCompiled(value: object): value is CompiledPolicy {
+  return 'rules' in value && 'envelopes' in value && 'document' in value && Object.isFrozen(value);
+}
+
+/** Resolves a {@link PolicyInput} to a compiled policy: names first, then paths (see {@link namesPolicyFile}; each file is read once). */
+export function resolvePolicy(input: PolicyInput): CompiledPolicy {
+  new ArgumentCheck('resolvePolicy').policy('input', input);
+  if (typeof input === 'string') {
+    if (!namesPolicyFile(input)) return builtinPolicy(input);
+    // Adapters resolve per call (jobs, message streams): read and compile each file once.
+    const file = resolve(input);
+    const cached = fileCache.get(file);
+    if (cached) return cached;
+    const policy = loadPolicyFile(input);
+    fileCache.set(file, policy);
+    return policy;
+  }
+  if (isCompiled(input)) return input;
+  return compilePolicy(input);
 }
