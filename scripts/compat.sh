@@ -11,6 +11,9 @@
 #     such as `node dist/demo/main.js`.
 # A second run reuses .compat/ when it holds the requested versions (COMPAT_REFRESH=1 reinstalls).
 # Extra arguments go to jest (e.g. `bash scripts/compat.sh test/integration/got`).
+# test/integration includes the packaging checks: commonjs-consumer.test.ts packs the package and
+# runs its CommonJS (require) and HTTP-only consumers with this Node (children get a plain `node`,
+# without the got hook, so they use the repository's got).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

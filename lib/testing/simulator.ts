@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { SIMULATOR_ENDPOINTS, type SimulatorEndpoint, type VendorName } from './endpoints.js';
 import type { FaultPlan } from './fault-plan.js';
 import { parseFaultPlan } from './fault-plan-parse.js';
@@ -19,6 +19,7 @@ import { readRequestBody } from './request-body.js';
 import type { HttpContext } from './vendor-contract.js';
 import { createVendorModule } from './vendors/index.js';
 import { WsSession } from './ws-session.js';
+import { importWithPeer } from '../run/optional-peer.js';
 import { ArgumentCheck } from '../run/validate-arguments.js';
 import { timeSourceOf } from '../run/time-source.js';
 import type { Clock } from '../core/engine/types.js';
@@ -159,6 +160,8 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
       rejectUpgrade(socket, reply);
       return log.finish(entry, 'upgrade-rejected', reply.status, reply.code);
     }
+    // A vendor with WebSocket routes has a server (see `wss` below); this keeps the type honest.
+    if (!wss) return void socket.destroy();
     wss.handleUpgrade(req, socket, head, (ws) => {
       log.finish(entry, 'ws-open', 101);
       const faults = { wsError: scheduler.claim('ws-error', target), drop: scheduler.claim('drop', target) };
@@ -169,7 +172,9 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   };
 
   const server = createServer((req, res) => void onRequest(req, res));
-  const wss = new WebSocketServer({ noServer: true });
+  // `ws` is an optional peer: loaded only for a vendor that serves WebSockets, so an HTTP-only
+  // simulator (zenhire, breeze) runs without it.
+  const wss = vendor.wsRoutes.length > 0 ? await startWebSocketServer() : undefined;
   server.on(
     'upgrade',
     (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head),
@@ -199,8 +204,10 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
       if (closed) return;
       closed = true;
       closing.abort();
-      for (const client of wss.clients) client.terminate();
-      wss.close();
+      if (wss) {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+      }
       server.closeAllConnections();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -211,4 +218,10 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
 function targetOf(endpoint: SimulatorEndpoint): FaultTarget {
   const { transport, phase } = SIMULATOR_ENDPOINTS[endpoint];
   return { endpoint, transport, phase };
+}
+
+/** A WebSocket server for upgrades the HTTP server hands over; says to install `ws` when it is missing. */
+async function startWebSocketServer(): Promise<WebSocketServer> {
+  const { WebSocketServer } = await importWithPeer('vendor-resilience/testing', 'ws', () => import('ws'));
+  return new WebSocketServer({ noServer: true });
 }

@@ -1,4 +1,3 @@
-import type { WebSocket } from 'ws';
 import type { DropFault, WsErrorFault } from './fault-plan.js';
 import type { RecordedRequest, RequestLog } from './request-log.js';
 
@@ -10,13 +9,27 @@ export interface WsSessionFaults {
   drop?: DropFault | undefined;
 }
 
+/**
+ * What a session uses of the server's socket (a `ws` WebSocket). Declared here rather than taken
+ * from `ws` because the vendor modules' declarations reach this file from `vendor-resilience/testing`'s
+ * types, which must type-check without `@types/ws` (ws is an optional peer).
+ */
+export interface ServerSocket {
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
+  on(event: 'close', listener: (code: number) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  send(data: Buffer | string): void;
+  close(code?: number): void;
+  terminate(): void;
+}
+
 /** A server-side WebSocket session: counts sent messages, fires `ws-error`/`drop` faults, records traffic. */
 export class WsSession {
   private sentCount = 0;
   private ended = false;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: ServerSocket,
     private readonly log: RequestLog,
     private readonly entry: RecordedRequest,
     private readonly faults: WsSessionFaults,

@@ -1,7 +1,8 @@
 /**
- * The optional peers (`got` for `vendor-resilience/got` and its alias `/http`, `ws` for `/ws` and `/testing`) are
- * reported by name when they are missing, instead of a bare ERR_MODULE_NOT_FOUND from inside the
- * library. Each case installs the package, by its exports map, into a scratch `node_modules`
+ * The optional peers (`got` for `vendor-resilience/got` and its alias `/http`, `ws` for `/ws`, and
+ * for `/testing` when it serves a WebSocket vendor) are reported by name when they are missing,
+ * instead of a bare ERR_MODULE_NOT_FOUND from inside the library. (`require()` of the packed
+ * package: commonjs-consumer.test.ts.) Each case installs the package, by its exports map, into a scratch `node_modules`
  * that holds only its declared dependencies plus the peers the case wants, and imports it from a
  * plain `node` child process (Node resolves bare imports from the importing file's real path, so
  * nothing may link back to the repository's own node_modules).
@@ -26,7 +27,7 @@ beforeAll(() => {
     'lib/adapters/got/entry.ts',
     'lib/adapters/ws/entry.ts',
     'lib/pacing/index.ts',
-    'lib/testing/entry.ts',
+    'lib/testing/index.ts',
   ]);
 }, 60_000);
 afterAll(() => tree?.remove());
@@ -41,7 +42,7 @@ interface ChildRun {
  * Imports `specifier` in a child whose node_modules holds vendor-resilience (package.json and
  * the transpiled tree as its dist/), its dependencies, and only the given peers.
  */
-function importWith(peers: readonly string[], specifier: string): Promise<ChildRun> {
+function importWith(peers: readonly string[], specifier: string, then = ''): Promise<ChildRun> {
   const dir = join(tree.dir, `case-${peers.join('-') || 'none'}`);
   rmSync(dir, { recursive: true, force: true });
   const modules = join(dir, 'node_modules');
@@ -62,7 +63,7 @@ function importWith(peers: readonly string[], specifier: string): Promise<ChildR
   const script = join(dir, 'consumer.mjs');
   writeFileSync(
     script,
-    `const api = await import(${JSON.stringify(specifier)});\nconsole.log(Object.keys(api).sort().join(','));\n`,
+    `const api = await import(${JSON.stringify(specifier)});\nconsole.log(Object.keys(api).sort().join(','));\n${then}`,
   );
   return new Promise((done) => {
     // A plain `node`: no NODE_OPTIONS (the compat run's resolve hook would find got for it).
@@ -78,7 +79,6 @@ describe('a missing optional peer says which package to install', () => {
     ['vendor-resilience/got', 'got', ['ws'], 'vendor-resilience/got'],
     ['vendor-resilience/http', 'got', ['ws'], 'vendor-resilience/got'],
     ['vendor-resilience/ws', 'ws', ['got'], 'vendor-resilience/ws'],
-    ['vendor-resilience/testing', 'ws', ['got'], 'vendor-resilience/testing'],
   ])('%s without %s installed', async (specifier, missing, peers, named) => {
     const run = await importWith(peers, specifier);
     expect(run.code).not.toBe(0);
@@ -89,11 +89,26 @@ describe('a missing optional peer says which package to install', () => {
   test.each([
     ['vendor-resilience', 'createVendorEngine'],
     ['vendor-resilience/pacing', 'createPacing'],
+    ['vendor-resilience/testing', 'startVendorSimulator'],
   ])('%s needs neither got nor ws', async (specifier, name) => {
     const run = await importWith([], specifier);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout.trim().split(',')).toContain(name);
+  });
+
+  test.each([
+    ['zenhire', 'HTTP only', 0, ''],
+    ['gradium', 'WebSocket', 1, 'vendor-resilience/testing needs the "ws" package, which is not installed'],
+  ])('the simulator of %s (%s) without ws', async (vendor, _transport, code, message) => {
+    const run = await importWith(
+      [],
+      'vendor-resilience/testing',
+      `const sim = await api.startVendorSimulator({ vendor: '${vendor}' });\nawait sim.close();\n`,
+    );
+    expect(run.code).toBe(code);
+    if (message) expect(run.stderr).toContain(message);
+    else expect(run.stderr).toBe('');
   });
 
   test.each([
@@ -121,7 +136,6 @@ describe('the runtime entries export what index.ts exports', () => {
       () => import('../../../lib/adapters/ws/index.js'),
       () => import('../../../lib/adapters/ws/entry.js'),
     ],
-    ['testing', () => import('../../../lib/testing/index.js'), () => import('../../../lib/testing/entry.js')],
   ] as const)('%s', async (_name, index, entry) => {
     const types = await index();
     const runtime = await entry();
