@@ -6,15 +6,15 @@ import {
   messageTypeIs,
   type ResilientWebSocket,
 } from '../../../lib/adapters/ws/index.js';
-import { recordingScheduler, type RecordingScheduler } from '../../support/recording-scheduler.js';
+import { recordingClock, type RecordingClock } from '../../support/recording-clock.js';
 import { startSilentServer, type SilentServer } from '../faults/loopback.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 
 let server: ScriptedServer | undefined;
 let silent: SilentServer | undefined;
-let scheduler: RecordingScheduler | undefined;
+let clock: RecordingClock | undefined;
 afterEach(async () => {
-  scheduler?.dispose();
+  clock?.dispose();
   await server?.close();
   await silent?.close();
   server = undefined;
@@ -30,11 +30,11 @@ function reconnectDecisions(session: ResilientWebSocket): Decision[] {
 describe('connectTimeoutMs: a connection that does not come up in time is dropped and retried', () => {
   it('an upgrade the server never answers: each attempt ends after the bound, then the session gives up', async () => {
     silent = await startSilentServer();
-    scheduler = recordingScheduler();
+    clock = recordingClock({ realTimeDeadlines: true });
     const session = createResilientWebSocket('gradium', {
       url: `ws://127.0.0.1:${silent.port}`,
       connectTimeoutMs: 100,
-      scheduler,
+      clock,
     })();
     const decisions = reconnectDecisions(session);
     const startedAt = Date.now();
@@ -50,7 +50,7 @@ describe('connectTimeoutMs: a connection that does not come up in time is droppe
     expect(elapsedMs).toBeGreaterThanOrEqual(5 * 100 - 20);
     expect(errors).toHaveLength(1);
     expect(isVendorError(errors[0]) && errors[0].decision.action).toBe('fail');
-    expect(scheduler.pending()).toBe(0);
+    expect(clock.pending()).toBe(0);
   });
 
   it('an upgrade that succeeds but never sends ready: the held message goes only to the connection that did', async () => {
@@ -63,13 +63,13 @@ describe('connectTimeoutMs: a connection that does not come up in time is droppe
         });
       },
     });
-    scheduler = recordingScheduler();
+    clock = recordingClock({ realTimeDeadlines: true });
     const session = createResilientWebSocket('gradium', {
       url: server.origin,
       setup: () => '{"type":"setup"}',
       isReady: messageTypeIs('ready'),
       connectTimeoutMs: 150,
-      scheduler,
+      clock,
     })();
     const decisions = reconnectDecisions(session);
     session.send('{"type":"text","text":"hello"}');
