@@ -418,7 +418,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   }
 
   // ── The stages of one connection: target, socket, setup, ready, held messages, messages ──────
-  // How a connection ends, and what comes after, is the reconnect loop's business (onEnd), as is
+  // What comes after a connection's end is the reconnect loop's business (connectionTry), as is
   // reporting a connection that is up to pacing (recordConnected).
 
   /** Calls the URL and header callbacks for one connection; a failure ends the session. */
