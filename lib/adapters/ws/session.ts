@@ -2,8 +2,8 @@
  * The resilient WebSocket session, one class as partysocket's is: the `ws`-like surface (send,
  * close, readyState, Node- and DOM-style events), the stages that bring each connection up
  * (URL and headers, socket, setup, ready message, held messages), the reconnect loop between
- * connections (the engine's decision about each end, pacing, the wait), and the one way a
- * session ends. Its events' payload types and the error it fails with for our own side's
+ * connections (one try per connection on lib/run's runner: the engine's decision about each end,
+ * pacing, the wait on the session's clock), and the one way a session ends. Its events' payload types and the error it fails with for our own side's
  * failures are here too. One connection's socket and deadlines are `Connection`'s
  * (`connection.ts`); held messages are the `Outbox`'s (`outbox.ts`).
  */
