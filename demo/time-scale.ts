@@ -1,6 +1,5 @@
 import type { Clock } from '../lib/core/engine/types.js';
 import { sleep as realSleep, type SleepOptions } from '../lib/run/sleep.js';
-import type { Scheduler } from '../lib/adapters/ws/options.js';
 
 /**
  * Simulated time running `scale` times faster than the wall clock. Every party of the demo (the
@@ -16,8 +15,6 @@ export interface ScaledTime {
    * pacing and the baseline).
    */
   readonly clock: Required<Clock>;
-  /** Timers in simulated milliseconds (for the WebSocket sessions). */
-  readonly scheduler: Scheduler;
   /** Converts a real duration to simulated milliseconds. */
   toSimulatedMs(realMs: number): number;
 }
@@ -43,13 +40,9 @@ export function createScaledTime(scale: number, originMs: number = wallNow()): S
   // The library's own abort-aware sleep, on real milliseconds.
   const scaledSleep = (delayMs: number, options: SleepOptions = {}): Promise<void> =>
     realSleep(toRealMs(delayMs), options);
-  // The clock can wait, so the retry waits, pacing and deadlines run on simulated time too.
+  // The clock can wait, so the retry waits, pacing, deadlines and WebSocket sessions run on
+  // simulated time too.
   const clock = { now: () => originMs + (wallNow() - originMs) * scale, sleep: scaledSleep };
 
-  const scheduler: Scheduler = {
-    setTimeout: (callback, delayMs) => setTimeout(callback, toRealMs(delayMs)),
-    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  };
-
-  return { scale, clock, scheduler, toSimulatedMs: (realMs) => realMs * scale };
+  return { scale, clock, toSimulatedMs: (realMs) => realMs * scale };
 }

@@ -21,7 +21,6 @@ export async function runResilientSession(
     ...(spec.readyType === undefined ? {} : { isReady: messageTypeIs(spec.readyType) }),
     replay: true,
     clock: time.clock,
-    scheduler: time.scheduler,
   });
   const session = open();
   let result: unknown;

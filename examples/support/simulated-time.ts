@@ -15,7 +15,6 @@
  */
 import { createScaledTime, type ScaledTime } from '../../demo/time-scale.js';
 import type { Clock } from 'vendor-resilience';
-import type { Scheduler } from 'vendor-resilience/ws';
 
 /** A clock in milliseconds since the epoch with its own waits: the library's `Clock`. */
 export type ExampleClock = Clock;
@@ -68,10 +67,10 @@ export function httpTime(...urls: string[]): { clock?: ExampleClock } {
 }
 
 /**
- * `clock` and `scheduler` options for `createResilientWebSocket` when `EXAMPLE_TIME_SCALE` is
- * set; `{}` (real time) otherwise.
+ * The `clock` option for `createResilientWebSocket` when `EXAMPLE_TIME_SCALE` is set (its waits
+ * and deadlines all run on it); `{}` (real time) otherwise.
  */
-export function wsTime(...urls: string[]): { clock?: ExampleClock; scheduler?: Scheduler } {
+export function wsTime(...urls: string[]): { clock?: ExampleClock } {
   const time = scaledTimeFor(urls);
-  return time ? { clock: time.clock, scheduler: time.scheduler } : {};
+  return time ? { clock: time.clock } : {};
 }

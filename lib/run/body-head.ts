@@ -1,3 +1,5 @@
+import { startTimer, systemTime, type TimeSource } from './time-source.js';
+
 /** The events of a response body (a got `Request`, an `IncomingMessage`) that {@link readBodyHead} listens to. */
 export interface BodySource {
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
@@ -19,18 +21,22 @@ export interface BodyHeadRead {
  * Reads the first `maxBytes` of an error response's body, for the engine (the vendor's error is
  * at its start): resolves at the body's end, error or close, once `maxBytes` are read, or after
  * `timeoutMs` when given, so a body that is huge or stalls costs a bounded amount. The rest is
- * drained unread. The timer is unref'd: the read never keeps the process alive by itself.
+ * drained unread. The timeout is an unref'd wait on `time` (the adapter's time source): the read
+ * never keeps the process alive by itself.
  */
-export function readBodyHead(source: BodySource, maxBytes: number, timeoutMs?: number): BodyHeadRead {
+export function readBodyHead(
+  source: BodySource,
+  maxBytes: number,
+  timeoutMs?: number,
+  time: TimeSource = systemTime,
+): BodyHeadRead {
   const chunks: Buffer[] = [];
   let size = 0;
   let finish: () => void = () => undefined;
   const done = new Promise<Buffer>((resolve) => {
     let finished = false;
-    // Real time, not the call's clock: it bounds a socket read, which stalls in wall-clock time
-    // (a test clock that only moves when told would never end it).
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => finish(), Math.max(0, timeoutMs));
-    timer?.unref();
+    const cancelTimer =
+      timeoutMs === undefined ? undefined : startTimer(time, () => finish(), timeoutMs, { unref: true });
     const onData = (chunk: Buffer): void => {
       chunks.push(chunk);
       size += chunk.length;
@@ -39,7 +45,7 @@ export function readBodyHead(source: BodySource, maxBytes: number, timeoutMs?: n
     finish = () => {
       if (finished) return;
       finished = true;
-      if (timer !== undefined) clearTimeout(timer);
+      cancelTimer?.();
       source.off('data', onData);
       source.off('end', finish);
       source.off('error', finish);

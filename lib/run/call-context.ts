@@ -146,7 +146,7 @@ export class CallContext {
   /** The last reported decision, held until the call acts on it. */
   private pending: DecisionEvent | undefined;
   /** The request's credentials: the first one picks the pacer. */
-  private readonly credentials: readonly string[];
+  private credentials: readonly string[];
   /** The pacer, once asked for (a dropped idle pacer forwards to its successor, so it stays good). */
   private resolvedPacer: PacerLookup | undefined;
   /** Aborts with the caller's signal or at the deadline: what every try, turn and wait of the call listens to. */
@@ -187,6 +187,15 @@ export class CallContext {
   get pacer(): VendorPacer | undefined {
     this.resolvedPacer ??= lookUpPacer(this.setup, this.credentials);
     return this.resolvedPacer.pacer;
+  }
+
+  /**
+   * Names the credential that picks the pacer when the call learns it only after it started (a
+   * WebSocket session: its first connection's URL or headers, or its `pacingKey`). No effect once
+   * the pacer was looked up; not added to the secrets (the caller adds what it found).
+   */
+  choosePacerBy(credential: string | undefined): void {
+    this.credentials = credential === undefined ? [] : [credential];
   }
 
   /** Random id of the call, the same for every try (made when first asked for). */
@@ -298,9 +307,10 @@ export class CallContext {
 
   /**
    * Waits `decision.delayMs`, abort-aware. A wait that cannot finish before the deadline is not
-   * started: the call fails with a {@link VendorError} that says so.
+   * started: the call fails with a {@link VendorError} that says so. `started` is told once the
+   * wait is under way (a WebSocket session announces its reconnect then, and may be closed from it).
    */
-  async wait(decision: Decision, at: WaitContext): Promise<void> {
+  async wait(decision: Decision, at: WaitContext, started?: () => void): Promise<void> {
     this.throwIfAborted();
     let left = this.remainingMs();
     let limit = "the call's deadline";
@@ -314,7 +324,9 @@ export class CallContext {
     }
     this.settle();
     try {
-      await this.setup.time.sleep(decision.delayMs, { signal: this.signal });
+      const sleeping = this.setup.time.sleep(decision.delayMs, { signal: this.signal });
+      started?.();
+      await sleeping;
     } catch (error) {
       throw this.stoppedBy(error);
     }

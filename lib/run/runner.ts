@@ -29,7 +29,10 @@ export interface RunTriesOptions<T> extends JudgeOptions {
    * default): a WebSocket connection that stayed stable ended a run, it did not fail.
    */
   charge?: (result: TryResult<T>) => boolean;
-  /** Told each resend before its wait starts (a WebSocket session emits `reconnecting`). */
+  /**
+   * Told each resend once its wait has started (a WebSocket session emits `reconnecting`, and a
+   * listener may close it then: the wait is cancelled); not told when the wait is refused.
+   */
   onResend?: (decision: Decision, tryNumber: number) => void;
 }
 
@@ -98,8 +101,12 @@ export async function runTries<T>(options: RunTriesOptions<T>): Promise<RunTries
       ...(signal === undefined ? {} : { signal }),
       onFailedAttempt: async ({ error, attemptNumber }) => {
         const { verdict } = error as ResendRequested;
-        options.onResend?.(verdict.decision, attemptNumber);
-        await context.wait(verdict.decision, verdict.wait);
+        const { onResend } = options;
+        await context.wait(
+          verdict.decision,
+          verdict.wait,
+          onResend && (() => onResend(verdict.decision, attemptNumber)),
+        );
       },
     });
   } catch (error) {

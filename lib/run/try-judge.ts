@@ -61,7 +61,10 @@ export interface JudgeOptions {
   accept: ReadonlySet<Action>;
   /** Why the request cannot be sent again (a consumed body stream), or `undefined` when it can. */
   cannotResend?: () => string | undefined;
-  /** An extra end time (ms on the call's clock) for waits, besides the call's own deadline. */
+  /**
+   * An extra end time (ms on the call's clock) for waits, besides the call's own deadline. Read at
+   * every verdict, so a caller may move it: a WebSocket session does after each stable connection.
+   */
   endAtMs?: number;
   endName?: string;
   /** The vendor's id for what is being asked about (a job id), reported by errors. */

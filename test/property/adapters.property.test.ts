@@ -15,7 +15,7 @@ import {
 } from '../../lib/adapters/got/index.js';
 import type { ResilienceOptions } from '../../lib/adapters/got/options.js';
 import { createResilientWebSocket } from '../../lib/adapters/ws/index.js';
-import { recordingScheduler } from '../support/recording-scheduler.js';
+import { sleep as realSleep } from '../../lib/run/sleep.js';
 
 /**
  * Issue 8 part 1, adapters: hostile responses from a REAL loopback server (one node:http server plus
@@ -83,6 +83,20 @@ function instantTime(): Pick<ResilienceOptions, 'clock'> {
     return Promise.resolve();
   };
   return { clock: { now: () => now, sleep } };
+}
+
+/**
+ * A session's clock: the decided waits end at once (time moves on by them); its connections'
+ * deadlines (unref'd: close after an error, the closing handshake) run on real timers, so a server
+ * that never closes still ends the connection.
+ */
+function wsInstantClock(): NonNullable<ResilienceOptions['clock']> {
+  const clock = instantTime().clock as Required<NonNullable<ResilienceOptions['clock']>>;
+  return {
+    now: () => clock.now(),
+    sleep: (delayMs, options = {}) =>
+      options.unref === true ? realSleep(delayMs, options) : clock.sleep(delayMs),
+  };
 }
 
 /** Races a call against a bound: a hang is a failure, not a slow test. */
@@ -461,12 +475,10 @@ describe('WebSocket sessions against hostile peers', () => {
               play(ws, connection.frames, connection.ending);
             });
           };
-          const scheduler = recordingScheduler();
           const open = createResilientWebSocket(vendor, {
             url: `${wsUrl}/session`,
             setup: () => ({ type: 'setup' }),
-            scheduler,
-            clock: instantTime().clock as NonNullable<ResilienceOptions['clock']>,
+            clock: wsInstantClock(),
             closeAfterErrorMs: 200,
             closeTimeoutMs: 500,
           });
@@ -480,7 +492,6 @@ describe('WebSocket sessions against hostile peers', () => {
             for (const error of errors) expect(isVendorError(error)).toBe(true);
           } finally {
             session.close();
-            scheduler.dispose();
           }
           expectPrototypeClean();
         },

@@ -272,8 +272,12 @@ const CASES: readonly (readonly [string, () => unknown])[] = [
     () => createResilientWebSocket('gradium', { url: WS_URL, secrets: KEY as never }),
   ],
   [
-    'createResilientWebSocket(options.scheduler): expected a scheduler',
-    () => createResilientWebSocket('gradium', { url: WS_URL, scheduler: {} as never }),
+    'createResilientWebSocket(options.deadlineMs): expected a positive number of milliseconds',
+    () => createResilientWebSocket('gradium', { url: WS_URL, deadlineMs: 0 }),
+  ],
+  [
+    'createResilientWebSocket(options.onDecision): expected a function',
+    () => createResilientWebSocket('gradium', { url: WS_URL, onDecision: 5 as never }),
   ],
   [
     'createResilientWebSocket(options.wsOptions): expected an options object',
@@ -409,8 +413,9 @@ describe('right arguments still work', () => {
       replay: true,
       signal: new AbortController().signal,
       secrets: [KEY],
-      scheduler: { setTimeout: () => 0, clearTimeout: () => undefined },
       wsOptions: {},
+      deadlineMs: 60_000,
+      onDecision: () => undefined,
       pacingKey: 'account',
       clock: { now: () => 0 },
     });

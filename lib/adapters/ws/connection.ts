@@ -6,7 +6,9 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
-import type { Signal } from '../../core/engine/types.js';
+import { readBodyHead } from '../../run/body-head.js';
+import type { Observation } from '../../run/call-context.js';
+import { startTimer } from '../../run/time-source.js';
 import type { ConnectionContext, OutgoingData, SessionSettings } from './options.js';
 
 /** Where and how one connection goes: its URL and upgrade headers, minted for it. */
@@ -69,16 +71,17 @@ export class Connection {
   private firstError: Error | undefined;
   private upgrade: RejectedUpgrade | undefined;
   private cancelUpgradeRead: (() => void) | undefined;
-  // Housekeeping deadlines, unref'd: while the socket is connecting or open it holds the process itself.
-  private connectTimer: ReturnType<typeof setTimeout> | undefined;
-  private errorTimer: ReturnType<typeof setTimeout> | undefined;
-  private forceCloseTimer: ReturnType<typeof setTimeout> | undefined;
+  // Housekeeping deadlines, unref'd waits on the session's time source (each holds the function
+  // that cancels it): while the socket is connecting or open it holds the process itself.
+  private cancelConnectTimer: (() => void) | undefined;
+  private cancelErrorTimer: (() => void) | undefined;
+  private cancelForceClose: (() => void) | undefined;
 
   /** Opens the socket; throws synchronously for a URL `ws` refuses. */
   constructor(
     readonly context: ConnectionContext,
     target: ConnectionTarget,
-    settings: SessionSettings,
+    private readonly settings: SessionSettings,
     binaryType: WebSocket['binaryType'],
     handlers: ConnectionHandlers,
   ) {
@@ -111,7 +114,7 @@ export class Connection {
     });
     // With this listener ws leaves the refused handshake to us: read the answer, then drop it.
     this.socket.on('unexpected-response', (_request, response) => {
-      const read = readRejectedUpgrade(response, settings.maxUpgradeBodyBytes, settings.upgradeBodyTimeoutMs);
+      const read = readRejectedUpgrade(response, settings);
       this.cancelUpgradeRead = read.cancel;
       void read.done.then((upgrade) => {
         this.cancelUpgradeRead = undefined;
@@ -120,8 +123,8 @@ export class Connection {
       });
     });
     if (settings.connectTimeoutMs > 0) {
-      this.connectTimer = unrefTimer(() => {
-        this.connectTimer = undefined;
+      this.cancelConnectTimer = this.timer(() => {
+        this.cancelConnectTimer = undefined;
         if (this.active) return;
         this.timedOut = true;
         this.terminate();
@@ -178,7 +181,7 @@ export class Connection {
    */
   reportError(message: string, closeAfterErrorMs: number): void {
     this.errorMessage = message;
-    this.errorTimer ??= unrefTimer(() => this.terminate(), closeAfterErrorMs);
+    this.cancelErrorTimer ??= this.timer(() => this.terminate(), closeAfterErrorMs);
   }
 
   /** Writes one message; the caller checks {@link Connection.writable} first. */
@@ -196,7 +199,7 @@ export class Connection {
       return;
     }
     this.socket.close(code, reason);
-    this.forceCloseTimer ??= unrefTimer(() => this.socket.terminate(), timeoutMs);
+    this.cancelForceClose ??= this.timer(() => this.socket.terminate(), timeoutMs);
   }
 
   /** Drops the socket without a handshake; `end` is reported with 1006. */
@@ -219,35 +222,47 @@ export class Connection {
 
   /** Clears every deadline of this connection (its socket has ended or is being dropped). */
   private stopTimers(): void {
-    if (this.forceCloseTimer !== undefined) clearTimeout(this.forceCloseTimer);
-    this.forceCloseTimer = undefined;
-    if (this.errorTimer !== undefined) clearTimeout(this.errorTimer);
-    this.errorTimer = undefined;
+    this.cancelForceClose?.();
+    this.cancelForceClose = undefined;
+    this.cancelErrorTimer?.();
+    this.cancelErrorTimer = undefined;
     this.clearConnectTimer();
   }
 
   private clearConnectTimer(): void {
-    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
-    this.connectTimer = undefined;
+    this.cancelConnectTimer?.();
+    this.cancelConnectTimer = undefined;
+  }
+
+  /**
+   * A housekeeping deadline: an unref'd, cancellable wait on the session's time source (a manual
+   * test clock runs it too). Returns the function that cancels it.
+   */
+  private timer(callback: () => void, delayMs: number): () => void {
+    return startTimer(this.settings.time, callback, delayMs, { unref: true });
   }
 }
 
 /**
- * The engine signal for how a connection ended: the rejected upgrade's status, headers and body;
- * a timeout when it did not come up in time; the network error when it never opened; otherwise
- * the close code together with the server's last error message (the engine prefers the message's
- * own code).
+ * What the engine is told about how a connection ended: the rejected upgrade's status, headers and
+ * body; a timeout when it did not come up in time; the network error when it never opened;
+ * otherwise the close code together with the server's last error message (the engine prefers the
+ * message's own code).
  */
-export function signalForEnd(vendor: string, attempt: number, end: ConnectionEnd): Signal {
-  const base: Signal = { vendor, transport: 'ws', attempt };
+export function observationForEnd(end: ConnectionEnd): Observation {
   const { errorMessage } = end;
   if (end.upgrade) {
-    return { ...base, status: end.upgrade.status, headers: end.upgrade.headers, body: end.upgrade.body };
+    const { status, headers, body } = end.upgrade;
+    return { transport: 'ws', status, headers, body };
   }
   // An error message the server sent before we gave up says more than our timeout does.
-  if (end.timedOut && errorMessage === undefined) return { ...base, error: 'ETIMEDOUT' };
-  if (!end.opened) return { ...base, error: networkErrorCode(end.error) };
-  return { ...base, closeCode: end.code, ...(errorMessage === undefined ? {} : { message: errorMessage }) };
+  if (end.timedOut && errorMessage === undefined) return { transport: 'ws', error: 'ETIMEDOUT' };
+  if (!end.opened) return { transport: 'ws', error: networkErrorCode(end.error) };
+  return {
+    transport: 'ws',
+    closeCode: end.code,
+    ...(errorMessage === undefined ? {} : { message: errorMessage }),
+  };
 }
 
 /** A network error code for a connection that failed before the upgrade completed. */
@@ -259,51 +274,24 @@ function networkErrorCode(error: Error | undefined): string {
 }
 
 /**
- * Reads a rejected upgrade's status, headers and at most `maxBytes` of its body. Stops after
- * `timeoutMs` when the body stalls, so a slow server cannot hold the session. Never rejects.
+ * Reads a rejected upgrade's status, headers and at most `maxUpgradeBodyBytes` of its body. Stops
+ * after `upgradeBodyTimeoutMs` when the body stalls, so a slow server cannot hold the session.
+ * Never rejects.
  */
 function readRejectedUpgrade(
   response: IncomingMessage,
-  maxBytes: number,
-  timeoutMs: number,
+  settings: SessionSettings,
 ): { done: Promise<RejectedUpgrade>; cancel: () => void } {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let finish: () => void = () => undefined;
-  const done = new Promise<RejectedUpgrade>((resolve) => {
-    let finished = false;
-    const timer = unrefTimer(() => finish(), timeoutMs);
-    finish = () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      response.off('data', onData);
-      response.off('end', finish);
-      response.off('error', finish);
-      response.off('close', finish);
-      response.resume();
-      resolve({
-        status: response.statusCode ?? 0,
-        headers: response.headers,
-        body: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'),
-      });
-    };
-    const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= maxBytes) finish();
-    };
-    response.on('data', onData);
-    response.once('end', finish);
-    response.once('error', finish);
-    response.once('close', finish);
-  });
-  return { done, cancel: () => finish() };
-}
-
-/** Starts an unref'd timer for housekeeping deadlines that never need to keep the process alive. */
-function unrefTimer(callback: () => void, delayMs: number): ReturnType<typeof setTimeout> {
-  const timer = setTimeout(callback, Math.max(0, delayMs));
-  timer.unref();
-  return timer;
+  const read = readBodyHead(
+    response,
+    settings.maxUpgradeBodyBytes,
+    settings.upgradeBodyTimeoutMs,
+    settings.time,
+  );
+  const done = read.done.then((body) => ({
+    status: response.statusCode ?? 0,
+    headers: response.headers,
+    body: body.toString('utf8'),
+  }));
+  return { done, cancel: read.cancel };
 }

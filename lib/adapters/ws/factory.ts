@@ -1,6 +1,6 @@
 import { createVendorEngine } from '../../core/default-engine.js';
-import type { PacerLimits } from '../../pacing/types.js';
 import { resolvePolicy, type PolicyInput } from '../../core/policy/user-policy.js';
+import { createSetup } from '../../run/call-context.js';
 import { ArgumentCheck } from '../../run/validate-arguments.js';
 import { resolveSettings, type OpenSessionOptions, type ResilientWebSocketOptions } from './options.js';
 import { ResilientWebSocket } from './session.js';
@@ -38,32 +38,26 @@ export function createResilientWebSocket(
       'createResilientWebSocket: option "pacing" must come from createPacing(), or be false',
     );
   }
-  // Without a pacing option the sessions share the process default (gate, learned rate, budget).
-  const paced =
-    pacing === false
-      ? undefined
-      : { pacing, clock: options.clock, limits: pacerLimits(compiled.limits), key: options.pacingKey };
+  // What the runner of lib/run runs every session on, as the HTTP adapter's calls: the engine
+  // (always asked through its input check: a session reads whatever the server sends), pacing
+  // (without the option the sessions share the process default: gate, learned rate, budget),
+  // the time source, the named secrets and `onDecision`. The deadline is the session's own
+  // (options.ts), not a call deadline that would cut a connection that is up.
+  const setup = createSetup(compiled, {
+    engine,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(pacing === undefined ? {} : { pacing }),
+    ...(options.onDecision ? { onDecision: options.onDecision } : {}),
+    secrets: settings.secrets,
+  });
   return (sessionOptions = {}) => {
     const check: ArgumentCheck = new ArgumentCheck('open');
     check.options('options', sessionOptions);
     check.signal('options.signal', sessionOptions.signal);
     return new ResilientWebSocket({
-      vendor: compiled.vendor,
-      engine,
+      setup,
       settings,
       signals: [options.signal, sessionOptions.signal].filter((s): s is AbortSignal => s !== undefined),
-      ...(paced ? { pacing: paced } : {}),
     });
   };
-}
-
-/** The policy's limits as a pacer takes them: only the fields the policy sets. */
-function pacerLimits(limits: {
-  requestsPerMinute: number | undefined;
-  maxConcurrent: number | undefined;
-}): PacerLimits {
-  const out: PacerLimits = {};
-  if (limits.requestsPerMinute !== undefined) out.requestsPerMinute = limits.requestsPerMinute;
-  if (limits.maxConcurrent !== undefined) out.maxConcurrent = limits.maxConcurrent;
-  return out;
 }

@@ -5,7 +5,7 @@
 export { createResilientWebSocket, type OpenResilientWebSocket } from './factory.js';
 export { ResilientWebSocket, WebSocketSessionError } from './session.js';
 export { OutboxFullError } from './outbox.js';
-export { messageTypeIs, type Scheduler } from './options.js';
+export { messageTypeIs } from './options.js';
 export type {
   GiveUpInfo,
   ReconnectedInfo,

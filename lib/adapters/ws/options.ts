@@ -1,14 +1,14 @@
 /**
  * What a caller configures about WebSocket sessions: the options of `createResilientWebSocket`
- * and the types its per-connection callbacks see, the scheduler that runs the reconnect waits,
- * the `messageTypeIs` ready predicate, and the validation that turns options into the settings
- * (every default filled in) a session runs on.
+ * and the types its per-connection callbacks see, the `messageTypeIs` ready predicate, and the
+ * validation that turns options into the settings (every default filled in) a session runs on.
  */
 import type { ClientOptions, RawData, WebSocket } from 'ws';
 import type { Engine } from '../../core/engine/engine.js';
 import type { Clock } from '../../core/engine/types.js';
 import type { Pacing } from '../../pacing/pacing.js';
-import { startTimer, timeSourceOf } from '../../run/time-source.js';
+import type { DecisionEvent } from '../../run/run-options.js';
+import { timeSourceOf, type TimeSource } from '../../run/time-source.js';
 import { ArgumentCheck } from '../../run/validate-arguments.js';
 
 /** What `send` accepts: text, or binary as a Buffer, ArrayBuffer or typed-array view. */
@@ -31,32 +31,6 @@ export interface ConnectionContext {
 
 /** A value, or a (possibly async) function of the connection that returns it (minted per connection). */
 export type PerConnection<T> = T | ((context: ConnectionContext) => T | Promise<T>);
-
-/** Runs the waits a session decides on. Tests inject one to observe the waits without spending them. */
-export interface Scheduler {
-  /** Calls `callback` after `delayMs` milliseconds; returns a handle for {@link Scheduler.clearTimeout}. */
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  /** Cancels a pending callback; a no-op for one that already ran. */
-  clearTimeout(handle: unknown): void;
-}
-
-/**
- * Real timers. The reconnect wait keeps the process alive on purpose: a session waiting to
- * reconnect is still in use, just as an open socket is. `close()` clears it.
- */
-export const realScheduler: Scheduler = {
-  setTimeout: (callback, delayMs) => setTimeout(callback, Math.max(0, delayMs)),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-/** A scheduler on a clock's own `sleep` (the reconnect waits then pass with that clock's time). */
-function clockScheduler(clock: Clock): Scheduler {
-  const time = timeSourceOf(clock);
-  return {
-    setTimeout: (callback, delayMs) => startTimer(time, callback, delayMs),
-    clearTimeout: (handle) => (handle as () => void)(),
-  };
-}
 
 /** Options of {@link createResilientWebSocket}. */
 export interface ResilientWebSocketOptions {
@@ -110,12 +84,31 @@ export interface ResilientWebSocketOptions {
   secrets?: readonly string[];
   /** The engine that decides; by default one over `policy` with `clock` and `random`. */
   engine?: Engine;
-  /** Time source for the engine and the stability window. */
+  /**
+   * The session's one time source: the engine, the stability window, the reconnect waits and
+   * every connection's deadlines (connect, close after an error, closing handshake, a refused
+   * upgrade's body) run on it, as the other adapters' waits do. A clock with `sleep` (the manual
+   * clock of `vendor-resilience/testing`) runs the waits too; one with only `now()` waits on real
+   * timers. The system clock when omitted.
+   */
   clock?: Clock;
   /** Randomness for the engine's jitter, in [0, 1). */
   random?: () => number;
-  /** Runs the waits the engine decides on; inject one in tests to observe or shorten real time. */
-  scheduler?: Scheduler;
+  /**
+   * How long the session may go on reconnecting without a stable connection, in milliseconds:
+   * counted from the session's start, and again from the end of every connection that stayed up
+   * `stableAfterMs`. A reconnect whose wait cannot end before then is not started: the session
+   * gives up with a `VendorError` (action `fail`) whose reason says so. A long-lived session has no
+   * overall deadline: a connection that is up is never cut by this. No bound by default.
+   */
+  deadlineMs?: number;
+  /**
+   * Receives every decision the session acts on (never a credential): the engine's decision about
+   * how each connection ended (reconnect, end cleanly, or the `fail` it gives up with), the same
+   * `DecisionEvent` the HTTP adapter reports, with one `callId` for the whole session. Decisions
+   * about messages that need no action are not reported. Exceptions it throws are ignored.
+   */
+  onDecision?: (event: DecisionEvent) => void;
   /** Further `ws` client options (handshake timeout, compression, agent, …). */
   wsOptions?: Omit<ClientOptions, 'headers'>;
   /**
@@ -183,8 +176,11 @@ export interface SessionSettings {
   /** How long to wait for a rejected upgrade's body, in milliseconds. */
   upgradeBodyTimeoutMs: number;
   secrets: readonly string[];
-  clock: Clock;
-  scheduler: Scheduler;
+  /** The `clock` option as the session's time source (its waits and deadlines). */
+  time: TimeSource;
+  /** See {@link ResilientWebSocketOptions.deadlineMs}. */
+  deadlineMs: number | undefined;
+  pacingKey: string | undefined;
   wsOptions: ResilientWebSocketOptions['wsOptions'];
   binaryType: WebSocket['binaryType'];
 }
@@ -241,16 +237,14 @@ export function resolveSettings(options: ResilientWebSocketOptions): SessionSett
   check.clock('options.clock', options.clock);
   check.engine('options.engine', options.engine);
   check.string('options.pacingKey', options.pacingKey);
-  const { scheduler } = options;
+  check.function('options.onDecision', options.onDecision);
+  const { deadlineMs } = options;
   check.that(
-    scheduler === undefined ||
-      (typeof scheduler === 'object' &&
-        scheduler !== null &&
-        typeof scheduler.setTimeout === 'function' &&
-        typeof scheduler.clearTimeout === 'function'),
-    'options.scheduler',
-    'a scheduler ({ setTimeout, clearTimeout }) or undefined',
-    scheduler,
+    deadlineMs === undefined ||
+      (typeof deadlineMs === 'number' && Number.isFinite(deadlineMs) && deadlineMs > 0),
+    'options.deadlineMs',
+    'a positive number of milliseconds or undefined',
+    deadlineMs,
   );
   return {
     url,
@@ -268,9 +262,9 @@ export function resolveSettings(options: ResilientWebSocketOptions): SessionSett
     maxUpgradeBodyBytes: count(options, 'maxUpgradeBodyBytes', 64 * 1024),
     upgradeBodyTimeoutMs: 2000,
     secrets: options.secrets ?? [],
-    clock: options.clock ?? { now: () => Date.now() },
-    // A clock that can wait (a manual test clock) runs the reconnect waits too: one time source.
-    scheduler: options.scheduler ?? (options.clock?.sleep ? clockScheduler(options.clock) : realScheduler),
+    time: timeSourceOf(options.clock),
+    deadlineMs,
+    pacingKey: options.pacingKey,
     wsOptions: options.wsOptions,
     binaryType: 'nodebuffer',
   };

@@ -2,24 +2,22 @@
  * The resilient WebSocket session, one class as partysocket's is: the `ws`-like surface (send,
  * close, readyState, Node- and DOM-style events), the stages that bring each connection up
  * (URL and headers, socket, setup, ready message, held messages), the reconnect loop between
- * connections (the engine's decision about each end, pacing, the wait), and the one way a
- * session ends. Its events' payload types and the error it fails with for our own side's
+ * connections (one try per connection on lib/run's runner: the engine's decision about each end,
+ * pacing, the wait on the session's clock), and the one way a session ends. Its events' payload types and the error it fails with for our own side's
  * failures are here too. One connection's socket and deadlines are `Connection`'s
  * (`connection.ts`); held messages are the `Outbox`'s (`outbox.ts`).
  */
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import type { RawData, WebSocket } from 'ws';
-import type { Engine } from '../../core/engine/engine.js';
-import { unpacedBackoff } from '../../core/engine/reason.js';
-import type { Action, Clock, Decision, Signal } from '../../core/engine/types.js';
+import type { Action, Decision } from '../../core/engine/types.js';
+import { CallContext, type Observation, type ResilienceSetup } from '../../run/call-context.js';
+import { cleanCause } from '../../run/clean-cause.js';
 import { credentialsIn, redactText, redactUrl } from '../../run/redact.js';
-import { isVendorError, VendorError } from '../../run/vendor-error.js';
-import { pacerFor, type PacingOption } from '../../pacing/default-pacing.js';
-import type { PacerRequest } from '../../pacing/pacing.js';
-import type { PacerLimits } from '../../pacing/types.js';
-import type { VendorPacer } from '../../pacing/vendor-pacer.js';
-import { Connection, signalForEnd, type ConnectionEnd, type ConnectionTarget } from './connection.js';
+import { runTries, type RunTriesOptions } from '../../run/runner.js';
+import type { AttemptCounters, TryResult } from '../../run/try-judge.js';
+import { isVendorError } from '../../run/vendor-error.js';
+import { Connection, observationForEnd, type ConnectionEnd, type ConnectionTarget } from './connection.js';
 import type {
   ConnectionContext,
   OutgoingData,
@@ -98,26 +96,12 @@ export interface SessionEvent {
 export type SessionEventListener =
   ((event: SessionEvent) => void) | { handleEvent(event: SessionEvent): void };
 
-/** What a paced session needs to get its pacer (the factory resolves it once for all its sessions). */
-export interface SessionPacing {
-  /** The factory's `pacing` option: yours, or `undefined` for the process default. */
-  pacing: Exclude<PacingOption, false>;
-  /** The factory's own `clock` option (the default pacing runs on it). */
-  clock?: Clock | undefined;
-  /** The policy's documented limits, undefined fields left out (applied by your pacing only). */
-  limits: PacerLimits;
-  /** The caller's stable credential for pacing, when given (`pacingKey`). */
-  key?: string | undefined;
-}
-
 /** What a session is built from (the factory resolves it once for all its sessions). */
 export interface SessionInit {
-  vendor: string;
-  engine: Engine;
+  /** The engine, policy, pacing, time source, named secrets and `onDecision` (lib/run's setup). */
+  setup: ResilienceSetup;
   settings: SessionSettings;
   signals: readonly AbortSignal[];
-  /** Present when connections are paced (`options.pacing`). */
-  pacing?: SessionPacing;
 }
 
 /**
@@ -134,12 +118,24 @@ export class WebSocketSessionError extends Error {
     const detail = cause instanceof Error ? cause.message : String(cause);
     super(redactText(`${what}: ${detail}`, secrets));
     if (cause instanceof Error) {
-      const clean = new Error(redactText(cause.message, secrets));
-      clean.name = cause.name;
-      clean.stack = redactText(cause.stack ?? '', secrets);
+      const clean = cleanCause(cause, secrets);
       Object.defineProperty(this, 'cause', { value: clean, enumerable: false, configurable: true });
     }
     if (this.stack) this.stack = redactText(this.stack, secrets);
+  }
+}
+
+/**
+ * Something on our side ended the session (a callback, the engine, pacing): carried out of the
+ * runner as it is, then reported as a {@link WebSocketSessionError} saying `what` failed.
+ */
+class SessionFailure extends Error {
+  override readonly name = 'SessionFailure';
+  constructor(
+    readonly what: string,
+    readonly failure: unknown,
+  ) {
+    super(what);
   }
 }
 
@@ -157,6 +153,19 @@ const READY_STATE: Readonly<Record<SessionState, 0 | 1 | 2 | 3>> = {
 
 /** Decisions that mean "open a new connection after the decided wait" on a WebSocket. */
 const RECONNECTING_ACTIONS: ReadonlySet<Action> = new Set(['reconnect', 'retry', 'backoff']);
+
+/** The decision that ends a session cleanly (the vendor closed it normally). */
+const ACCEPT_ACTIONS: ReadonlySet<Action> = new Set(['ok']);
+
+/** What a refused reconnect wait names as its limit ({@link ResilientWebSocketOptions.deadlineMs}). */
+const DEADLINE_NAME = "the session's deadline for a stable connection (deadlineMs)";
+
+/** What one connection (one try of the runner) ended with. */
+interface SessionTry {
+  end: ConnectionEnd;
+  /** It stayed up `stableAfterMs` after it was set up. */
+  stable: boolean;
+}
 
 type EventName = keyof ResilientWebSocketEventMap;
 type Wrapper = (...args: unknown[]) => void;
@@ -195,8 +204,12 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   private readonly lifetime = new AbortController();
   /** Messages held for (or, with `replay`, kept for) the next connection. */
   private readonly outbox: Outbox;
-  /** Every credential seen, so that no error the session reports can leak one. */
-  private readonly secrets: SecretList;
+  /**
+   * The session as one call of lib/run's runner: its pacer, its decisions (and `onDecision`), its
+   * waits, and every credential seen (a bounded tail: tokens are minted per connection), so that
+   * no error the session reports can leak one.
+   */
+  private readonly context: CallContext;
   /** Detaches the caller's abort signals once the session has ended. */
   private readonly detachAbort: (() => void)[] = [];
   private resolveClosed: (info: SessionCloseInfo) => void = () => undefined;
@@ -211,7 +224,19 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     const s = init.settings;
     this.binaryTypeValue = s.binaryType;
     this.outbox = new Outbox({ maxMessages: s.maxBufferedMessages, maxBytes: s.maxBufferedBytes }, s.replay);
-    this.secrets = new SecretList(s.secrets);
+    const decideSignal = init.setup.decideSignal;
+    // A signal the engine cannot read ends the session rather than being guessed at.
+    const setup: ResilienceSetup = {
+      ...init.setup,
+      decideSignal: (signal) => {
+        try {
+          return decideSignal(signal);
+        } catch (error) {
+          throw new SessionFailure('the engine could not read what the server sent', error);
+        }
+      },
+    };
+    this.context = new CallContext(setup, { signal: this.lifetime.signal, maxFoundSecrets: 64 });
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     const onAbort = (): void => this.close(1000, 'aborted');
     if (init.signals.some((signal) => signal.aborted)) {
@@ -223,7 +248,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
       signal.addEventListener('abort', onAbort, { once: true });
       this.detachAbort.push(() => signal.removeEventListener('abort', onAbort));
     }
-    void this.connect();
+    void this.run();
   }
 
   // ── The ws-like surface ──────────────────────────────────────────────────────────────────────
@@ -393,11 +418,11 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   }
 
   // ── The stages of one connection: target, socket, setup, ready, held messages, messages ──────
-  // How a connection ends, and what comes after, is the reconnect loop's business (onEnd), as is
+  // What comes after a connection's end is the reconnect loop's business (connectionTry), as is
   // reporting a connection that is up to pacing (recordConnected).
 
-  /** Calls the URL and header callbacks for one connection; on failure the session fails. */
-  private async prepareTarget(context: ConnectionContext): Promise<ConnectionTarget | undefined> {
+  /** Calls the URL and header callbacks for one connection; a failure ends the session. */
+  private async prepareTarget(context: ConnectionContext): Promise<ConnectionTarget> {
     try {
       const settings = this.init.settings;
       // Single-use tokens are minted here, once per connection.
@@ -405,54 +430,64 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
       const headers =
         settings.headers === undefined ? undefined : await resolvePerConnection(settings.headers, context);
       // Minted URLs and headers may carry fresh tokens: no later error may reveal them.
-      this.secrets.add(credentialsIn(url, headers));
+      this.context.addSecrets(credentialsIn(url, headers));
       return { url, headers };
     } catch (error) {
-      if (this.state === 'connecting')
-        this.failWith(`could not prepare connection ${context.connection}`, error);
-      return undefined;
+      throw new SessionFailure(`could not prepare connection ${context.connection}`, error);
     }
   }
 
   /**
-   * Opens one connection (minting its URL and headers unless `prepared`). Never rejects; resolves
-   * once the connection is open, has ended, or the session has closed (which disposes it silently).
-   * Pacing holds its slot until then, so it must resolve on each of those, and only then.
+   * Opens one connection (minting its URL and headers unless `prepared`). Resolves once the
+   * connection is open, has ended, or the session has closed (which disposes it silently), with
+   * its end to come (`undefined` when the session closed first). Pacing holds its slot until then,
+   * so it must resolve on each of those, and only then.
    */
-  private async attemptConnection(
+  private async openConnection(
     context: ConnectionContext,
     prepared: ConnectionTarget | undefined,
-  ): Promise<void> {
+  ): Promise<{ end: Promise<ConnectionEnd | undefined> }> {
     const target = prepared ?? (await this.prepareTarget(context));
-    if (target === undefined || this.state !== 'connecting') return;
+    this.context.throwIfAborted();
     this.currentUrl = redactUrl(target.url);
     const lifetime = this.lifetime.signal;
-    if (lifetime.aborted) return;
-    await new Promise<void>((settled) => {
-      const done = (): void => {
-        lifetime.removeEventListener('abort', done);
-        settled();
+    let opened: () => void = () => undefined;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    const end = new Promise<ConnectionEnd | undefined>((ended) => {
+      const closed = (): void => {
+        opened();
+        ended(undefined);
       };
-      lifetime.addEventListener('abort', done, { once: true });
+      lifetime.addEventListener('abort', closed, { once: true });
+      const done = (value: ConnectionEnd): void => {
+        lifetime.removeEventListener('abort', closed);
+        opened();
+        ended(value);
+      };
       try {
         const live: Connection = new Connection(context, target, this.init.settings, this.binaryTypeValue, {
           // ws reports nothing synchronously, so `live` is assigned before any of these run.
           open: () => {
-            done();
+            opened();
             void this.onOpen(live);
           },
           message: (data, isBinary) => this.onMessage(live, data, isBinary),
-          end: (end) => {
-            done();
-            this.onEnd(live, end);
+          end: (value) => {
+            if (this.live === live) this.live = undefined;
+            // The caller closed the session: this end is its last; no decision is asked about it.
+            if (this.state === 'closing' || this.state === 'closed')
+              this.finish(value.code, value.reason, undefined);
+            done(value);
           },
         });
         this.live = live;
       } catch (error) {
-        done();
-        this.failWith(`could not open connection ${context.connection}`, error);
+        lifetime.removeEventListener('abort', closed);
+        throw new SessionFailure(`could not open connection ${context.connection}`, error);
       }
     });
+    await Promise.race([open, end]);
+    return { end };
   }
 
   /** The socket is open: send the setup, then activate if nothing more is awaited. */
@@ -476,7 +511,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   /** Once setup is out (and the ready message in, when required): flush held messages and go open. */
   private activateWhenReady(live: Connection): void {
     if (this.state !== 'connecting' || !live.canActivate(this.init.settings.isReady !== undefined)) return;
-    live.markActive(this.init.settings.clock.now());
+    live.markActive(this.init.settings.time.now());
+    this.activatedAtMs = live.activatedAtMs;
     const held = this.outbox.takeForConnection();
     for (const data of held) live.send(data);
     this.state = 'open';
@@ -493,12 +529,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   private onMessage(live: Connection, data: RawData, isBinary: boolean): void {
     const text = isBinary ? undefined : textOf(data);
     if (text !== undefined && this.state !== 'closing') {
-      const decision = this.decide({
-        vendor: this.init.vendor,
-        transport: 'ws',
-        attempt: this.attempt,
-        message: text,
-      });
+      const decision = this.decide({ transport: 'ws', message: text });
       if (decision === undefined) return;
       if (decision.action !== 'ok') {
         // An error report: this connection is finished; act once the server closes it.
@@ -515,141 +546,140 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   }
 
   // ══ The reconnect loop ═════════════════════════════════════════════════════════════════════════
-  // Everything between connections, and nothing else: it starts each connection (through the
-  // session's pacer when connections are paced), asks the engine about how each one ended, and
-  // reconnects after the decided wait or gives up. All of the session's pacing lives here, so that
-  // the pacer sees every attempt, every end's decision and every success exactly once. Its state is
-  // the fields declared just below; the rest of the class enters it through connect() (the first
-  // connection), onEnd() (a connection ended) and recordConnected() (a connection is up).
+  // Everything between connections, and nothing else, on lib/run's transport-neutral runner (the
+  // one the HTTP adapter's jobs and message streams use): each connection is one try (through the
+  // session's pacer when connections are paced, holding its turn only until the connection is
+  // open); the runner asks the engine about how it ended (seen by the pacer, reported to
+  // `onDecision`), and reconnects after the decided wait, ends cleanly, or throws the error the
+  // session gives up with. Its state is the fields declared just below; the rest of the class
+  // enters it through run() (from the constructor) and recordConnected() (a connection is up).
 
-  /** Connections started so far, the reconnects included. */
+  /** Connections started so far, the reconnects included (the runner's try number). */
   private connections = 0;
   /** The attempt number the engine sees; restarts at 1 after a connection that stayed stable. */
   private attempt = 0;
-  /** The pending reconnect, as the settings' scheduler returned it. */
-  private reconnectTimer: unknown;
-  /**
-   * The session's pacer, got at its first paced connection (a dropped idle pacer forwards to its
-   * successor, so it stays good for the session's life).
-   */
-  private pacer: VendorPacer | undefined;
+  /** The engine's attempt counters: failures restart at 0 after a connection that stayed stable. */
+  private readonly counters: AttemptCounters = { failures: 0, polls: 0 };
+  /** How the last connection ended: a give-up keeps its close code and reason. */
+  private lastEnd: ConnectionEnd | undefined;
+  /** When the current connection was set up: its stability is measured from then. */
+  private activatedAtMs: number | undefined;
 
-  /** Starts the next connection: the first from the constructor, the others after a wait. */
-  private async connect(): Promise<void> {
-    this.connections += 1;
-    this.attempt += 1;
+  /** Runs the session's connections until it ends; never rejects. */
+  private async run(): Promise<void> {
+    const { deadlineMs } = this.init.settings;
+    const time = this.init.settings.time;
+    const options: RunTriesOptions<SessionTry> = {
+      context: this.context,
+      phase: 'submit',
+      accept: ACCEPT_ACTIONS,
+      resend: RECONNECTING_ACTIONS,
+      // The session's deadline: a run of reconnects without a stable connection (moved by each one).
+      ...(deadlineMs === undefined ? {} : { endAtMs: time.now() + deadlineMs, endName: DEADLINE_NAME }),
+      counters: this.counters,
+      paced: false,
+      sendTry: (tryNumber) => this.connectionTry(tryNumber, options),
+      // A connection that stayed healthy long enough (stableAfterMs) ended: reconnecting starts a
+      // new run rather than retrying a failed attempt, so it takes no retry token (others still do).
+      charge: (result) => !result.value.stable,
+      onResend: (decision) => {
+        this.emit('reconnecting', { attempt: this.attempt, decision, delayMs: decision.delayMs });
+      },
+    };
+    try {
+      const { result } = await runTries(options);
+      this.finish(result.value.end.code, result.value.end.reason, undefined);
+    } catch (error) {
+      // The caller closed the session meanwhile: it ends (or has ended) the way close() says.
+      if (this.state === 'closing' || this.state === 'closed') return;
+      if (isVendorError(error)) {
+        const end = this.lastEnd;
+        this.giveUp(error, error.decision, end?.code ?? 1006, end?.reason ?? Buffer.alloc(0));
+      } else if (error instanceof SessionFailure) {
+        this.failWith(error.what, error.failure);
+      } else {
+        this.failWith('the reconnect loop failed', error);
+      }
+    } finally {
+      this.context.end();
+    }
+  }
+
+  /**
+   * One try of the runner: starts the next connection (the first from run(), the others after
+   * the decided wait), holds the pacer's turn until it is open, then waits for its end and
+   * reports it as what the engine is asked about.
+   */
+  private async connectionTry(
+    tryNumber: number,
+    options: RunTriesOptions<SessionTry>,
+  ): Promise<TryResult<SessionTry>> {
+    this.connections = tryNumber;
+    this.attempt = this.counters.failures + 1;
     this.state = 'connecting';
-    const context: ConnectionContext = {
-      connection: this.connections,
+    this.lastEnd = undefined;
+    this.activatedAtMs = undefined;
+    const connection: ConnectionContext = {
+      connection: tryNumber,
       attempt: this.attempt,
-      reconnect: this.connections > 1,
+      reconnect: tryNumber > 1,
       signal: this.lifetime.signal,
     };
-    const paced = this.init.pacing;
-    if (!paced) {
-      void this.attemptConnection(context, undefined);
-      return;
-    }
-    let target: ConnectionTarget | undefined;
-    if (!this.pacer) {
+    const settings = this.init.settings;
+    let prepared: ConnectionTarget | undefined;
+    if (tryNumber === 1 && this.init.setup.options.pacing !== false) {
       // Vendors limit per API key: the first connection's credential picks the session's pacer.
-      target = await this.prepareTarget(context);
-      if (target === undefined || this.state !== 'connecting') return;
-      const request: PacerRequest = {
-        vendor: this.init.vendor,
-        limits: paced.limits,
-        credential: paced.key ?? sessionCredential(target, this.init.settings.secrets),
-      };
+      prepared = await this.prepareTarget(connection);
+      this.context.throwIfAborted();
+      this.context.choosePacerBy(settings.pacingKey ?? sessionCredential(prepared, settings.secrets));
       try {
-        this.pacer = pacerFor(paced.pacing, request, paced.clock);
+        void this.context.pacer;
       } catch (error) {
-        this.failWith('pacing could not provide a pacer for this session', error);
-        return;
+        throw new SessionFailure('pacing could not provide a pacer for this session', error);
       }
     }
-    const pacer = this.pacer as VendorPacer;
-    // The attempt holds its slot until the connection is open or has failed, not for the
+    // The attempt holds its turn until the connection is open or has failed, not for the
     // session's life; a closed vendor gate holds it back, and close() (the lifetime signal) frees it.
+    let started: { end: Promise<ConnectionEnd | undefined> };
     try {
-      await pacer.schedule(() => this.attemptConnection(context, target), {
-        signal: this.lifetime.signal,
-      });
+      started = await this.context.paced(() => this.openConnection(connection, prepared));
     } catch (error) {
-      if (this.state === 'connecting') this.refusedByPacing(error, context);
+      if (error instanceof SessionFailure || isVendorError(error) || this.lifetime.signal.aborted)
+        throw error;
+      throw new SessionFailure(`pacing did not let connection ${tryNumber} start`, error);
     }
+    const end = await started.end;
+    // close() may have run meanwhile.
+    const state = this.state as SessionState;
+    if (end === undefined || state === 'closing' || state === 'closed') {
+      // The session was closed: the runner stops on its signal.
+      this.context.throwIfAborted();
+      throw new Error('the session was closed');
+    }
+    this.state = 'waiting';
+    this.lastEnd = end;
+    const activatedAtMs = this.activatedAtMs;
+    const stable =
+      activatedAtMs !== undefined && settings.time.now() - activatedAtMs >= settings.stableAfterMs;
+    this.activatedAtMs = undefined;
+    if (stable) {
+      // A connection that stayed healthy long enough starts a fresh run of attempts, and of the deadline.
+      this.counters.failures = 0;
+      this.attempt = 1;
+      if (settings.deadlineMs !== undefined) options.endAtMs = settings.time.now() + settings.deadlineMs;
+    }
+    // The observation covers the server's error message too (the engine prefers the message's
+    // code), so a failure is recorded with the pacer once, not once for the message and again for the close.
+    return {
+      observation: observationForEnd(end),
+      value: { end, stable },
+      ...(end.error === undefined ? {} : { cause: end.error }),
+    };
   }
 
   /** One success per connection set up (not per message) refills the vendor's retry budget. */
   private recordConnected(): void {
-    void this.pacer?.record(connectedDecision(this.init.vendor)).catch(() => undefined);
-  }
-
-  /** Pacing would not let a connection start (Redis lost, pacing closed): the session fails. */
-  private refusedByPacing(error: unknown, context: ConnectionContext): void {
-    if (isVendorError(error)) {
-      this.giveUp(error, error.decision, 1006, Buffer.alloc(0));
-    } else {
-      this.failWith(`pacing did not let connection ${context.connection} start`, error);
-    }
-  }
-
-  /** Decides about a connection's end, through the pacer when paced, and acts on it. */
-  private onEnd(live: Connection, end: ConnectionEnd): void {
-    if (this.live === live) this.live = undefined;
-    if (this.state === 'closing' || this.state === 'closed') {
-      this.finish(end.code, end.reason, undefined);
-      return;
-    }
-    const stable =
-      live.activatedAtMs !== undefined &&
-      this.init.settings.clock.now() - live.activatedAtMs >= this.init.settings.stableAfterMs;
-    // A connection that stayed healthy long enough starts a fresh run of attempts.
-    if (stable) this.attempt = 1;
-    // The decision covers the server's error message too (the engine prefers the message's code),
-    // so a failure is recorded with the pacer once, not once for the message and again for the close.
-    const decision = this.decide(signalForEnd(this.init.vendor, this.attempt, end));
-    if (decision === undefined) return;
-    const pacer = this.pacer;
-    if (!pacer) {
-      this.actOnEnd(unpacedBackoff(decision, this.init.vendor), end);
-      return;
-    }
-    // The gate, the adaptive limits and the retry budget see the decision before the session acts.
-    this.state = 'waiting';
-    // A connection that stayed healthy long enough (stableAfterMs) ended: reconnecting starts a
-    // new run rather than retrying a failed attempt, so it takes no retry token (others still do).
-    pacer.record(decision, { charge: !stable }).then(
-      (recorded) => {
-        if (this.state === 'waiting') this.actOnEnd(recorded, end);
-      },
-      (error: unknown) => {
-        if (this.state === 'waiting') this.failWith('pacing could not record a decision', error);
-      },
-    );
-  }
-
-  /** Carries out the decision about how a connection ended. */
-  private actOnEnd(decision: Decision, end: ConnectionEnd): void {
-    if (decision.action === 'ok') {
-      this.finish(end.code, end.reason, undefined);
-    } else if (RECONNECTING_ACTIONS.has(decision.action)) {
-      this.state = 'waiting';
-      this.reconnectTimer = this.init.settings.scheduler.setTimeout(() => {
-        this.reconnectTimer = undefined;
-        void this.connect();
-      }, decision.delayMs);
-      this.emit('reconnecting', { attempt: this.attempt, decision, delayMs: decision.delayMs });
-    } else {
-      const error = new VendorError({
-        vendor: this.init.vendor,
-        decision,
-        attempts: this.connections,
-        ...(end.upgrade ? { status: end.upgrade.status } : {}),
-        ...(end.error ? { cause: end.error } : {}),
-        secrets: this.secrets.list(),
-      });
-      this.giveUp(error, decision, end.code, end.reason);
-    }
+    void this.context.recorded(connectedDecision(this.context.vendor)).catch(() => undefined);
   }
 
   // ══ End of the reconnect loop ══════════════════════════════════════════════════════════════════
@@ -659,19 +689,23 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   // refusal by pacing, the caller's close) and each must leave the same nothing behind and report
   // the end exactly once.
 
-  /** Asks the engine; a signal it cannot read ends the session rather than being guessed at. */
-  private decide(signal: Signal): Decision | undefined {
+  /** Asks the engine about a message; a message it cannot read ends the session rather than being guessed at. */
+  private decide(observation: Observation): Decision | undefined {
     try {
-      return this.init.engine.decide(signal);
+      return this.context.decide(observation, 'submit', this.attempt);
     } catch (error) {
-      this.failWith('the engine could not read what the server sent', error);
+      const failure = error instanceof SessionFailure ? error : undefined;
+      this.failWith(
+        failure?.what ?? 'the engine could not read what the server sent',
+        failure?.failure ?? error,
+      );
       return undefined;
     }
   }
 
   /** Ends the session for something that went wrong on our side (a callback, the engine, pacing). */
   private failWith(what: string, cause: unknown): void {
-    const error = new WebSocketSessionError(what, cause, this.secrets.list());
+    const error = new WebSocketSessionError(what, cause, this.context.secrets);
     this.giveUp(error, undefined, 1006, Buffer.alloc(0));
   }
 
@@ -696,7 +730,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   private emitClose(code: number, reason: Buffer, error: Error | undefined): void {
     // A vendor may echo the caller's key in its close reason; the session's own events never carry it.
     const text = reason.toString();
-    const clean = redactText(text, this.secrets.list());
+    const clean = redactText(text, this.context.secrets);
     const delivered = clean === text ? reason : Buffer.from(clean);
     this.emit('close', code, delivered);
     this.resolveClosed({ code, reason: clean, ...(error ? { error } : {}) });
@@ -713,10 +747,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     for (const detach of this.detachAbort.splice(0)) detach();
   }
 
-  /** Cancels a pending reconnect and anything waiting on the session's lifetime. */
+  /** Cancels a pending reconnect wait, a pacer's turn and anything else waiting on the session's lifetime. */
   private stopWaiting(): void {
-    if (this.reconnectTimer !== undefined) this.init.settings.scheduler.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
     if (!this.lifetime.signal.aborted) this.lifetime.abort();
   }
 }
@@ -794,26 +826,4 @@ function connectedDecision(vendor: string): Decision {
     rule: `${vendor}#ws-connected`,
     reason: 'The WebSocket connection was set up and is ready.',
   };
-}
-
-/** The most recent credentials a session has used (tokens are minted per connection, so keep a bounded tail). */
-class SecretList {
-  private readonly values: string[] = [];
-
-  constructor(
-    /** Credentials the caller named; always kept. */
-    private readonly fixed: readonly string[],
-    private readonly maxKept = 64,
-  ) {}
-
-  /** Remembers more credentials. */
-  add(values: readonly string[]): void {
-    for (const value of values) if (!this.values.includes(value)) this.values.push(value);
-    if (this.values.length > this.maxKept) this.values.splice(0, this.values.length - this.maxKept);
-  }
-
-  /** A snapshot for redaction. */
-  list(): readonly string[] {
-    return [...this.fixed, ...this.values];
-  }
 }

@@ -80,12 +80,34 @@ function instantClock(startMs = Date.UTC(2026, 0, 1)) {
   };
 }
 
-/** A WS scheduler that runs the decided wait on the next turn. */
-const instantScheduler = {
-  setTimeout: (callback) => setImmediate(callback),
-  clearTimeout: (handle) => clearImmediate(handle),
-};
-/* global clearImmediate */
+/**
+ * A WebSocket session's clock: the decided waits pass at once (as on {@link instantClock}); its
+ * connections' deadlines (unref'd: close after an error, the closing handshake) run on real
+ * timers, so a server that never closes still ends the connection.
+ */
+function wsClock() {
+  const instant = instantClock();
+  return {
+    now: instant.now,
+    sleep: (delayMs, options = {}) =>
+      options.unref
+        ? new Promise((resolve, reject) => {
+            const { signal } = options;
+            if (signal?.aborted) return reject(signal.reason);
+            const timer = setTimeout(() => {
+              signal?.removeEventListener('abort', onAbort);
+              resolve();
+            }, delayMs);
+            timer.unref();
+            const onAbort = () => {
+              clearTimeout(timer);
+              reject(signal.reason);
+            };
+            signal?.addEventListener('abort', onAbort, { once: true });
+          })
+        : instant.sleep(delayMs, options),
+  };
+}
 
 const wsSessionEnd = (session) =>
   session.closed.then(({ code, error }) => {
@@ -173,8 +195,7 @@ async function wsReconnects(total) {
       voice_id: 'am_ethan',
       model: 'base',
     }),
-    scheduler: instantScheduler,
-    clock: instantClock(),
+    clock: wsClock(),
     pacing: createPacing({ clock: instantClock(), retryBudget: false }),
   });
   await pool(total, 8, () => settle('ws', wsSessionEnd(open())));

@@ -8,7 +8,7 @@ import {
   type ReconnectingInfo,
   type ResilientWebSocket,
 } from '../../../lib/adapters/ws/index.js';
-import { recordingScheduler } from '../../support/recording-scheduler.js';
+import { recordingClock } from '../../support/recording-clock.js';
 import { closedPort, eventually, startSilentServer, type SilentServer } from './loopback.js';
 
 interface PeerServer {
@@ -82,11 +82,11 @@ describe('WebSocket through real sockets: network faults', () => {
         else socket.close(1000, 'done');
       });
       cleanups.push(() => peer.close());
-      const scheduler = recordingScheduler();
+      const clock = recordingClock();
       const session = createResilientWebSocket('audixa', {
         url: peer.url,
         setup: () => ({ text: 'hello', voice_id: 'v' }),
-        scheduler,
+        clock,
         random: () => 0,
       })();
       const seen = watch(session);
@@ -102,7 +102,7 @@ describe('WebSocket through real sockets: network faults', () => {
         ['{"text":"hello","voice_id":"v"}'],
         ['{"text":"hello","voice_id":"v"}'],
       ]);
-      expect(scheduler.pending()).toBe(0);
+      expect(clock.pending()).toBe(0);
       await eventually(() => peer.wss.clients.size === 0, 2000, 'server-side sockets to close');
     },
   );
@@ -110,11 +110,11 @@ describe('WebSocket through real sockets: network faults', () => {
   it('a peer that vanishes on every connection: reconnects up to the cap, then gives up with a typed network error', async () => {
     const peer = await startPeer((socket) => socket.terminate());
     cleanups.push(() => peer.close());
-    const scheduler = recordingScheduler();
+    const clock = recordingClock();
     const session = createResilientWebSocket('audixa', {
       url: peer.url,
       setup: () => 'setup',
-      scheduler,
+      clock,
       random: () => 0,
     })();
     const seen = watch(session);
@@ -128,24 +128,24 @@ describe('WebSocket through real sockets: network faults', () => {
     expect(peer.received).toHaveLength(5);
     expect(error.attempts).toBe(5);
     expect(seen.reconnects).toHaveLength(4);
-    expect(scheduler.delaysMs).toHaveLength(4);
+    expect(clock.delaysMs).toHaveLength(4);
     expect(seen.giveups).toHaveLength(1);
     expect(seen.giveups[0]?.connections).toBe(5);
     expect(seen.errors).toEqual([error]);
-    expect(scheduler.pending()).toBe(0);
+    expect(clock.pending()).toBe(0);
     await eventually(() => peer.wss.clients.size === 0, 2000, 'server-side sockets to close');
   });
 
   it('a server that accepts TCP but never completes the upgrade: handshakeTimeout, reconnect to the cap, typed error', async () => {
     const silent: SilentServer = await startSilentServer();
     cleanups.push(() => silent.close());
-    const scheduler = recordingScheduler();
+    const clock = recordingClock();
     const started = Date.now();
     const session = createResilientWebSocket('gradium', {
       url: `ws://127.0.0.1:${silent.port}/api/speech/tts`,
       setup: () => 'setup',
       wsOptions: { handshakeTimeout: 150 },
-      scheduler,
+      clock,
       random: () => 0,
     })();
     const seen = watch(session);
@@ -162,20 +162,20 @@ describe('WebSocket through real sockets: network faults', () => {
     expect(silent.accepted).toBe(5);
     // Every attempt waited for the handshake timeout, not longer.
     expect(Date.now() - started).toBeLessThan(silent.accepted * 150 + 2000);
-    expect(scheduler.pending()).toBe(0);
+    expect(clock.pending()).toBe(0);
     await eventually(() => silent.openSockets() === 0, 2000, 'half-open sockets to close');
   });
 
   it('a refused connection: reconnect with backoff, then give up at the cap with a typed error', async () => {
     const port = await closedPort();
-    const scheduler = recordingScheduler();
+    const clock = recordingClock();
     let urlCalls = 0;
     const session = createResilientWebSocket('audixa', {
       url: () => {
         urlCalls += 1;
         return `ws://127.0.0.1:${port}/v3/tts/stream?api_key=ax_secret_key_123`;
       },
-      scheduler,
+      clock,
       random: () => 0,
     })();
     const seen = watch(session);
@@ -194,9 +194,9 @@ describe('WebSocket through real sockets: network faults', () => {
       'reconnect',
     ]);
     // Backoff grows (computed, capped); never a zero-wait storm.
-    expect(scheduler.delaysMs.every((d) => d > 0)).toBe(true);
+    expect(clock.delaysMs.every((d) => d > 0)).toBe(true);
     expect(JSON.stringify(error)).not.toContain('ax_secret_key_123');
-    expect(scheduler.pending()).toBe(0);
+    expect(clock.pending()).toBe(0);
   });
 
   it('close() while connecting to a silent server ends at once and leaves no socket', async () => {

@@ -76,7 +76,6 @@ const SURFACE: Record<string, readonly string[]> = {
     'ResilientWebSocket',
     'ResilientWebSocketEventMap',
     'ResilientWebSocketOptions',
-    'Scheduler',
     'SessionCloseInfo',
     'SessionEvent',
     'SessionEventListener',

@@ -19,7 +19,7 @@ import {
   startScriptedServer as startWsServer,
   type ScriptedServer as WsServer,
 } from '../ws/scripted-server.js';
-import { recordingScheduler } from '../../support/recording-scheduler.js';
+import { recordingClock } from '../../support/recording-clock.js';
 
 /**
  * Issue 8 part 3 (docs/design.md rule 8): a canary API key, in credential headers and in `?token=` /
@@ -330,7 +330,7 @@ describe('canary API key: WebSocket failure paths', () => {
     const capture = new Capture();
     const seen = new Set<string>();
     const pacing = pacingWithEvents(capture, seen, { retryBudget: { capacity: 1, refillPerSuccess: 0 } });
-    const scheduler = recordingScheduler();
+    const clock = recordingClock();
     const q = `?token=${CANARY}&api_key=${CANARY}`;
 
     const run = async (label: string, path: string, vendor: string, paced: boolean) => {
@@ -338,7 +338,7 @@ describe('canary API key: WebSocket failure paths', () => {
         url: `${ws?.origin ?? ''}${path}${q}`,
         headers: HEADERS,
         setup: () => ({ type: 'setup', token: CANARY }),
-        scheduler,
+        clock,
         closeAfterErrorMs: 200,
         ...(paced ? { pacing } : {}),
       });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { VendorError } from '../../../lib/run/errors.js';
 import { createResilientWebSocket, type ReconnectingInfo } from '../../../lib/adapters/ws/index.js';
 import { startScriptedServer, type ScriptedServer, type ServerSide } from './scripted-server.js';
-import { recordingScheduler } from '../../support/recording-scheduler.js';
+import { recordingClock } from '../../support/recording-clock.js';
 
 const API_KEY = 'ak_live_do_not_leak_42';
 const REQUEST = {
@@ -25,12 +25,12 @@ function stream(side: ServerSide): void {
 }
 
 function audixaSession(origin: string) {
-  const scheduler = recordingScheduler();
+  const clock = recordingClock();
   const open = createResilientWebSocket('audixa', {
     url: `${origin}/v3/tts/stream?api_key=${API_KEY}`,
     setup: () => REQUEST,
     random: () => 0,
-    scheduler,
+    clock,
   });
   const session = open();
   const reconnecting: ReconnectingInfo[] = [];
@@ -41,7 +41,7 @@ function audixaSession(origin: string) {
   session.on('message', (data, isBinary) => {
     if (isBinary) binary.push(data as Buffer);
   });
-  return { session, reconnecting, errors, binary, scheduler };
+  return { session, reconnecting, errors, binary, clock };
 }
 
 describe('Audixa WebSocket stream', () => {
@@ -88,11 +88,11 @@ describe('Audixa WebSocket stream', () => {
         });
       },
     });
-    const { session, reconnecting, errors, binary, scheduler } = audixaSession(server.origin);
+    const { session, reconnecting, errors, binary, clock } = audixaSession(server.origin);
     const end = await session.closed;
 
     // audixa#close-internal-error's computed backoff, scheduled exactly as the engine decided.
-    expect(scheduler.delaysMs).toEqual([reconnecting[0]?.decision.delayMs]);
+    expect(clock.delaysMs).toEqual([reconnecting[0]?.decision.delayMs]);
     expect(reconnecting[0]?.delayMs).toBeGreaterThan(0);
 
     expect(end).toEqual({ code: 1000, reason: '' });

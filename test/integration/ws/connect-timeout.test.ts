@@ -6,15 +6,16 @@ import {
   messageTypeIs,
   type ResilientWebSocket,
 } from '../../../lib/adapters/ws/index.js';
-import { recordingScheduler, type RecordingScheduler } from '../../support/recording-scheduler.js';
+import { createManualClock } from '../../../lib/testing/clock.js';
+import { recordingClock, type RecordingClock } from '../../support/recording-clock.js';
 import { startSilentServer, type SilentServer } from '../faults/loopback.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 
 let server: ScriptedServer | undefined;
 let silent: SilentServer | undefined;
-let scheduler: RecordingScheduler | undefined;
+let clock: RecordingClock | undefined;
 afterEach(async () => {
-  scheduler?.dispose();
+  clock?.dispose();
   await server?.close();
   await silent?.close();
   server = undefined;
@@ -30,11 +31,11 @@ function reconnectDecisions(session: ResilientWebSocket): Decision[] {
 describe('connectTimeoutMs: a connection that does not come up in time is dropped and retried', () => {
   it('an upgrade the server never answers: each attempt ends after the bound, then the session gives up', async () => {
     silent = await startSilentServer();
-    scheduler = recordingScheduler();
+    clock = recordingClock({ realTimeDeadlines: true });
     const session = createResilientWebSocket('gradium', {
       url: `ws://127.0.0.1:${silent.port}`,
       connectTimeoutMs: 100,
-      scheduler,
+      clock,
     })();
     const decisions = reconnectDecisions(session);
     const startedAt = Date.now();
@@ -50,7 +51,7 @@ describe('connectTimeoutMs: a connection that does not come up in time is droppe
     expect(elapsedMs).toBeGreaterThanOrEqual(5 * 100 - 20);
     expect(errors).toHaveLength(1);
     expect(isVendorError(errors[0]) && errors[0].decision.action).toBe('fail');
-    expect(scheduler.pending()).toBe(0);
+    expect(clock.pending()).toBe(0);
   });
 
   it('an upgrade that succeeds but never sends ready: the held message goes only to the connection that did', async () => {
@@ -63,13 +64,13 @@ describe('connectTimeoutMs: a connection that does not come up in time is droppe
         });
       },
     });
-    scheduler = recordingScheduler();
+    clock = recordingClock({ realTimeDeadlines: true });
     const session = createResilientWebSocket('gradium', {
       url: server.origin,
       setup: () => '{"type":"setup"}',
       isReady: messageTypeIs('ready'),
       connectTimeoutMs: 150,
-      scheduler,
+      clock,
     })();
     const decisions = reconnectDecisions(session);
     session.send('{"type":"text","text":"hello"}');
@@ -138,5 +139,34 @@ describe('connectTimeoutMs: a connection that does not come up in time is droppe
         createResilientWebSocket('gradium', { url: 'ws://127.0.0.1:1', connectTimeoutMs: bad }),
       ).toThrow(/option "connectTimeoutMs" must be a finite number ≥ 0/);
     }
+  });
+});
+
+describe('the manual clock drives a session: its connection deadlines are waits on the clock', () => {
+  it('a connect timeout passes when the clock is advanced, not before, and leaves no wait behind', async () => {
+    silent = await startSilentServer();
+    const manual = createManualClock(Date.UTC(2026, 3, 21, 12));
+    const session = createResilientWebSocket('gradium', {
+      url: `ws://127.0.0.1:${silent.port}`,
+      connectTimeoutMs: 10_000,
+      clock: manual,
+      // No pacer on the clock: its only waits are the session's own.
+      pacing: false,
+    })();
+    const decisions = reconnectDecisions(session);
+    while (silent.accepted < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Real time passes; the clock does not: the connection is still being waited for.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(decisions).toHaveLength(0);
+    expect(manual.pendingWaits()).toBe(1);
+
+    manual.advance(10_000);
+    while (decisions.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(decisions[0]).toMatchObject({ action: 'reconnect', category: 'network' });
+    expect(decisions[0]?.reason).toContain('ETIMEDOUT');
+    session.close();
+    await session.closed;
+    expect(manual.pendingWaits()).toBe(0);
+    manual.dispose();
   });
 });

@@ -5,7 +5,7 @@ import {
   type ReconnectingInfo,
 } from '../../../lib/adapters/ws/index.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
-import { recordingScheduler } from '../../support/recording-scheduler.js';
+import { recordingClock } from '../../support/recording-clock.js';
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {
@@ -41,7 +41,7 @@ describe('ELSA scripted stream', () => {
         });
       },
     });
-    const scheduler = recordingScheduler();
+    const clock = recordingClock({ realTimeDeadlines: true });
     const session = createResilientWebSocket('elsa', {
       url: `${server.origin}/api/v2/ws/score_audio`,
       headers: () => ({ Authorization: 'ELSA elsa-token-secret-value' }),
@@ -49,7 +49,7 @@ describe('ELSA scripted stream', () => {
       isReady: messageTypeIs('ELSA:start_stream_result'),
       closeAfterErrorMs: 50,
       random: () => 0,
-      scheduler,
+      clock,
     })();
     const reconnecting: ReconnectingInfo[] = [];
     session.on('reconnecting', (info) => reconnecting.push(info));
@@ -63,7 +63,7 @@ describe('ELSA scripted stream', () => {
       ['reconnect', 'ASRSocketTimeout'],
       ['reconnect', 'ASRConnectionFailed'],
     ]);
-    expect(scheduler.delaysMs).toEqual(reconnecting.map((r) => r.delayMs));
+    expect(clock.delaysMs).toEqual(reconnecting.map((r) => r.delayMs));
     expect(server.sides).toHaveLength(3);
     for (const side of server.sides) expect(side.received[0]).toBe(JSON.stringify(START));
     expect(server.requests.every((r) => r.headers.authorization === 'ELSA elsa-token-secret-value')).toBe(

@@ -5,7 +5,7 @@ import {
   type ReconnectingInfo,
 } from '../../../lib/adapters/ws/index.js';
 import { startScriptedServer, type ScriptedServer, type ServerSide } from './scripted-server.js';
-import { recordingScheduler } from '../../support/recording-scheduler.js';
+import { recordingClock } from '../../support/recording-clock.js';
 
 const FAILURES = 100;
 
@@ -48,7 +48,7 @@ async function flakyGradium(): Promise<ScriptedServer> {
 
 async function runSession(replay: boolean) {
   server = await flakyGradium();
-  const scheduler = recordingScheduler();
+  const clock = recordingClock();
   const session = createResilientWebSocket('gradium', {
     url: ({ connection }) => `${server?.origin}/api/speech/tts?token=t${connection}`,
     setup: ({ connection }) => ({ type: 'setup', client_req_id: `conn-${connection}` }),
@@ -59,7 +59,7 @@ async function runSession(replay: boolean) {
     // Every connection here reaches `ready`, so each 1011 starts a fresh run of attempts.
     stableAfterMs: 0,
     random: () => 0,
-    scheduler,
+    clock,
     // With the default pacing on: a reconnect after a connection that worked takes no retry
     // token, so 100 such failures do not exhaust the vendor's budget.
   })();
@@ -88,7 +88,7 @@ async function runSession(replay: boolean) {
   clearInterval(pump);
   return {
     end,
-    scheduler,
+    clock,
     reconnecting,
     sentWhileDisconnected,
     lastSentBeforeActivation,
@@ -108,7 +108,7 @@ describe('100 injected 1011 failures in one Gradium session', () => {
       run.reconnecting.every((r) => r.decision.action === 'reconnect' && r.decision.code === '1011'),
     ).toBe(true);
     // The waits are the engine's decisions, scheduled as decided.
-    expect(run.scheduler.delaysMs).toEqual(run.reconnecting.map((r) => r.decision.delayMs));
+    expect(run.clock.delaysMs).toEqual(run.reconnecting.map((r) => r.decision.delayMs));
     sides.forEach((side, i) => {
       expect(JSON.parse(side.received[0] ?? 'null')).toEqual({
         type: 'setup',

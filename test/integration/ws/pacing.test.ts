@@ -8,7 +8,7 @@ import {
   type ResilientWebSocket,
 } from '../../../lib/adapters/ws/index.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
-import { recordingScheduler } from '../../support/recording-scheduler.js';
+import { recordingClock } from '../../support/recording-clock.js';
 
 let server: ScriptedServer | undefined;
 let pacing: Pacing | undefined;
@@ -177,11 +177,11 @@ describe('WebSocket sessions paced by createPacing()', () => {
     server = started;
     const run = async (paced: Pacing | undefined) => {
       const before = started.requests.length;
-      const scheduler = recordingScheduler();
+      const clock = recordingClock();
       const session = createResilientWebSocket('gradium', {
         url: `${started.origin}/api/speech/tts`,
         setup: () => ({ type: 'setup' }),
-        scheduler,
+        clock,
         random: () => 0,
         ...(paced ? { pacing: paced } : {}),
       })();
@@ -190,7 +190,7 @@ describe('WebSocket sessions paced by createPacing()', () => {
       session.on('error', (error) => errors.push(error));
       session.on('giveup', (info) => giveups.push(info));
       const end = await session.closed;
-      return { connections: started.requests.length - before, errors, giveups, end, scheduler };
+      return { connections: started.requests.length - before, errors, giveups, end, clock };
     };
 
     const unpaced = await run(undefined);
@@ -205,7 +205,7 @@ describe('WebSocket sessions paced by createPacing()', () => {
     // With it: 2 tokens pay for 2 reconnects (3 successes give back only 0.3), the third is refused.
     expect(paced.connections).toBe(3);
     expect(paced.connections).toBeLessThan(unpaced.connections);
-    expect(paced.scheduler.delaysMs).toHaveLength(2);
+    expect(paced.clock.delaysMs).toHaveLength(2);
     expect(paced.errors).toHaveLength(1);
     const [error] = paced.errors as [VendorError];
     expect(isVendorError(error)).toBe(true);

@@ -6,7 +6,7 @@ import {
   type SessionEvent,
 } from '../../../lib/adapters/ws/index.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
-import { recordingScheduler } from '../../support/recording-scheduler.js';
+import { recordingClock } from '../../support/recording-clock.js';
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {
@@ -29,15 +29,15 @@ describe('session lifecycle', () => {
       refuse: () => ({ status: 503, headers: { 'Retry-After': '60' } }),
       connected: () => undefined,
     });
-    const scheduler = recordingScheduler();
-    const session = createResilientWebSocket('audixa', { url: server.origin, scheduler })();
+    const clock = recordingClock();
+    const session = createResilientWebSocket('audixa', { url: server.origin, clock })();
     session.on('reconnecting', () => session.close());
     const end = await session.closed;
 
     expect(end).toEqual({ code: 1000, reason: '' });
-    expect(scheduler.delaysMs).toHaveLength(1);
-    expect(scheduler.delaysMs[0]).toBeGreaterThanOrEqual(60_000);
-    expect(scheduler.pending()).toBe(0);
+    expect(clock.delaysMs).toHaveLength(1);
+    expect(clock.delaysMs[0]).toBeGreaterThanOrEqual(60_000);
+    expect(clock.pending()).toBe(0);
     await new Promise((resolve) => setImmediate(resolve));
     expect(server.requests).toHaveLength(1);
     expect(session.readyState).toBe(session.CLOSED);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { VendorError } from '../../../lib/run/errors.js';
 import { createResilientWebSocket, type ReconnectingInfo } from '../../../lib/adapters/ws/index.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
-import { recordingScheduler } from '../../support/recording-scheduler.js';
+import { recordingClock } from '../../support/recording-clock.js';
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {
@@ -44,11 +44,11 @@ describe('refused WebSocket upgrades', () => {
         side.socket.once('message', () => side.socket.close(1000));
       },
     });
-    const scheduler = recordingScheduler();
+    const clock = recordingClock();
     const session = createResilientWebSocket('audixa', {
       url: `${server.origin}/v3/tts/stream`,
       setup: () => ({ text: 'hello' }),
-      scheduler,
+      clock,
       random: () => 0.999,
     })();
     const reconnecting: ReconnectingInfo[] = [];
@@ -61,10 +61,10 @@ describe('refused WebSocket upgrades', () => {
     expect(info.decision).toMatchObject({ action: 'backoff', delaySource: 'header', retryAfterMs: 7000 });
     expect(info.delayMs).toBeGreaterThanOrEqual(7000);
     // The wait the session scheduled is the engine's, not shortened (jitter may only add ≤ 20 %).
-    expect(scheduler.delaysMs).toEqual([info.delayMs]);
+    expect(clock.delaysMs).toEqual([info.delayMs]);
     expect(info.delayMs).toBeLessThanOrEqual(7000 * 1.2);
     expect(server.requests).toHaveLength(2);
-    expect(scheduler.pending()).toBe(0);
+    expect(clock.pending()).toBe(0);
   });
 
   it('reconnects when nothing listens at the address, then gives up at the cap', async () => {
@@ -72,14 +72,14 @@ describe('refused WebSocket upgrades', () => {
     const origin = server.origin;
     await server.close();
     server = undefined;
-    const scheduler = recordingScheduler();
-    const session = createResilientWebSocket('gradium', { url: `${origin}/x`, scheduler, random: () => 0 })();
+    const clock = recordingClock();
+    const session = createResilientWebSocket('gradium', { url: `${origin}/x`, clock, random: () => 0 })();
     const errors: Error[] = [];
     session.on('error', (e) => errors.push(e));
     const end = await session.closed;
 
     expect(session.connectionCount).toBe(5);
-    expect(scheduler.delaysMs).toHaveLength(4);
+    expect(clock.delaysMs).toHaveLength(4);
     expect(errors[0]).toMatchObject({ action: 'fail', category: 'network' });
     expect((errors[0] as VendorError).decision.reason).toMatch(/ECONNREFUSED/);
     expect(end.code).toBe(1006);
