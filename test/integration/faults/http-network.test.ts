@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { getEventListeners } from 'node:events';
 import got from 'got';
-import { isVendorError, type Clock, type VendorError } from '../../../lib/index.js';
+import { isVendorError, type VendorError } from '../../../lib/index.js';
 import {
   runVendorJob,
   vendorResilience,
   type DecisionEvent,
   type VendorJobSpec,
 } from '../../../lib/adapters/got/index.js';
-import { abortReason } from '../../../lib/run/sleep.js';
-import { createManualClock } from '../../../lib/testing/clock.js';
+import { fakeTime } from '../got/helpers/fake-time.js';
 import {
   closedPort,
   startFaultServer,
@@ -20,24 +19,11 @@ import {
 } from './loopback.js';
 
 /**
- * A clock on which each wait a call awaits is recorded and passes at once, after `onWait` (by
- * default one turn of the event loop): the decided waits are asserted, not spent. Housekeeping
- * (unref'd) waits end when time passes them, as on a manual clock.
+ * The got helpers' fake time, each recorded wait also letting other work run (a `setImmediate`
+ * turn by default, or `onWait`) before it ends.
  */
 function instantTime(onWait: () => Promise<unknown> = () => new Promise((resolve) => setImmediate(resolve))) {
-  const manual = createManualClock(Date.UTC(2026, 0, 1));
-  const waits: number[] = [];
-  const clock: Clock = {
-    now: () => manual.now(),
-    sleep: async (delayMs, options = {}) => {
-      if (options.unref) return manual.sleep(delayMs, options);
-      if (options.signal?.aborted) throw abortReason(options.signal);
-      waits.push(delayMs);
-      manual.advance(Math.max(0, delayMs));
-      await onWait();
-    },
-  };
-  return { waits, clock };
+  return fakeTime(Date.UTC(2026, 0, 1), onWait);
 }
 
 async function caught(promise: Promise<unknown>): Promise<VendorError> {

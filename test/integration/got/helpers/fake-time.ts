@@ -14,8 +14,11 @@ export interface FakeTime {
   waits: number[];
 }
 
-/** Creates {@link FakeTime} starting at a fixed epoch time. */
-export function fakeTime(startMs = Date.UTC(2026, 0, 1)): FakeTime {
+/**
+ * Creates {@link FakeTime} starting at a fixed epoch time. `onWait` runs after each recorded wait
+ * has moved time (e.g. to let a server come up "during" the wait); the wait ends when it settles.
+ */
+export function fakeTime(startMs = Date.UTC(2026, 0, 1), onWait?: () => Promise<unknown>): FakeTime {
   const manual = createManualClock(startMs);
   const waits: number[] = [];
   return {
@@ -27,6 +30,7 @@ export function fakeTime(startMs = Date.UTC(2026, 0, 1)): FakeTime {
         if (options.signal?.aborted) throw abortReason(options.signal);
         waits.push(delayMs);
         manual.advance(Math.max(0, delayMs));
+        await onWait?.();
       },
     },
   };
