@@ -1,6 +1,6 @@
 /**
  * `vendor-resilience/got` (also `vendor-resilience/http`): the got adapter, async jobs (submit,
- * poll, resubmit) and vendor message streams. Its runtime entry is `entry.ts` (got is an optional peer).
+ * poll, resubmit) and vendor message streams. Its runtime entries are `entry.ts` (import) and `entry.cts` (require): got is an optional peer.
  */
 export type { AttemptContext, DecisionEvent, VendorResilienceOptions } from './options.js';
 export { vendorResilience } from './vendor-resilience.js';

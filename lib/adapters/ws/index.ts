@@ -1,6 +1,6 @@
 /**
  * `vendor-resilience/ws`: a WebSocket that reconnects under a vendor policy (setup replayed,
- * unacknowledged messages resent). Its runtime entry is `entry.ts` (ws is an optional peer).
+ * unacknowledged messages resent). Its runtime entries are `entry.ts` (import) and `entry.cts` (require): ws is an optional peer.
  */
 export { createResilientWebSocket, type OpenResilientWebSocket } from './factory.js';
 export { ResilientWebSocket, WebSocketSessionError } from './session.js';
