@@ -1,30 +1,15 @@
+import type { SimulatorPhase, SimulatorTransport } from './endpoint-kinds.js';
 import { SIMULATED_VENDORS } from './vendors/index.js';
+
+// The precise names derived here (VendorName, SimulatorEndpoint) are for the public boundary only: the
+// simulator's machinery and the vendor modules use plain strings, since the registry imports the vendor
+// modules and anything they import must not import back (test/unit/architecture.test.ts).
 
 /** The vendors the simulator can impersonate (one module each in `vendors/`). */
 export type VendorName = keyof typeof SIMULATED_VENDORS;
 
 /** Every vendor name, in a stable order. */
 export const VENDOR_NAMES: readonly VendorName[] = Object.keys(SIMULATED_VENDORS) as VendorName[];
-
-/** Wire transport of a simulated endpoint. */
-export type SimulatorTransport = 'http' | 'ws';
-
-/**
- * Phase of a simulated endpoint, as in the engine's Signal: `submit` starts work (including HTTP calls
- * whose 200 body is a stream), `poll` asks about an async job, `stream` is a WebSocket session.
- */
-export type SimulatorPhase = 'submit' | 'poll' | 'stream';
-
-/**
- * How a vendor module lists its endpoints, by id. The vendor is a plain string here: the vendor
- * names are read from the modules, so their tables cannot be checked against that list.
- */
-export type EndpointTable = Readonly<
-  Record<
-    string,
-    { readonly vendor: string; readonly transport: SimulatorTransport; readonly phase: SimulatorPhase }
-  >
->;
 
 /** What a fault plan needs to know about an endpoint to match it. */
 export interface EndpointInfo {

@@ -1,5 +1,5 @@
 import { ArgumentCheck } from '../run/validate-arguments.js';
-import { isSimulatorEndpoint } from './endpoints.js';
+import { isSimulatorEndpoint, type SimulatorEndpoint } from './endpoints.js';
 import type { Fault, FaultKind, FaultPlan } from './fault-plan.js';
 
 /** A fault plan that does not validate; the message names the field (`faults[2].times`) and the problem. */
@@ -41,7 +41,7 @@ const KIND_FIELDS: Record<FaultKind, Record<string, Check>> = {
 };
 
 /** Validates a fault plan given as an object (e.g. `JSON.parse` output); throws {@link FaultPlanError}. */
-export function parseFaultPlan(value: unknown): FaultPlan {
+export function parseFaultPlan(value: unknown): FaultPlan<SimulatorEndpoint> {
   if (!isRecord(value)) throw new FaultPlanError('fault plan: expected an object with a "faults" array');
   rejectUnknown(value, ['seed', 'faults'], 'fault plan');
   if (value['seed'] !== undefined && !Number.isInteger(value['seed'])) {
@@ -54,7 +54,7 @@ export function parseFaultPlan(value: unknown): FaultPlan {
 }
 
 /** Reads a fault plan from JSON text; throws {@link FaultPlanError} naming the problem. */
-export function loadFaultPlan(jsonText: string): FaultPlan {
+export function loadFaultPlan(jsonText: string): FaultPlan<SimulatorEndpoint> {
   new ArgumentCheck('loadFaultPlan').string('jsonText', jsonText, true);
   let value: unknown;
   try {
@@ -65,7 +65,7 @@ export function loadFaultPlan(jsonText: string): FaultPlan {
   return parseFaultPlan(value);
 }
 
-function parseFault(value: unknown, where: string): Fault {
+function parseFault(value: unknown, where: string): Fault<SimulatorEndpoint> {
   if (!isRecord(value)) throw new FaultPlanError(`${where}: expected an object`);
   const kind = value['kind'];
   if (typeof kind !== 'string' || !Object.hasOwn(KIND_FIELDS, kind)) {
@@ -88,7 +88,7 @@ function parseFault(value: unknown, where: string): Fault {
     throw new FaultPlanError(`${where}.when: expected "before-response" or "mid-response"`);
   }
   if (value['match'] !== undefined) checkMatch(value['match'], `${where}.match`);
-  return value as unknown as Fault;
+  return value as unknown as Fault<SimulatorEndpoint>;
 }
 
 function checkMatch(match: unknown, where: string): void {

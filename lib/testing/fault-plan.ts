@@ -1,9 +1,13 @@
-import type { SimulatorEndpoint, SimulatorPhase, SimulatorTransport } from './endpoints.js';
+import type { SimulatorPhase, SimulatorTransport } from './endpoint-kinds.js';
+
+// Every type that can name an endpoint takes the endpoint id type `E`: plain `string` for the simulator's
+// machinery (which the vendor modules' types reach, so it must not depend on the registry of vendors), the
+// precise `SimulatorEndpoint` union in `vendor-resilience/testing`'s public aliases (index.ts).
 
 /** Which requests or connections a fault applies to; every given field must match (none given = all). */
-export interface FaultMatch {
+export interface FaultMatch<E extends string = string> {
   /** One endpoint id or a list of them (e.g. `'zenhire.submit'`). */
-  endpoint?: SimulatorEndpoint | readonly SimulatorEndpoint[] | undefined;
+  endpoint?: E | readonly E[] | undefined;
   /** `submit`, `poll` or `stream` (WebSocket sessions). */
   phase?: SimulatorPhase | undefined;
   /** `http` or `ws`. */
@@ -11,9 +15,9 @@ export interface FaultMatch {
 }
 
 /** Scheduling fields every fault shares. */
-export interface FaultSchedule {
+export interface FaultSchedule<E extends string = string> {
   /** Which requests it applies to (default: all). */
-  match?: FaultMatch | undefined;
+  match?: FaultMatch<E> | undefined;
   /** Let this many matching requests through untouched before the fault may fire (default 0). */
   after?: number | undefined;
   /** Fire at most this many times (default: unlimited). */
@@ -33,7 +37,7 @@ export interface ErrorReplyFields {
 }
 
 /** Token-bucket rate limit: beyond `burst` plus `tokensPerSecond`, answer 429 with the vendor's envelope. */
-export interface RateLimitFault extends FaultSchedule, ErrorReplyFields {
+export interface RateLimitFault<E extends string = string> extends FaultSchedule<E>, ErrorReplyFields {
   kind: 'rate-limit';
   /** Refill rate. */
   tokensPerSecond: number;
@@ -44,7 +48,7 @@ export interface RateLimitFault extends FaultSchedule, ErrorReplyFields {
 }
 
 /** 503 for a window of (simulator clock) time measured from the simulator's start. */
-export interface WarmUpFault extends FaultSchedule, ErrorReplyFields {
+export interface WarmUpFault<E extends string = string> extends FaultSchedule<E>, ErrorReplyFields {
   kind: 'warm-up';
   /** Window start, relative to the simulator's start (default 0). */
   startMs?: number | undefined;
@@ -55,7 +59,7 @@ export interface WarmUpFault extends FaultSchedule, ErrorReplyFields {
 }
 
 /** An error answer by code (an "error burst" with `times`, or random with `probability`). */
-export interface ErrorFault extends FaultSchedule, ErrorReplyFields {
+export interface ErrorFault<E extends string = string> extends FaultSchedule<E>, ErrorReplyFields {
   kind: 'error';
   /** HTTP status; default: the status the vendor documents for `code`, else 500. */
   status?: number | undefined;
@@ -66,7 +70,7 @@ export interface ErrorFault extends FaultSchedule, ErrorReplyFields {
 }
 
 /** After a 200 streamed (NDJSON) response has sent `afterLines` lines, send the vendor's error line and end. */
-export interface StreamErrorFault extends FaultSchedule {
+export interface StreamErrorFault<E extends string = string> extends FaultSchedule<E> {
   kind: 'stream-error';
   /** Good lines before the error line. */
   afterLines: number;
@@ -75,7 +79,7 @@ export interface StreamErrorFault extends FaultSchedule {
 }
 
 /** After the server has sent `afterMessages` messages on a WebSocket, send the vendor's error message and close. */
-export interface WsErrorFault extends FaultSchedule {
+export interface WsErrorFault<E extends string = string> extends FaultSchedule<E> {
   kind: 'ws-error';
   /** Server messages (text or binary) sent before the error. */
   afterMessages: number;
@@ -86,7 +90,7 @@ export interface WsErrorFault extends FaultSchedule {
 }
 
 /** Refuse the WebSocket upgrade with an HTTP status (401, 403, 429, 503 …). */
-export interface RejectUpgradeFault extends FaultSchedule {
+export interface RejectUpgradeFault<E extends string = string> extends FaultSchedule<E> {
   kind: 'reject-upgrade';
   /** HTTP status of the refusal. */
   status: number;
@@ -97,7 +101,7 @@ export interface RejectUpgradeFault extends FaultSchedule {
 }
 
 /** Hold the answer for `delayMs` of real time (keep it small: it is a real timer). */
-export interface LatencyFault extends FaultSchedule {
+export interface LatencyFault<E extends string = string> extends FaultSchedule<E> {
   kind: 'latency';
   /** Added delay before the request is handled. */
   delayMs: number;
@@ -107,7 +111,7 @@ export interface LatencyFault extends FaultSchedule {
  * Destroy the socket: `before-response` sends nothing (HTTP and WS upgrades); `mid-response` sends the
  * status line and part of the body (HTTP) or `afterMessages` messages (WS), then cuts the connection.
  */
-export interface DropFault extends FaultSchedule {
+export interface DropFault<E extends string = string> extends FaultSchedule<E> {
   kind: 'drop';
   /** When to cut the connection. */
   when: 'before-response' | 'mid-response';
@@ -116,7 +120,7 @@ export interface DropFault extends FaultSchedule {
 }
 
 /** The async job created by a matching submit ends `failed` instead of completing. */
-export interface JobFailureFault extends FaultSchedule {
+export interface JobFailureFault<E extends string = string> extends FaultSchedule<E> {
   kind: 'job-failure';
   /** The vendor's failure code (ZenHire `TRANSCRIPTION_FAILED`, Breeze `GENERATION_FAILED`). */
   code?: string | undefined;
@@ -125,24 +129,24 @@ export interface JobFailureFault extends FaultSchedule {
 }
 
 /** One scheduled failure. */
-export type Fault =
-  | RateLimitFault
-  | WarmUpFault
-  | ErrorFault
-  | StreamErrorFault
-  | WsErrorFault
-  | RejectUpgradeFault
-  | LatencyFault
-  | DropFault
-  | JobFailureFault;
+export type Fault<E extends string = string> =
+  | RateLimitFault<E>
+  | WarmUpFault<E>
+  | ErrorFault<E>
+  | StreamErrorFault<E>
+  | WsErrorFault<E>
+  | RejectUpgradeFault<E>
+  | LatencyFault<E>
+  | DropFault<E>
+  | JobFailureFault<E>;
 
 /** Every fault kind. */
 export type FaultKind = Fault['kind'];
 
 /** An ordered list of faults. For each request the faults are checked in order (see docs/testing.md, "Fault-plan format"). */
-export interface FaultPlan {
+export interface FaultPlan<E extends string = string> {
   /** Seed for `probability` draws (default 1). */
   seed?: number | undefined;
   /** The faults, in priority order. */
-  faults: readonly Fault[];
+  faults: readonly Fault<E>[];
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/engine/types.js';
-import type { SimulatorEndpoint, SimulatorPhase, SimulatorTransport } from './endpoints.js';
+import type { SimulatorPhase, SimulatorTransport } from './endpoint-kinds.js';
 import type {
   DropFault,
   ErrorFault,
@@ -16,10 +16,10 @@ import type {
 import { createSeededRandom, type RandomSource } from './seeded-random.js';
 import { TokenBucket } from './token-bucket.js';
 
-/** The endpoint a request or connection arrived on. */
-export interface FaultTarget {
+/** The endpoint a request or connection arrived on; `E` is the endpoint id type (see fault-plan.ts). */
+export interface FaultTarget<E extends string = string> {
   /** Endpoint id. */
-  endpoint: SimulatorEndpoint;
+  endpoint: E;
   /** Its transport. */
   transport: SimulatorTransport;
   /** Its phase. */
@@ -45,14 +45,14 @@ export interface SessionFaultByKind {
   'job-failure': JobFailureFault;
 }
 
-/** One time a fault fired (for assertions on the plan itself). */
-export interface FaultFiring {
+/** One time a fault fired (for assertions on the plan itself); `E` is the endpoint id type. */
+export interface FaultFiring<E extends string = string> {
   /** Position of the fault in the plan. */
   index: number;
   /** Its kind. */
   kind: Fault['kind'];
   /** Where it fired. */
-  endpoint: SimulatorEndpoint;
+  endpoint: E;
   /** Simulator-clock time. */
   atMs: number;
 }
@@ -60,16 +60,16 @@ export interface FaultFiring {
 const GATE_KINDS = new Set<Fault['kind']>(['drop', 'reject-upgrade', 'warm-up', 'rate-limit', 'error']);
 
 /** Applies a fault plan: counts matches per fault, draws probabilities, keeps token buckets and time windows. */
-export class FaultScheduler {
+export class FaultScheduler<E extends string = string> {
   private readonly seenCounts: number[];
   private readonly firedCounts: number[];
   private readonly buckets = new Map<number, TokenBucket>();
   private readonly random: RandomSource;
   /** Every firing, in order. */
-  readonly firings: FaultFiring[] = [];
+  readonly firings: FaultFiring<E>[] = [];
 
   constructor(
-    private readonly plan: FaultPlan,
+    private readonly plan: FaultPlan<E>,
     private readonly clock: Clock,
     private readonly startedAtMs: number,
   ) {
@@ -82,7 +82,7 @@ export class FaultScheduler {
    * Latency and answering faults for a new request. Faults are checked in plan order; the first answering
    * fault that fires wins and the answering faults after it do not see the request.
    */
-  admit(target: FaultTarget): AdmissionVerdict {
+  admit(target: FaultTarget<E>): AdmissionVerdict {
     let delayMs = 0;
     let gate: AdmissionVerdict['gate'];
     this.plan.faults.forEach((fault, index) => {
@@ -96,7 +96,10 @@ export class FaultScheduler {
   }
 
   /** The first fault of `kind` that fires for this request, called where the vendor logic could apply it. */
-  claim<K extends keyof SessionFaultByKind>(kind: K, target: FaultTarget): SessionFaultByKind[K] | undefined {
+  claim<K extends keyof SessionFaultByKind>(
+    kind: K,
+    target: FaultTarget<E>,
+  ): SessionFaultByKind[K] | undefined {
     for (const [index, fault] of this.plan.faults.entries()) {
       if (fault.kind !== kind || (kind === 'drop' && !isMidResponseDrop(fault))) continue;
       if (this.tryFire(index, target)) return fault as SessionFaultByKind[K];
@@ -104,7 +107,7 @@ export class FaultScheduler {
     return undefined;
   }
 
-  private tryGate(fault: GateFault, index: number, target: FaultTarget): AdmissionVerdict['gate'] {
+  private tryGate(fault: GateFault, index: number, target: FaultTarget<E>): AdmissionVerdict['gate'] {
     if (fault.kind === 'reject-upgrade' && target.transport !== 'ws') return undefined;
     const condition = (): number | undefined | false => {
       if (fault.kind === 'warm-up') return this.inWarmUp(fault) ? (fault.retryAfterSeconds ?? 30) : false;
@@ -141,7 +144,7 @@ export class FaultScheduler {
     return Number.isFinite(waitMs) ? Math.max(1, Math.ceil(waitMs / 1000)) : 60;
   }
 
-  private tryFire(index: number, target: FaultTarget, condition: () => boolean = () => true): boolean {
+  private tryFire(index: number, target: FaultTarget<E>, condition: () => boolean = () => true): boolean {
     const fault = this.plan.faults[index];
     if (!fault || !matches(fault.match, target)) return false;
     const seen = ++this.seenCounts[index]!;

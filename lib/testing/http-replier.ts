@@ -1,7 +1,20 @@
 import type { ServerResponse } from 'node:http';
 import type { DropFault, StreamErrorFault } from './fault-plan.js';
 import type { RecordedRequest, RequestLog } from './request-log.js';
-import type { HttpReply } from './vendor-contract.js';
+
+/** A complete HTTP answer. */
+export interface HttpReply {
+  /** HTTP status. */
+  status: number;
+  /** Content-Type header value. */
+  contentType: string;
+  /** The body. */
+  body: string | Buffer;
+  /** Extra headers. */
+  headers?: Record<string, string> | undefined;
+  /** The vendor code the body carries, for the request log. */
+  code?: string | undefined;
+}
 
 /** How {@link HttpReplier.streamLines} ends a stream early. */
 export interface StreamLinesOptions {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { redactHeaders, redactText, redactUrl } from '../run/redact.js';
 import type { Clock } from '../core/engine/types.js';
-import type { SimulatorEndpoint, SimulatorTransport } from './endpoints.js';
+import type { SimulatorTransport } from './endpoint-kinds.js';
 import type { FaultKind } from './fault-plan.js';
 
 /** How the simulator ended a request or connection. */
@@ -24,14 +24,17 @@ export interface RecordedWsMessage {
   bytes: number;
 }
 
-/** Everything the simulator saw and did for one HTTP request or WebSocket connection. */
-export interface RecordedRequest {
+/**
+ * Everything the simulator saw and did for one HTTP request or WebSocket connection; `E` is the endpoint
+ * id type (a string here, below the registry of vendors; precise in the public alias, index.ts).
+ */
+export interface RecordedRequest<E extends string = string> {
   /** 1-based arrival order. */
   sequence: number;
   /** `http` or `ws` (a WebSocket upgrade). */
   transport: SimulatorTransport;
   /** The endpoint id, or undefined when no route matched (answered 404). */
-  endpoint: SimulatorEndpoint | undefined;
+  endpoint: E | undefined;
   /** HTTP method. */
   method: string;
   /** Path and query, with credential query parameters redacted. */
@@ -60,20 +63,16 @@ export interface RecordedRequest {
   wsCloseCode?: number | undefined;
 }
 
-/** Keeps the ordered list of {@link RecordedRequest}s. */
-export class RequestLog {
-  private readonly entries: RecordedRequest[] = [];
+/** Keeps the ordered list of {@link RecordedRequest}s; `E` is the endpoint id type. */
+export class RequestLog<E extends string = string> {
+  private readonly entries: RecordedRequest<E>[] = [];
 
   constructor(private readonly clock: Clock) {}
 
   /** Starts a record for an arriving request. */
-  begin(
-    transport: SimulatorTransport,
-    endpoint: SimulatorEndpoint | undefined,
-    req: IncomingMessage,
-  ): RecordedRequest {
+  begin(transport: SimulatorTransport, endpoint: E | undefined, req: IncomingMessage): RecordedRequest<E> {
     const redacted = redactUrl(new URL(req.url ?? '/', 'http://simulator.invalid'));
-    const entry: RecordedRequest = {
+    const entry: RecordedRequest<E> = {
       sequence: this.entries.length + 1,
       transport,
       endpoint,
@@ -107,7 +106,7 @@ export class RequestLog {
   }
 
   /** A snapshot of every record so far, in arrival order. */
-  list(): readonly RecordedRequest[] {
+  list(): readonly RecordedRequest<E>[] {
     return this.entries.map((entry) => structuredClone(entry));
   }
 }

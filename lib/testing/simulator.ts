@@ -29,7 +29,7 @@ export interface VendorSimulatorOptions {
   /** Which vendor to impersonate. */
   vendor: VendorName;
   /** Failures to schedule (default: none). Validated; a bad plan throws `FaultPlanError`. */
-  faultPlan?: FaultPlan | undefined;
+  faultPlan?: FaultPlan<SimulatorEndpoint> | undefined;
   /**
    * Time for windows, buckets, poll intervals, latency faults and the log (default the system
    * clock). Give it the adapters' manual clock and a latency fault waits on that clock too.
@@ -54,11 +54,11 @@ export interface VendorSimulator {
   /** The port it listens on. */
   readonly port: number;
   /** Every request and connection seen so far, in arrival order (credentials redacted). */
-  requests(): readonly RecordedRequest[];
+  requests(): readonly RecordedRequest<SimulatorEndpoint>[];
   /** Every time a fault fired, in order. */
-  faultFirings(): readonly FaultFiring[];
+  faultFirings(): readonly FaultFiring<SimulatorEndpoint>[];
   /** Replaces the fault plan; counters, buckets and the warm-up origin start afresh. */
-  setFaultPlan(plan: FaultPlan): void;
+  setFaultPlan(plan: FaultPlan<SimulatorEndpoint>): void;
   /** Stops the servers, cuts open sockets and ends pending latency waits. */
   close(): Promise<void>;
 }
@@ -75,7 +75,7 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   check.number('options.pollsUntilDone', options.pollsUntilDone, { min: 0, integer: true });
   check.number('options.minPollIntervalMs', options.minPollIntervalMs, { min: 0 });
   const clock = timeSourceOf(options.clock);
-  const log = new RequestLog(clock);
+  const log = new RequestLog<SimulatorEndpoint>(clock);
   let scheduler = new FaultScheduler(parseFaultPlan(options.faultPlan ?? { faults: [] }), clock, clock.now());
   let baseUrl = '';
   const vendor = createVendorModule(options.vendor, {
@@ -95,8 +95,8 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
     clock.sleep(delayMs, { signal: closing.signal }).catch(() => undefined);
 
   const admit = async (
-    target: FaultTarget,
-    entry: RecordedRequest,
+    target: FaultTarget<SimulatorEndpoint>,
+    entry: RecordedRequest<SimulatorEndpoint>,
   ): Promise<AdmissionVerdict | undefined> => {
     const verdict = scheduler.admit(target);
     if (verdict.delayMs > 0) {
@@ -197,7 +197,7 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
     port,
     requests: () => log.list(),
     faultFirings: () => scheduler.firings.map((firing) => ({ ...firing })),
-    setFaultPlan(plan: FaultPlan): void {
+    setFaultPlan(plan: FaultPlan<SimulatorEndpoint>): void {
       scheduler = new FaultScheduler(parseFaultPlan(plan), clock, clock.now());
     },
     async close(): Promise<void> {
@@ -215,7 +215,7 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   };
 }
 
-function targetOf(endpoint: SimulatorEndpoint): FaultTarget {
+function targetOf(endpoint: SimulatorEndpoint): FaultTarget<SimulatorEndpoint> {
   const { transport, phase } = SIMULATOR_ENDPOINTS[endpoint];
   return { endpoint, transport, phase };
 }

@@ -1,24 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Clock } from '../core/engine/types.js';
-import type { SimulatorEndpoint, VendorName } from './endpoints.js';
 import type { FaultTarget, SessionFaultByKind } from './fault-scheduler.js';
-import type { HttpReplier } from './http-replier.js';
+import type { HttpReplier, HttpReply } from './http-replier.js';
 import type { JobStore } from './job-store.js';
 import type { WsSession } from './ws-session.js';
 
-/** A complete HTTP answer. */
-export interface HttpReply {
-  /** HTTP status. */
-  status: number;
-  /** Content-Type header value. */
-  contentType: string;
-  /** The body. */
-  body: string | Buffer;
-  /** Extra headers. */
-  headers?: Record<string, string> | undefined;
-  /** The vendor code the body carries, for the request log. */
-  code?: string | undefined;
-}
+// Defined next to the replier that sends it; named here too, where the vendor modules look for their contract.
+export type { HttpReply };
 
 /** Why a vendor error answer is being built (picks the vendor's default code and text). */
 export type ErrorPurpose = 'error' | 'rate-limit' | 'warm-up' | 'auth' | 'not-found' | 'validation';
@@ -75,10 +63,10 @@ export interface WsContext {
   headers: IncomingHttpHeaders;
 }
 
-/** One HTTP endpoint of a vendor. */
-export interface HttpRoute {
+/** One HTTP endpoint of a vendor; `E` is the vendor's endpoint ids (its table's keys). */
+export interface HttpRoute<E extends string = string> {
   /** Endpoint id. */
-  endpoint: SimulatorEndpoint;
+  endpoint: E;
   /** HTTP method. */
   method: string;
   /** Path pattern (anchored). */
@@ -87,24 +75,29 @@ export interface HttpRoute {
   handle(context: HttpContext): void;
 }
 
-/** One WebSocket endpoint of a vendor. */
-export interface WsRoute {
+/** One WebSocket endpoint of a vendor; `E` is the vendor's endpoint ids (its table's keys). */
+export interface WsRoute<E extends string = string> {
   /** Endpoint id. */
-  endpoint: SimulatorEndpoint;
+  endpoint: E;
   /** Exact path. */
   path: string;
   /** Runs the session. */
   handle(session: WsSession, context: WsContext): void;
 }
 
-/** One simulated vendor: its routes and how it words errors. */
-export interface VendorModule {
+/**
+ * One simulated vendor: its routes and how it words errors. `E` is its endpoint ids (a vendor module
+ * passes its table's keys, so a route naming an endpoint it does not list is a type error); names are
+ * plain strings here because the registry of vendors, whence the precise unions come, imports this file's
+ * importers.
+ */
+export interface VendorModule<E extends string = string> {
   /** Vendor name. */
-  vendor: VendorName;
+  vendor: string;
   /** HTTP endpoints. */
-  httpRoutes: readonly HttpRoute[];
+  httpRoutes: readonly HttpRoute<E>[];
   /** WebSocket endpoints. */
-  wsRoutes: readonly WsRoute[];
+  wsRoutes: readonly WsRoute<E>[];
   /** The vendor's error envelope for `purpose`. */
   errorReply(purpose: ErrorPurpose, spec: ErrorSpec): HttpReply;
   /** The vendor's WebSocket error message (sent before the close). */

@@ -1,5 +1,5 @@
 import type { SimulatedJob } from '../job-store.js';
-import type { EndpointTable } from '../endpoints.js';
+import type { EndpointTable } from '../endpoint-kinds.js';
 import type {
   ErrorPurpose,
   ErrorSpec,
@@ -41,7 +41,9 @@ const DETAIL_BY_STATUS: Readonly<Record<number, string>> = {
 };
 
 /** Audixa TTS v3: async create + poll, a CDN audio URL, and the WS stream. */
-export function createAudixaVendor(environment: VendorEnvironment): VendorModule {
+export function createAudixaVendor(
+  environment: VendorEnvironment,
+): VendorModule<keyof typeof AUDIXA_ENDPOINTS> {
   let windowStartMs = Number.NEGATIVE_INFINITY;
   let requestsInWindow = 0;
 

@@ -1,5 +1,5 @@
 import type { SimulatedJob } from '../job-store.js';
-import type { EndpointTable } from '../endpoints.js';
+import type { EndpointTable } from '../endpoint-kinds.js';
 import type {
   ErrorPurpose,
   ErrorSpec,
@@ -77,7 +77,9 @@ const OUTPUT_FORMATS = new Set(['mp3', 'wav', 'flac', 'pcm', 'aac', 'opus']);
 const NOT_READY_RETRY_AFTER_SECONDS = 1;
 
 /** Breeze TTS: sync/async text-to-speech, generation-job polling and the 425 audio download. */
-export function createBreezeVendor(environment: VendorEnvironment): VendorModule {
+export function createBreezeVendor(
+  environment: VendorEnvironment,
+): VendorModule<keyof typeof BREEZE_ENDPOINTS> {
   const { jobs } = environment;
 
   const authorized = apiKeyGuard(environment, 'xi-api-key', () => breezeErrorReply('auth', {}));

@@ -1,4 +1,4 @@
-import type { EndpointTable } from '../endpoints.js';
+import type { EndpointTable } from '../endpoint-kinds.js';
 import type {
   ErrorPurpose,
   ErrorSpec,
@@ -47,7 +47,7 @@ const ELSA_EXCEPTIONS: Readonly<Record<string, readonly [number, string]>> = {
 };
 
 /** ELSA API: scripted and unscripted scoring over REST, scripted streaming over WS. */
-export function createElsaVendor(environment: VendorEnvironment): VendorModule {
+export function createElsaVendor(environment: VendorEnvironment): VendorModule<keyof typeof ELSA_ENDPOINTS> {
   const authorized = (context: HttpContext): boolean => {
     const key = authorizationKey(context.headers);
     if (key !== undefined && credentialAccepted(environment, key)) return true;

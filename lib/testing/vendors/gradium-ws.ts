@@ -11,7 +11,10 @@ import {
 } from './shared.js';
 
 /** Gradium WS TTS and ASR: `setup` first, then `ready`, input messages, `end_of_stream`. */
-export function gradiumWsRoutes(environment: VendorEnvironment, browserTokens: Set<string>): WsRoute[] {
+export function gradiumWsRoutes(
+  environment: VendorEnvironment,
+  browserTokens: Set<string>,
+): WsRoute<'gradium.ws-tts' | 'gradium.ws-asr'>[] {
   const authorized = (context: WsContext): boolean => {
     const token = context.url.searchParams.get('token');
     // Browser tokens are consumed when verified: a reconnect with the same token fails (documented).

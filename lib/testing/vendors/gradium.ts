@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EndpointTable } from '../endpoints.js';
+import type { EndpointTable } from '../endpoint-kinds.js';
 import type {
   ErrorPurpose,
   ErrorSpec,
@@ -36,9 +36,11 @@ const GRADIUM_CODE_MESSAGES: Readonly<Record<string, string>> = {
 const ASR_CONTENT_TYPES = new Set(['audio/wav', 'audio/pcm', 'audio/ogg', 'audio/opus']);
 
 /** Gradium (docs.gradium.ai): REST TTS/ASR with NDJSON streams, WS TTS/ASR, single-use browser tokens. */
-export function createGradiumVendor(environment: VendorEnvironment): VendorModule {
+export function createGradiumVendor(
+  environment: VendorEnvironment,
+): VendorModule<keyof typeof GRADIUM_ENDPOINTS> {
   const browserTokens = new Set<string>();
-  const vendor: VendorModule = {
+  const vendor: VendorModule<keyof typeof GRADIUM_ENDPOINTS> = {
     vendor: 'gradium',
     httpRoutes: [
       { endpoint: 'gradium.tts', method: 'POST', path: /^\/api\/post\/speech\/tts$/, handle: (c) => tts(c) },

@@ -1,4 +1,3 @@
-import type { VendorName } from '../endpoints.js';
 import type { VendorEnvironment, VendorModule } from '../vendor-contract.js';
 import { AUDIXA_ENDPOINTS, createAudixaVendor } from './audixa.js';
 import { BREEZE_ENDPOINTS, createBreezeVendor } from './breeze.js';
@@ -15,8 +14,16 @@ export const SIMULATED_VENDORS = {
   breeze: { endpoints: BREEZE_ENDPOINTS, create: createBreezeVendor },
 } as const;
 
+/** Id of an endpoint of any simulated vendor (the union of the vendors' table keys; endpoints.ts names it). */
+type AnyVendorEndpoint = {
+  [V in keyof typeof SIMULATED_VENDORS]: keyof (typeof SIMULATED_VENDORS)[V]['endpoints'];
+}[keyof typeof SIMULATED_VENDORS];
+
 /** The simulated vendor for `vendor`; throws on an unknown name (the options may come from untyped JSON). */
-export function createVendorModule(vendor: VendorName, environment: VendorEnvironment): VendorModule {
+export function createVendorModule(
+  vendor: keyof typeof SIMULATED_VENDORS,
+  environment: VendorEnvironment,
+): VendorModule<AnyVendorEndpoint> {
   const entry = Object.hasOwn(SIMULATED_VENDORS, vendor) ? SIMULATED_VENDORS[vendor] : undefined;
   if (!entry) {
     throw new TypeError(

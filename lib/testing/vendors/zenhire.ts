@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/engine/types.js';
 import type { SimulatedJob } from '../job-store.js';
-import type { EndpointTable } from '../endpoints.js';
+import type { EndpointTable } from '../endpoint-kinds.js';
 import type {
   ErrorPurpose,
   ErrorSpec,
@@ -47,7 +47,9 @@ const ZENHIRE_CODES: Readonly<Record<string, readonly [number, string]>> = {
 const DEFAULT_POLL_INTERVAL_SECONDS = 15;
 
 /** ZenHire Speech Analysis: 202 submit, poll `queued → processing → success | failed`, POLL_RATE_LIMITED. */
-export function createZenhireVendor(environment: VendorEnvironment): VendorModule {
+export function createZenhireVendor(
+  environment: VendorEnvironment,
+): VendorModule<keyof typeof ZENHIRE_ENDPOINTS> {
   const { clock, jobs } = environment;
   const errorReply = (purpose: ErrorPurpose, spec: ErrorSpec): HttpReply =>
     zenhireErrorReply(clock, purpose, spec);
