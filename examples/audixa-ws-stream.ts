@@ -9,11 +9,11 @@
  * Against Audixa:
  *   AUDIXA_API_KEY=... node scripts/run-example.mjs audixa-ws-stream --no-simulator ["text to speak"]
  *
- * AUDIXA_WS_URL overrides the endpoint. EXAMPLE_TIME_SCALE is for the simulator only
- * (support/simulated-time.ts): the runner sets it so backoffs pass faster on a shared clock.
+ * AUDIXA_WS_URL overrides the endpoint. The program itself runs on real
+ * time; against the simulator the runner speeds up the process's clock and timers, and the
+ * simulator's, alike (support/scaled-time-preload.ts), so backoffs pass quickly.
  */
 import { createResilientWebSocket } from 'vendor-resilience/ws';
-import { wsTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['AUDIXA_WS_URL'] ?? 'wss://api.audixa.ai/v3/tts/stream';
 const apiKey = process.env['AUDIXA_API_KEY'] ?? '';
@@ -23,7 +23,6 @@ const openStream = createResilientWebSocket('audixa', {
   url: () => `${baseUrl}?api_key=${encodeURIComponent(apiKey)}`,
   // The one request message is the whole session setup: it is sent first on every connection.
   setup: () => ({ text, voice_id: 'am_ethan', model: 'base', audio_format: 'wav' }),
-  ...wsTime(baseUrl),
 });
 
 const stream = openStream();

@@ -10,22 +10,21 @@
  * Against Gradium:
  *   GRADIUM_API_KEY=... node scripts/run-example.mjs gradium-ws-tts --no-simulator ["text to speak"]
  *
- * GRADIUM_WS_URL overrides the endpoint. EXAMPLE_TIME_SCALE is for the simulator only
- * (support/simulated-time.ts): the runner sets it so backoffs pass faster on a shared clock.
+ * GRADIUM_WS_URL overrides the endpoint. The program itself runs on real
+ * time; against the simulator the runner speeds up the process's clock and timers, and the
+ * simulator's, alike (support/scaled-time-preload.ts), so backoffs pass quickly.
  */
 import got from 'got';
 import { vendorResilience } from 'vendor-resilience/got';
 import { createResilientWebSocket, messageTypeIs } from 'vendor-resilience/ws';
-import { httpTime, wsTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['GRADIUM_WS_URL'] ?? 'wss://api.gradium.ai/api/speech/tts';
 const apiKey = process.env['GRADIUM_API_KEY'] ?? '';
 const tokenUrl = process.env['GRADIUM_TOKEN_URL'];
 const text = process.argv[2] ?? 'Hello from a WebSocket that survives a server restart.';
-const urls = tokenUrl === undefined ? [baseUrl] : [baseUrl, tokenUrl];
 
 // Gradium answers every REST error with HTTP 500; the policy reads `error from server 1008/1011`.
-const gradium = got.extend(vendorResilience('gradium', { deadlineMs: 30_000, ...httpTime(...urls) }));
+const gradium = got.extend(vendorResilience('gradium', { deadlineMs: 30_000 }));
 
 /** A fresh single-use browser token per connection, when a token endpoint is configured. */
 async function connectionUrl({ signal }: { signal: AbortSignal }): Promise<string> {
@@ -43,7 +42,6 @@ const openSession = createResilientWebSocket('gradium', {
   isReady: messageTypeIs('ready'),
   // A new Gradium connection is a new session: it needs the text again.
   replay: true,
-  ...wsTime(...urls),
 });
 
 const session = openSession();

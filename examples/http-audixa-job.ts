@@ -10,11 +10,11 @@
  * Against Audixa:
  *   AUDIXA_API_KEY=... node scripts/run-example.mjs http-audixa-job --no-simulator
  *
- * AUDIXA_BASE_URL overrides the API origin. EXAMPLE_TIME_SCALE is for the simulator only
- * (support/simulated-time.ts): the runner sets it so the 1–2 s polls pass faster on a shared clock.
+ * AUDIXA_BASE_URL overrides the API origin. The program itself runs on real
+ * time; against the simulator the runner speeds up the process's clock and timers, and the
+ * simulator's, alike (support/scaled-time-preload.ts), so the 1–2 s polls pass quickly.
  */
 import { JOB_ENDPOINTS, presetJob, runVendorJob } from 'vendor-resilience/got';
-import { httpTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['AUDIXA_BASE_URL'] || JOB_ENDPOINTS.audixa.baseUrl;
 
@@ -31,7 +31,6 @@ const job = presetJob('audixa', {
 });
 const { body, submissions, polls } = await runVendorJob('audixa', job, {
   deadlineMs: 120_000,
-  ...httpTime(baseUrl),
 });
 console.error(`${submissions} generation(s), ${polls} status report(s)`);
 console.log((body as { audio_url?: string }).audio_url);

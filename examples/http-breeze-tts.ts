@@ -10,22 +10,21 @@
  * Against Breeze:
  *   BREEZE_API_KEY=brz_... BREEZE_VOICE_ID=... node scripts/run-example.mjs http-breeze-tts --no-simulator
  *
- * BREEZE_BASE_URL overrides the API origin. EXAMPLE_TIME_SCALE is for the simulator only
- * (support/simulated-time.ts): the runner sets it so backoffs and polls pass faster on a shared clock.
+ * BREEZE_BASE_URL overrides the API origin. The program itself runs on real
+ * time; against the simulator the runner speeds up the process's clock and timers, and the
+ * simulator's, alike (support/scaled-time-preload.ts), so backoffs and polls pass quickly.
  */
 import { writeFile } from 'node:fs/promises';
 import got from 'got';
 import { JOB_ENDPOINTS, presetJob, runVendorJob, vendorResilience } from 'vendor-resilience/got';
-import { httpTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['BREEZE_BASE_URL'] ?? JOB_ENDPOINTS.breeze.baseUrl;
 const voiceId = process.env['BREEZE_VOICE_ID'] ?? 'voice';
 const headers = { 'xi-api-key': process.env['BREEZE_API_KEY'] ?? '' };
-const time = httpTime(baseUrl);
 
 const breeze = got.extend(
   { prefixUrl: baseUrl, headers },
-  vendorResilience('breeze', { deadlineMs: 60_000, ...time }),
+  vendorResilience('breeze', { deadlineMs: 60_000 }),
 );
 const audio = await breeze
   .post(`v1/text-to-speech/${voiceId}`, { json: { text: 'Hello from Breeze.' } })
@@ -38,5 +37,5 @@ const job = presetJob('breeze', {
   voiceId,
   submit: { headers, json: { text: 'A longer text.', delivery: 'async' } },
 });
-const { body } = await runVendorJob('breeze', job, time);
+const { body } = await runVendorJob('breeze', job);
 console.log(JSON.stringify(body, null, 2));

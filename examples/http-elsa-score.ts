@@ -8,13 +8,13 @@
  * Against ELSA:
  *   ELSA_API_TOKEN=... node scripts/run-example.mjs http-elsa-score --no-simulator /path/to/audio.wav
  *
- * ELSA_BASE_URL overrides the API origin. EXAMPLE_TIME_SCALE is for the simulator only
- * (support/simulated-time.ts): the runner sets it so backoffs pass faster on a shared clock.
+ * ELSA_BASE_URL overrides the API origin. The program itself runs on real
+ * time; against the simulator the runner speeds up the process's clock and timers, and the
+ * simulator's, alike (support/scaled-time-preload.ts), so backoffs pass quickly.
  */
 import { readFile } from 'node:fs/promises';
 import got from 'got';
 import { vendorResilience } from 'vendor-resilience/got';
-import { httpTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['ELSA_BASE_URL'] ?? 'https://api.elsanow.io';
 const elsa = got.extend(
@@ -25,7 +25,6 @@ const elsa = got.extend(
   vendorResilience('elsa', {
     deadlineMs: 60_000,
     onDecision: (e) => console.error(e.decision.reason),
-    ...httpTime(baseUrl),
   }),
 );
 const form = new FormData();

@@ -10,13 +10,13 @@
  * Against Gradium:
  *   GRADIUM_API_KEY=... node scripts/run-example.mjs http-gradium-stt --no-simulator /path/to/audio.wav
  *
- * GRADIUM_BASE_URL overrides the API origin. EXAMPLE_TIME_SCALE is for the simulator only
- * (support/simulated-time.ts): the runner sets it so backoffs pass faster on a shared clock.
+ * GRADIUM_BASE_URL overrides the API origin. The program itself runs on real
+ * time; against the simulator the runner speeds up the process's clock and timers, and the
+ * simulator's, alike (support/scaled-time-preload.ts), so backoffs pass quickly.
  */
 import { readFile } from 'node:fs/promises';
 import { isVendorError } from 'vendor-resilience';
 import { readVendorMessages } from 'vendor-resilience/got';
-import { httpTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['GRADIUM_BASE_URL'] ?? 'https://api.gradium.ai';
 const audio = await readFile(process.argv[2] ?? 'audio.wav');
@@ -27,7 +27,6 @@ try {
       body: audio,
       headers: { 'x-api-key': process.env['GRADIUM_API_KEY'] ?? '', 'content-type': 'audio/wav' },
     },
-    ...httpTime(baseUrl),
   })) {
     const m = message as { type?: string; text?: string };
     if (m.type === 'text') process.stdout.write(`${m.text} `);

@@ -11,13 +11,13 @@
  * Against ZenHire:
  *   ZENHIRE_API_KEY=zh_... node scripts/run-example.mjs http-zenhire-job --no-simulator /path/to/interview.mp3
  *
- * ZENHIRE_BASE_URL overrides the API origin. EXAMPLE_TIME_SCALE is for the simulator only
- * (support/simulated-time.ts): the runner sets it so the 10–15 s poll intervals pass faster on a
- * clock shared with the simulator, which enforces the 10 s minimum on that clock.
+ * ZENHIRE_BASE_URL overrides the API origin. The program itself runs on real
+ * time; against the simulator the runner speeds up the process's clock and timers, and the
+ * simulator's, alike (support/scaled-time-preload.ts), so the 10–15 s poll intervals pass
+ * quickly while the simulator still enforces the 10 s minimum on that shared clock.
  */
 import { readFile } from 'node:fs/promises';
 import { JOB_ENDPOINTS, presetJob, runVendorJob } from 'vendor-resilience/got';
-import { httpTime } from './support/simulated-time.js';
 
 const baseUrl = process.env['ZENHIRE_BASE_URL'] || JOB_ENDPOINTS.zenhire.baseUrl;
 
@@ -37,6 +37,5 @@ const job = presetJob('zenhire', {
 const result = await runVendorJob('zenhire', job, {
   signal: AbortSignal.timeout(25 * 60_000),
   onDecision: ({ phase, decision }) => console.error(`[${phase}] ${decision.action} ${decision.reason}`),
-  ...httpTime(baseUrl),
 });
 console.log(JSON.stringify(result.body, null, 2));

@@ -8,10 +8,13 @@
 //
 // Against the simulator, time runs EXAMPLE_TIME_SCALE (default 100) times faster for both the
 // example and the simulator, so ZenHire's 15 s polls take 150 ms without being shortened on the
-// shared clock; EXAMPLE_TIME_SCALE=1 runs on real time. The example's working directory is a
-// scratch directory holding its sample inputs (audio.wav, interview.mp3) and outputs.
+// shared clock; EXAMPLE_TIME_SCALE=1 runs on real time. The example programs know nothing of it:
+// the runner starts the example with `node --import examples/support/scaled-time-preload.ts`,
+// which makes the whole process's clock and timers run that much faster, and refuses to do so for
+// an example aimed at anything but this machine. The example's working directory is a scratch
+// directory holding its sample inputs (audio.wav, interview.mp3) and outputs.
 // --no-simulator runs the example in the current directory with the current environment (its
-// API key variables), on real time, against the vendor.
+// API key variables), on real time (no preload; EXAMPLE_TIME_SCALE is refused), against the vendor.
 //
 // An example imports the library by its package name (`vendor-resilience/got`, …), as an
 // application would: that resolves through the package's exports map to the build in dist/, which
@@ -64,30 +67,40 @@ writeFileSync(join(bootDir, 'compile-for-child.mjs'), transpiled.outputText);
 const { compileForChild } = await import(pathToFileURL(join(bootDir, 'compile-for-child.mjs')).href);
 const exampleEntry = `examples/${name}.ts`;
 const SETUPS = 'examples/support/simulator-setups.ts';
-const TIME = 'examples/support/simulated-time.ts';
+const PRELOAD = 'examples/support/scaled-time-preload.ts';
+const TIME = 'demo/time-scale.ts';
 const TESTING = 'lib/testing/index.ts';
-const tree = compileForChild(noSimulator ? [exampleEntry] : [exampleEntry, SETUPS, TIME, TESTING], ROOT);
+const scaleText = process.env.EXAMPLE_TIME_SCALE ?? '';
+if (noSimulator && scaleText !== '' && scaleText !== '1') {
+  console.error('EXAMPLE_TIME_SCALE is for the local simulator only; a real vendor runs on real time');
+  process.exit(2);
+}
+const tree = compileForChild(
+  noSimulator ? [exampleEntry] : [exampleEntry, SETUPS, PRELOAD, TIME, TESTING],
+  ROOT,
+);
 const load = (source) => import(pathToFileURL(tree.pathOf(source)).href);
 
-/** Runs the transpiled example; resolves with its exit code. */
-function runExample(env, cwd, args) {
-  const child = spawn(process.execPath, [tree.entry, ...args], { cwd, env, stdio: 'inherit' });
+/** Runs the transpiled example (after `nodeFlags`); resolves with its exit code. */
+function runExample(env, cwd, args, nodeFlags = []) {
+  const child = spawn(process.execPath, [...nodeFlags, tree.entry, ...args], { cwd, env, stdio: 'inherit' });
   return new Promise((done) => child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0))));
 }
 
 /** Starts the simulator, runs the example against it, prints what the simulator saw. */
 async function againstSimulator() {
-  const { EXAMPLE_SETUPS } = await load(SETUPS);
-  const { scaledClock, TIME_SCALE_VARIABLE, TIME_ORIGIN_VARIABLE } = await load(TIME);
+  const { EXAMPLE_SETUPS, refuseScaleForRemoteUrls, TIME_SCALE_VARIABLE, TIME_ORIGIN_VARIABLE } =
+    await load(SETUPS);
+  const { createScaledTime } = await load(TIME);
   const { startVendorSimulator } = await load(TESTING);
   const setup = EXAMPLE_SETUPS[name];
-  const scale = process.env[TIME_SCALE_VARIABLE] ?? DEFAULT_TIME_SCALE;
+  const scale = scaleText === '' ? DEFAULT_TIME_SCALE : scaleText;
   // Both clocks read originMs + (now - originMs) × scale, so they agree on absolute times too.
   const originMs = Date.now();
   const simulator = await startVendorSimulator({
     vendor: setup.vendor,
     apiKey: SIMULATOR_KEY,
-    clock: scaledClock(Number(scale), originMs),
+    clock: createScaledTime(Number(scale), originMs).clock,
     faultPlan: noFaults ? { faults: [] } : setup.faultPlan,
   });
   try {
@@ -100,7 +113,11 @@ async function againstSimulator() {
       [TIME_SCALE_VARIABLE]: scale,
       [TIME_ORIGIN_VARIABLE]: String(originMs),
     };
-    const code = await runExample(env, tree.dir, exampleArgs.length > 0 ? exampleArgs : setup.args);
+    const variables = Object.keys(setup.env(simulator, SIMULATOR_KEY));
+    refuseScaleForRemoteUrls(Object.fromEntries(variables.map((key) => [key, env[key]])));
+    const preload = ['--import', pathToFileURL(tree.pathOf(PRELOAD)).href];
+    const args = exampleArgs.length > 0 ? exampleArgs : setup.args;
+    const code = await runExample(env, tree.dir, args, scale === '1' ? [] : preload);
     console.error('\nwhat the simulator saw:');
     for (const r of simulator.requests()) {
       const answer =

@@ -160,3 +160,28 @@ export const EXAMPLE_SETUPS = {
 
 /** The name of an example (its file name in `examples/`, without `.ts`). */
 export type ExampleName = keyof typeof EXAMPLE_SETUPS;
+
+/** The module the runners load with `node --import` to run an example on the simulator's faster clock. */
+export const SCALED_TIME_PRELOAD = 'examples/support/scaled-time-preload.ts';
+/** The environment variable holding the time scale (simulated ms per real ms) the preload applies. */
+export const TIME_SCALE_VARIABLE = 'EXAMPLE_TIME_SCALE';
+/** The environment variable holding the instant (ms since the epoch) the scaled clocks agree on. */
+export const TIME_ORIGIN_VARIABLE = 'EXAMPLE_TIME_ORIGIN';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Throws unless every URL among `variables` (an example's environment, as its setup names it) is
+ * on this machine: a time scale is for the local simulator; a real vendor runs on real time.
+ */
+export function refuseScaleForRemoteUrls(variables: Readonly<Record<string, string | undefined>>): void {
+  for (const value of Object.values(variables)) {
+    if (value === undefined || !URL.canParse(value)) continue;
+    const { protocol, hostname: host } = new URL(value);
+    if (['http:', 'https:', 'ws:', 'wss:'].includes(protocol) && !LOOPBACK_HOSTS.has(host)) {
+      throw new Error(
+        `${TIME_SCALE_VARIABLE} is for the local simulator only; ${host} is a real vendor, which runs on real time`,
+      );
+    }
+  }
+}

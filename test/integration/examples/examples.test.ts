@@ -4,21 +4,26 @@
  * (examples/support/simulator-setups.ts), and once with a fatal fault. What the example printed is
  * checked against what the simulator saw. The API key is a canary that must never be printed.
  *
- * Time runs 100× faster for the example and the simulator alike (examples/support/simulated-time.ts):
- * every wait is still waited in full on the shared clock (the poll gaps are checked on it), so the
- * vendors' schedules stay honest while ZenHire's 15 s polls take 150 ms.
+ * Time runs 100× faster for the example and the simulator alike: the example process is started
+ * with `node --import examples/support/scaled-time-preload.ts` (its clock and timers scaled), the
+ * simulator on the same scaled clock; the programs themselves carry no time option. Every wait is
+ * still waited in full on the shared clock (the poll gaps are checked on it), so the vendors'
+ * schedules stay honest while ZenHire's 15 s polls take 150 ms.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { basename, join, resolve } from 'node:path';
-import {
-  scaledClock,
-  TIME_ORIGIN_VARIABLE,
-  TIME_SCALE_VARIABLE,
-} from '../../../examples/support/simulated-time.js';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { createScaledTime } from '../../../demo/time-scale.js';
 import {
   EXAMPLE_SETUPS,
+  refuseScaleForRemoteUrls,
+  SCALED_TIME_PRELOAD,
+  TIME_ORIGIN_VARIABLE,
+  TIME_SCALE_VARIABLE,
   type ExampleName,
   type ExampleSetup,
 } from '../../../examples/support/simulator-setups.js';
@@ -33,7 +38,7 @@ const EXAMPLE_NAMES = Object.keys(EXAMPLE_SETUPS) as ExampleName[];
 let tree: CompiledTree;
 
 beforeAll(() => {
-  tree = compileForChild(EXAMPLE_NAMES.map((name) => `examples/${name}.ts`));
+  tree = compileForChild([...EXAMPLE_NAMES.map((name) => `examples/${name}.ts`), SCALED_TIME_PRELOAD]);
   // Every run uses the same scratch directory as its working directory (breeze.mp3 lands there).
   for (const name of EXAMPLE_NAMES) {
     for (const [file, bytes] of Object.entries(setupOf(name).inputs))
@@ -71,14 +76,14 @@ async function runExample(
   const simulator = await startVendorSimulator({
     vendor: setup.vendor,
     apiKey: simulatorKey,
-    clock: scaledClock(TIME_SCALE, originMs),
+    clock: createScaledTime(TIME_SCALE, originMs).clock,
     faultPlan,
   });
   try {
     // Only what the example needs, and not jest's VM-modules flag: the example runs as plain `node`.
     // Other NODE_OPTIONS stay: the compat run (scripts/compat.sh) hands children got 16 through one.
     const nodeOptions = (process.env['NODE_OPTIONS'] ?? '').replace('--experimental-vm-modules', '').trim();
-    const env = {
+    const env: Record<string, string> = {
       PATH: process.env['PATH'] ?? '',
       ...(nodeOptions === '' ? {} : { NODE_OPTIONS: nodeOptions }),
       ...setup.env(simulator, CANARY_KEY),
@@ -86,11 +91,15 @@ async function runExample(
       [TIME_ORIGIN_VARIABLE]: String(originMs),
       ...extraEnv,
     };
+    // As scripts/run-example.mjs does: the scaled clock only for an example aimed at this machine.
+    const exampleVariables = Object.keys(setup.env(simulator, CANARY_KEY));
+    refuseScaleForRemoteUrls(Object.fromEntries(exampleVariables.map((key) => [key, env[key]])));
+    const preload = pathToFileURL(tree.pathOf(SCALED_TIME_PRELOAD)).href;
     const entry = tree.pathOf(`examples/${name}.ts`);
     const { exitCode, stdout, stderr } = await new Promise<Omit<ExampleRun, 'requests'>>((done) => {
       execFile(
         process.execPath,
-        [entry, ...setup.args],
+        ['--import', preload, entry, ...setup.args],
         { cwd: tree.dir, env, timeout: CHILD_TIMEOUT_MS },
         (error, out, err) => {
           const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
@@ -141,15 +150,52 @@ test('every program in examples/ has a simulator setup', () => {
   expect([...EXAMPLE_NAMES].sort()).toEqual(programs.sort());
 });
 
-test('the examples import the library by its package name (the build in dist/), as an application does', () => {
+/** The module specifiers a source imports (static, dynamic and type-only), as TypeScript parses them. */
+function importsOf(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const specifiers: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
+      if (ts.isStringLiteral(node.moduleSpecifier)) specifiers.push(node.moduleSpecifier.text);
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] !== undefined
+    ) {
+      const [argument] = node.arguments;
+      specifiers.push(ts.isStringLiteral(argument) ? argument.text : `<computed ${argument.getText()}>`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return specifiers;
+}
+
+/** What an example may import to be copied unchanged into an app: the package, Node, its peers. */
+function isAppImport(specifier: string): boolean {
+  return (
+    /^vendor-resilience(?:\/[a-z]+)?$/.test(specifier) ||
+    (specifier.startsWith('node:') &&
+      (builtinModules.includes(specifier) || builtinModules.includes(specifier.slice('node:'.length)))) ||
+    ['got', 'ws'].includes(specifier)
+  );
+}
+
+test('every import of every example is the package by its name, a node: builtin or a peer (got, ws): none relative', () => {
   for (const name of EXAMPLE_NAMES) {
-    const source = readFileSync(resolve(import.meta.dirname, `../../../examples/${name}.ts`), 'utf8');
-    expect(source).toMatch(/from 'vendor-resilience(?:\/[a-z]+)?';/);
-    expect(source).not.toMatch(/from '\.\.\/lib\//);
+    const imports = importsOf(resolve(import.meta.dirname, `../../../examples/${name}.ts`));
+    expect(imports).toContainEqual(expect.stringMatching(/^vendor-resilience/));
+    expect({ name, imports: imports.filter((specifier) => !isAppImport(specifier)) }).toEqual({
+      name,
+      imports: [],
+    });
   }
-  // So no adapter source was transpiled for them: they ran on dist/.
-  expect(existsSync(tree.pathOf('lib/adapters/got/index.ts'))).toBe(false);
-  expect(existsSync(tree.pathOf('lib/adapters/ws/index.ts'))).toBe(false);
+  // So nothing but the programs (and the runner's preload) was transpiled for them: they ran on dist/.
+  expect(readdirSync(join(tree.dir, 'examples')).sort()).toEqual(
+    [...EXAMPLE_NAMES.map((name) => `${name}.js`), 'support'].sort(),
+  );
+  expect(readdirSync(join(tree.dir, 'examples/support'))).toEqual(['scaled-time-preload.js']);
+  expect(existsSync(join(tree.dir, 'lib'))).toBe(false);
 });
 
 /** For each example: what a run with its recoverable faults must show. */
@@ -333,16 +379,59 @@ describe('each example stops at a fatal fault with a typed error that does not s
   });
 });
 
-test('an example refuses the time scale for a host that is not this machine', async () => {
+test('the runner refuses the time scale for an example aimed at a host that is not this machine', async () => {
   // A `.invalid` host never resolves, so nothing can reach a real vendor even if the guard broke.
-  const run = await runExample('http-zenhire-job', {
+  // The guard throws before the example starts (scripts/run-example.mjs calls the same function).
+  const run = runExample('http-zenhire-job', {
     faultPlan: { faults: [] },
     env: { ZENHIRE_BASE_URL: 'https://zenhire.invalid' },
   });
-  expect(run.exitCode).toBe(1);
-  expect(run.stderr).toContain(
+  await expect(run).rejects.toThrow(
     'EXAMPLE_TIME_SCALE is for the local simulator only; zenhire.invalid is a real vendor, which runs on real time',
   );
-  expectNoKey(run);
-  expect(run.requests).toEqual([]);
+});
+
+test('the preload runs the whole process on the scaled clock: Date, performance, timers, AbortSignal', async () => {
+  const probe = [
+    "import { setTimeout as wait } from 'node:timers/promises';",
+    "import { setTimeout as timer } from 'node:timers';",
+    "import { promisify } from 'node:util';",
+    'const started = Date.now(), perfStarted = performance.now(), realStarted = process.hrtime.bigint();',
+    'await new Promise((done) => setTimeout(done, 2000));',
+    'await new Promise((done) => timer(done, 2000));',
+    'await wait(2000);',
+    'await promisify(setTimeout)(2000);',
+    'let ticks = 0;',
+    'await new Promise((done) => { const t = setInterval(() => { if (++ticks === 3) { clearInterval(t); done(); } }, 1000); });',
+    'const refreshed = setTimeout(() => {}, 60_000); refreshed.unref(); refreshed.refresh(); clearTimeout(refreshed);',
+    // An AbortSignal.timeout timer is unref'd: a 2 s one has fired by a later 2.5 s wait's end.
+    'const signal = AbortSignal.timeout(2000); await wait(2500);',
+    'console.log(JSON.stringify({ simulatedMs: Date.now() - started, dateMs: new Date().getTime() - started,',
+    '  perfMs: performance.now() - perfStarted, realMs: Number(process.hrtime.bigint() - realStarted) / 1e6,',
+    '  isDate: new Date() instanceof Date, parsed: Date.parse("2020-01-01T00:00:00Z"),',
+    '  wholeMs: Number.isInteger(Date.now()), aborted: signal.aborted }));',
+  ].join('\n');
+  const originMs = Date.now();
+  const output = await new Promise<string>((done, fail) => {
+    execFile(
+      process.execPath,
+      ['--import', pathToFileURL(tree.pathOf(SCALED_TIME_PRELOAD)).href, '--input-type=module', '-e', probe],
+      {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          [TIME_SCALE_VARIABLE]: '100',
+          [TIME_ORIGIN_VARIABLE]: `${originMs}`,
+        },
+        timeout: CHILD_TIMEOUT_MS,
+      },
+      (error, stdout, stderr) => (error ? fail(new Error(stderr || error.message)) : done(stdout)),
+    );
+  });
+  const result = JSON.parse(output) as Record<string, number | boolean>;
+  // 13.5 simulated seconds of waits: 135 ms of real time at ×100, far from 13.5 s.
+  expect(result['simulatedMs']).toBeGreaterThanOrEqual(13_500);
+  expect(result['dateMs']).toBeGreaterThanOrEqual(13_500);
+  expect(result['perfMs']).toBeGreaterThanOrEqual(13_500);
+  expect(result['realMs']).toBeLessThan(5_000);
+  expect(result).toMatchObject({ isDate: true, parsed: Date.UTC(2020, 0, 1), wholeMs: true, aborted: true });
 });
