@@ -35,6 +35,7 @@ export function checkResilienceOptions(fn: string, policy: unknown, options: unk
     check.function(`options.${name}`, options[name]);
   }
   check.strings('options.secrets', options['secrets']);
+  check.options('options.telemetry', options['telemetry']);
   check.clock('options.clock', options['clock']);
   check.engine('options.engine', options['engine']);
   return check;

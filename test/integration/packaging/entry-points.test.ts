@@ -33,6 +33,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'PolicyInput',
     'Signal',
     'SignalError',
+    'TelemetryOptions',
     'Transport',
     'VendorEngineOptions',
     'VendorError',
