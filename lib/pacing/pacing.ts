@@ -6,7 +6,7 @@ import { DEFAULT_RATE_CONSTANTS } from './adaptive-math.js';
 import { createBottleneckLimiter } from './bottleneck-limiter.js';
 import { createLocalLimiter } from './local-limiter.js';
 import { PacingEventHub, reportPacingTo, type PacingEvents } from './events.js';
-import { Telemetry, type TelemetryOptions } from '../run/telemetry.js';
+import { checkTelemetryOption, Telemetry, type TelemetryOptions } from '../run/telemetry.js';
 import { MemoryPacingStore } from './memory-store.js';
 import { pacingUnavailableError } from './pacing-errors.js';
 import type { PacingStore } from './pacing-store.js';
@@ -120,7 +120,7 @@ export function createPacing(options: PacingOptions = {}): Pacing {
   check.number('options.idleExpiryMs', options.idleExpiryMs, { above: 0 });
   check.number('options.sharedStateCacheMs', options.sharedStateCacheMs, { min: 0 });
   check.boolean('options.keepProcessAlive', options.keepProcessAlive);
-  check.options('options.telemetry', options.telemetry);
+  checkTelemetryOption(check, options.telemetry);
   const events = new PacingEventHub();
   const time = timeSourceOf(options.clock);
   if (options.telemetry) reportPacingTo(events, new Telemetry(options.telemetry), time);

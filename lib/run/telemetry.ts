@@ -1,6 +1,7 @@
 import type { Decision, Phase } from '../core/engine/types.js';
 import { formatMs } from '../core/engine/reason.js';
 import type { TimeSource } from './time-source.js';
+import type { ArgumentCheck } from './validate-arguments.js';
 
 /** Attribute values of a metric point, span event or log object: never a credential, header or body. */
 export type TelemetryAttributes = Record<string, string | number>;
@@ -79,6 +80,45 @@ interface WaitWatch {
 }
 
 const DEFAULT_WAITING_EVERY_MS = 30_000;
+
+/**
+ * Checks a `telemetry` option up front (a wrong sink would otherwise fail silently, inside the
+ * guard that keeps a broken logger from breaking a call): a `TypeError` naming the field.
+ */
+export function checkTelemetryOption(check: ArgumentCheck, value: unknown): void {
+  check.options('options.telemetry', value);
+  if (value === undefined) return;
+  const has = (object: unknown, methods: readonly string[]): boolean =>
+    typeof object === 'object' &&
+    object !== null &&
+    methods.every((m) => typeof (object as Record<string, unknown>)[m] === 'function');
+  const { meter, trace, logger, waitingEveryMs } = value;
+  check.that(
+    meter === undefined || has(meter, ['createCounter', 'createHistogram']),
+    'options.telemetry.meter',
+    "an OpenTelemetry Meter (metrics.getMeter('…')) or undefined",
+    meter,
+  );
+  check.that(
+    trace === undefined || has(trace, ['getActiveSpan']),
+    'options.telemetry.trace',
+    "OpenTelemetry's trace API (import { trace } from '@opentelemetry/api') or undefined",
+    trace,
+  );
+  check.that(
+    logger === undefined || has(logger, ['debug', 'info', 'warn']),
+    'options.telemetry.logger',
+    'a logger with debug, info and warn (pino) or undefined',
+    logger,
+  );
+  check.that(
+    waitingEveryMs === undefined ||
+      (typeof waitingEveryMs === 'number' && Number.isFinite(waitingEveryMs) && waitingEveryMs > 0),
+    'options.telemetry.waitingEveryMs',
+    'a positive number of milliseconds or undefined',
+    waitingEveryMs,
+  );
+}
 
 /**
  * The one observability hook: turns decisions, waits and pacing events into OpenTelemetry metrics

@@ -8,7 +8,7 @@ import type { Engine } from '../../core/engine/engine.js';
 import type { Clock } from '../../core/engine/types.js';
 import type { Pacing } from '../../pacing/pacing.js';
 import type { DecisionEvent } from '../../run/run-options.js';
-import type { TelemetryOptions } from '../../run/telemetry.js';
+import { checkTelemetryOption, type TelemetryOptions } from '../../run/telemetry.js';
 import { timeSourceOf, type TimeSource } from '../../run/time-source.js';
 import { ArgumentCheck } from '../../run/validate-arguments.js';
 
@@ -244,7 +244,7 @@ export function resolveSettings(options: ResilientWebSocketOptions): SessionSett
   check.engine('options.engine', options.engine);
   check.string('options.pacingKey', options.pacingKey);
   check.function('options.onDecision', options.onDecision);
-  check.options('options.telemetry', options.telemetry);
+  checkTelemetryOption(check, options.telemetry);
   const { deadlineMs } = options;
   check.that(
     deadlineMs === undefined ||

@@ -356,3 +356,23 @@ describe('telemetry on a WebSocket session', () => {
     expect(JSON.stringify({ lines: logger.lines, span: span.events })).not.toContain(CANARY);
   });
 });
+
+describe('the telemetry option is checked up front', () => {
+  it('a wrong sink is a TypeError naming the function and the field', async () => {
+    expect(() => vendorResilience('zenhire', { telemetry: { logger: console.log as never } })).toThrow(
+      /^vendorResilience\(options\.telemetry\.logger\): expected a logger with debug, info and warn/,
+    );
+    expect(() => createPacing({ telemetry: { meter: {} as never } })).toThrow(
+      /^createPacing\(options\.telemetry\.meter\): expected an OpenTelemetry Meter/,
+    );
+    expect(() =>
+      createResilientWebSocket('audixa', { url: 'ws://127.0.0.1:9', telemetry: { waitingEveryMs: 0 } }),
+    ).toThrow(/^createResilientWebSocket\(options\.telemetry\.waitingEveryMs\): expected a positive number/);
+    // runVendorJob is async: its argument errors are rejections.
+    await expect(
+      runVendorJob('zenhire', presetJob('zenhire', { baseUrl: 'http://127.0.0.1:9', submit: {} }), {
+        telemetry: { trace: {} as never },
+      }),
+    ).rejects.toThrow(/^runVendorJob\(options\.telemetry\.trace\): expected OpenTelemetry's trace API/);
+  });
+});
