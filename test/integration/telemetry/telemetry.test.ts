@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import got from 'got';
 import {
   presetJob,
+  readVendorMessages,
   runVendorJob,
   vendorResilience,
   type DecisionEvent,
@@ -303,6 +304,66 @@ describe('telemetry on an async job (ZenHire warm-up)', () => {
     expect(seen).toEqual(['poll×1', 'ok×1']);
     expect(polls.sort()).toEqual(seen.sort());
     expect(JSON.stringify(logger.lines)).not.toContain(CANARY);
+  });
+});
+
+describe('telemetry on a message stream (readVendorMessages)', () => {
+  it('reports the failure that ended the stream after output was delivered, as onDecision does', async () => {
+    server = await startScriptedServer({
+      'POST /api/post/speech/asr': [
+        {
+          status: 200,
+          headers: { 'content-type': 'application/x-ndjson' },
+          body:
+            [
+              { type: 'text', text: 'Hello' },
+              { type: 'error', message: `pipeline failed for ${CANARY}` },
+            ]
+              .map((line) => JSON.stringify(line))
+              .join('\n') + '\n',
+        },
+      ],
+    });
+    const time = fakeTime();
+    const logger = recordingLogger();
+    const events: DecisionEvent[] = [];
+    const messages: unknown[] = [];
+    const read = async () => {
+      for await (const message of readVendorMessages('gradium', `${server!.url}/api/post/speech/asr`, {
+        request: { method: 'POST', body: 'RIFF', headers: { authorization: `Bearer ${CANARY}` } },
+        clock: time.clock,
+        pacing: false,
+        telemetry: { meter: otel.meter, trace: otel.trace, logger },
+        onDecision: (e) => events.push(e),
+      }))
+        messages.push(message);
+    };
+    const { result, span } = await otel.inSpan(() =>
+      read().then(
+        () => 'done',
+        (error: unknown) => error,
+      ),
+    );
+    expect(messages).toEqual([{ type: 'text', text: 'Hello' }]);
+    expect(result).toMatchObject({ action: 'fail' });
+    expect(events.map((e) => [e.phase, e.decision.action])).toEqual([
+      ['submit', 'ok'],
+      ['stream', 'fail'],
+    ]);
+    const decisions = await pointsOf('vendor_resilience.decisions', 'gradium');
+    expect(decisions.map((p) => [p.attributes['phase'], p.attributes['action'], p.value]).sort()).toEqual([
+      ['stream', 'fail', 1],
+      ['submit', 'ok', 1],
+    ]);
+    expect(span.events.map((e) => [e.name, e.attributes?.['phase'], e.attributes?.['action']])).toEqual([
+      ['vendor_resilience.decision', 'submit', 'ok'],
+      ['vendor_resilience.decision', 'stream', 'fail'],
+    ]);
+    expect(logger.lines.map((l) => [l.level, l.message])).toEqual([
+      ['debug', `gradium: ${events[0]!.decision.reason}`],
+      ['warn', `gradium: ${events[1]!.decision.reason}`],
+    ]);
+    expect(JSON.stringify({ lines: logger.lines, span: span.events })).not.toContain(CANARY);
   });
 });
 
