@@ -15,3 +15,4 @@ export type { CompiledPolicy } from './core/policy/compiled.js';
 export type { PolicyDocument } from './core/policy/document.js';
 export { PolicyError, isPolicyError } from './core/policy/policy-error.js';
 export { VendorError, isVendorError, type VendorFailure } from './run/vendor-error.js';
+export type { TelemetryOptions } from './run/telemetry.js';

@@ -1,4 +1,6 @@
 import type { Decision } from '../core/engine/types.js';
+import type { Telemetry } from '../run/telemetry.js';
+import type { TimeSource } from '../run/time-source.js';
 
 /** A registration that can be undone. */
 export interface Disposable {
@@ -83,4 +85,24 @@ export class PacingEventHub implements PacingEvents {
   clear(): void {
     this.listeners.clear();
   }
+}
+
+/**
+ * Reports a pacing's events to its `telemetry` option: how long each pacer's backoff gate stayed
+ * closed (from its first `gateClosed` to `gateOpened`, extensions included, on the pacing's clock)
+ * and every retry refused by an empty retry budget.
+ */
+export function reportPacingTo(events: PacingEvents, telemetry: Telemetry, time: TimeSource): void {
+  /** When each closed gate closed, by pacer key (vendor plus a credential hash, never the credential). */
+  const closedAtMs = new Map<string, number>();
+  events.on('gateClosed', ({ key }) => {
+    if (!closedAtMs.has(key)) closedAtMs.set(key, time.now());
+  });
+  events.on('gateOpened', ({ vendor, key }) => {
+    const since = closedAtMs.get(key);
+    if (since === undefined) return;
+    closedAtMs.delete(key);
+    telemetry.gateWasClosed(vendor, time.now() - since);
+  });
+  events.on('budgetExhausted', ({ vendor, decision }) => telemetry.budgetWasExhausted(vendor, decision));
 }

@@ -5,7 +5,8 @@ import { ArgumentCheck } from '../run/validate-arguments.js';
 import { DEFAULT_RATE_CONSTANTS } from './adaptive-math.js';
 import { createBottleneckLimiter } from './bottleneck-limiter.js';
 import { createLocalLimiter } from './local-limiter.js';
-import { PacingEventHub, type PacingEvents } from './events.js';
+import { PacingEventHub, reportPacingTo, type PacingEvents } from './events.js';
+import { checkTelemetryOption, Telemetry, type TelemetryOptions } from '../run/telemetry.js';
 import { MemoryPacingStore } from './memory-store.js';
 import { pacingUnavailableError } from './pacing-errors.js';
 import type { PacingStore } from './pacing-store.js';
@@ -43,6 +44,11 @@ export interface PacingOptions {
   idleExpiryMs?: number;
   /** Keep the process alive while a closed gate holds calls (default true: a held call is one someone awaits, like the retry waits). */
   keepProcessAlive?: boolean;
+  /**
+   * Gate closed time and budget exhaustion as OpenTelemetry metrics and log lines (the `telemetry`
+   * option of the adapters; docs/telemetry.md). Off when omitted.
+   */
+  telemetry?: TelemetryOptions;
 }
 
 /** Which pacer to get: the adapter passes the vendor, the policy's limits and the credential it sends. */
@@ -114,8 +120,10 @@ export function createPacing(options: PacingOptions = {}): Pacing {
   check.number('options.idleExpiryMs', options.idleExpiryMs, { above: 0 });
   check.number('options.sharedStateCacheMs', options.sharedStateCacheMs, { min: 0 });
   check.boolean('options.keepProcessAlive', options.keepProcessAlive);
+  checkTelemetryOption(check, options.telemetry);
   const events = new PacingEventHub();
   const time = timeSourceOf(options.clock);
+  if (options.telemetry) reportPacingTo(events, new Telemetry(options.telemetry), time);
   const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
   const idleExpiryMs = options.idleExpiryMs ?? 10 * 60_000;
   const timeoutMs = options.redisTimeoutMs ?? 2000;

@@ -16,6 +16,7 @@ import type { DecisionEvent, ResilienceOptions } from './run-options.js';
 import { CallDeadline } from './call-deadline.js';
 import { combinedSignal } from './combined-signal.js';
 import { SecretList } from './secret-list.js';
+import { Telemetry } from './telemetry.js';
 
 /** A wire observation without the fields the call context fills in. */
 export type Observation = Omit<Signal, 'vendor' | 'phase' | 'attempt'>;
@@ -35,7 +36,13 @@ export interface ResilienceSetup {
    * the engine's now, the deadline, and the retry and poll waits.
    */
   time: TimeSource;
+  /**
+   * The adapter's options; with `telemetry`, `onDecision` is the user's callback (if any) followed
+   * by the telemetry's, so every path that reports to `onDecision` reports to both.
+   */
   options: ResilienceOptions;
+  /** The `telemetry` option's hook, only when it was given (a call without it pays nothing). */
+  telemetry?: Telemetry | undefined;
 }
 
 /** Resolves the policy once and builds (or adopts) the engine that decides with it. */
@@ -51,6 +58,7 @@ export function createSetup(policyInput: PolicyInput, options: ResilienceOptions
   const random = options.random ?? Math.random;
   const engine = options.engine ?? createVendorEngine({ policies: [policy], clock, random });
   const env = { clock, random };
+  const telemetry = options.telemetry ? new Telemetry(options.telemetry) : undefined;
   return {
     engine,
     decideSignal: options.engine
@@ -58,8 +66,22 @@ export function createSetup(policyInput: PolicyInput, options: ResilienceOptions
       : (signal) => decide(policy, signal, env),
     policy,
     time,
-    options,
+    options: telemetry ? withTelemetry(options, telemetry) : options,
+    telemetry,
   };
+}
+
+/** The options with `onDecision` reporting to the user's callback, then to the telemetry. */
+function withTelemetry(options: ResilienceOptions, telemetry: Telemetry): ResilienceOptions {
+  const user = options.onDecision;
+  const onDecision = (event: DecisionEvent): void => {
+    try {
+      user?.(event);
+    } finally {
+      telemetry.decided(event);
+    }
+  };
+  return { ...options, onDecision };
 }
 
 /**
@@ -323,12 +345,19 @@ export class CallContext {
       throw this.failure(endedDecision(decision, why), at.attempts, at.status, { cause: at.cause });
     }
     this.settle();
+    const telemetry = this.setup.telemetry;
+    const watch = telemetry?.waitStarted(
+      { vendor: this.vendor, callId: this.callId, decision },
+      this.setup.time,
+    );
     try {
       const sleeping = this.setup.time.sleep(decision.delayMs, { signal: this.signal });
       started?.();
       await sleeping;
     } catch (error) {
       throw this.stoppedBy(error);
+    } finally {
+      watch?.();
     }
     this.throwIfAborted();
   }

@@ -1,6 +1,7 @@
 import type { Engine } from '../core/engine/engine.js';
 import type { Clock, Decision, Phase } from '../core/engine/types.js';
 import type { Pacing } from '../pacing/pacing.js';
+import type { TelemetryOptions } from './telemetry.js';
 
 /** What a per-attempt headers hook is told about the try it is preparing. */
 export interface AttemptContext {
@@ -45,6 +46,12 @@ export interface ResilienceOptions {
    * Exceptions it throws are ignored.
    */
   onDecision?: (event: DecisionEvent) => void;
+  /**
+   * One observability hook: OpenTelemetry metrics (`meter`) and span events (`trace`), a pino-style
+   * `logger`, and `waiting` progress lines during long waits (docs/telemetry.md). Sees every
+   * decision `onDecision` sees, never a credential. Off (and free) when omitted.
+   */
+  telemetry?: TelemetryOptions;
   /** Headers for each try; return the same value on every try for an idempotency key. */
   attemptHeaders?: (context: AttemptContext) => Record<string, string> | undefined;
   /** Extra credential strings to scrub from errors (header and URL credentials are found automatically). */

@@ -1,6 +1,7 @@
 import type { PolicyInput } from '../../core/policy/user-policy.js';
 import type { ResilienceOptions } from '../../run/run-options.js';
 import { ArgumentCheck } from '../../run/validate-arguments.js';
+import { checkTelemetryOption } from '../../run/telemetry.js';
 
 export type { AttemptContext, DecisionEvent, ResilienceOptions } from '../../run/run-options.js';
 
@@ -35,6 +36,7 @@ export function checkResilienceOptions(fn: string, policy: unknown, options: unk
     check.function(`options.${name}`, options[name]);
   }
   check.strings('options.secrets', options['secrets']);
+  checkTelemetryOption(check, options['telemetry']);
   check.clock('options.clock', options['clock']);
   check.engine('options.engine', options['engine']);
   return check;

@@ -41,13 +41,14 @@ export function createResilientWebSocket(
   // What the runner of lib/run runs every session on, as the HTTP adapter's calls: the engine
   // (always asked through its input check: a session reads whatever the server sends), pacing
   // (without the option the sessions share the process default: gate, learned rate, budget),
-  // the time source, the named secrets and `onDecision`. The deadline is the session's own
+  // the time source, the named secrets, `onDecision` and `telemetry`. The deadline is the session's own
   // (options.ts), not a call deadline that would cut a connection that is up.
   const setup = createSetup(compiled, {
     engine,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(pacing === undefined ? {} : { pacing }),
     ...(options.onDecision ? { onDecision: options.onDecision } : {}),
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     secrets: settings.secrets,
   });
   return (sessionOptions = {}) => {

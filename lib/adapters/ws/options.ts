@@ -8,6 +8,7 @@ import type { Engine } from '../../core/engine/engine.js';
 import type { Clock } from '../../core/engine/types.js';
 import type { Pacing } from '../../pacing/pacing.js';
 import type { DecisionEvent } from '../../run/run-options.js';
+import { checkTelemetryOption, type TelemetryOptions } from '../../run/telemetry.js';
 import { timeSourceOf, type TimeSource } from '../../run/time-source.js';
 import { ArgumentCheck } from '../../run/validate-arguments.js';
 
@@ -109,6 +110,11 @@ export interface ResilientWebSocketOptions {
    * about messages that need no action are not reported. Exceptions it throws are ignored.
    */
   onDecision?: (event: DecisionEvent) => void;
+  /**
+   * One observability hook, as the HTTP adapter's: OpenTelemetry metrics and span events, a
+   * pino-style logger, and `waiting` progress lines during long reconnect waits (docs/telemetry.md).
+   */
+  telemetry?: TelemetryOptions;
   /** Further `ws` client options (handshake timeout, compression, agent, …). */
   wsOptions?: Omit<ClientOptions, 'headers'>;
   /**
@@ -238,6 +244,7 @@ export function resolveSettings(options: ResilientWebSocketOptions): SessionSett
   check.engine('options.engine', options.engine);
   check.string('options.pacingKey', options.pacingKey);
   check.function('options.onDecision', options.onDecision);
+  checkTelemetryOption(check, options.telemetry);
   const { deadlineMs } = options;
   check.that(
     deadlineMs === undefined ||

@@ -33,6 +33,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'PolicyInput',
     'Signal',
     'SignalError',
+    'TelemetryOptions',
     'Transport',
     'VendorEngineOptions',
     'VendorError',
@@ -228,8 +229,11 @@ describe('each entry point exports exactly the names listed here', () => {
   });
 });
 
-/** Packages the root entry must not load (an optional peer, or a dependency only some parts need). */
-const HEAVY = ['bottleneck', 'ajv', 'got', 'ws', 'ioredis'];
+/**
+ * Packages the root entry must not load (an optional peer, or a dependency only some parts need).
+ * `@opentelemetry/api` no entry loads at all, telemetry or not: the user passes the meter and `trace`.
+ */
+const HEAVY = ['bottleneck', 'ajv', 'got', 'ws', 'ioredis', '@opentelemetry/api'];
 
 /**
  * Runs `code` (an ES module) in a plain `node` child in the package root, where
@@ -317,6 +321,26 @@ if (decision.action !== 'backoff') throw new Error('unexpected decision ' + deci
   // The same check seeing what it must see: the detector works for ESM imports and for require.
   it('pacing loads bottleneck', async () => {
     expect(await heavyPackagesLoadedBy(`await import('vendor-resilience/pacing');`)).toEqual(['bottleneck']);
+  }, 40_000);
+
+  it('no entry loads @opentelemetry/api, even with the telemetry option on', async () => {
+    expect(
+      await heavyPackagesLoadedBy(`const { vendorResilience } = await import('vendor-resilience/got');
+const { createResilientWebSocket } = await import('vendor-resilience/ws');
+const { createPacing } = await import('vendor-resilience/pacing');
+await import('vendor-resilience/testing');
+const telemetry = { logger: { debug() {}, info() {}, warn() {} } };
+const pacing = createPacing({ telemetry });
+vendorResilience('zenhire', { pacing, telemetry });
+createResilientWebSocket('audixa', { url: 'ws://127.0.0.1:9', pacing, telemetry });
+await pacing.close();`),
+    ).toEqual(['bottleneck', 'got', 'ws']);
+  }, 40_000);
+
+  it('the application importing @opentelemetry/api itself is seen (the check above can fail)', async () => {
+    expect(await heavyPackagesLoadedBy(`await import('@opentelemetry/api');`)).toEqual([
+      '@opentelemetry/api',
+    ]);
   }, 40_000);
 
   it("a policy of the user's own is checked against the schema with ajv", async () => {
