@@ -86,7 +86,8 @@ async function fetchUnderPolicy(
     // runTries accepts only a try with an observation the engine read as "ok": a response.
     return response as Response;
   } catch (error) {
-    if (isVendorError(error) && latest !== undefined) {
+    // The Response of a try the engine judged; not one the deadline cut off while it was read.
+    if (isVendorError(error) && latest !== undefined && context.signal?.aborted !== true) {
       const response = latest;
       latest = undefined;
       if (options.throwOnFail === false) return response;

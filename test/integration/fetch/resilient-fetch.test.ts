@@ -84,9 +84,11 @@ const zenhireSubmit = (url: string) =>
 
 describe('resilientFetch against the simulator', () => {
   it('waits out a ZenHire warm-up (503 SERVICE_WARMING_UP ×2, Retry-After), then resolves with the 202 untouched', async () => {
-    const { fetch, sim, clock, events } = await rig('zenhire', [
-      { kind: 'warm-up', durationMs: 50_000, retryAfterSeconds: 30, match: { endpoint: 'zenhire.submit' } },
-    ]);
+    const { fetch, sim, clock, events } = await rig(
+      'zenhire',
+      [{ kind: 'warm-up', durationMs: 50_000, retryAfterSeconds: 30, match: { endpoint: 'zenhire.submit' } }],
+      { attemptHeaders: ({ callId }) => ({ 'idempotency-key': callId }) },
+    );
     const response = await fetch(zenhireSubmit(sim.url));
     expect(response.status).toBe(202);
     expect(await response.json()).toMatchObject({ status: 'queued' });
@@ -95,6 +97,10 @@ describe('resilientFetch against the simulator', () => {
     // The request body (a Request's, read once) went out on every try.
     expect(new Set(sim.requests().map((r) => r.bodyBytes))).toEqual(new Set([sim.requests()[0]!.bodyBytes]));
     expect(clock.now() - START_MS).toBeGreaterThanOrEqual(60_000);
+    // attemptHeaders: one key for every try of the call.
+    const keys = sim.requests().map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys)).toEqual(new Set([events[0]!.callId]));
   });
 
   it('retries a 429 on submit after the announced wait, through a pacing', async () => {
@@ -307,6 +313,18 @@ describe('resilientFetch against the simulator', () => {
     expect(events.at(-1)?.decision.action).toBe('fail');
   });
 
+  it('sends a body over maxReplayBodyBytes whole, once: a retry the engine asks for fails the call', async () => {
+    const { fetch, sim } = await rig(
+      'breeze',
+      [{ kind: 'error', code: 'UPSTREAM_GENERATION_ERROR', times: 1, match: { endpoint: 'breeze.tts' } }],
+      { maxReplayBodyBytes: 4 },
+    );
+    const [url, init] = breezeTts(sim.url);
+    const error = await failureOf(fetch(new Request(url, init)));
+    expect(error.decision.reason).toContain('maxReplayBodyBytes');
+    expect(sim.requests().map((r) => [r.status, r.bodyBytes])).toEqual([[502, init.body.length]]);
+  });
+
   it("the caller's signal ends a wait at once, with the caller's reason, and nothing is sent after", async () => {
     const clock = createManualClock(START_MS);
     sim = await startVendorSimulator({
@@ -371,5 +389,26 @@ describe('ky given fetch: resilientFetch(…)', () => {
       api.post('v1/text-to-speech/voice_1', { json: { text: 'Hi' } }).arrayBuffer(),
     );
     expect(error.status).toBe(502);
+  });
+});
+
+describe('resilientFetch checks its arguments up front', () => {
+  it.each([
+    [() => resilientFetch(null as never), /^resilientFetch\(policy\): expected a built-in vendor name/],
+    [
+      () => resilientFetch('breeze', { fetch: 42 as never }),
+      /^resilientFetch\(options\.fetch\): expected a function/,
+    ],
+    [
+      () => resilientFetch('breeze', { throwOnFail: 'no' as never }),
+      /^resilientFetch\(options\.throwOnFail\): expected a boolean/,
+    ],
+    [
+      () => resilientFetch('breeze', { maxReplayBodyBytes: -1 }),
+      /^resilientFetch\(options\.maxReplayBodyBytes\): expected a whole number of bytes/,
+    ],
+  ])('%#', (call, message) => {
+    expect(call).toThrow(TypeError);
+    expect(call).toThrow(message);
   });
 });
