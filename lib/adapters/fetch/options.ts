@@ -8,7 +8,7 @@ export type FetchInput = string | URL | Request;
 /** The `fetch` signature: what `resilientFetch` takes as `options.fetch` and returns. */
 export type FetchFunction = (input: FetchInput, init?: RequestInit) => Promise<Response>;
 
-/** Largest request body held in memory so that a try can be sent again (1 MiB), unless `maxReplayBodyBytes` says otherwise. */
+/** Largest `Request` body held in memory so that a try can be sent again (1 MiB), unless `maxReplayBodyBytes` says otherwise. */
 export const DEFAULT_MAX_REPLAY_BODY_BYTES = 1024 * 1024;
 
 /** Options of `resilientFetch`: the shared ones (pacing, clock, deadline, hooks) plus the fetch to wrap. */
@@ -23,9 +23,10 @@ export interface ResilientFetchOptions extends ResilienceOptions {
    */
   throwOnFail?: boolean;
   /**
-   * Largest request body (from a `Request` or a non-stream `init.body`), in bytes, held in memory
-   * so a try can be sent again; a larger one is sent once, and a retry the engine asks for fails
-   * the call instead. An `init.body` that is a `ReadableStream` is always sent once.
+   * Largest `Request` body, in bytes, held in memory so a try can be sent again (a `Request`'s body
+   * can be read once); a larger one is sent once, and a retry the engine asks for fails the call
+   * instead. An `init.body` that is a `ReadableStream` is always sent once; any other `init.body`
+   * with a URL is passed on at every try (fetch reads it afresh).
    */
   maxReplayBodyBytes?: number;
 }

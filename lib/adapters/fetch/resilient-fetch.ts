@@ -1,4 +1,5 @@
 import { CallContext, createSetup, type ResilienceSetup } from '../../run/call-context.js';
+import { combinedSignal } from '../../run/combined-signal.js';
 import { credentialsIn } from '../../run/redact.js';
 import { runTries } from '../../run/runner.js';
 import type { TryResult } from '../../run/try-judge.js';
@@ -39,7 +40,11 @@ async function fetchUnderPolicy(
   init: RequestInit | undefined,
 ): Promise<Response> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const callerSignal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+  // The adapter's `signal` option and this call's own (init's, or the Request's), combined.
+  const callerSignal = combinedSignal(
+    options.signal,
+    init?.signal ?? (input instanceof Request ? input.signal : undefined),
+  );
   callerSignal?.throwIfAborted();
   const request = await ReplayableRequest.from(
     input,
@@ -48,7 +53,7 @@ async function fetchUnderPolicy(
   );
   const context = new CallContext(setup, {
     signal: callerSignal,
-    secrets: credentialsIn(request.base.url, Object.fromEntries(request.base.headers)),
+    secrets: credentialsIn(request.url, request.headers()),
   });
   /** The Response of the latest try, until it is handed back or let go. */
   let latest: Response | undefined;
@@ -61,11 +66,9 @@ async function fetchUnderPolicy(
   const sendTry = async (tryNumber: number): Promise<TryResult<Response | undefined>> => {
     letGo();
     sent = tryNumber;
-    const headers = new Headers(request.base.headers);
-    for (const [name, value] of Object.entries(context.attemptHeaders(tryNumber, 'submit')))
-      headers.set(name, value);
+    const [tryInput, tryInit] = request.forTry(context.attemptHeaders(tryNumber, 'submit'), context.signal);
     try {
-      latest = await fetchImpl(request.forTry(headers, context.signal));
+      latest = await fetchImpl(tryInput, tryInit);
     } catch (error) {
       context.throwIfAborted();
       return { observation: fetchNetworkObservation(error), value: undefined, cause: error };

@@ -313,6 +313,14 @@ describe('resilientFetch against the simulator', () => {
     expect(events.at(-1)?.decision.action).toBe('fail');
   });
 
+  it("the adapter's signal option cancels its calls too", async () => {
+    const controller = new AbortController();
+    const { fetch, sim } = await rig('breeze', [], { signal: controller.signal });
+    controller.abort(new Error('shutting down'));
+    await expect(fetch(...breezeTts(sim.url))).rejects.toThrow('shutting down');
+    expect(sim.requests()).toHaveLength(0);
+  });
+
   it('sends a body over maxReplayBodyBytes whole, once: a retry the engine asks for fails the call', async () => {
     const { fetch, sim } = await rig(
       'breeze',
