@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { benchClusterStorm } from './cluster-storm.js';
 import { benchCredentialMemory } from './credential-memory.js';
 import { benchEngineCost } from './engine-cost.js';
+import { benchFetchOverhead } from './fetch-overhead.js';
 import { benchDecisionMemory } from './memory.js';
 import { benchOutage } from './outage.js';
 import { benchOverhead } from './overhead.js';
@@ -27,7 +28,17 @@ const say = (row: BenchRow): void => {
 };
 
 /** `npm run bench -- --only storm,engine` runs some scenarios (and leaves results.json alone). */
-const SCENARIOS = ['overhead', 'engine', 'storm', 'cluster', 'warmup', 'outage', 'ws', 'memory'] as const;
+const SCENARIOS = [
+  'overhead',
+  'fetch',
+  'engine',
+  'storm',
+  'cluster',
+  'warmup',
+  'outage',
+  'ws',
+  'memory',
+] as const;
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? '').split(',') : [...SCENARIOS];
 const unknown = only.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
@@ -39,6 +50,7 @@ const wanted = (name: (typeof SCENARIOS)[number]): boolean => only.includes(name
 
 console.error(`vendor-resilience benchmarks on ${machine}; median of ${RUNS} runs each`);
 if (wanted('overhead')) say(await benchOverhead(15, 4_000));
+if (wanted('fetch')) say(await benchFetchOverhead(15, 4_000));
 if (wanted('engine')) for (const row of benchEngineCost(RUNS, 200_000)) say(row);
 if (wanted('storm')) for (const row of await benchStorm(RUNS)) say(row);
 if (wanted('cluster')) for (const row of await benchClusterStorm(RUNS)) say(row);

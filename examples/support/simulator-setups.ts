@@ -64,6 +64,25 @@ export const EXAMPLE_SETUPS = {
     args: [],
     inputs: {},
   },
+  'fetch-breeze-tts': {
+    vendor: 'breeze',
+    faults: 'the request answers 429 RATE_LIMITED (Retry-After 5 s), then 502 UPSTREAM_GENERATION_ERROR once',
+    faultPlan: {
+      faults: [
+        {
+          kind: 'error',
+          code: 'RATE_LIMITED',
+          retryAfterSeconds: 5,
+          times: 1,
+          match: { endpoint: 'breeze.tts' },
+        },
+        { kind: 'error', code: 'UPSTREAM_GENERATION_ERROR', times: 1, match: { endpoint: 'breeze.tts' } },
+      ],
+    },
+    env: (sim, apiKey) => ({ BREEZE_BASE_URL: sim.url, BREEZE_API_KEY: apiKey, BREEZE_VOICE_ID: 'voice_1' }),
+    args: [],
+    inputs: {},
+  },
   'gradium-ws-tts': {
     vendor: 'gradium',
     faults:

@@ -231,6 +231,18 @@ const survives: Record<ExampleName, (run: ExampleRun) => void> = {
     expect(messageTypes(first!)).toEqual(['setup', 'text', 'end_of_stream']);
     expect(messageTypes(second!)).toEqual(['setup', 'text', 'end_of_stream']);
   },
+  'fetch-breeze-tts': (run) => {
+    expect(JSON.parse(run.stdout)).toEqual({ status: 200, contentType: 'audio/mpeg' });
+    expect(run.stderr).toContain('wrote 2048 bytes to breeze-fetch.mp3');
+    expect(statSync(join(tree.dir, 'breeze-fetch.mp3')).size).toBe(2048);
+    expect(run.requests.map(summary)).toEqual([
+      'breeze.tts 429 RATE_LIMITED',
+      'breeze.tts 502 UPSTREAM_GENERATION_ERROR',
+      'breeze.tts 200',
+    ]);
+    // The announced Retry-After in full, on the shared clock.
+    expect(gapsMs(run.requests)[0]).toBeGreaterThanOrEqual(5_000);
+  },
   'http-audixa-job': (run) => {
     expect(run.stdout.trim()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/cdn\/gen_000002\.wav$/);
     expect(run.stderr).toContain('2 generation(s)');
@@ -333,6 +345,15 @@ const fails: Record<ExampleName, FatalCase> = {
     },
     requests: ['gradium.token 200', 'gradium.ws-tts close 1008'],
     error: /^gave up: VendorError: gradium 1008 \(ws\)/m,
+  },
+  'fetch-breeze-tts': {
+    faultPlan: {
+      faults: [
+        { kind: 'error', code: 'UPSTREAM_GENERATION_SERVICE_ERROR', match: { endpoint: 'breeze.tts' } },
+      ],
+    },
+    requests: ['breeze.tts 502 UPSTREAM_GENERATION_SERVICE_ERROR'],
+    error: /^VendorError: breeze 502 UPSTREAM_GENERATION_SERVICE_ERROR/m,
   },
   'http-audixa-job': {
     requests: ['audixa.create 401'],

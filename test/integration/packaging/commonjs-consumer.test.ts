@@ -106,6 +106,7 @@ const SUBPATHS: Record<string, string> = {
   'vendor-resilience/got': 'vendorResilience',
   'vendor-resilience/http': 'vendorResilience',
   'vendor-resilience/ws': 'createResilientWebSocket',
+  'vendor-resilience/fetch': 'resilientFetch',
   'vendor-resilience/pacing': 'createPacing',
   'vendor-resilience/testing': 'startVendorSimulator',
 };
@@ -114,6 +115,7 @@ const FULL_CTS = `import engine = require('vendor-resilience');
 import http = require('vendor-resilience/got');
 import alias = require('vendor-resilience/http');
 import websocket = require('vendor-resilience/ws');
+import fetchAdapter = require('vendor-resilience/fetch');
 import pacing = require('vendor-resilience/pacing');
 import testing = require('vendor-resilience/testing');
 
@@ -131,6 +133,7 @@ const typed: unknown[] = [
   http.vendorResilience,
   alias.presetJob,
   websocket.createResilientWebSocket,
+  fetchAdapter.resilientFetch,
   pacing.createPacing,
   testing.startVendorSimulator,
 ];
@@ -155,7 +158,7 @@ describe('a CommonJS consumer with every peer installed', () => {
     expect(tsc.code).toBe(0);
     const node = await run(process.execPath, ['consumer.cjs'], dir);
     expect(node.stderr).toBe('');
-    expect(JSON.parse(node.stdout)).toEqual({ names: Object.keys(SUBPATHS), action: 'backoff', typed: 5 });
+    expect(JSON.parse(node.stdout)).toEqual({ names: Object.keys(SUBPATHS), action: 'backoff', typed: 6 });
   }, 60_000);
 });
 

@@ -85,6 +85,14 @@ const SURFACE: Record<string, readonly string[]> = {
     'createResilientWebSocket',
     'messageTypeIs',
   ],
+  './fetch': [
+    'AttemptContext',
+    'DecisionEvent',
+    'FetchFunction',
+    'FetchInput',
+    'ResilientFetchOptions',
+    'resilientFetch',
+  ],
   './pacing': [
     'AdaptiveSettings',
     'Disposable',

@@ -1,0 +1,114 @@
+import type { FetchInput } from './options.js';
+
+/**
+ * One fetch call's request, held so that each try can send it again. A URL with an `init` whose
+ * body fetch can read again (a string, bytes, `Blob`, `FormData`, `URLSearchParams`) is passed on
+ * as it is, at every try. A `Request`'s body can be read once, so it is read into memory here (up
+ * to a bound) and every try sends those bytes; a `ReadableStream` body is sent once.
+ */
+export class ReplayableRequest {
+  private constructor(
+    /** What each try passes to fetch: the caller's URL, or the caller's request rebuilt as a `Request`. */
+    private readonly input: FetchInput,
+    /** The caller's `init` (URL form), or the held body (`Request` form). */
+    private readonly init: RequestInit | undefined,
+    /** The request's URL, for the credentials it carries. */
+    readonly url: string,
+    /** Why the request cannot be sent again once its first try went out, or `undefined` when it can. */
+    readonly oneShotReason: string | undefined,
+  ) {}
+
+  /**
+   * Holds the request fetch would send for `(input, init)`. A `Request`'s body is read into memory
+   * when it is at most `maxBodyBytes` long, and else sent once (its read part first, then the rest).
+   */
+  static async from(
+    input: FetchInput,
+    init: RequestInit | undefined,
+    maxBodyBytes: number,
+  ): Promise<ReplayableRequest> {
+    const streamed = init?.body instanceof ReadableStream;
+    if (!(input instanceof Request) && !streamed) {
+      // fetch extracts a body of these kinds afresh on every call: nothing to hold.
+      return new ReplayableRequest(input, init, String(input), undefined);
+    }
+    // A stream body needs `duplex: 'half'` (Node's fetch requires it for any stream body).
+    const base = new Request(input, streamed ? { ...init, duplex: 'half' } : init);
+    if (base.body === null) return new ReplayableRequest(base, undefined, base.url, undefined);
+    if (streamed) {
+      const why = 'the request body is a stream that the first try consumed';
+      return new ReplayableRequest(base, { body: base.body, duplex: 'half' } as RequestInit, base.url, why);
+    }
+    const reader = base.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return new ReplayableRequest(base, { body: concat(chunks, size) }, base.url, undefined);
+      chunks.push(value);
+      size += value.byteLength;
+      if (size > maxBodyBytes) break;
+    }
+    // Too large to hold: what was read goes out first, then the rest of the caller's stream, once.
+    const rest = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const chunk = chunks.shift();
+        if (chunk !== undefined) return controller.enqueue(chunk);
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    const why = `the request body is over ${maxBodyBytes} bytes (maxReplayBodyBytes), so it was sent once, not held`;
+    return new ReplayableRequest(base, { body: rest, duplex: 'half' } as RequestInit, base.url, why);
+  }
+
+  /** The request's headers as a plain object (lower-case names when they came as `Headers`). */
+  headers(): Readonly<Record<string, unknown>> | undefined {
+    const headers = this.input instanceof Request ? this.input.headers : this.init?.headers;
+    if (headers === undefined || headers === null) return undefined;
+    if (headers instanceof Headers || Array.isArray(headers)) return Object.fromEntries(new Headers(headers));
+    return headers as Record<string, string>;
+  }
+
+  /** The arguments of one try's fetch: the caller's request with `extraHeaders` added and the call's `signal`. */
+  forTry(
+    extraHeaders: Readonly<Record<string, string>>,
+    signal: AbortSignal | undefined,
+  ): [FetchInput, RequestInit | undefined] {
+    const { input } = this;
+    const hasExtra = Object.keys(extraHeaders).length > 0;
+    if (!(input instanceof Request)) {
+      if (!hasExtra && signal === undefined) return [input, this.init];
+      const init: RequestInit = { ...this.init };
+      if (signal !== undefined) init.signal = signal;
+      if (hasExtra) init.headers = withHeaders(this.init?.headers, extraHeaders);
+      return [input, init];
+    }
+    // A Request rebuilt per try: its body was read (or is the one-shot stream), so the held one is given.
+    const init: RequestInit = { ...this.init };
+    if (signal !== undefined) init.signal = signal;
+    if (hasExtra) init.headers = withHeaders(input.headers, extraHeaders);
+    return [new Request(input, init), undefined];
+  }
+}
+
+/** `headers` with `extra` set over them, as a new `Headers`. */
+function withHeaders(headers: RequestInit['headers'], extra: Readonly<Record<string, string>>): Headers {
+  const out = new Headers(headers);
+  for (const [name, value] of Object.entries(extra)) out.set(name, value);
+  return out;
+}
+
+/** The chunks of a body as one byte array. */
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}

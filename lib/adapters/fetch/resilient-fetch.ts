@@ -1,0 +1,105 @@
+import { CallContext, createSetup, type ResilienceSetup } from '../../run/call-context.js';
+import { combinedSignal } from '../../run/combined-signal.js';
+import { credentialsIn } from '../../run/redact.js';
+import { runTries } from '../../run/runner.js';
+import type { TryResult } from '../../run/try-judge.js';
+import { isVendorError } from '../../run/vendor-error.js';
+import type { PolicyArgument } from '../got/options.js';
+import {
+  checkFetchArguments,
+  DEFAULT_MAX_REPLAY_BODY_BYTES,
+  type FetchFunction,
+  type FetchInput,
+  type ResilientFetchOptions,
+} from './options.js';
+import { ReplayableRequest } from './replayable-request.js';
+import { fetchNetworkObservation, responseObservation } from './response-signal.js';
+
+/** What the engine accepts as the call's answer: everything else is resent or ends the call. */
+const ACCEPT = new Set(['ok'] as const);
+
+/**
+ * A `fetch` whose every call runs under a vendor policy: each try is one call of the underlying
+ * fetch, judged by the engine (status, headers, the start of an error body), paced, and resent
+ * after the engine's wait (`Retry-After` and body waits honoured) until it is accepted. The
+ * accepted Response is handed back as fetch gave it (its body unread). When the engine ends the
+ * call, the returned promise rejects with a `VendorError` (redacted) whose `response` is the last
+ * Response, or, with `throwOnFail: false`, resolves with that Response (docs/fetch.md).
+ */
+export function resilientFetch(policy: PolicyArgument, options: ResilientFetchOptions = {}): FetchFunction {
+  checkFetchArguments(policy, options);
+  const setup = createSetup(policy, options);
+  return (input, init) => fetchUnderPolicy(setup, options, input, init);
+}
+
+/** One logical call of a {@link resilientFetch} function. */
+async function fetchUnderPolicy(
+  setup: ResilienceSetup,
+  options: ResilientFetchOptions,
+  input: FetchInput,
+  init: RequestInit | undefined,
+): Promise<Response> {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  // The adapter's `signal` option and this call's own (init's, or the Request's), combined.
+  const callerSignal = combinedSignal(
+    options.signal,
+    init?.signal ?? (input instanceof Request ? input.signal : undefined),
+  );
+  callerSignal?.throwIfAborted();
+  const request = await ReplayableRequest.from(
+    input,
+    init,
+    options.maxReplayBodyBytes ?? DEFAULT_MAX_REPLAY_BODY_BYTES,
+  );
+  const context = new CallContext(setup, {
+    signal: callerSignal,
+    secrets: credentialsIn(request.url, request.headers()),
+  });
+  /** The Response of the latest try, until it is handed back or let go. */
+  let latest: Response | undefined;
+  const letGo = (): void => {
+    // An unread body holds its connection: a response that is not handed back is cancelled.
+    latest?.body?.cancel().catch(() => undefined);
+    latest = undefined;
+  };
+  let sent = 0;
+  const sendTry = async (tryNumber: number): Promise<TryResult<Response | undefined>> => {
+    letGo();
+    sent = tryNumber;
+    const [tryInput, tryInit] = request.forTry(context.attemptHeaders(tryNumber, 'submit'), context.signal);
+    try {
+      latest = await fetchImpl(tryInput, tryInit);
+    } catch (error) {
+      context.throwIfAborted();
+      return { observation: fetchNetworkObservation(error), value: undefined, cause: error };
+    }
+    return { observation: await responseObservation(latest), value: latest };
+  };
+  try {
+    const { result } = await runTries({
+      context,
+      phase: 'submit',
+      accept: ACCEPT,
+      sendTry,
+      cannotResend: () => (sent > 0 ? request.oneShotReason : undefined),
+      onResend: letGo,
+    });
+    const response = result.value;
+    latest = undefined;
+    // runTries accepts only a try with an observation the engine read as "ok": a response.
+    return response as Response;
+  } catch (error) {
+    // The Response of a try the engine judged; not one the deadline cut off while it was read.
+    if (isVendorError(error) && latest !== undefined && context.signal?.aborted !== true) {
+      const response = latest;
+      latest = undefined;
+      if (options.throwOnFail === false) return response;
+      // Not enumerable: the error's JSON and inspect views stay what VendorError makes them.
+      Object.defineProperty(error, 'response', { value: response, enumerable: false, configurable: true });
+    }
+    letGo();
+    throw error;
+  } finally {
+    context.end();
+  }
+}

@@ -1,0 +1,49 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import type { HeaderValue } from '../../core/engine/types.js';
+import type { Observation } from '../../run/call-context.js';
+import { readBodyHead } from '../../run/body-head.js';
+import { bodyText, MAX_SIGNAL_BODY_BYTES, networkObservation } from '../got/wire-signal.js';
+
+/** A fetch `Headers` object in the Signal's shape (lower-case names), as a copy. */
+export function headersOf(headers: Headers): Record<string, HeaderValue> {
+  const out: Record<string, HeaderValue> = {};
+  for (const [name, value] of headers) out[name] = value;
+  return out;
+}
+
+/**
+ * The first bytes of a response's body, for the engine, without touching the response itself:
+ * a clone's body is read (as got's are, {@link readBodyHead}) and cancelled once the engine has
+ * enough, so the caller still gets the whole body from the response.
+ */
+export async function responseBodyHead(response: Response): Promise<Uint8Array> {
+  const copy = response.clone().body;
+  if (copy === null) return new Uint8Array();
+  const source = Readable.fromWeb(copy as NodeReadableStream<Uint8Array>);
+  const head = await readBodyHead(source, MAX_SIGNAL_BODY_BYTES).done;
+  // Cancels the clone's branch: the rest of the body is read only if the caller reads it.
+  source.destroy();
+  return head;
+}
+
+/**
+ * What a fetch response says, as the engine reads it: a 2xx by its status and headers alone (its
+ * body is the caller's stream, untouched); any other status with the start of its body too.
+ */
+export async function responseObservation(response: Response): Promise<Observation> {
+  const headers = headersOf(response.headers);
+  if (response.ok) return { transport: 'http', status: response.status, headers };
+  const body = bodyText(await responseBodyHead(response));
+  return { transport: 'http', status: response.status, headers, body };
+}
+
+/**
+ * A fetch transport failure: fetch rejects with a `TypeError("fetch failed")` whose `cause` carries
+ * the socket's code (`ECONNRESET`, `ECONNREFUSED`, `UND_ERR_SOCKET`); that code is what the engine reads.
+ */
+export function fetchNetworkObservation(error: unknown): Observation {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code !== '' ? networkObservation(cause) : networkObservation(error);
+}
