@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'node:http';
-import got, { type Got } from 'got';
+import got from 'got';
 import { vendorResilience } from '../lib/adapters/got/index.js';
 import { median, type BenchRow } from './stats.js';
 
@@ -16,14 +16,17 @@ function startServer(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** Sends `total` requests with `concurrency` in flight; resolves to requests per second. */
-async function throughput(client: Got, url: string, total: number, concurrency: number): Promise<number> {
+/** One POST of `body` to `url`, its answer read to the end. */
+export type PostOnce = (url: string) => Promise<unknown>;
+
+/** Sends `total` POSTs with `concurrency` in flight; resolves to requests per second. */
+async function throughput(post: PostOnce, url: string, total: number, concurrency: number): Promise<number> {
   let next = 0;
   const started = process.hrtime.bigint();
   const worker = async (): Promise<void> => {
     while (next < total) {
       next++;
-      await client.post(url, { body: 'x' }).text();
+      await post(url);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -31,43 +34,67 @@ async function throughput(client: Got, url: string, total: number, concurrency: 
   return total / seconds;
 }
 
+/** The two sides of an overhead row and how the row names them. */
+export interface OverheadSides {
+  scenario: string;
+  /** e.g. "plain got". */
+  plainName: string;
+  resilientName: string;
+  plain: PostOnce;
+  resilient: PostOnce;
+  /** Added to the row's detail after the batch description (how the connections are kept). */
+  connections: string;
+}
+
 /**
- * Overhead with no faults: got + vendor-resilience against plain got, same keep-alive agent
- * settings, 50 in flight. The sides alternate in short batches and each batch pair gives one
- * ratio (the median is reported): on a shared 2-core machine the speed of the machine drifts by
- * ±10% over seconds, and a pair of neighbouring batches sees the same drift.
+ * Overhead with no faults: the resilient side's throughput against the plain one's on a loopback
+ * server, 50 in flight. The sides alternate in short batches and each batch pair gives one ratio
+ * (the median is reported): on a shared 2-core machine the speed of the machine drifts by ±10%
+ * over seconds, and a pair of neighbouring batches sees the same drift.
  */
-export async function benchOverhead(runs: number, total: number): Promise<BenchRow> {
+export async function pairedOverhead(runs: number, total: number, sides: OverheadSides): Promise<BenchRow> {
   const server = await startServer();
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/speech/analyze`;
-  const agent = () => ({ http: new Agent({ keepAlive: true, maxSockets: 50 }) });
-  const plain = got.extend({ agent: agent(), retry: { limit: 0 } });
-  const resilient = got.extend({ agent: agent() }, vendorResilience('zenhire'));
   try {
-    await throughput(plain, url, 2000, 50);
-    await throughput(resilient, url, 2000, 50);
+    await throughput(sides.plain, url, 2000, 50);
+    await throughput(sides.resilient, url, 2000, 50);
     const ratios: number[] = [];
     const plainRps: number[] = [];
     const resilientRps: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const p = await throughput(plain, url, total, 50);
-      const r = await throughput(resilient, url, total, 50);
+      const p = await throughput(sides.plain, url, total, 50);
+      const r = await throughput(sides.resilient, url, total, 50);
       plainRps.push(p);
       resilientRps.push(r);
       ratios.push(r / p);
     }
     const ratio = median(ratios);
     return {
-      scenario: '1. overhead, no faults',
-      metric: 'throughput vs plain got',
+      scenario: sides.scenario,
+      metric: `throughput vs ${sides.plainName}`,
       value: ratio,
       unit: '×',
       target: '≥ 0.97',
       met: ratio >= 0.97,
-      detail: `${runs} alternating batches of ${total} POSTs per side, 50 concurrent keep-alive; median ratio of neighbouring batches (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}): plain got ${Math.round(median(plainRps))} req/s, with vendor-resilience ${Math.round(median(resilientRps))} req/s`,
+      detail: `${runs} alternating batches of ${total} POSTs per side, 50 concurrent keep-alive${sides.connections}; median ratio of neighbouring batches (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}): ${sides.plainName} ${Math.round(median(plainRps))} req/s, ${sides.resilientName} ${Math.round(median(resilientRps))} req/s`,
     };
   } finally {
     await new Promise((resolve) => server.close(resolve));
     server.closeAllConnections();
   }
+}
+
+/** Overhead with no faults: got + vendor-resilience against plain got, same keep-alive agent settings. */
+export async function benchOverhead(runs: number, total: number): Promise<BenchRow> {
+  const agent = () => ({ http: new Agent({ keepAlive: true, maxSockets: 50 }) });
+  const plain = got.extend({ agent: agent(), retry: { limit: 0 } });
+  const resilient = got.extend({ agent: agent() }, vendorResilience('zenhire'));
+  return pairedOverhead(runs, total, {
+    scenario: '1. overhead, no faults',
+    plainName: 'plain got',
+    resilientName: 'with vendor-resilience',
+    plain: (url) => plain.post(url, { body: 'x' }).text(),
+    resilient: (url) => resilient.post(url, { body: 'x' }).text(),
+    connections: '',
+  });
 }

@@ -1,7 +1,9 @@
 import type { Engine } from '../core/engine/engine.js';
-import type { Clock, Decision, Phase } from '../core/engine/types.js';
+import type { Clock, Phase } from '../core/engine/types.js';
 import type { Pacing } from '../pacing/pacing.js';
-import type { TelemetryOptions } from './telemetry.js';
+import type { DecisionEvent, TelemetryOptions } from './telemetry.js';
+
+export type { DecisionEvent } from './telemetry.js';
 
 /** What a per-attempt headers hook is told about the try it is preparing. */
 export interface AttemptContext {
@@ -10,19 +12,6 @@ export interface AttemptContext {
   /** Random id of the logical call, the same for every try (use it as an idempotency key). */
   callId: string;
   phase: Phase;
-}
-
-/** One decision the engine made during a call, for logs and metrics. Carries no headers or bodies. */
-export interface DecisionEvent {
-  vendor: string;
-  phase: Phase;
-  /** The `attempt` number sent to the engine with the signal. */
-  attempt: number;
-  /** Random id of the logical call (see {@link AttemptContext.callId}). */
-  callId: string;
-  /** HTTP status of the response decided about, when there was one. */
-  status?: number;
-  decision: Decision;
 }
 
 /** Options shared by the got adapter, the async-job runner and the message-stream reader. */

@@ -49,12 +49,18 @@ export interface TelemetryOptions {
   waitingEveryMs?: number;
 }
 
-/** One decision as the telemetry sees it (the fields of an `onDecision` event). */
-export interface TelemetryDecision {
+/**
+ * One decision the engine made during a call, as `onDecision` and the telemetry see it. Carries no
+ * headers or bodies. Declared here, next to its main consumer, so run-options.ts can use it without a cycle.
+ */
+export interface DecisionEvent {
   vendor: string;
   phase: Phase;
+  /** The `attempt` number sent to the engine with the signal. */
   attempt: number;
+  /** Random id of the logical call, the same for every try (`AttemptContext.callId`). */
   callId: string;
+  /** HTTP status of the response decided about, when there was one. */
   status?: number;
   decision: Decision;
 }
@@ -159,7 +165,7 @@ export class Telemetry {
   }
 
   /** A decision the call acted on (what `onDecision` receives). */
-  decided(event: TelemetryDecision): void {
+  decided(event: DecisionEvent): void {
     const { decision } = event;
     // Built key by key, not as `{ ...metric, more }`: on Node 20 (V8 11) a literal that adds
     // properties after a spread takes a slow path (about 2 µs per decision; see signalOf).
