@@ -1,7 +1,8 @@
 import type { Engine } from '../core/engine/engine.js';
 import type { Clock, Phase } from '../core/engine/types.js';
 import type { Pacing } from '../pacing/pacing.js';
-import type { DecisionEvent, TelemetryOptions } from './telemetry.js';
+import { checkTelemetryOption, type DecisionEvent, type TelemetryOptions } from './telemetry.js';
+import { ArgumentCheck } from './validate-arguments.js';
 
 export type { DecisionEvent } from './telemetry.js';
 
@@ -55,4 +56,35 @@ export interface ResilienceOptions {
   random?: () => number;
   /** An engine to decide with; by default one is built from the policy, `clock` and `random`. */
   engine?: Engine;
+}
+
+/**
+ * Checks a policy argument and the shared options of an adapter up front, so a wrong value
+ * from JavaScript is a `TypeError` naming the helper and the option. `deadlineMs` is only
+ * type-checked here: its range is checked (a `RangeError`) where the call is set up.
+ */
+export function checkResilienceOptions(fn: string, policy: unknown, options: unknown): ArgumentCheck {
+  const check: ArgumentCheck = new ArgumentCheck(fn);
+  check.policy('policy', policy);
+  check.options('options', options);
+  if (options === undefined) return check;
+  check.signal('options.signal', options['signal']);
+  const pacing = options['pacing'];
+  check.that(
+    pacing === undefined ||
+      pacing === false ||
+      (typeof pacing === 'object' && typeof (pacing as { pacer?: unknown } | null)?.pacer === 'function'),
+    'options.pacing',
+    'a pacing from createPacing(), false or undefined',
+    pacing,
+  );
+  check.numberType('options.deadlineMs', options['deadlineMs']);
+  for (const name of ['onDecision', 'attemptHeaders', 'random'] as const) {
+    check.function(`options.${name}`, options[name]);
+  }
+  check.strings('options.secrets', options['secrets']);
+  checkTelemetryOption(check, options['telemetry']);
+  check.clock('options.clock', options['clock']);
+  check.engine('options.engine', options['engine']);
+  return check;
 }

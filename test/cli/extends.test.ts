@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { runCli, type CliRun } from '../support/run-cli.js';
 
 /**
  * Issue 15 item 5 through the BUILT command (`dist/lib/cli/main.js`; `npm test` builds before
@@ -12,28 +11,8 @@ import { fileURLToPath } from 'node:url';
  * `--json` stays the Decision of docs/design.md.
  */
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = join(ROOT, 'dist/lib/cli/main.js');
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the command in `cwd` (relative file names are the user's). */
-function cli(args: readonly string[], cwd: string): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd, encoding: 'utf8', timeout: 20_000 },
-      (error, stdout, stderr) => {
-        done({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: readonly string[], cwd: string): Promise<CliRun> => runCli(args, cwd);
 
 const rule = (id: string, match: object, action: string): object => ({
   id,

@@ -1,6 +1,5 @@
-import type { ResilienceOptions } from '../../run/run-options.js';
+import { checkResilienceOptions, type ResilienceOptions } from '../../run/run-options.js';
 import type { ArgumentCheck } from '../../run/validate-arguments.js';
-import { checkResilienceOptions } from '../got/options.js';
 
 /** What fetch takes as its first argument (the DOM's `RequestInfo | URL`). */
 export type FetchInput = string | URL | Request;

@@ -4,7 +4,7 @@ import { credentialsIn } from '../../run/redact.js';
 import { runTries } from '../../run/runner.js';
 import type { TryResult } from '../../run/try-judge.js';
 import { isVendorError } from '../../run/vendor-error.js';
-import type { PolicyArgument } from '../got/options.js';
+import type { PolicyInput } from '../../core/policy/user-policy.js';
 import {
   checkFetchArguments,
   DEFAULT_MAX_REPLAY_BODY_BYTES,
@@ -26,7 +26,7 @@ const ACCEPT = new Set(['ok'] as const);
  * call, the returned promise rejects with a `VendorError` (redacted) whose `response` is the last
  * Response, or, with `throwOnFail: false`, resolves with that Response (docs/fetch.md).
  */
-export function resilientFetch(policy: PolicyArgument, options: ResilientFetchOptions = {}): FetchFunction {
+export function resilientFetch(policy: PolicyInput, options: ResilientFetchOptions = {}): FetchFunction {
   checkFetchArguments(policy, options);
   const setup = createSetup(policy, options);
   return (input, init) => fetchUnderPolicy(setup, options, input, init);

@@ -3,7 +3,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { HeaderValue } from '../../core/engine/types.js';
 import type { Observation } from '../../run/call-context.js';
 import { readBodyHead } from '../../run/body-head.js';
-import { bodyText, MAX_SIGNAL_BODY_BYTES, networkObservation } from '../got/wire-signal.js';
+import { bodyText, MAX_SIGNAL_BODY_BYTES, networkObservation } from '../../run/observation.js';
 
 /** A fetch `Headers` object in the Signal's shape (lower-case names), as a copy. */
 export function headersOf(headers: Headers): Record<string, HeaderValue> {

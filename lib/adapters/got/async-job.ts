@@ -5,14 +5,11 @@ import type { ArgumentCheck } from '../../run/validate-arguments.js';
 import { CallContext, createSetup, endedDecision, type ResilienceSetup } from '../../run/call-context.js';
 import { runTries } from '../../run/runner.js';
 import { decideCounted, type AttemptCounters } from '../../run/try-judge.js';
-import {
-  checkGotOption,
-  checkResilienceOptions,
-  type PolicyArgument,
-  type ResilienceOptions,
-} from './options.js';
+import { checkGotOption, type PolicyArgument, type ResilienceOptions } from './options.js';
+import { checkResilienceOptions } from '../../run/run-options.js';
 import { sendTry } from './send-try.js';
-import { bodyText, responseObservation } from './wire-signal.js';
+import { responseObservation } from './wire-signal.js';
+import { bodyText } from '../../run/observation.js';
 
 /** One HTTP request of a job: a URL and got options (method, headers, json, body, …). */
 export interface JobRequest {

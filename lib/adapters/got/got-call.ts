@@ -18,7 +18,8 @@ import {
 } from '../../run/call-context.js';
 import { decideCounted, TryJudge, type TryVerdict } from '../../run/try-judge.js';
 import { markGotError, type GotFailureInit } from './got-error.js';
-import { networkObservation, responseObservation } from './wire-signal.js';
+import { responseObservation } from './wire-signal.js';
+import { networkObservation } from '../../run/observation.js';
 
 const ACCEPT_OK: ReadonlySet<Action> = new Set(['ok']);
 

@@ -4,7 +4,8 @@ import { abortReason } from '../../run/sleep.js';
 import { attemptOptions, startTry, type TryPromise } from './attempt-options.js';
 import type { CallContext } from '../../run/call-context.js';
 import type { TryResult } from '../../run/try-judge.js';
-import { networkObservation, responseObservation } from './wire-signal.js';
+import { responseObservation } from './wire-signal.js';
+import { networkObservation } from '../../run/observation.js';
 
 /** A got promise event listener the caller registered (`downloadProgress`, …), attached to every try. */
 export type EventListenerPair = [event: string, listener: (...args: unknown[]) => void];

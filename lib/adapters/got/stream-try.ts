@@ -5,12 +5,8 @@ import type { VendorError } from '../../run/vendor-error.js';
 import { endedDecision, type CallContext } from '../../run/call-context.js';
 import { readBodyHead } from '../../run/body-head.js';
 import type { TryResult } from '../../run/try-judge.js';
-import {
-  MAX_SIGNAL_BODY_BYTES,
-  networkObservation,
-  responseObservation,
-  signalHeaders,
-} from './wire-signal.js';
+import { responseObservation, signalHeaders } from './wire-signal.js';
+import { MAX_SIGNAL_BODY_BYTES, networkObservation } from '../../run/observation.js';
 
 /** Opens one try and settles when its response is known: a 2xx hands the live stream back, an error status its body. */
 export function openOne(

@@ -8,13 +8,10 @@ import { runTries } from '../../run/runner.js';
 import { decideCounted, type AttemptCounters } from '../../run/try-judge.js';
 import { noStreamFailure, openOne } from './stream-try.js';
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, ndjsonLines, parseLine } from './ndjson-lines.js';
-import {
-  checkGotOption,
-  checkResilienceOptions,
-  type PolicyArgument,
-  type ResilienceOptions,
-} from './options.js';
-import { networkObservation, signalHeaders } from './wire-signal.js';
+import { checkGotOption, type PolicyArgument, type ResilienceOptions } from './options.js';
+import { checkResilienceOptions } from '../../run/run-options.js';
+import { signalHeaders } from './wire-signal.js';
+import { networkObservation } from '../../run/observation.js';
 
 /** Options of {@link readVendorMessages}. */
 export interface VendorMessagesOptions extends ResilienceOptions {

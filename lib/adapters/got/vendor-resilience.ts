@@ -2,7 +2,8 @@ import type { ExtendOptions, HandlerFunction, InitHook } from 'got';
 import { combinedSignal } from '../../run/combined-signal.js';
 import { createSetup } from '../../run/call-context.js';
 import { GotCall } from './got-call.js';
-import { checkResilienceOptions, type PolicyArgument, type VendorResilienceOptions } from './options.js';
+import type { PolicyArgument, VendorResilienceOptions } from './options.js';
+import { checkResilienceOptions } from '../../run/run-options.js';
 
 /**
  * got extend options that make every call of the extended instance follow a vendor's policy:
