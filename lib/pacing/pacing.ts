@@ -82,6 +82,8 @@ export interface Pacing extends PacingEvents {
 }
 
 const DEFAULT_PREFIX = 'vendor-resilience';
+/** How often a pacer in use is marked used (see `pacerByKey`), in ms. */
+const TOUCH_EVERY_MS = 1000;
 
 /** Creates the pacing of an application (in-process by default; shared through Redis with `redis`). */
 export function createPacing(options: PacingOptions = {}): Pacing {
@@ -208,7 +210,11 @@ export function createPacing(options: PacingOptions = {}): Pacing {
     if (closing) throw new Error('pacer(): this pacing was closed');
     const existing = pacers.get(key);
     if (existing) {
-      touch(key, existing, time.now());
+      // Moved to the end of the order at most once a second: the sweep's order and idle times are
+      // then off by under a second, against idle periods of minutes, and a busy key is not moved
+      // on every call.
+      const nowMs = time.now();
+      if (nowMs - existing.lastUsedMs >= TOUCH_EVERY_MS) touch(key, existing, nowMs);
       return existing.handle.pacer;
     }
     // The pacer's closures take the vendor, not `request`: the caller's request carries the credential.

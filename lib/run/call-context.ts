@@ -228,10 +228,14 @@ export class CallContext {
   /** Runs one try through the pacer (its turn under the vendor's limits and gate), or at once when unpaced. */
   async paced<T>(task: () => Promise<T>): Promise<T> {
     const pacer = this.pacer;
+    // A turn that starts at once needs no place in the queue (nor a way to leave it on abort).
+    const release = pacer && !this.signal?.aborted ? pacer.startNow?.() : undefined;
     try {
-      return await (pacer ? pacer.schedule(task, { signal: this.signal }) : task());
+      return await (pacer && !release ? pacer.schedule(task, { signal: this.signal }) : task());
     } catch (error) {
       throw this.stoppedBy(error);
+    } finally {
+      release?.();
     }
   }
 

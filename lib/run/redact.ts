@@ -92,8 +92,10 @@ export function credentialsIn(
   headers: Readonly<Record<string, unknown>> | undefined,
 ): string[] {
   const out: string[] = [];
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (!SECRET_HEADERS.has(name.toLowerCase())) continue;
+  // Runs on every request: a plain loop over the names, no arrays made for headers that carry nothing.
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name) || !SECRET_HEADERS.has(name.toLowerCase())) continue;
+    const value = headers[name];
     for (const v of Array.isArray(value) ? value : [value]) {
       if (typeof v !== 'string') continue;
       out.push(v);
@@ -102,7 +104,12 @@ export function credentialsIn(
       if (token !== undefined && token !== v) out.push(token);
     }
   }
-  if (url !== undefined) {
+  // A URL carries credentials only in its query or user info: one without either is not parsed.
+  const mayCarry =
+    typeof url === 'string'
+      ? /[?@]/.test(url)
+      : url !== undefined && (url.search !== '' || url.username !== '' || url.password !== '');
+  if (mayCarry) {
     try {
       const parsed = new URL(String(url));
       for (const [name, value] of parsed.searchParams) {
@@ -113,5 +120,5 @@ export function credentialsIn(
       // A relative or invalid URL carries no query we could read.
     }
   }
-  return out.filter((s) => s.length >= 4);
+  return out.length === 0 ? out : out.filter((s) => s.length >= 4);
 }

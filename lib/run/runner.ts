@@ -43,10 +43,13 @@ export interface RunTriesResult<T> {
   tries: number;
 }
 
+/** A verdict to send again. */
+type ResendVerdict = Extract<TryVerdict, { accepted: false }>;
+
 /** A try the engine wants sent again: p-retry's failed attempt, carrying the verdict to wait for. */
 class ResendRequested extends Error {
   override readonly name = 'ResendRequested';
-  constructor(readonly verdict: Extract<TryVerdict, { accepted: false }>) {
+  constructor(readonly verdict: ResendVerdict) {
     super(verdict.decision.reason);
   }
 }
@@ -63,7 +66,8 @@ function endRun(error: unknown): AbortError {
  * of the call's pacer), judged ({@link TryJudge}: the engine's decision, counted, seen by the pacer
  * and its retry budget, reported to `onDecision`), and then accepted (resolves), sent again after
  * the engine's wait (abort-aware, refused when it cannot end before the deadline), or ended with
- * the typed, redacted error. p-retry runs the loop: a resend is its failed attempt, whose
+ * the typed, redacted error. p-retry runs the loop of resends (the first try, which most calls end
+ * with, is sent before it starts): a resend is its failed attempt, whose
  * `onFailedAttempt` does the engine's wait; a try that ends the call is its `AbortError`; its
  * `signal` is the call's (the caller's abort and the deadline). Its own delays, `retries`,
  * `shouldConsumeRetry` and `maxRetryTime` are not used: the engine, its attempt counters and the
@@ -74,41 +78,56 @@ export async function runTries<T>(options: RunTriesOptions<T>): Promise<RunTries
   const judge = new TryJudge(options, options.counters);
   const paced = options.paced ?? true;
   const signal = context.signal;
-  const oneTry = async (tryNumber: number): Promise<RunTriesResult<T>> => {
-    let verdict: TryVerdict;
-    try {
-      context.throwIfAborted();
-      const result = await (paced ? context.paced(() => sendTry(tryNumber)) : sendTry(tryNumber));
-      // A try the caller's signal or the deadline cut short is not the vendor's word.
-      context.throwIfAborted();
-      verdict = await judge.judge(
-        result,
-        tryNumber,
-        charge === undefined ? undefined : { charge: charge(result) },
-      );
-      if (verdict.accepted) return { result, decision: verdict.decision, tries: tryNumber };
-    } catch (error) {
-      throw endRun(error);
-    }
-    throw new ResendRequested(verdict);
+  /** One try: accepted (the run's result), or the verdict to resend on; a throw ends the run. */
+  const tryOnce = async (tryNumber: number): Promise<RunTriesResult<T> | ResendVerdict> => {
+    context.throwIfAborted();
+    const result = await (paced ? context.paced(() => sendTry(tryNumber)) : sendTry(tryNumber));
+    // A try the caller's signal or the deadline cut short is not the vendor's word.
+    context.throwIfAborted();
+    const verdict = await judge.judge(
+      result,
+      tryNumber,
+      charge === undefined ? undefined : { charge: charge(result) },
+    );
+    return verdict.accepted ? { result, decision: verdict.decision, tries: tryNumber } : verdict;
   };
+  /** The engine's wait before try `tryNumber + 1`. */
+  const waitToResend = (verdict: ResendVerdict, tryNumber: number): Promise<void> => {
+    const { onResend } = options;
+    return context.wait(
+      verdict.decision,
+      verdict.wait,
+      onResend && (() => onResend(verdict.decision, tryNumber)),
+    );
+  };
+  // The first try is sent before p-retry starts: most calls end with it, and starting p-retry's
+  // loop (a copy of its options and their checks) cost more than the try's own bookkeeping.
+  const first = await tryOnce(1);
+  if (!('accepted' in first)) return first;
+  await waitToResend(first, 1);
   try {
-    return await pRetry(oneTry, {
-      // The engine's caps and the pacer's retry budget bound the resends, not a count here.
-      retries: Number.POSITIVE_INFINITY,
-      // No delay of p-retry's own: the engine's wait is done in onFailedAttempt, on the call's clock.
-      minTimeout: 0,
-      ...(signal === undefined ? {} : { signal }),
-      onFailedAttempt: async ({ error, attemptNumber }) => {
-        const { verdict } = error as ResendRequested;
-        const { onResend } = options;
-        await context.wait(
-          verdict.decision,
-          verdict.wait,
-          onResend && (() => onResend(verdict.decision, attemptNumber)),
-        );
+    // p-retry's attempt n is the call's try n + 1.
+    return await pRetry(
+      async (attemptNumber) => {
+        let outcome: RunTriesResult<T> | ResendVerdict;
+        try {
+          outcome = await tryOnce(attemptNumber + 1);
+        } catch (error) {
+          throw endRun(error);
+        }
+        if ('accepted' in outcome) throw new ResendRequested(outcome);
+        return outcome;
       },
-    });
+      {
+        // The engine's caps and the pacer's retry budget bound the resends, not a count here.
+        retries: Number.POSITIVE_INFINITY,
+        // No delay of p-retry's own: the engine's wait is done in onFailedAttempt, on the call's clock.
+        minTimeout: 0,
+        ...(signal === undefined ? {} : { signal }),
+        onFailedAttempt: ({ error, attemptNumber }) =>
+          waitToResend((error as ResendRequested).verdict, attemptNumber + 1),
+      },
+    );
   } catch (error) {
     // p-retry checks the signal itself between tries and throws its bare reason: the call says
     // what that means (the caller's reason, or the deadline's typed error).

@@ -9,15 +9,9 @@ export function hasStreamBody(options: Options): boolean {
   return typeof body?.pipe === 'function';
 }
 
-/**
- * The credentials the caller's request carries, for redaction. A parsed URL is only read again when
- * it has a query or user info, the parts where a URL carries credentials.
- */
+/** The credentials the caller's request carries, for redaction. */
 export function requestCredentials(options: Options): string[] {
-  const { url } = options;
-  const urlMayCarry =
-    !(url instanceof URL) || url.search !== '' || url.username !== '' || url.password !== '';
-  return credentialsIn(urlMayCarry ? url : undefined, options.headers);
+  return credentialsIn(options.url, options.headers);
 }
 
 /** Why a stream body blocks a resend (shared wording for reasons). */

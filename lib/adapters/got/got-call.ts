@@ -18,7 +18,7 @@ import {
 } from '../../run/call-context.js';
 import { decideCounted, TryJudge, type TryVerdict } from '../../run/try-judge.js';
 import { markGotError, type GotFailureInit } from './got-error.js';
-import { responseObservation } from './wire-signal.js';
+import { gotResponseObservation } from './wire-signal.js';
 import { networkObservation } from '../../run/observation.js';
 
 const ACCEPT_OK: ReadonlySet<Action> = new Set(['ok']);
@@ -124,6 +124,8 @@ export class GotCall {
   private readonly userDelay: ((info: RetryInfo) => number | Promise<number>) | undefined;
   /** beforeRequest hooks that run before ours (one of them may set a credential). */
   private readonly userBeforeRequestHooks: number;
+  /** No afterResponse hook runs before ours: a response's decoded `body` is still got's own. */
+  private readonly bodyIsGots: boolean;
   /** Ends the current try's turn with the pacer (its slot is held until the try is over). */
   private release: (() => void) | undefined;
   /** The verdict behind a {@link ResendAfterSuccess}, carried out by `calculateDelay`. */
@@ -163,10 +165,7 @@ export class GotCall {
     }
     // got clones hooks and retry settings into every retry's options, so these follow the call.
     this.userBeforeRequestHooks = options.hooks.beforeRequest.length;
-    // Paced tries, per-attempt headers and credentials a hook of yours sets are handled before each send.
-    if (setup.options.pacing !== false || setup.options.attemptHeaders || this.userBeforeRequestHooks > 0) {
-      options.hooks.beforeRequest.push(this.beforeRequest);
-    }
+    this.bodyIsGots = options.hooks.afterResponse.length === 0;
     options.hooks.afterResponse.push(this.afterResponse);
     options.hooks.beforeError.unshift(this.beforeError);
     const given = options.retry.calculateDelay as unknown;
@@ -181,6 +180,36 @@ export class GotCall {
       this.deadline = new CallDeadline(setup.time, deadlineMs);
       this.deadline.signal.addEventListener('abort', this.onDeadline, { once: true });
     }
+    // Per-attempt headers and credentials a hook of yours sets are handled before each send, and
+    // so is a paced try's turn, unless the first try's starts now: then the hook is only added
+    // for a resend (see resend()), and a call that is never resent runs no hook of ours before it.
+    if (setup.options.attemptHeaders || this.userBeforeRequestHooks > 0 || !this.startTurnNow()) {
+      options.hooks.beforeRequest.push(this.beforeRequest);
+    }
+  }
+
+  /**
+   * Takes the first try's pacer turn now, if it starts without waiting (nothing to wait for
+   * without pacing); false when the try has to wait for it (in `beforeRequest`).
+   */
+  private startTurnNow(): boolean {
+    if (this.setup.options.pacing === false) return true;
+    const pacer = this.pacer;
+    if (!pacer) return true;
+    if (!pacer.startNow || this.stopped) return false;
+    const release = pacer.startNow();
+    if (!release) return false;
+    this.follow();
+    this.release = release;
+    return true;
+  }
+
+  /**
+   * got did not take the call (its handler chain threw): the turn taken for it ends, and with it
+   * the call.
+   */
+  abandon(): void {
+    this.finish();
   }
 
   private get context(): CallContext {
@@ -376,26 +405,31 @@ export class GotCall {
     release?.();
   }
 
-  /** Waits for this try's turn under the vendor's limits and gate (the turn lasts until the try is over). */
-  private async turn(): Promise<void> {
+  /**
+   * Takes this try's turn under the vendor's limits and gate (the turn lasts until the try is
+   * over): `undefined` when it started at once, else a promise that resolves once it has.
+   */
+  private turn(): Promise<void> | undefined {
     this.releaseTurn();
     const pacer = this.pacer;
-    if (!pacer) return;
+    if (!pacer) return undefined;
+    // A turn that starts at once is never queued, so nothing has to be able to take it out of
+    // the queue: the engine state's AbortController (costly to make) is left for a turn that waits.
+    if (pacer.startNow && !this.finished && !this.stopped) {
+      const release = pacer.startNow();
+      if (release) {
+        this.follow();
+        this.release = release;
+        return undefined;
+      }
+    }
+    return this.queuedTurn(pacer);
+  }
+
+  /** A turn that waits: the call's waits end it when the call ends (see finish()). */
+  private async queuedTurn(pacer: VendorPacer): Promise<void> {
     this.waits++;
     try {
-      // A turn that starts at once is never queued, so nothing has to be able to take it out of
-      // the queue: the engine state's AbortController (costly to make) is left for a turn that waits.
-      if (pacer.startNow && !this.finished && !this.stopped) {
-        this.follow();
-        const release = await pacer.startNow();
-        if (release && !this.finished) {
-          this.release = release;
-          return;
-        }
-        release?.();
-        // Ended meanwhile: the turn fails as a queued one would have (see finish()).
-        if (this.finished) throw this.endedReason();
-      }
       await this.queued(pacer);
     } finally {
       this.waits--;
@@ -418,10 +452,11 @@ export class GotCall {
     });
   }
 
-  private readonly beforeRequest = async (
+  // Not async: a try whose turn starts at once returns nothing for got to wait on.
+  private readonly beforeRequest = (
     options: { headers: Options['headers'] },
     hook?: { retryCount?: number },
-  ): Promise<void> => {
+  ): Promise<void> | undefined => {
     this.resending = false;
     const tryNumber = (hook?.retryCount ?? 0) + 1;
     if (this.setup.options.attemptHeaders) {
@@ -436,7 +471,7 @@ export class GotCall {
     const found = credentialsIn(undefined, options.headers);
     const known = this.state?.context.secrets ?? this.secrets;
     if (found.some((value) => !known.includes(value))) this.context.addSecrets(found);
-    await this.turn();
+    return this.turn();
   };
 
   private readonly afterResponse = (response: Response): Response | Promise<Response> => {
@@ -449,25 +484,15 @@ export class GotCall {
       // No try of this call was judged yet and nobody watches its decisions: an `ok` from the
       // engine, once the pacer (if any) has seen it, is all there is to it, and the engine
       // state the judge would make for it is not needed.
-      const observation = responseObservation(status, response.headers, response.rawBody);
+      const observation = gotResponseObservation(response, this.bodyIsGots);
       const decision = this.setup.decideSignal(signalOf(observation, this.setup.policy.vendor, 'submit', 1));
       if (decision.action === 'ok') {
-        const pacer = this.pacer;
-        if (!pacer) return this.accepted(response);
-        return pacer.record(decision).then((recorded) =>
-          recorded.action === 'ok'
-            ? this.accepted(response)
-            : this.carryOut(
-                response,
-                this.judge.verdict({ observation, value: undefined }, response.retryCount + 1, {
-                  decision: recorded,
-                  attempt: 1,
-                }),
-              ),
-        );
+        // A pacer hands an `ok` back unchanged (VendorPacer.record): nothing to wait for.
+        this.pacer?.record(decision).catch(() => undefined);
+        return this.accepted(response);
       }
     }
-    return this.judged(response, status);
+    return this.judged(response);
   };
 
   /**
@@ -491,11 +516,11 @@ export class GotCall {
   };
 
   /** A 2xx judged like any try: accepted, resent (through got's retry) or the end of the call. */
-  private async judged(response: Response, status: number): Promise<Response> {
+  private async judged(response: Response): Promise<Response> {
     const tryNumber = response.retryCount + 1;
     const options = response.request.options;
     const verdict = await this.judge.judge(
-      { observation: responseObservation(status, response.headers, response.rawBody), value: undefined },
+      { observation: gotResponseObservation(response, this.bodyIsGots), value: undefined },
       tryNumber,
       { charge: resendBlocked(options, tryNumber, options.retry.limit ?? Infinity) === undefined },
     );
@@ -587,6 +612,9 @@ export class GotCall {
   private resend(error: RetryInfo['error'], delayMs: number): number {
     this.resendVerdict = undefined;
     this.resending = true;
+    // The next try takes its turn in beforeRequest (the first one may have taken it at the start).
+    const beforeRequest = error.options?.hooks.beforeRequest;
+    if (beforeRequest && !beforeRequest.includes(this.beforeRequest)) beforeRequest.push(this.beforeRequest);
     if (this.formData && error.options) restoreFormData(error.options, this.formData);
     return delayMs;
   }
@@ -629,8 +657,7 @@ export class GotCall {
     if (GOT_VERDICTS.has(error.name)) return undefined;
     let observation: Observation;
     if (error.name === 'HTTPError' && error.response) {
-      const { statusCode, headers, rawBody } = error.response;
-      observation = responseObservation(statusCode, headers, rawBody);
+      observation = gotResponseObservation(error.response, this.bodyIsGots);
     } else if (isNetworkFailure(error)) {
       observation = networkObservation(error);
     } else {

@@ -30,7 +30,13 @@ export function vendorResilience(
     // got calls handlers without options when the caller's arguments were invalid: got reports that.
     if (normalized === undefined) return next(normalized);
     const call = new GotCall(setup, normalized);
-    const returned = next(normalized);
+    let returned: ReturnType<typeof next>;
+    try {
+      returned = next(normalized);
+    } catch (error) {
+      call.abandon();
+      throw error;
+    }
     call.watch(returned as Parameters<GotCall['watch']>[0], normalized.isStream);
     return returned;
   }) as HandlerFunction;

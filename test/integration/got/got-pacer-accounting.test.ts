@@ -166,3 +166,31 @@ describe('a resend got will not send takes no retry token', () => {
     expect(isVendorError(refused) && refused.category).toBe('budget_exhausted');
   });
 });
+
+describe('every try takes a pacer turn', () => {
+  // The first try's turn is taken when the call starts (no hook of ours runs before it); a resend
+  // takes its own in beforeRequest, added for it. Without that, resends would pass the limit.
+  it('with maxConcurrent 1, resends queue behind other calls: the server never has two requests at once', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const hits = new Map<string, number>();
+    const url = await serve((req, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      const path = req.url ?? '/';
+      const n = (hits.get(path) ?? 0) + 1;
+      hits.set(path, n);
+      req.resume();
+      // Held a little, so that a try sent out of turn would overlap one in flight.
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(n === 1 ? 500 : 200).end(n === 1 ? 'broken' : 'ok');
+      }, 20);
+    });
+    const client = paced({ vendors: { [POLICY.vendor]: { maxConcurrent: 1 } } });
+    const calls = Array.from({ length: 4 }, (_, i) => client(`${url}/flaky-${i}`).text());
+    await expect(Promise.all(calls)).resolves.toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect([...hits.values()]).toEqual([2, 2, 2, 2]);
+    expect(peak).toBe(1);
+  });
+});
