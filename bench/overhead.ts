@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'node:http';
 import got from 'got';
+import { metrics, trace } from '@opentelemetry/api';
 import { vendorResilience } from '../lib/adapters/got/index.js';
 import { median, type BenchRow } from './stats.js';
 
@@ -84,17 +85,37 @@ export async function pairedOverhead(runs: number, total: number, sides: Overhea
   }
 }
 
-/** Overhead with no faults: got + vendor-resilience against plain got, same keep-alive agent settings. */
-export async function benchOverhead(runs: number, total: number): Promise<BenchRow> {
+/**
+ * Overhead with no faults: got + vendor-resilience (default pacing on) against plain got, same
+ * keep-alive agent settings; then the same with the `telemetry` option on and no OpenTelemetry SDK
+ * registered (the API's no-op meter and tracer), as a service that wires telemetry in runs when
+ * its exporter is off.
+ */
+export async function benchOverhead(runs: number, total: number): Promise<BenchRow[]> {
   const agent = () => ({ http: new Agent({ keepAlive: true, maxSockets: 50 }) });
   const plain = got.extend({ agent: agent(), retry: { limit: 0 } });
   const resilient = got.extend({ agent: agent() }, vendorResilience('zenhire'));
-  return pairedOverhead(runs, total, {
-    scenario: '1. overhead, no faults',
-    plainName: 'plain got',
-    resilientName: 'with vendor-resilience',
-    plain: (url) => plain.post(url, { body: 'x' }).text(),
-    resilient: (url) => resilient.post(url, { body: 'x' }).text(),
-    connections: '',
-  });
+  const observed = got.extend(
+    { agent: agent() },
+    vendorResilience('zenhire', { telemetry: NO_SDK_TELEMETRY }),
+  );
+  const post = (client: typeof got) => (url: string) => client.post(url, { body: 'x' }).text();
+  const sides = { plainName: 'plain got', plain: post(plain), connections: '' };
+  return [
+    await pairedOverhead(runs, total, {
+      ...sides,
+      scenario: '1. overhead, no faults',
+      resilientName: 'with vendor-resilience',
+      resilient: post(resilient),
+    }),
+    await pairedOverhead(runs, total, {
+      ...sides,
+      scenario: '1. overhead, telemetry on, no SDK registered',
+      resilientName: 'with vendor-resilience and telemetry',
+      resilient: post(observed),
+    }),
+  ];
 }
+
+/** The `telemetry` option with OpenTelemetry's API and no SDK behind it: its meter and tracer do nothing. */
+export const NO_SDK_TELEMETRY = { meter: metrics.getMeter('vendor-resilience-bench'), trace };

@@ -49,8 +49,8 @@ if (unknown.length > 0) {
 const wanted = (name: (typeof SCENARIOS)[number]): boolean => only.includes(name);
 
 console.error(`vendor-resilience benchmarks on ${machine}; median of ${RUNS} runs each`);
-if (wanted('overhead')) say(await benchOverhead(15, 4_000));
-if (wanted('fetch')) say(await benchFetchOverhead(15, 4_000));
+if (wanted('overhead')) for (const row of await benchOverhead(15, 4_000)) say(row);
+if (wanted('fetch')) for (const row of await benchFetchOverhead(15, 4_000)) say(row);
 if (wanted('engine')) for (const row of benchEngineCost(RUNS, 200_000)) say(row);
 if (wanted('storm')) for (const row of await benchStorm(RUNS)) say(row);
 if (wanted('cluster')) for (const row of await benchClusterStorm(RUNS)) say(row);

@@ -94,6 +94,17 @@ export function signalOf(observation: Observation, vendor: string, phase: Phase,
   return Object.assign({}, observation, { vendor, phase, attempt });
 }
 
+/** Hands a decision the call acted on to `onDecision` (and so to the telemetry); a throwing callback cannot break the call. */
+export function reportDecision(setup: ResilienceSetup, event: DecisionEvent): void {
+  const callback = setup.options.onDecision;
+  if (!callback) return;
+  try {
+    callback(event);
+  } catch {
+    // Logging must never change the outcome of a call.
+  }
+}
+
 /** A call's pacer once looked up: `undefined` inside with `pacing: false`. */
 export interface PacerLookup {
   pacer: VendorPacer | undefined;
@@ -294,13 +305,7 @@ export class CallContext {
   settle(final?: Decision): void {
     const event = this.pending;
     this.pending = undefined;
-    const callback = this.setup.options.onDecision;
-    if (!event || !callback) return;
-    try {
-      callback(final === undefined ? event : { ...event, decision: final });
-    } catch {
-      // Logging must never change the outcome of a call.
-    }
+    if (event) reportDecision(this.setup, final === undefined ? event : { ...event, decision: final });
   }
 
   /** Throws the caller's abort reason when the call was cancelled, or the deadline's error once it passed. */

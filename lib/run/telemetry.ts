@@ -178,8 +178,9 @@ export class Telemetry {
     if (decision.code !== undefined) metric['code'] = decision.code;
     if (this.decisions) guarded(this.decisions, 'add', 1, metric);
     const logger = this.options.logger;
-    const trace = this.options.trace;
-    if (!logger && !trace) return;
+    // The details are only built for a span or a logger (with no SDK registered there is no span).
+    const span = this.options.trace && activeSpan(this.options.trace);
+    if (!logger && !span) return;
     const detail: TelemetryAttributes = Object.assign({}, metric, {
       attempt: event.attempt,
       call_id: event.callId,
@@ -187,7 +188,7 @@ export class Telemetry {
       rule: decision.rule,
     });
     if (event.status !== undefined) detail['status'] = event.status;
-    if (trace) addSpanEvent(trace, TELEMETRY_NAMES.decisionEvent, detail);
+    if (span) addEvent(span, TELEMETRY_NAMES.decisionEvent, detail);
     if (!logger) return;
     const message = `${event.vendor}: ${decision.reason}`;
     const fields = Object.assign({}, detail, { reason: decision.reason });
@@ -270,11 +271,28 @@ function guarded<S, M extends keyof S>(sink: S, method: M, first: unknown, secon
   }
 }
 
-/** Adds an event to the active span, if there is one; a throwing tracer is ignored. */
-function addSpanEvent(trace: TelemetryTrace, name: string, attributes: TelemetryAttributes): void {
+type Span = NonNullable<ReturnType<TelemetryTrace['getActiveSpan']>>;
+
+/** The active span, if there is one; a throwing tracer is ignored. */
+function activeSpan(trace: TelemetryTrace): Span | undefined {
   try {
-    trace.getActiveSpan()?.addEvent(name, attributes);
+    return trace.getActiveSpan() ?? undefined;
+  } catch {
+    return undefined; // Ignored: observability must never change the outcome of a call.
+  }
+}
+
+/** Adds an event to a span; a throwing span is ignored. */
+function addEvent(span: Span, name: string, attributes: TelemetryAttributes): void {
+  try {
+    span.addEvent(name, attributes);
   } catch {
     // Ignored: observability must never change the outcome of a call.
   }
+}
+
+/** Adds an event to the active span, if there is one. */
+function addSpanEvent(trace: TelemetryTrace, name: string, attributes: TelemetryAttributes): void {
+  const span = activeSpan(trace);
+  if (span) addEvent(span, name, attributes);
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import got, { type Options, type Response } from 'got';
 import type { Action } from '../../core/engine/types.js';
@@ -11,6 +12,7 @@ import {
   CallContext,
   endedDecision,
   lookUpPacer,
+  reportDecision,
   type Observation,
   type PacerLookup,
   type ResilienceSetup,
@@ -480,15 +482,28 @@ export class GotCall {
     this.lastStatus = status;
     // Non-2xx answers reach the engine through got's retry (`calculateDelay`), after got made them an HTTPError.
     if (status < 200 || status > 299) return response;
-    if (this.state === undefined && this.setup.options.onDecision === undefined) {
-      // No try of this call was judged yet and nobody watches its decisions: an `ok` from the
-      // engine, once the pacer (if any) has seen it, is all there is to it, and the engine
-      // state the judge would make for it is not needed.
+    if (this.state === undefined) {
+      // No try of this call was judged yet: an `ok` from the engine, once the pacer (if any) and
+      // `onDecision` have seen it, is all there is to it, and the engine state the judge would
+      // make for it is not needed.
+      const { vendor } = this.setup.policy;
       const observation = gotResponseObservation(response, this.bodyIsGots);
-      const decision = this.setup.decideSignal(signalOf(observation, this.setup.policy.vendor, 'submit', 1));
+      const decision = this.setup.decideSignal(signalOf(observation, vendor, 'submit', 1));
       if (decision.action === 'ok') {
         // A pacer hands an `ok` back unchanged (VendorPacer.record): nothing to wait for.
         this.pacer?.record(decision).catch(() => undefined);
+        if (this.setup.options.onDecision) {
+          // No call id was handed out yet (attemptHeaders would have made the engine state).
+          const event = {
+            vendor,
+            phase: 'submit' as const,
+            attempt: 1,
+            callId: randomUUID(),
+            status,
+            decision,
+          };
+          reportDecision(this.setup, event);
+        }
         return this.accepted(response);
       }
     }
