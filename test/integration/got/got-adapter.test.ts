@@ -28,6 +28,23 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('vendorResilience (got promise API)', () => {
+  it('reports a first try accepted at once to onDecision: attempt 1, its status, a call id per call', async () => {
+    server = await startScriptedServer({ 'POST /api/v1/speech/analyze': [accepted, accepted] });
+    const events: DecisionEvent[] = [];
+    const client = got.extend(
+      { prefixUrl: server.url },
+      vendorResilience('zenhire', { onDecision: (e) => events.push(e) }),
+    );
+    await client.post('api/v1/speech/analyze', { json: {} }).json();
+    await client.post('api/v1/speech/analyze', { json: {} }).json();
+    expect(events.map((e) => [e.vendor, e.phase, e.attempt, e.status, e.decision.action])).toEqual([
+      ['zenhire', 'submit', 1, 202, 'ok'],
+      ['zenhire', 'submit', 1, 202, 'ok'],
+    ]);
+    expect(events[0]?.callId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(events[1]?.callId).not.toBe(events[0]?.callId);
+  });
+
   it('waits out 503 SERVICE_WARMING_UP three times, never sooner than Retry-After, then returns the 202', async () => {
     server = await startScriptedServer({
       'POST /api/v1/speech/analyze': [warming, warming, warming, accepted],
