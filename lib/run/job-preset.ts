@@ -25,8 +25,10 @@ export interface PresetTarget {
 
 /** A vendor's job endpoints made ready for one caller: whole URLs, methods, and the job id reader. */
 export interface PresetEndpoints {
+  /** The submit URL (`baseUrl` and the submit path, `{voiceId}` filled). */
   submitUrl: string;
   submitMethod: CompiledJobRequest['method'];
+  /** The poll URL for a job id. */
   pollUrl: (jobId: string) => string;
   pollMethod: CompiledJobRequest['method'];
   /** The job id in the parsed submit body, where the policy says it is (the first present path wins). */

@@ -15,6 +15,7 @@ import { fetchNetworkObservation, headersOf, readSignalBody } from './response-s
 
 /** One HTTP request of a job, as fetch takes it: `fetch(url, init)`. */
 export interface FetchJobRequest {
+  /** The absolute URL of the request. */
   url: string | URL;
   /** Method, headers, body, …; cancel the job with `options.signal` (each try gets the job's signal, deadline included). */
   init?: RequestInit;
