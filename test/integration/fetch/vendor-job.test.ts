@@ -365,6 +365,29 @@ describe('runVendorJob (fetch): failures and options', () => {
     expect(calls.slice(1)).toEqual(['POST', 'POST', 'GET', 'GET']);
   });
 
+  it("the caller's signal ends a poll wait at once with its reason; deadlineMs refuses a wait it cannot hold", async () => {
+    const { sim, options } = await rig('zenhire', []);
+    const controller = new AbortController();
+    const reason = new Error('the user left');
+    const aborted = await runVendorJob('zenhire', zenhire(sim.url), {
+      ...options,
+      signal: controller.signal,
+      // Told as the first poll's wait starts (the submit reply's pollIntervalSeconds).
+      onDecision: (event) => {
+        if (event.phase === 'poll') controller.abort(reason);
+      },
+    }).catch((e: unknown) => e);
+    expect(aborted).toBe(reason);
+    expect(seen(sim)).toEqual(['POST 202']);
+    const late = await failureOf(
+      runVendorJob('zenhire', zenhire(sim.url), { ...options, deadlineMs: 20_000 }),
+    );
+    expect(late.action).toBe('fail');
+    expect(late.message).toMatch(/call's deadline leaves/);
+    // The second job: submitted, polled once after 15 s, and no wait of 15 s more was started.
+    expect(seen(sim).slice(1)).toEqual(['POST 202', 'GET 200']);
+  });
+
   it('presetJob (fetch) builds fetch requests from the policy: method, URL, poll reuses the headers', () => {
     const submit = { headers: { 'x-api-key': 'k' }, body: '{"text":"t"}' };
     const audixa = presetJob('audixa', { submit });
