@@ -30,10 +30,13 @@ export interface ResilientFetchOptions extends ResilienceOptions {
   maxReplayBodyBytes?: number;
 }
 
-/** Checks `resilientFetch`'s arguments up front: a wrong value from JavaScript is a `TypeError` naming the option. */
-export function checkFetchArguments(policy: unknown, options: unknown): void {
-  const check: ArgumentCheck = checkResilienceOptions('resilientFetch', policy, options);
-  if (options === undefined) return;
+/**
+ * Checks the arguments of `resilientFetch` (or of `fn`, which takes the same options) up front: a
+ * wrong value from JavaScript is a `TypeError` naming the option. The check goes on with the rest.
+ */
+export function checkFetchArguments(policy: unknown, options: unknown, fn = 'resilientFetch'): ArgumentCheck {
+  const check: ArgumentCheck = checkResilienceOptions(fn, policy, options);
+  if (options === undefined) return check;
   const record = options as Record<string, unknown>;
   check.function('options.fetch', record['fetch']);
   check.boolean('options.throwOnFail', record['throwOnFail']);
@@ -44,4 +47,5 @@ export function checkFetchArguments(policy: unknown, options: unknown): void {
     'a whole number of bytes (0 or more) or undefined',
     max,
   );
+  return check;
 }

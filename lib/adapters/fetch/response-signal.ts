@@ -13,18 +13,25 @@ export function headersOf(headers: Headers): Record<string, HeaderValue> {
 }
 
 /**
- * The first bytes of a response's body, for the engine, without touching the response itself:
- * a clone's body is read (as got's are, {@link readBodyHead}) and cancelled once the engine has
- * enough, so the caller still gets the whole body from the response.
+ * The first bytes of a body stream, as many as the engine reads ({@link readBodyHead}, as got's
+ * are read): the stream is cancelled once they are in, so the rest is never read.
  */
-export async function responseBodyHead(response: Response): Promise<Uint8Array> {
-  const copy = response.clone().body;
-  if (copy === null) return new Uint8Array();
-  const source = Readable.fromWeb(copy as NodeReadableStream<Uint8Array>);
+export async function readSignalBody(body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
+  if (body === null) return new Uint8Array();
+  const source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
   const head = await readBodyHead(source, MAX_SIGNAL_BODY_BYTES).done;
-  // Cancels the clone's branch: the rest of the body is read only if the caller reads it.
+  // Cancels the stream: whatever is past the bound is not read.
   source.destroy();
   return head;
+}
+
+/**
+ * The first bytes of a response's body, for the engine, without touching the response itself:
+ * a clone's body is read ({@link readSignalBody}), so the caller still gets the whole body from
+ * the response (the rest is read only if the caller reads it).
+ */
+export function responseBodyHead(response: Response): Promise<Uint8Array> {
+  return readSignalBody(response.clone().body);
 }
 
 /**

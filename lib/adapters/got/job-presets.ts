@@ -1,9 +1,18 @@
 import type { OptionsInit } from 'got';
-import type { CompiledJob, CompiledPolicy } from '../../core/policy/compiled.js';
-import { builtinPolicy, builtinPolicyNames, namesPolicyFile } from '../../core/policy/load.js';
-import { resolvePolicy, type PolicyInput } from '../../core/policy/user-policy.js';
-import { ArgumentCheck, isRecord } from '../../run/validate-arguments.js';
+import type { CompiledJob } from '../../core/policy/compiled.js';
+import { builtinPolicy } from '../../core/policy/load.js';
+import type { PolicyInput } from '../../core/policy/user-policy.js';
+import {
+  fillPath,
+  JOB_PRESET_VENDORS,
+  presetEndpoints,
+  type JobPresetVendor,
+  type PresetTarget,
+} from '../../run/job-preset.js';
+import { ArgumentCheck } from '../../run/validate-arguments.js';
 import type { VendorJobSpec } from './async-job.js';
+
+export type { JobPresetVendor } from '../../run/job-preset.js';
 
 /** A vendor's async-job endpoints, as its policy's `job` section gives them (cited there from docs/vendor-docs/VENDORS.md). */
 export interface JobEndpoints {
@@ -19,16 +28,6 @@ export interface JobEndpoints {
   pollMethod: string;
   /** Where the job id is in the submit reply (dotted paths; the first present wins). */
   jobIdFields: readonly string[];
-}
-
-/** The built-in vendors whose policies have a `job` section (a test keeps this list equal to policies/). */
-const JOB_PRESET_VENDORS = ['zenhire', 'audixa', 'breeze'] as const;
-
-/** A built-in vendor with job endpoints in its policy. */
-export type JobPresetVendor = (typeof JOB_PRESET_VENDORS)[number];
-
-function fillPath(path: string, name: 'jobId' | 'voiceId', value: string): string {
-  return path.replaceAll(`{${name}}`, encodeURIComponent(value));
 }
 
 function endpointsOf(job: CompiledJob): JobEndpoints {
@@ -69,54 +68,10 @@ export const JOB_ENDPOINTS: Readonly<Record<JobPresetVendor, JobEndpoints>> = Ob
   ) as Record<JobPresetVendor, JobEndpoints>,
 );
 
-/** What a preset job needs from the caller. */
-export interface PresetJobInit {
-  /** Overrides the vendor's origin (a test server, a proxy). */
-  baseUrl?: string;
+/** What a preset job needs from the caller: the submit request's options, and where (`baseUrl`, `voiceId`). */
+export interface PresetJobInit extends PresetTarget {
   /** Submit request options: credentials header, `json` or `body`. Its headers are reused for polls. */
   submit: OptionsInit;
-  /** The voice to synthesize with, where the submit path names `{voiceId}` (Breeze). */
-  voiceId?: string;
-}
-
-function joinUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, '')}${path}`;
-}
-
-function readJobId(body: unknown, paths: readonly (readonly string[])[]): string | undefined {
-  for (const path of paths) {
-    let value: unknown = body;
-    for (const key of path) {
-      value = isRecord(value) && Object.hasOwn(value, key) ? value[key] : undefined;
-    }
-    if (typeof value === 'string' && value !== '') return value;
-    if (typeof value === 'number') return String(value);
-  }
-  return undefined;
-}
-
-/** The built-in policies that have a `job` section, for the message naming what is allowed. */
-function builtinJobVendors(): string[] {
-  return builtinPolicyNames().filter((name) => builtinPolicy(name).job !== undefined);
-}
-
-/** The policy `vendor` names and its job section; a `TypeError` when it names none. */
-function policyWithJob(check: ArgumentCheck, vendor: unknown): CompiledPolicy & { job: CompiledJob } {
-  const named = typeof vendor === 'string' && !namesPolicyFile(vendor);
-  if (named || !(typeof vendor === 'string' || isRecord(vendor))) {
-    const builtin = named && builtinPolicyNames().includes(vendor) ? builtinPolicy(vendor) : undefined;
-    if (builtin?.job === undefined) check.oneOf('vendor', vendor, builtinJobVendors());
-  }
-  const policy = resolvePolicy(vendor as PolicyInput);
-  const { job } = policy;
-  check.that(
-    job !== undefined,
-    'vendor',
-    `a policy with a \`job\` section (its async-job endpoints); ${policy.vendor}'s has none`,
-    vendor,
-    typeof vendor === 'string',
-  );
-  return policy as CompiledPolicy & { job: CompiledJob };
 }
 
 /**
@@ -125,34 +80,22 @@ function policyWithJob(check: ArgumentCheck, vendor: unknown): CompiledPolicy & 
  * Polls reuse the submit headers (the API key) and nothing else.
  */
 export function presetJob(vendor: JobPresetVendor | PolicyInput, init: PresetJobInit): VendorJobSpec {
-  const check: ArgumentCheck = new ArgumentCheck('presetJob');
-  const { vendor: name, job } = policyWithJob(check, vendor);
-  check.object('init', init, 'an object with the submit request options ({ submit })');
-  check.object('init.submit', init.submit, 'got options for the submit request (headers, json or body)');
-  check.string('init.baseUrl', init.baseUrl);
-  const needsVoice = job.submit.path.includes('{voiceId}');
-  check.that(
-    needsVoice
-      ? typeof init.voiceId === 'string'
-      : init.voiceId === undefined || typeof init.voiceId === 'string',
-    'init.voiceId',
-    needsVoice
-      ? `a voice id string (the ${name} submit path is ${job.submit.path})`
-      : 'a string or undefined',
-    init.voiceId,
+  const endpoints = presetEndpoints(
+    new ArgumentCheck('presetJob'),
+    vendor,
+    init,
+    'got options for the submit request (headers, json or body)',
   );
-  const base = init.baseUrl ?? job.baseUrl;
-  const submitPath = fillPath(job.submit.path, 'voiceId', init.voiceId ?? '');
   return {
     submit: () => ({
-      url: joinUrl(base, submitPath),
-      options: { method: job.submit.method, ...init.submit },
+      url: endpoints.submitUrl,
+      options: { method: endpoints.submitMethod, ...init.submit },
     }),
-    jobId: (body) => readJobId(body, job.jobIdPaths),
+    jobId: endpoints.jobId,
     poll: (jobId) => ({
-      url: joinUrl(base, fillPath(job.poll.path, 'jobId', jobId)),
+      url: endpoints.pollUrl(jobId),
       options: {
-        method: job.poll.method,
+        method: endpoints.pollMethod,
         ...(init.submit.headers ? { headers: init.submit.headers } : {}),
       },
     }),

@@ -90,8 +90,15 @@ const SURFACE: Record<string, readonly string[]> = {
     'DecisionEvent',
     'FetchFunction',
     'FetchInput',
+    'FetchJobOptions',
+    'FetchJobRequest',
+    'FetchJobSpec',
+    'FetchPresetJobInit',
     'ResilientFetchOptions',
+    'VendorJobResult',
+    'presetJob',
     'resilientFetch',
+    'runVendorJob',
   ],
   './pacing': [
     'AdaptiveSettings',
@@ -329,6 +336,14 @@ if (decision.action !== 'backoff') throw new Error('unexpected decision ' + deci
   // The same check seeing what it must see: the detector works for ESM imports and for require.
   it('pacing loads bottleneck', async () => {
     expect(await heavyPackagesLoadedBy(`await import('vendor-resilience/pacing');`)).toEqual(['bottleneck']);
+  }, 40_000);
+
+  it("fetch's async jobs (a preset from the policy) load neither got nor ws", async () => {
+    const loaded =
+      await heavyPackagesLoadedBy(`const { presetJob, runVendorJob } = await import('vendor-resilience/fetch');
+const spec = presetJob('zenhire', { submit: { headers: { 'x-api-key': 'k' } } });
+if (typeof runVendorJob !== 'function' || !spec.poll('r1').url.endsWith('/r1')) throw new Error('no fetch job');`);
+    expect(loaded.filter((name) => name === 'got' || name === 'ws')).toEqual([]);
   }, 40_000);
 
   it('no entry loads @opentelemetry/api, even with the telemetry option on', async () => {
