@@ -224,8 +224,9 @@ export class CallContext {
 
   /**
    * Names the credential that picks the pacer when the call learns it only after it started (a
-   * WebSocket session: its first connection's URL or headers, or its `pacingKey`). No effect once
-   * the pacer was looked up; not added to the secrets (the caller adds what it found).
+   * WebSocket session: its first connection's URL or headers, or its `pacingKey`; a job: its first
+   * submit's). No effect once the pacer was looked up; not added to the secrets (the caller adds
+   * what it found).
    */
   choosePacerBy(credential: string | undefined): void {
     this.credentials = credential === undefined ? [] : [credential];

@@ -22,6 +22,8 @@ export type SendJobTry = (tryNumber: number) => Promise<TryResult<JobReply | und
 
 /** One request of a job, ready to be sent try after try. */
 export interface PreparedJobRequest {
+  /** The credentials the request carries (headers, query, URL password), as `credentialsIn` finds them. */
+  credentials: readonly string[];
   /** Sends one try of the request. */
   sendTry: SendJobTry;
   /** Why the request cannot be sent again after a try (a consumed body stream), or `undefined` when it can. */
@@ -30,7 +32,7 @@ export interface PreparedJobRequest {
 
 /** The transport's part of a job: how a request the spec made is readied to be sent. */
 export interface JobTransport<R> {
-  /** Readies `request` for `phase`: the credentials it carries join the call's secrets here. */
+  /** Readies `request` for `phase` and says which credentials it carries. */
   prepare: (request: R, phase: JobPhase) => PreparedJobRequest | Promise<PreparedJobRequest>;
 }
 
@@ -81,7 +83,11 @@ async function request<R>(
   endAtMs?: number,
   jobId?: string,
 ): Promise<RunTriesResult<JobReply | undefined>> {
-  const { sendTry, cannotResend } = await run.transport.prepare(jobRequest, phase);
+  const { credentials, sendTry, cannotResend } = await run.transport.prepare(jobRequest, phase);
+  run.context.addSecrets(credentials);
+  // The first submit's credential picks the job's pacer, as a call's does: a job and the calls made
+  // with the same API key share one gate, rate and budget (no effect once the pacer is chosen).
+  run.context.choosePacerBy(credentials[0]);
   counters.failures = 0;
   return runTries({
     context: run.context,

@@ -47,7 +47,6 @@ function fetchJobTransport(
   return {
     prepare: async (request, phase) => {
       const held = await ReplayableRequest.from(request.url, request.init, maxReplayBodyBytes);
-      context.addSecrets(credentialsIn(held.url, held.headers()));
       const sendTry: SendJobTry = async (tryNumber) => {
         const [input, init] = held.forTry(context.attemptHeaders(tryNumber, phase), context.signal);
         let response: Response;
@@ -65,7 +64,8 @@ function fetchJobTransport(
           value: { status, body },
         };
       };
-      return { sendTry, cannotResend: () => held.oneShotReason };
+      const credentials = credentialsIn(held.url, held.headers());
+      return { credentials, sendTry, cannotResend: () => held.oneShotReason };
     },
   };
 }

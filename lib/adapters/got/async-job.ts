@@ -32,15 +32,15 @@ export interface RunVendorJobOptions extends ResilienceOptions {
 }
 
 /**
- * A job's requests sent with got: each request starts from the got instance's defaults (its
- * credentials join the call's secrets), and each try is one got request of it.
+ * A job's requests sent with got: each request starts from the got instance's defaults, and each
+ * try is one got request of it.
  */
 function gotJobTransport(context: CallContext, defaults: Options): JobTransport<JobRequest> {
   return {
     prepare: (request, phase) => {
       const options = new Options(request.url, request.options, defaults);
-      context.addSecrets(credentialsIn(options.url, options.headers));
       return {
+        credentials: credentialsIn(options.url, options.headers),
         sendTry: async (tryNumber) => {
           const sent = await sendTry(options, context, tryNumber, phase);
           const response = sent.value;

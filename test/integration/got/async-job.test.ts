@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { isVendorError } from '../../../lib/index.js';
 import { presetJob, runVendorJob, type DecisionEvent } from '../../../lib/adapters/got/index.js';
+import { createPacing } from '../../../lib/pacing/index.js';
 import { fakeTime } from './helpers/fake-time.js';
 import { json, startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
 
@@ -183,5 +184,37 @@ describe('runVendorJob', () => {
     if (!isVendorError(error)) return;
     expect(error.message).toMatch(/polling deadline leaves/);
     expect(time.waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(360_000);
+  });
+});
+
+describe('a job paces with the API key it sends, as a call does', () => {
+  it("a 429 on the job's submit closes the gate of its key's pacer, which the key's calls share", async () => {
+    const limited = json(
+      429,
+      { error: { code: 'RATE_LIMIT_EXCEEDED', message: 'slow', timestamp: 't', retryAfterSeconds: 30 } },
+      { 'retry-after': '30' },
+    );
+    server = await startScriptedServer({
+      'POST /api/v1/speech/analyze': [limited, json(202, { id: 'req_1', status: 'queued' })],
+      'GET /api/v1/speech/analyze/req_1': [run('success')],
+    });
+    const time = fakeTime();
+    const pacing = createPacing({ clock: time.clock, retryBudget: false });
+    try {
+      const key = 'zh_job_pacer_key_1234';
+      const gateOf = (credential: string | undefined) =>
+        pacing.pacer({ vendor: 'zenhire', credential }).settings().gateOpenAtMs;
+      const before = time.clock.now();
+      await runVendorJob(
+        'zenhire',
+        presetJob('zenhire', { baseUrl: server.url, submit: { headers: { 'x-api-key': key }, json: {} } }),
+        { clock: time.clock, pacing },
+      );
+      // The gate the 429 closed (30 s) is the key's, not a key-less one of the vendor's.
+      expect(gateOf(key)).toBeGreaterThanOrEqual(before + 30_000);
+      expect(gateOf(undefined)).toBe(0);
+    } finally {
+      await pacing.close();
+    }
   });
 });
