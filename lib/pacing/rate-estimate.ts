@@ -234,6 +234,23 @@ export function estimateFromSharedEpisodes(
 }
 
 /**
+ * Cluster mode's estimate after a probe (`ThrottleMemory.probing`) was throttled, when the kept
+ * episodes give no fit: the store keeps no probing episode for the fit (the linear model does
+ * not hold for it, and no process sees every send to find the crossing as
+ * `RateEstimator.probeEpisode` does), but what the vendor accepted per second of it is near the
+ * vendor's rate: the probe's first sends came slower than the vendor refills, its last ones
+ * faster with the bucket's burst on top. From the guess a first burst gives (about 0.3 × the rate)
+ * it is 0.75–1 × the rate with a burst of a fifth of a second's worth; with a burst of a second's
+ * worth or more it is above the rate, but still below `beta` × the doubling that overshot, the
+ * decrease it replaces (test/unit/pacing/rate-estimate.test.ts). `undefined` with too few
+ * requests to say.
+ */
+export function estimateFromProbeEpisode(ended: SharedEpisode): number | undefined {
+  if (!(ended.seconds > 0) || ended.accepted < MIN_PROBE_REQUESTS) return undefined;
+  return ended.accepted / ended.seconds;
+}
+
+/**
  * An estimate after a throttle at `allowedPerSec`. Throttled just below the estimate (the pacer
  * restarts a little under it and climbs): the vendor's rate is about what was allowed. Well below
  * it: the estimate was wrong, or the vendor's limit dropped; `undefined`, and the caller falls

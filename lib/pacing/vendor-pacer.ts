@@ -12,7 +12,7 @@ import { CallQueue, type WaitingCall } from './call-queue.js';
 import type { PacerIdentity, PacingEventHub } from './events.js';
 import { MeasuredRate, RecentCount } from './measured-rate.js';
 import type { PacingStore } from './pacing-store.js';
-import { RateEstimator, estimateFromSharedEpisodes } from './rate-estimate.js';
+import { RateEstimator, estimateFromProbeEpisode, estimateFromSharedEpisodes } from './rate-estimate.js';
 import { budgetExhaustedDecision, chargesRetryBudget, refillsRetryBudget } from './retry-budget.js';
 import { SharedStateView } from './shared-state-view.js';
 import type { SlotLimiter } from './slot-limiter.js';
@@ -246,6 +246,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     // With no rate to pace at (none configured or learned), the pacer sent as fast as calls came:
     // what the vendor accepted over the last second is the first guess of its rate.
     const unpaced = view.ratePerSec() === undefined;
+    const probing = view.probing();
     let measuredPerSec = 0;
     if (!store.shared)
       measuredPerSec = unpaced ? accepted.perSecond(nowMs) : queue.size > 0 ? 0 : measured.perSec();
@@ -283,6 +284,10 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
         // a second, as in process) is the probe's first guess.
         const guessPerSec = Math.max(minRatePerSec, ended.accepted / Math.max(1, ended.seconds));
         learned = rememberThrottle(guessPerSec, undefined, beta, true);
+      } else if (probing && ended) {
+        const probedPerSec = estimateFromProbeEpisode(ended);
+        if (probedPerSec !== undefined)
+          learned = rememberThrottle(ratePerSec, Math.max(minRatePerSec, probedPerSec), beta, false);
       }
       if (learned) state = await store.setThrottle(identity.key, state.lastThrottleAtMs, learned);
     }

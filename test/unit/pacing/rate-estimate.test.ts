@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { RateEstimator } from '../../../lib/pacing/rate-estimate.js';
+import { PROBE_DOUBLING_MS } from '../../../lib/pacing/adaptive-math.js';
+import { estimateFromProbeEpisode, RateEstimator } from '../../../lib/pacing/rate-estimate.js';
 
 /** A vendor's token bucket, as the simulator keeps it. */
 class Bucket {
@@ -215,5 +216,56 @@ describe('RateEstimator', () => {
     const estimate = estimator.throttled(2000, 70);
     expect(estimate).toBeGreaterThanOrEqual(22.2);
     expect(estimate).toBeLessThan(22.3);
+  });
+});
+
+describe('estimateFromProbeEpisode (cluster mode, a probe throttled with no fit)', () => {
+  /**
+   * A probe doubling every 300 ms from `guessPerSec` against a full bucket until its first
+   * refusal, as the shared store counts it; `throttledPerSec` is the probe's rate then.
+   */
+  function probe(perSec: number, burst: number, guessPerSec: number) {
+    const bucket = new Bucket(perSec, burst, 0);
+    let atMs = 0;
+    let accepted = 0;
+    for (;;) {
+      const ratePerSec = guessPerSec * 2 ** (atMs / PROBE_DOUBLING_MS);
+      if (!bucket.take(atMs))
+        return { episode: { seconds: atMs / 1000, accepted }, throttledPerSec: ratePerSec };
+      accepted++;
+      atMs += 1000 / ratePerSec;
+    }
+  }
+
+  // The guess a probe starts from is what the first, unpaced burst got accepted in its second:
+  // about the burst plus a seventh of the rate (the first 429 comes ~140 ms in), so ~0.3 × the rate.
+  test.each([
+    [50, 10, 14],
+    [200, 40, 56],
+    [30, 6, 9],
+  ])('a probe against %d/s (burst %d) from a guess of %d/s: close below the rate', (perSec, burst, guess) => {
+    const { episode } = probe(perSec, burst, guess);
+    const estimate = estimateFromProbeEpisode(episode);
+    expect(estimate).toBeGreaterThan(0.75 * perSec);
+    expect(estimate).toBeLessThan(1.0 * perSec);
+  });
+
+  test.each([
+    [50, 50, 14],
+    [50, 100, 30],
+    [10, 20, 3],
+  ])(
+    'with a burst as large as %d/s × %d: above the rate, but below the plain decrease it replaces',
+    (perSec, burst, guess) => {
+      const { episode, throttledPerSec } = probe(perSec, burst, guess);
+      const estimate = estimateFromProbeEpisode(episode) ?? Infinity;
+      expect(estimate).toBeLessThan(0.7 * throttledPerSec);
+    },
+  );
+
+  test('too few requests, or no length, say nothing', () => {
+    expect(estimateFromProbeEpisode({ seconds: 0.5, accepted: 7 })).toBeUndefined();
+    expect(estimateFromProbeEpisode({ seconds: 0, accepted: 40 })).toBeUndefined();
+    expect(estimateFromProbeEpisode({ seconds: 0.95, accepted: 45 })).toBeCloseTo(47.4, 1);
   });
 });
