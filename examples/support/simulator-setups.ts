@@ -175,6 +175,32 @@ export const EXAMPLE_SETUPS = {
     args: ['interview.mp3'],
     inputs: { 'interview.mp3': fakeMp3() },
   },
+  'fetch-zenhire-job': {
+    vendor: 'zenhire',
+    faults:
+      'the submit answers 503 SERVICE_WARMING_UP (Retry-After 30 s) once; the first poll answers 429 POLL_RATE_LIMITED (Retry-After 10 s); the run is processing once',
+    faultPlan: {
+      faults: [
+        {
+          kind: 'error',
+          code: 'SERVICE_WARMING_UP',
+          retryAfterSeconds: 30,
+          times: 1,
+          match: { endpoint: 'zenhire.submit' },
+        },
+        {
+          kind: 'error',
+          code: 'POLL_RATE_LIMITED',
+          retryAfterSeconds: 10,
+          times: 1,
+          match: { endpoint: 'zenhire.poll' },
+        },
+      ],
+    },
+    env: (sim, apiKey) => ({ ZENHIRE_BASE_URL: sim.url, ZENHIRE_API_KEY: apiKey }),
+    args: ['interview.mp3'],
+    inputs: { 'interview.mp3': fakeMp3() },
+  },
 } satisfies Record<string, ExampleSetup>;
 
 /** The name of an example (its file name in `examples/`, without `.ts`). */

@@ -310,6 +310,24 @@ const survives: Record<ExampleName, (run: ExampleRun) => void> = {
     expect(limited).toBeGreaterThanOrEqual(10_000);
     expect(processing).toBeGreaterThanOrEqual(15_000);
   },
+  'fetch-zenhire-job': (run) => {
+    expect(JSON.parse(run.stdout)).toMatchObject({ id: 'req_000001', status: 'success' });
+    expect(run.requests.map(summary)).toEqual([
+      'zenhire.submit 503 SERVICE_WARMING_UP',
+      'zenhire.submit 202', // submitted once: one run
+      'zenhire.poll 429 POLL_RATE_LIMITED',
+      'zenhire.poll 200', // processing
+      'zenhire.poll 200', // success
+    ]);
+    const polls = run.requests.filter((r) => r.endpoint === 'zenhire.poll');
+    expect(new Set(polls.map((r) => r.path))).toEqual(new Set(['/api/v1/speech/analyze/req_000001']));
+    // Every wait in full on the shared clock: Retry-After 30 s, pollIntervalSeconds 15, Retry-After 10 s, 15 s.
+    const [warmUp, queued, limited, processing] = gapsMs(run.requests);
+    expect(warmUp).toBeGreaterThanOrEqual(30_000);
+    expect(queued).toBeGreaterThanOrEqual(15_000);
+    expect(limited).toBeGreaterThanOrEqual(10_000);
+    expect(processing).toBeGreaterThanOrEqual(15_000);
+  },
 };
 
 describe('each example survives the recoverable faults its header promises', () => {
@@ -381,6 +399,10 @@ const fails: Record<ExampleName, FatalCase> = {
     error: /^VendorError: gradium 200 \(http stream\).*\(2 messages before it\)$/m,
   },
   'http-zenhire-job': {
+    requests: ['zenhire.submit 401 INVALID_API_KEY'],
+    error: /^VendorError: zenhire 401 INVALID_API_KEY/m,
+  },
+  'fetch-zenhire-job': {
     requests: ['zenhire.submit 401 INVALID_API_KEY'],
     error: /^VendorError: zenhire 401 INVALID_API_KEY/m,
   },
