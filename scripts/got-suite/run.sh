@@ -28,7 +28,10 @@
 #   GOT_SUITE_WORK        scratch directory for the patched copies (default: a new /tmp/gotsuite-run.*)
 #   GOT_SUITE_FILES       test files to run, e.g. "test/http.ts test/stream.ts" (default: ava's own list)
 #   GOT_SUITE_CONCURRENCY ava --concurrency (default 2: one test file per core)
-#   GOT_SUITE_PACING      "off": the adapter gets { pacing: false } (the default pacing, on by default, is off)
+#   GOT_SUITE_PACING      "off": the adapter gets { pacing: false } (the default pacing, on by default, is off);
+#                         "no-budget": its own pacing, as the default but without a retry budget (ava runs a
+#                         file's tests at once, and to the adapter every test server is one vendor: got's own
+#                         resends in test/hooks.ts, some 19 within a second, spend the default budget of 10)
 #   GOT_SUITE_TIMEOUT     ava --timeout, the longest wait for the next test result (default 60s;
 #                         got's own config says 10m, but a test hanging through the adapter would
 #                         then cost 10 minutes)
@@ -75,6 +78,7 @@ OUT=${GOT_SUITE_OUT:-/tmp/got-suite-results}
 CONCURRENCY=${GOT_SUITE_CONCURRENCY:-2}
 TIMEOUT=${GOT_SUITE_TIMEOUT:-60s}
 RECHECK=${GOT_SUITE_RECHECK:-1}
+PACING=${GOT_SUITE_PACING:-default}
 POLICY="$SCRIPT_DIR/neutral-policy.json"
 read -r -a FILES <<<"${GOT_SUITE_FILES:-}"
 
@@ -82,6 +86,7 @@ die() {
   echo "got-suite: $*" >&2
   exit 1
 }
+case "$PACING" in default | off | no-budget) ;; *) die "GOT_SUITE_PACING must be off or no-budget, not $PACING" ;; esac
 
 # --- the got checkout -------------------------------------------------------------------------
 [[ -f "$CHECKOUT/package.json" && -f "$CHECKOUT/source/index.ts" && -d "$CHECKOUT/test" ]] ||
@@ -123,10 +128,19 @@ INFO="$OUT/run-info.txt"
   echo "node: $(node --version); ava $(node -p "require('$CHECKOUT/node_modules/ava/package.json').version"); tsx $(node -p "require('$CHECKOUT/node_modules/tsx/package.json').version")"
   echo "got checkout: $CHECKOUT (got $GOT_VERSION, $GOT_COMMIT)"
   echo "vendor-resilience build: $VR_DIST ($VR_COMMIT; dist/lib *.js sha256 $VR_DIST_HASH), snapshot in $VR"
-  echo "policy: $POLICY"
+  echo "policy: $POLICY; pacing: $PACING (GOT_SUITE_PACING)"
   echo "work dir: $WORK"
   echo "ava: --tap --concurrency=$CONCURRENCY --timeout=$TIMEOUT ${FILES[*]:-(package.json ava.files)}"
 } >"$INFO"
+
+# adapter_options: the second argument of vendorResilience for GOT_SUITE_PACING (none by default).
+adapter_options() {
+  case "$PACING" in
+    default) ;;
+    off) echo ', { pacing: false }' ;;
+    no-budget) echo ', { pacing: createPacing({ retryBudget: false }) }' ;;
+  esac
+}
 
 # --- one mode ---------------------------------------------------------------------------------
 # prepare MODE: a fresh copy of the checkout in $WORK/MODE (node_modules linked), patched for adapter.
@@ -146,7 +160,8 @@ prepare() {
 import plainGot from './got-suite-plain-index.js';
 import {vendorResilience} from '$(node -p "require('url').pathToFileURL('$VR/dist/lib/adapters/got/index.js').href")';
 
-const got = plainGot.extend(vendorResilience($(node -p "JSON.stringify('$POLICY')")$([[ ${GOT_SUITE_PACING:-default} == off ]] && echo ', { pacing: false }')));
+$([[ $PACING == no-budget ]] && echo "import {createPacing} from '$(node -p "require('url').pathToFileURL('$VR/dist/lib/pacing/index.js').href")';")
+const got = plainGot.extend(vendorResilience($(node -p "JSON.stringify('$POLICY')")$(adapter_options)));
 
 export default got;
 export {got};
@@ -201,7 +216,7 @@ done
 }
 
 HEADER=("got $GOT_VERSION ($GOT_COMMIT) at $CHECKOUT; vendor-resilience $VR_DIST ($VR_COMMIT, $VR_DIST_HASH)"
-  "policy $POLICY; ava --concurrency=$CONCURRENCY --timeout=$TIMEOUT; results in $OUT")
+  "policy $POLICY; pacing $PACING; ava --concurrency=$CONCURRENCY --timeout=$TIMEOUT; results in $OUT")
 node "$SCRIPT_DIR/report.mjs" compare "$WORK/adapter/test" "$OUT" "${HEADER[@]}" >/dev/null
 if [[ $RECHECK == 1 && -s "$OUT/regressed-files.txt" ]]; then
   mapfile -t RECHECK_FILES <"$OUT/regressed-files.txt"

@@ -68,6 +68,11 @@ function isNetworkFailure(error: RetryInfo['error']): boolean {
   return typeof code === 'string' && !code.startsWith('ERR_GOT');
 }
 
+/** Resolves after the process.nextTick callbacks queued so far have run. */
+function tickEnd(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(resolve));
+}
+
 /** Takes `hook` out of got's `hooks[name]`, when it is there, into a new array (got may be iterating the old one). */
 function unhook(hooks: Record<string, unknown[] | undefined>, name: string, hook: unknown): void {
   const list = hooks[name];
@@ -585,6 +590,12 @@ export class GotCall {
       const offered = 'resend' in next ? next.resend.decision.delayMs : 0;
       const answer = await this.userDelay({ ...info, computedValue: offered });
       if (answer > 0) return this.resend(error, answer);
+      // got asks your calculateDelay in the tick of the failure and raises its error only after that
+      // tick's process.nextTick callbacks: an abort your calculateDelay scheduled there ends the call
+      // as an abort. Asked after the engine, from a promise continuation, you would see got raise
+      // first; so the callbacks you scheduled run before got hears that the call ends.
+      await tickEnd();
+      if (this.finished) return 0;
       if ('resend' in next) {
         const why = 'your retry.calculateDelay answered 0';
         return this.endedWith(next.resend, why, attemptCount, error.response?.statusCode);

@@ -440,6 +440,33 @@ describe('7b. your retry.calculateDelay keeps the final say, as in got', () => {
     expect(server.received).toHaveLength(2);
     expect(isVendorError(error) && error.decision.reason).toMatch(/your retry\.calculateDelay answered 0/);
   });
+
+  it('an abort it schedules with process.nextTick ends the call as an abort (got test/abort.ts)', async () => {
+    // got's own "abort request timeouts": the policy fails a timeout the vendor may have received
+    // and the caller answers 0, but the abort it queued lands before got raises the TimeoutError.
+    server = await startScriptedServer({ 'GET /silent': [() => undefined] });
+    const controller = new AbortController();
+    const offered: number[] = [];
+    const client = got.extend(vendorResilience('audixa', { pacing: false }));
+    const error = await client
+      .get(`${server.url}/silent`, {
+        signal: controller.signal,
+        timeout: { request: 20 },
+        retry: {
+          limit: 1,
+          calculateDelay: ({ computedValue }) => {
+            offered.push(computedValue);
+            process.nextTick(() => controller.abort());
+            return computedValue > 0 ? 20 : 0;
+          },
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(offered).toEqual([0]);
+    expect(error).toBeInstanceOf(RequestError);
+    expect(error).toMatchObject({ name: 'AbortError', code: 'ERR_ABORTED' });
+    expect(server.received).toHaveLength(1);
+  });
 });
 
 describe("8. the caller's options are the request's options", () => {
