@@ -35,14 +35,13 @@ export interface VendorPacer {
   readonly key: string;
   /**
    * Starts a call of weight 1 at once if it can start without waiting: nothing queued ahead, the
-   * gate open, no rate to space it by, a free slot, and the shared state known without reading the
-   * store (always in process; across processes while the last read is recent). Returns the
-   * function that ends the call (idempotent), or `undefined` when it would have to wait or read
-   * the store: then `schedule` it. Synchronous, so a call that never waits costs no promise and
-   * needs no way to be cancelled while queued, which is what the adapters use it for. Optional:
-   * pacers made outside `createPacing` may leave it out.
+   * gate open, no rate to space it by and a free slot (checked after reading the store, as a
+   * queued call's start is). Resolves to the function that ends the call (idempotent), or to
+   * `undefined` when it would have to wait: then `schedule` it. A call that never waits needs no
+   * way to be cancelled while queued, which is what the adapters use it for. Optional: pacers
+   * made outside `createPacing` may leave it out.
    */
-  startNow?(): (() => void) | undefined;
+  startNow?(): Promise<(() => void) | undefined>;
   /**
    * Runs `task` when the pacer allows: behind the rate, the concurrency limit and a closed
    * backoff gate. Resolves or rejects with the task's own outcome. Rejects at once, without
@@ -314,14 +313,23 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     vendor: identity.vendor,
     key: identity.key,
 
-    startNow(): (() => void) | undefined {
+    async startNow(): Promise<(() => void) | undefined> {
       // The claim of a queued call (claimCall), without the queue and the limiter's slot request:
       // for the common case of a call nobody waits ahead of, they are only per-call allocations.
-      // A rate to space starts by goes through the queue (spaceStart), so the wait stays abortable.
-      if (closed || queue.size > 0 || !view.fresh() || view.gateClosed() || view.ratePerSec() !== undefined)
-        return undefined;
+      if (closed || queue.size > 0 || view.gateClosed() || view.ratePerSec() !== undefined) return undefined;
       const endSlot = limiter.tryStart?.(1);
       if (!endSlot) return undefined;
+      try {
+        await view.current();
+      } catch {
+        endSlot();
+        return undefined; // a lost store: schedule() reports it
+      }
+      // A rate to space starts by goes through the queue (spaceStart), so the wait stays abortable.
+      if (closed || view.gateClosed() || view.ratePerSec() !== undefined) {
+        endSlot();
+        return undefined;
+      }
       countStart();
       running += 1;
       liveWork.pacerCalls++;

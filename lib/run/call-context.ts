@@ -241,7 +241,7 @@ export class CallContext {
   async paced<T>(task: () => Promise<T>): Promise<T> {
     const pacer = this.pacer;
     // A turn that starts at once needs no place in the queue (nor a way to leave it on abort).
-    const release = pacer && !this.signal?.aborted ? pacer.startNow?.() : undefined;
+    const release = pacer && !this.signal?.aborted ? await pacer.startNow?.() : undefined;
     try {
       return await (pacer && !release ? pacer.schedule(task, { signal: this.signal }) : task());
     } catch (error) {

@@ -187,34 +187,13 @@ export class GotCall {
       this.deadline = new CallDeadline(setup.time, deadlineMs);
       this.deadline.signal.addEventListener('abort', this.onDeadline, { once: true });
     }
-    // Per-attempt headers and credentials a hook of yours sets are handled before each send, and
-    // so is a paced try's turn, unless the first try's starts now: then the hook is only added
-    // for a resend (see resend()), and a call that is never resent runs no hook of ours before it.
-    if (setup.options.attemptHeaders || this.userBeforeRequestHooks > 0 || !this.startTurnNow()) {
+    // Paced tries, per-attempt headers and credentials a hook of yours sets are handled before each send.
+    if (setup.options.pacing !== false || setup.options.attemptHeaders || this.userBeforeRequestHooks > 0) {
       options.hooks.beforeRequest.push(this.beforeRequest);
     }
   }
 
-  /**
-   * Takes the first try's pacer turn now, if it starts without waiting (nothing to wait for
-   * without pacing); false when the try has to wait for it (in `beforeRequest`).
-   */
-  private startTurnNow(): boolean {
-    if (this.setup.options.pacing === false) return true;
-    const pacer = this.pacer;
-    if (!pacer) return true;
-    if (!pacer.startNow || this.stopped) return false;
-    const release = pacer.startNow();
-    if (!release) return false;
-    this.follow();
-    this.release = release;
-    return true;
-  }
-
-  /**
-   * got did not take the call (its handler chain threw): the turn taken for it ends, and with it
-   * the call.
-   */
+  /** got did not take the call (its handler chain threw): the call ends, and its deadline watch with it. */
   abandon(): void {
     this.finish();
   }
@@ -412,31 +391,26 @@ export class GotCall {
     release?.();
   }
 
-  /**
-   * Takes this try's turn under the vendor's limits and gate (the turn lasts until the try is
-   * over): `undefined` when it started at once, else a promise that resolves once it has.
-   */
-  private turn(): Promise<void> | undefined {
+  /** Waits for this try's turn under the vendor's limits and gate (the turn lasts until the try is over). */
+  private async turn(): Promise<void> {
     this.releaseTurn();
     const pacer = this.pacer;
-    if (!pacer) return undefined;
-    // A turn that starts at once is never queued, so nothing has to be able to take it out of
-    // the queue: the engine state's AbortController (costly to make) is left for a turn that waits.
-    if (pacer.startNow && !this.finished && !this.stopped) {
-      const release = pacer.startNow();
-      if (release) {
-        this.follow();
-        this.release = release;
-        return undefined;
-      }
-    }
-    return this.queuedTurn(pacer);
-  }
-
-  /** A turn that waits: the call's waits end it when the call ends (see finish()). */
-  private async queuedTurn(pacer: VendorPacer): Promise<void> {
+    if (!pacer) return;
     this.waits++;
     try {
+      // A turn that starts at once is never queued, so nothing has to be able to take it out of
+      // the queue: the engine state's AbortController (costly to make) is left for a turn that waits.
+      if (pacer.startNow && !this.finished && !this.stopped) {
+        this.follow();
+        const release = await pacer.startNow();
+        if (release && !this.finished) {
+          this.release = release;
+          return;
+        }
+        release?.();
+        // Ended meanwhile: the turn fails as a queued one would have (see finish()).
+        if (this.finished) throw this.endedReason();
+      }
       await this.queued(pacer);
     } finally {
       this.waits--;
@@ -459,11 +433,10 @@ export class GotCall {
     });
   }
 
-  // Not async: a try whose turn starts at once returns nothing for got to wait on.
-  private readonly beforeRequest = (
+  private readonly beforeRequest = async (
     options: { headers: Options['headers'] },
     hook?: { retryCount?: number },
-  ): Promise<void> | undefined => {
+  ): Promise<void> => {
     this.resending = false;
     const tryNumber = (hook?.retryCount ?? 0) + 1;
     if (this.setup.options.attemptHeaders) {
@@ -478,7 +451,7 @@ export class GotCall {
     const found = credentialsIn(undefined, options.headers);
     const known = this.state?.context.secrets ?? this.secrets;
     if (found.some((value) => !known.includes(value))) this.context.addSecrets(found);
-    return this.turn();
+    await this.turn();
   };
 
   private readonly afterResponse = (response: Response): Response | Promise<Response> => {
@@ -638,9 +611,6 @@ export class GotCall {
   private resend(error: RetryInfo['error'], delayMs: number): number {
     this.resendVerdict = undefined;
     this.resending = true;
-    // The next try takes its turn in beforeRequest (the first one may have taken it at the start).
-    const beforeRequest = error.options?.hooks.beforeRequest;
-    if (beforeRequest && !beforeRequest.includes(this.beforeRequest)) beforeRequest.push(this.beforeRequest);
     if (this.formData && error.options) restoreFormData(error.options, this.formData);
     return delayMs;
   }
