@@ -54,6 +54,34 @@ function fakeMp3(): Buffer {
   ]);
 }
 
+/** The ZenHire job, through got (http-zenhire-job) and through fetch (fetch-zenhire-job). */
+const ZENHIRE_JOB: ExampleSetup = {
+  vendor: 'zenhire',
+  faults:
+    'the submit answers 503 SERVICE_WARMING_UP (Retry-After 30 s) once; the first poll answers 429 POLL_RATE_LIMITED (Retry-After 10 s); the run is processing once',
+  faultPlan: {
+    faults: [
+      {
+        kind: 'error',
+        code: 'SERVICE_WARMING_UP',
+        retryAfterSeconds: 30,
+        times: 1,
+        match: { endpoint: 'zenhire.submit' },
+      },
+      {
+        kind: 'error',
+        code: 'POLL_RATE_LIMITED',
+        retryAfterSeconds: 10,
+        times: 1,
+        match: { endpoint: 'zenhire.poll' },
+      },
+    ],
+  },
+  env: (sim, apiKey) => ({ ZENHIRE_BASE_URL: sim.url, ZENHIRE_API_KEY: apiKey }),
+  args: ['interview.mp3'],
+  inputs: { 'interview.mp3': fakeMp3() },
+};
+
 /** Every example in `examples/`, by file name. */
 export const EXAMPLE_SETUPS = {
   'audixa-ws-stream': {
@@ -149,58 +177,8 @@ export const EXAMPLE_SETUPS = {
     args: ['audio.wav'],
     inputs: { 'audio.wav': silentWav() },
   },
-  'http-zenhire-job': {
-    vendor: 'zenhire',
-    faults:
-      'the submit answers 503 SERVICE_WARMING_UP (Retry-After 30 s) once; the first poll answers 429 POLL_RATE_LIMITED (Retry-After 10 s); the run is processing once',
-    faultPlan: {
-      faults: [
-        {
-          kind: 'error',
-          code: 'SERVICE_WARMING_UP',
-          retryAfterSeconds: 30,
-          times: 1,
-          match: { endpoint: 'zenhire.submit' },
-        },
-        {
-          kind: 'error',
-          code: 'POLL_RATE_LIMITED',
-          retryAfterSeconds: 10,
-          times: 1,
-          match: { endpoint: 'zenhire.poll' },
-        },
-      ],
-    },
-    env: (sim, apiKey) => ({ ZENHIRE_BASE_URL: sim.url, ZENHIRE_API_KEY: apiKey }),
-    args: ['interview.mp3'],
-    inputs: { 'interview.mp3': fakeMp3() },
-  },
-  'fetch-zenhire-job': {
-    vendor: 'zenhire',
-    faults:
-      'the submit answers 503 SERVICE_WARMING_UP (Retry-After 30 s) once; the first poll answers 429 POLL_RATE_LIMITED (Retry-After 10 s); the run is processing once',
-    faultPlan: {
-      faults: [
-        {
-          kind: 'error',
-          code: 'SERVICE_WARMING_UP',
-          retryAfterSeconds: 30,
-          times: 1,
-          match: { endpoint: 'zenhire.submit' },
-        },
-        {
-          kind: 'error',
-          code: 'POLL_RATE_LIMITED',
-          retryAfterSeconds: 10,
-          times: 1,
-          match: { endpoint: 'zenhire.poll' },
-        },
-      ],
-    },
-    env: (sim, apiKey) => ({ ZENHIRE_BASE_URL: sim.url, ZENHIRE_API_KEY: apiKey }),
-    args: ['interview.mp3'],
-    inputs: { 'interview.mp3': fakeMp3() },
-  },
+  'http-zenhire-job': ZENHIRE_JOB,
+  'fetch-zenhire-job': ZENHIRE_JOB,
 } satisfies Record<string, ExampleSetup>;
 
 /** The name of an example (its file name in `examples/`, without `.ts`). */

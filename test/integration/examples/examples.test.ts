@@ -198,6 +198,26 @@ test('every import of every example is the package by its name, a node: builtin 
   expect(existsSync(join(tree.dir, 'lib'))).toBe(false);
 });
 
+/** The ZenHire job's run, through got or fetch: the same requests, on the server's schedule. */
+const zenhireJobSurvives = (run: ExampleRun): void => {
+  expect(JSON.parse(run.stdout)).toMatchObject({ id: 'req_000001', status: 'success' });
+  expect(run.requests.map(summary)).toEqual([
+    'zenhire.submit 503 SERVICE_WARMING_UP',
+    'zenhire.submit 202', // submitted once: one run
+    'zenhire.poll 429 POLL_RATE_LIMITED',
+    'zenhire.poll 200', // processing
+    'zenhire.poll 200', // success
+  ]);
+  const polls = run.requests.filter((r) => r.endpoint === 'zenhire.poll');
+  expect(new Set(polls.map((r) => r.path))).toEqual(new Set(['/api/v1/speech/analyze/req_000001']));
+  // Every wait in full on the shared clock: Retry-After 30 s, pollIntervalSeconds 15, Retry-After 10 s, 15 s.
+  const [warmUp, queued, limited, processing] = gapsMs(run.requests);
+  expect(warmUp).toBeGreaterThanOrEqual(30_000);
+  expect(queued).toBeGreaterThanOrEqual(15_000);
+  expect(limited).toBeGreaterThanOrEqual(10_000);
+  expect(processing).toBeGreaterThanOrEqual(15_000);
+};
+
 /** For each example: what a run with its recoverable faults must show. */
 const survives: Record<ExampleName, (run: ExampleRun) => void> = {
   'audixa-ws-stream': (run) => {
@@ -292,42 +312,8 @@ const survives: Record<ExampleName, (run: ExampleRun) => void> = {
     ]);
     expect(run.requests[0]!.faults).toEqual(['stream-error']);
   },
-  'http-zenhire-job': (run) => {
-    expect(JSON.parse(run.stdout)).toMatchObject({ id: 'req_000001', status: 'success' });
-    expect(run.requests.map(summary)).toEqual([
-      'zenhire.submit 503 SERVICE_WARMING_UP',
-      'zenhire.submit 202', // submitted once: one run
-      'zenhire.poll 429 POLL_RATE_LIMITED',
-      'zenhire.poll 200', // processing
-      'zenhire.poll 200', // success
-    ]);
-    const polls = run.requests.filter((r) => r.endpoint === 'zenhire.poll');
-    expect(new Set(polls.map((r) => r.path))).toEqual(new Set(['/api/v1/speech/analyze/req_000001']));
-    // Every wait in full on the shared clock: Retry-After 30 s, pollIntervalSeconds 15, Retry-After 10 s, 15 s.
-    const [warmUp, queued, limited, processing] = gapsMs(run.requests);
-    expect(warmUp).toBeGreaterThanOrEqual(30_000);
-    expect(queued).toBeGreaterThanOrEqual(15_000);
-    expect(limited).toBeGreaterThanOrEqual(10_000);
-    expect(processing).toBeGreaterThanOrEqual(15_000);
-  },
-  'fetch-zenhire-job': (run) => {
-    expect(JSON.parse(run.stdout)).toMatchObject({ id: 'req_000001', status: 'success' });
-    expect(run.requests.map(summary)).toEqual([
-      'zenhire.submit 503 SERVICE_WARMING_UP',
-      'zenhire.submit 202', // submitted once: one run
-      'zenhire.poll 429 POLL_RATE_LIMITED',
-      'zenhire.poll 200', // processing
-      'zenhire.poll 200', // success
-    ]);
-    const polls = run.requests.filter((r) => r.endpoint === 'zenhire.poll');
-    expect(new Set(polls.map((r) => r.path))).toEqual(new Set(['/api/v1/speech/analyze/req_000001']));
-    // Every wait in full on the shared clock: Retry-After 30 s, pollIntervalSeconds 15, Retry-After 10 s, 15 s.
-    const [warmUp, queued, limited, processing] = gapsMs(run.requests);
-    expect(warmUp).toBeGreaterThanOrEqual(30_000);
-    expect(queued).toBeGreaterThanOrEqual(15_000);
-    expect(limited).toBeGreaterThanOrEqual(10_000);
-    expect(processing).toBeGreaterThanOrEqual(15_000);
-  },
+  'http-zenhire-job': zenhireJobSurvives,
+  'fetch-zenhire-job': zenhireJobSurvives,
 };
 
 describe('each example survives the recoverable faults its header promises', () => {
