@@ -1,4 +1,9 @@
-import type { FetchInput } from './options.js';
+import type { Phase } from '../../core/engine/types.js';
+import type { CallContext } from '../../run/call-context.js';
+import { credentialsIn } from '../../run/redact.js';
+import type { TryResult } from '../../run/try-judge.js';
+import type { FetchFunction, FetchInput } from './options.js';
+import { fetchNetworkObservation } from './response-signal.js';
 
 /**
  * One fetch call's request, held so that each try can send it again. A URL with an `init` whose
@@ -70,6 +75,31 @@ export class ReplayableRequest {
     if (headers === undefined || headers === null) return undefined;
     if (headers instanceof Headers || Array.isArray(headers)) return Object.fromEntries(new Headers(headers));
     return headers as Record<string, string>;
+  }
+
+  /** The credentials the request carries (headers, credential query parameters, URL password), for redaction. */
+  credentials(): string[] {
+    return credentialsIn(this.url, this.headers());
+  }
+
+  /**
+   * Sends try `tryNumber` with `fetchImpl` (the try's `attemptHeaders` and the call's signal added):
+   * its Response, or, when fetch rejected, the transport failure as the engine reads it (its socket
+   * code). Throws the call's own reason when the call was stopped meanwhile.
+   */
+  async send(
+    fetchImpl: FetchFunction,
+    context: CallContext,
+    tryNumber: number,
+    phase: Phase,
+  ): Promise<{ response: Response } | { failure: TryResult<undefined> }> {
+    const [input, init] = this.forTry(context.attemptHeaders(tryNumber, phase), context.signal);
+    try {
+      return { response: await fetchImpl(input, init) };
+    } catch (error) {
+      context.throwIfAborted();
+      return { failure: { observation: fetchNetworkObservation(error), value: undefined, cause: error } };
+    }
   }
 
   /** The arguments of one try's fetch: the caller's request with `extraHeaders` added and the call's `signal`. */

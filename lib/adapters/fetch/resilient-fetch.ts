@@ -1,6 +1,5 @@
 import { CallContext, createSetup, type ResilienceSetup } from '../../run/call-context.js';
 import { combinedSignal } from '../../run/combined-signal.js';
-import { credentialsIn } from '../../run/redact.js';
 import { runTries } from '../../run/runner.js';
 import type { TryResult } from '../../run/try-judge.js';
 import { isVendorError } from '../../run/vendor-error.js';
@@ -13,7 +12,7 @@ import {
   type ResilientFetchOptions,
 } from './options.js';
 import { ReplayableRequest } from './replayable-request.js';
-import { fetchNetworkObservation, responseObservation } from './response-signal.js';
+import { responseObservation } from './response-signal.js';
 
 /** What the engine accepts as the call's answer: everything else is resent or ends the call. */
 const ACCEPT = new Set(['ok'] as const);
@@ -53,7 +52,7 @@ async function fetchUnderPolicy(
   );
   const context = new CallContext(setup, {
     signal: callerSignal,
-    secrets: credentialsIn(request.url, request.headers()),
+    secrets: request.credentials(),
   });
   /** The Response of the latest try, until it is handed back or let go. */
   let latest: Response | undefined;
@@ -66,13 +65,9 @@ async function fetchUnderPolicy(
   const sendTry = async (tryNumber: number): Promise<TryResult<Response | undefined>> => {
     letGo();
     sent = tryNumber;
-    const [tryInput, tryInit] = request.forTry(context.attemptHeaders(tryNumber, 'submit'), context.signal);
-    try {
-      latest = await fetchImpl(tryInput, tryInit);
-    } catch (error) {
-      context.throwIfAborted();
-      return { observation: fetchNetworkObservation(error), value: undefined, cause: error };
-    }
+    const tried = await request.send(fetchImpl, context, tryNumber, 'submit');
+    if ('failure' in tried) return tried.failure;
+    latest = tried.response;
     return { observation: await responseObservation(latest), value: latest };
   };
   try {

@@ -2,7 +2,6 @@ import type { PolicyInput } from '../../core/policy/user-policy.js';
 import { CallContext, createSetup } from '../../run/call-context.js';
 import { runJob, type JobTransport, type SendJobTry, type VendorJobResult } from '../../run/job-loop.js';
 import { bodyText } from '../../run/observation.js';
-import { credentialsIn } from '../../run/redact.js';
 import type { ArgumentCheck } from '../../run/validate-arguments.js';
 import {
   checkFetchArguments,
@@ -11,7 +10,7 @@ import {
   type ResilientFetchOptions,
 } from './options.js';
 import { ReplayableRequest } from './replayable-request.js';
-import { fetchNetworkObservation, headersOf, readSignalBody } from './response-signal.js';
+import { headersOf, readSignalBody } from './response-signal.js';
 
 /** One HTTP request of a job, as fetch takes it: `fetch(url, init)`. */
 export interface FetchJobRequest {
@@ -48,14 +47,9 @@ function fetchJobTransport(
     prepare: async (request, phase) => {
       const held = await ReplayableRequest.from(request.url, request.init, maxReplayBodyBytes);
       const sendTry: SendJobTry = async (tryNumber) => {
-        const [input, init] = held.forTry(context.attemptHeaders(tryNumber, phase), context.signal);
-        let response: Response;
-        try {
-          response = await fetchImpl(input, init);
-        } catch (error) {
-          context.throwIfAborted();
-          return { observation: fetchNetworkObservation(error), value: undefined, cause: error };
-        }
+        const sent = await held.send(fetchImpl, context, tryNumber, phase);
+        if ('failure' in sent) return sent.failure;
+        const { response } = sent;
         const body = await readSignalBody(response.body);
         const { status } = response;
         const headers = headersOf(response.headers);
@@ -64,8 +58,7 @@ function fetchJobTransport(
           value: { status, body },
         };
       };
-      const credentials = credentialsIn(held.url, held.headers());
-      return { credentials, sendTry, cannotResend: () => held.oneShotReason };
+      return { credentials: held.credentials(), sendTry, cannotResend: () => held.oneShotReason };
     },
   };
 }

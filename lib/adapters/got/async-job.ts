@@ -1,4 +1,4 @@
-import { credentialsIn } from '../../run/redact.js';
+import { requestCredentials } from './attempt-options.js';
 import gotDefault, { Options, type Got, type OptionsInit } from 'got';
 import type { ArgumentCheck } from '../../run/validate-arguments.js';
 import { CallContext, createSetup } from '../../run/call-context.js';
@@ -40,7 +40,7 @@ function gotJobTransport(context: CallContext, defaults: Options): JobTransport<
     prepare: (request, phase) => {
       const options = new Options(request.url, request.options, defaults);
       return {
-        credentials: credentialsIn(options.url, options.headers),
+        credentials: requestCredentials(options),
         sendTry: async (tryNumber) => {
           const sent = await sendTry(options, context, tryNumber, phase);
           const response = sent.value;
