@@ -1,17 +1,23 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'node:http';
 import got from 'got';
 import { metrics, trace } from '@opentelemetry/api';
 import { vendorResilience } from '../lib/adapters/got/index.js';
+import { resilientFetch, type FetchFunction } from '../lib/adapters/fetch/index.js';
 import { median, type BenchRow } from './stats.js';
 
 const BODY = JSON.stringify({ id: 'req_1', status: 'queued', pollIntervalSeconds: 20 });
 
-function startServer(): Promise<Server> {
-  const server = createServer((_req, res) => {
+/** A loopback vendor answering every POST with a 202, after `latencyMs` when it is above 0. */
+function startServer(latencyMs: number): Promise<Server> {
+  const answer = (res: ServerResponse): void => {
     res.writeHead(202, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) });
     res.end(BODY);
+  };
+  const server = createServer((_req, res) => {
+    if (latencyMs > 0) setTimeout(answer, latencyMs, res);
+    else answer(res);
   });
   server.keepAliveTimeout = 60_000;
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -45,6 +51,8 @@ export interface OverheadSides {
   resilient: PostOnce;
   /** Added to the row's detail after the batch description (how the connections are kept). */
   connections: string;
+  /** How long the server takes to answer (default 0: the CPU cost of a call is all there is to see). */
+  latencyMs?: number;
 }
 
 /**
@@ -54,11 +62,13 @@ export interface OverheadSides {
  * over seconds, and a pair of neighbouring batches sees the same drift.
  */
 export async function pairedOverhead(runs: number, total: number, sides: OverheadSides): Promise<BenchRow> {
-  const server = await startServer();
+  const latencyMs = sides.latencyMs ?? 0;
+  const server = await startServer(latencyMs);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/speech/analyze`;
   try {
-    await throughput(sides.plain, url, 2000, 50);
-    await throughput(sides.resilient, url, 2000, 50);
+    const warmUp = latencyMs > 0 ? 500 : 2000;
+    await throughput(sides.plain, url, warmUp, 50);
+    await throughput(sides.resilient, url, warmUp, 50);
     const ratios: number[] = [];
     const plainRps: number[] = [];
     const resilientRps: number[] = [];
@@ -77,7 +87,7 @@ export async function pairedOverhead(runs: number, total: number, sides: Overhea
       unit: '×',
       target: '≥ 0.97',
       met: ratio >= 0.97,
-      detail: `${runs} alternating batches of ${total} POSTs per side, 50 concurrent keep-alive${sides.connections}; median ratio of neighbouring batches (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}): ${sides.plainName} ${Math.round(median(plainRps))} req/s, ${sides.resilientName} ${Math.round(median(resilientRps))} req/s`,
+      detail: `${runs} alternating batches of ${total} POSTs per side, 50 concurrent keep-alive${sides.connections}${latencyMs > 0 ? `, each answered after ${latencyMs} ms` : ''}; median ratio of neighbouring batches (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}): ${sides.plainName} ${Math.round(median(plainRps))} req/s, ${sides.resilientName} ${Math.round(median(resilientRps))} req/s`,
     };
   } finally {
     await new Promise((resolve) => server.close(resolve));
@@ -113,6 +123,45 @@ export async function benchOverhead(runs: number, total: number): Promise<BenchR
       scenario: '1. overhead, telemetry on, no SDK registered',
       resilientName: 'with vendor-resilience and telemetry',
       resilient: post(observed),
+    }),
+  ];
+}
+
+/**
+ * Overhead with no faults where a call takes what a vendor's answer takes: the server answers
+ * after `latencyMs` (a fast speech API's job submit), got and fetch with the default pacing
+ * against their plain selves. What a user sees end to end, next to rows 1 and 1b, which measure
+ * the CPU a call costs with nothing else to wait for.
+ */
+export async function benchRoundTripOverhead(
+  runs: number,
+  total: number,
+  latencyMs: number,
+): Promise<BenchRow[]> {
+  const agent = () => ({ http: new Agent({ keepAlive: true, maxSockets: 50 }) });
+  const plainGot = got.extend({ agent: agent(), retry: { limit: 0 } });
+  const resilientGot = got.extend({ agent: agent() }, vendorResilience('zenhire'));
+  const gotPost = (client: typeof got) => (url: string) => client.post(url, { body: 'x' }).text();
+  const fetchPost = (fetch: FetchFunction) => async (url: string) =>
+    (await fetch(url, { method: 'POST', body: 'x' })).text();
+  return [
+    await pairedOverhead(runs, total, {
+      scenario: `1c. overhead, no faults, answers after ${latencyMs} ms (got)`,
+      plainName: 'plain got',
+      resilientName: 'with vendor-resilience',
+      plain: gotPost(plainGot),
+      resilient: gotPost(resilientGot),
+      connections: '',
+      latencyMs,
+    }),
+    await pairedOverhead(runs, total, {
+      scenario: `1c. overhead, no faults, answers after ${latencyMs} ms (fetch)`,
+      plainName: 'plain fetch',
+      resilientName: 'resilientFetch',
+      plain: fetchPost((input, init) => globalThis.fetch(input, init)),
+      resilient: fetchPost(resilientFetch('zenhire')),
+      connections: " (Node's global dispatcher)",
+      latencyMs,
     }),
   ];
 }

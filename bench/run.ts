@@ -6,7 +6,7 @@ import { benchEngineCost } from './engine-cost.js';
 import { benchFetchOverhead } from './fetch-overhead.js';
 import { benchDecisionMemory } from './memory.js';
 import { benchOutage } from './outage.js';
-import { benchOverhead } from './overhead.js';
+import { benchOverhead, benchRoundTripOverhead } from './overhead.js';
 import { benchStorm } from './storm.js';
 import { benchWarmUp } from './warmup.js';
 import { benchWsReconnect } from './ws-reconnect.js';
@@ -31,6 +31,7 @@ const say = (row: BenchRow): void => {
 const SCENARIOS = [
   'overhead',
   'fetch',
+  'roundtrip',
   'engine',
   'storm',
   'cluster',
@@ -51,6 +52,7 @@ const wanted = (name: (typeof SCENARIOS)[number]): boolean => only.includes(name
 console.error(`vendor-resilience benchmarks on ${machine}; median of ${RUNS} runs each`);
 if (wanted('overhead')) for (const row of await benchOverhead(15, 4_000)) say(row);
 if (wanted('fetch')) for (const row of await benchFetchOverhead(15, 4_000)) say(row);
+if (wanted('roundtrip')) for (const row of await benchRoundTripOverhead(10, 1_000, 50)) say(row);
 if (wanted('engine')) for (const row of benchEngineCost(RUNS, 200_000)) say(row);
 if (wanted('storm')) for (const row of await benchStorm(RUNS)) say(row);
 if (wanted('cluster')) for (const row of await benchClusterStorm(RUNS)) say(row);

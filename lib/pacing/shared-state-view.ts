@@ -15,7 +15,7 @@ export interface SharedStateViewOptions {
   concurrencyCeiling: number | undefined;
   rateConstants: RateConstants;
   events: PacingEventHub;
-  /** How long a read of a shared (Redis) store is reused; an in-process store is always read fresh. */
+  /** How long a read of a shared (Redis) store is reused (an in-process store is never read: see `fresh`). */
   sharedCacheMs: number;
   keepProcessAlive: boolean;
   /** The gate has opened (timer fired and the store agrees). */
@@ -83,12 +83,20 @@ export class SharedStateView {
     this.applyLimits(this.options.time.now());
   }
 
-  /** The state, read from the store unless a shared read is recent enough. */
+  /** The state, read from the store unless the view is {@link fresh}. */
   async current(): Promise<SharedPacingState> {
-    const nowMs = this.options.time.now();
-    const fresh = this.options.store.shared && nowMs - this.readAtMs < this.options.sharedCacheMs;
-    if (!fresh) this.accept(await this.options.store.read(this.options.identity.key));
+    if (!this.fresh()) this.accept(await this.options.store.read(this.options.identity.key));
     return this.state;
+  }
+
+  /**
+   * The view can be acted on without reading the store: always in process (only this view's
+   * pacer changes its key's state, and it takes every state the store returns), and across
+   * processes while the last read is recent enough.
+   */
+  fresh(): boolean {
+    if (!this.options.store.shared) return true;
+    return this.options.time.now() - this.readAtMs < this.options.sharedCacheMs;
   }
 
   /** Takes a state the store returned: applies adapted limits and arms the gate timer. */

@@ -35,13 +35,14 @@ export interface VendorPacer {
   readonly key: string;
   /**
    * Starts a call of weight 1 at once if it can start without waiting: nothing queued ahead, the
-   * gate open, no rate to space it by and a free slot (checked after reading the store, as a
-   * queued call's start is). Resolves to the function that ends the call (idempotent), or to
-   * `undefined` when it would have to wait: then `schedule` it. A call that never waits needs no
-   * way to be cancelled while queued, which is what the adapters use it for. Optional: pacers
-   * made outside `createPacing` may leave it out.
+   * gate open, no rate to space it by, a free slot, and the shared state known without reading the
+   * store (always in process; across processes while the last read is recent). Returns the started
+   * call, or `undefined` when it would have to wait or read the store: then `schedule` it.
+   * Synchronous, so a call that never waits costs no promise and needs no way to be cancelled
+   * while queued, which is what the adapters use it for. Optional: pacers made outside
+   * `createPacing` may leave it out.
    */
-  startNow?(): Promise<(() => void) | undefined>;
+  startNow?(): StartedCall | undefined;
   /**
    * Runs `task` when the pacer allows: behind the rate, the concurrency limit and a closed
    * backoff gate. Resolves or rejects with the task's own outcome. Rejects at once, without
@@ -73,6 +74,18 @@ export interface RecordOptions {
    * retry of a failed one). Default true.
    */
   charge?: boolean;
+}
+
+/** A call {@link VendorPacer.startNow} started. */
+export interface StartedCall {
+  /**
+   * Its request goes out now. The vendor's rate is learnt from when requests reach it, which can
+   * be later than the start (got builds the request after its hooks); a call never sent is not
+   * counted. Only the first call counts.
+   */
+  sent(): void;
+  /** The call is over: its slot is free again. Idempotent. */
+  end(): void;
 }
 
 /** Everything a {@link VendorPacer} is built from (assembled by `createPacing`). */
@@ -121,6 +134,8 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   // processes' sends are unseen here: the store counts the episodes for all of them instead.
   const estimator = store.shared ? undefined : new RateEstimator();
   let running = 0;
+  /** Calls `startNow` started whose request has not gone out yet (see `StartedCall.sent`). */
+  let unsent = 0;
   let closed = false;
   /** Set when the pacer was dropped as idle: where its later calls go. */
   let successor: (() => VendorPacer) | undefined;
@@ -209,7 +224,8 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     const spacingMs = ratePerSec === undefined ? 0 : 1000 / ratePerSec;
     // Each process sees only its share of the sends: across processes the store counts the episode.
     if (store.shared) void store.countSend(identity.key, time.now(), spacingMs).catch(() => undefined);
-    estimator?.sent(time.now(), queue.size > 0, spacingMs, view.probing());
+    // Calls started and not sent yet wait behind this one as queued ones do.
+    estimator?.sent(time.now(), queue.size > 0 || unsent > 0, spacingMs, view.probing());
   };
 
   /** Waits until this start keeps the rate's spacing (across processes); false if closed meanwhile. */
@@ -313,35 +329,38 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     vendor: identity.vendor,
     key: identity.key,
 
-    async startNow(): Promise<(() => void) | undefined> {
+    startNow(): StartedCall | undefined {
       // The claim of a queued call (claimCall), without the queue and the limiter's slot request:
       // for the common case of a call nobody waits ahead of, they are only per-call allocations.
-      if (closed || queue.size > 0 || view.gateClosed() || view.ratePerSec() !== undefined) return undefined;
+      // A rate to space starts by goes through the queue (spaceStart), so the wait stays abortable.
+      if (closed || queue.size > 0 || !view.fresh() || view.gateClosed() || view.ratePerSec() !== undefined)
+        return undefined;
       const endSlot = limiter.tryStart?.(1);
       if (!endSlot) return undefined;
-      try {
-        await view.current();
-      } catch {
-        endSlot();
-        return undefined; // a lost store: schedule() reports it
-      }
-      // A rate to space starts by goes through the queue (spaceStart), so the wait stays abortable.
-      if (closed || view.gateClosed() || view.ratePerSec() !== undefined) {
-        endSlot();
-        return undefined;
-      }
-      countStart();
       running += 1;
+      unsent += 1;
       liveWork.pacerCalls++;
       emitCounts();
+      let counted = false;
       let ended = false;
-      return () => {
-        if (ended) return;
-        ended = true;
-        running -= 1;
-        liveWork.pacerCalls--;
-        endSlot();
-        emitCounts();
+      return {
+        sent() {
+          // Counted when it goes out, so an episode's length is the wire's: got builds a request
+          // after its hooks, and the first sends of a storm go out well after they started.
+          if (counted || ended) return;
+          counted = true;
+          unsent -= 1;
+          countStart();
+        },
+        end() {
+          if (ended) return;
+          ended = true;
+          if (!counted) unsent -= 1;
+          running -= 1;
+          liveWork.pacerCalls--;
+          endSlot();
+          emitCounts();
+        },
       };
     },
 

@@ -241,13 +241,16 @@ export class CallContext {
   async paced<T>(task: () => Promise<T>): Promise<T> {
     const pacer = this.pacer;
     // A turn that starts at once needs no place in the queue (nor a way to leave it on abort).
-    const release = pacer && !this.signal?.aborted ? await pacer.startNow?.() : undefined;
+    const started = pacer && !this.signal?.aborted ? pacer.startNow?.() : undefined;
     try {
-      return await (pacer && !release ? pacer.schedule(task, { signal: this.signal }) : task());
+      if (pacer && !started) return await pacer.schedule(task, { signal: this.signal });
+      // The task sends its request at once.
+      started?.sent();
+      return await task();
     } catch (error) {
       throw this.stoppedBy(error);
     } finally {
-      release?.();
+      started?.end();
     }
   }
 

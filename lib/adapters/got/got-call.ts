@@ -135,6 +135,10 @@ export class GotCall {
   private readonly bodyIsGots: boolean;
   /** Ends the current try's turn with the pacer (its slot is held until the try is over). */
   private release: (() => void) | undefined;
+  /** Tells the pacer that a turn started at once has its request on the wire (see `watch`). */
+  private unsent: (() => void) | undefined;
+  /** The first try's turn, queued when the call started (its `beforeRequest` waits for it). */
+  private firstTurn: Promise<void> | undefined;
   /** The verdict behind a {@link ResendAfterSuccess}, carried out by `calculateDelay`. */
   private resendVerdict: TryVerdict | undefined;
   /** The decision that ended the call, added to got's error. */
@@ -187,13 +191,44 @@ export class GotCall {
       this.deadline = new CallDeadline(setup.time, deadlineMs);
       this.deadline.signal.addEventListener('abort', this.onDeadline, { once: true });
     }
-    // Paced tries, per-attempt headers and credentials a hook of yours sets are handled before each send.
-    if (setup.options.pacing !== false || setup.options.attemptHeaders || this.userBeforeRequestHooks > 0) {
+    // Per-attempt headers and credentials a hook of yours sets are handled before each send, and
+    // so is a paced try's turn, unless the first try's starts now: then the hook is only added
+    // for a resend (see resend()), and a call that is never resent runs no hook of ours before it.
+    if (setup.options.attemptHeaders || this.userBeforeRequestHooks > 0 || !this.startTurnNow()) {
       options.hooks.beforeRequest.push(this.beforeRequest);
     }
   }
 
-  /** got did not take the call (its handler chain threw): the call ends, and its deadline watch with it. */
+  /**
+   * Takes the first try's pacer turn now, if it starts without waiting (nothing to wait for
+   * without pacing); false when the try has to wait for it in `beforeRequest`. Such a try joins
+   * the pacer's queue now, in the order the calls were made: its place does not depend on how
+   * soon got reaches its hooks, and the pacer sees at once that calls wait behind the ones it
+   * started (a storm's first sends are a backlogged episode to its rate estimate).
+   */
+  private startTurnNow(): boolean {
+    if (this.setup.options.pacing === false) return true;
+    const pacer = this.pacer;
+    if (!pacer) return true;
+    if (this.stopped) return false;
+    const started = pacer.startNow?.();
+    if (started) {
+      this.follow();
+      this.release = started.end;
+      this.unsent = started.sent;
+      return true;
+    }
+    const queued = this.queuedTurn(pacer);
+    // Awaited by beforeRequest; a call that ends first (cancelled, aborted) ends the turn with it.
+    queued.catch(() => undefined);
+    this.firstTurn = queued;
+    return false;
+  }
+
+  /**
+   * got did not take the call (its handler chain threw): the turn taken for it ends, and with it
+   * the call.
+   */
   abandon(): void {
     this.finish();
   }
@@ -253,6 +288,9 @@ export class GotCall {
       returned.on('request', (request) => {
         this.tries++;
         this.liveRequest = request as unknown as GotCall['liveRequest'];
+        const sent = this.unsent;
+        this.unsent = undefined;
+        sent?.();
         const release = this.release;
         if (release) request.once('close', release);
       });
@@ -388,29 +426,36 @@ export class GotCall {
   private releaseTurn(): void {
     const release = this.release;
     this.release = undefined;
+    this.unsent = undefined;
     release?.();
   }
 
-  /** Waits for this try's turn under the vendor's limits and gate (the turn lasts until the try is over). */
-  private async turn(): Promise<void> {
+  /**
+   * Takes this try's turn under the vendor's limits and gate (the turn lasts until the try is
+   * over): `undefined` when it started at once, else a promise that resolves once it has.
+   */
+  private turn(): Promise<void> | undefined {
     this.releaseTurn();
     const pacer = this.pacer;
-    if (!pacer) return;
+    if (!pacer) return undefined;
+    // A turn that starts at once is never queued, so nothing has to be able to take it out of
+    // the queue: the engine state's AbortController (costly to make) is left for a turn that waits.
+    if (pacer.startNow && !this.finished && !this.stopped) {
+      const started = pacer.startNow();
+      if (started) {
+        this.follow();
+        this.release = started.end;
+        this.unsent = started.sent;
+        return undefined;
+      }
+    }
+    return this.queuedTurn(pacer);
+  }
+
+  /** A turn that waits: the call's waits end it when the call ends (see finish()). */
+  private async queuedTurn(pacer: VendorPacer): Promise<void> {
     this.waits++;
     try {
-      // A turn that starts at once is never queued, so nothing has to be able to take it out of
-      // the queue: the engine state's AbortController (costly to make) is left for a turn that waits.
-      if (pacer.startNow && !this.finished && !this.stopped) {
-        this.follow();
-        const release = await pacer.startNow();
-        if (release && !this.finished) {
-          this.release = release;
-          return;
-        }
-        release?.();
-        // Ended meanwhile: the turn fails as a queued one would have (see finish()).
-        if (this.finished) throw this.endedReason();
-      }
       await this.queued(pacer);
     } finally {
       this.waits--;
@@ -433,10 +478,11 @@ export class GotCall {
     });
   }
 
-  private readonly beforeRequest = async (
+  // Not async: a try whose turn starts at once returns nothing for got to wait on.
+  private readonly beforeRequest = (
     options: { headers: Options['headers'] },
     hook?: { retryCount?: number },
-  ): Promise<void> => {
+  ): Promise<void> | undefined => {
     this.resending = false;
     const tryNumber = (hook?.retryCount ?? 0) + 1;
     if (this.setup.options.attemptHeaders) {
@@ -451,7 +497,9 @@ export class GotCall {
     const found = credentialsIn(undefined, options.headers);
     const known = this.state?.context.secrets ?? this.secrets;
     if (found.some((value) => !known.includes(value))) this.context.addSecrets(found);
-    await this.turn();
+    const first = this.firstTurn;
+    this.firstTurn = undefined;
+    return first ?? this.turn();
   };
 
   private readonly afterResponse = (response: Response): Response | Promise<Response> => {
@@ -611,6 +659,9 @@ export class GotCall {
   private resend(error: RetryInfo['error'], delayMs: number): number {
     this.resendVerdict = undefined;
     this.resending = true;
+    // The next try takes its turn in beforeRequest (the first one may have taken it at the start).
+    const beforeRequest = error.options?.hooks.beforeRequest;
+    if (beforeRequest && !beforeRequest.includes(this.beforeRequest)) beforeRequest.push(this.beforeRequest);
     if (this.formData && error.options) restoreFormData(error.options, this.formData);
     return delayMs;
   }

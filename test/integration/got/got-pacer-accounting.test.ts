@@ -194,3 +194,62 @@ describe('every try takes a pacer turn', () => {
     expect(peak).toBe(1);
   });
 });
+
+describe('a turn started at once counts its send when the request goes out', () => {
+  // The pacer learns a vendor's rate from when requests reach it. got builds a request after its
+  // hooks, well after the call started (the first sends of a storm go out tens of ms after their
+  // start): counted at the start, an episode looked longer than the vendor saw it.
+  function loggingPacing(log: string[]): Pacing {
+    const pacing = createPacing({ retryBudget: false });
+    pacings.push(pacing);
+    return {
+      ...pacing,
+      pacer(request) {
+        const pacer = pacing.pacer(request);
+        return {
+          ...pacer,
+          startNow() {
+            const started = pacer.startNow?.();
+            if (!started) return undefined;
+            log.push('started');
+            // Both are idempotent: the adapter may end a turn from its hook and the request's close.
+            let sent = false;
+            let ended = false;
+            return {
+              sent: () => {
+                if (!sent) log.push('sent');
+                sent = true;
+                started.sent();
+              },
+              end: () => {
+                if (!ended) log.push('ended');
+                ended = true;
+                started.end();
+              },
+            };
+          },
+        };
+      },
+    };
+  }
+
+  it('sent() comes after the call started and before the server sees it; a call cancelled first is never counted', async () => {
+    const log: string[] = [];
+    const url = await serve((req, res) => {
+      log.push('received');
+      req.resume();
+      res.end('ok');
+    });
+    const client = got.extend(vendorResilience(POLICY, { pacing: loggingPacing(log) }));
+    const call = client(`${url}/one`);
+    expect(log).toEqual(['started']);
+    await expect(call.text()).resolves.toBe('ok');
+    expect(log).toEqual(['started', 'sent', 'received', 'ended']);
+
+    log.length = 0;
+    const cancelled = client(`${url}/two`);
+    cancelled.cancel();
+    await expect(cancelled).rejects.toThrow(expect.objectContaining({ name: 'CancelError' }));
+    expect(log).toEqual(['started', 'ended']);
+  });
+});

@@ -116,6 +116,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'RedisClientLike',
     'RetryBudgetSettings',
     'ScheduleOptions',
+    'StartedCall',
     'VendorPacer',
     'createPacing',
   ],

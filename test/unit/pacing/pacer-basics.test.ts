@@ -141,38 +141,39 @@ describe('startNow: a call that need not wait starts without the queue', () => {
   test('it starts at once and counts as running until ended (once, however often it is ended)', async () => {
     pacing = createPacing({ retryBudget: false });
     const pacer = pacing.pacer({ vendor: 'v', limits: { maxConcurrent: 2 } });
-    const end = await pacer.startNow!();
-    expect(end).toBeInstanceOf(Function);
+    const started = pacer.startNow!();
+    expect(started).toEqual({ sent: expect.any(Function), end: expect.any(Function) });
     expect(pacer.counts()).toEqual({ queued: 0, running: 1 });
-    end!();
-    end!();
+    started!.sent();
+    started!.end();
+    started!.end();
     expect(pacer.counts()).toEqual({ queued: 0, running: 0 });
   });
 
   test('it declines (nothing taken) when the call would wait: no free slot, calls queued, a closed gate, a rate', async () => {
     pacing = createPacing({ retryBudget: false });
     const pacer = pacing.pacer({ vendor: 'v', limits: { maxConcurrent: 1 } });
-    const end = await pacer.startNow!();
-    await expect(pacer.startNow!()).resolves.toBeUndefined();
+    const started = pacer.startNow!();
+    expect(pacer.startNow!()).toBeUndefined();
     const starts: number[] = [];
     const queued = pacer.schedule(timedTask(starts, 10, 'queued'));
     expect(pacer.counts()).toEqual({ queued: 1, running: 1 });
-    end!();
+    started!.end();
     // The freed slot goes to the call that waited, not to a newcomer.
-    await expect(pacer.startNow!()).resolves.toBeUndefined();
+    expect(pacer.startNow!()).toBeUndefined();
     await jest.advanceTimersByTimeAsync(20);
     await expect(queued).resolves.toBe('queued');
     expect(pacer.counts()).toEqual({ queued: 0, running: 0 });
 
     await pacer.record(decision({ action: 'backoff', delayMs: 1000, retryAfterMs: 1000 }));
-    await expect(pacer.startNow!()).resolves.toBeUndefined();
+    expect(pacer.startNow!()).toBeUndefined();
     await jest.advanceTimersByTimeAsync(1100);
-    const afterGate = await pacer.startNow!();
-    expect(afterGate).toBeInstanceOf(Function);
-    afterGate!();
+    const afterGate = pacer.startNow!();
+    expect(afterGate).toBeDefined();
+    afterGate!.end();
 
     const rated = pacing.pacer({ vendor: 'r', limits: { requestsPerMinute: 600 } });
-    await expect(rated.startNow!()).resolves.toBeUndefined();
+    expect(rated.startNow!()).toBeUndefined();
     expect(rated.counts()).toEqual({ queued: 0, running: 0 });
   });
 
@@ -180,7 +181,7 @@ describe('startNow: a call that need not wait starts without the queue', () => {
     pacing = createPacing({ retryBudget: false });
     const pacer = pacing.pacer({ vendor: 'v' });
     await settle(pacing.close());
-    await expect(pacer.startNow!()).resolves.toBeUndefined();
+    expect(pacer.startNow!()).toBeUndefined();
   });
 });
 
