@@ -58,6 +58,13 @@ export interface VendorPacer {
    * rejects (a store failure leaves the decision unchanged).
    */
   record(decision: Decision, options?: RecordOptions): Promise<Decision>;
+  /**
+   * The resend `decision` asked for was not sent after all (the caller aborted or the deadline
+   * refused its wait, a hook of yours ended the call): the retry token `record` took for it goes
+   * back to the budget, which counts the resends sent. Nothing for a decision that took none.
+   * Optional: pacers made outside `createPacing` may leave it out.
+   */
+  refundRetry?(decision: Decision): void;
   /** Queued and running calls of this process. */
   counts(): PacerCounts;
   /** The limits in force now (after adaptation) and the gate deadline. */
@@ -431,6 +438,13 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
         // Recording is advisory; a lost store is reported to callers by schedule().
         return decision;
       }
+    },
+
+    refundRetry(decision: Decision): void {
+      if (closed && successor) return successor().refundRetry?.(decision);
+      const { budget } = parts;
+      if (!budget || !chargesRetryBudget(decision)) return;
+      void store.refillRetryTokens(budget.key, 1, budget.capacity).catch(() => undefined);
     },
 
     counts: () => ({ queued: queue.size, running }),

@@ -8,6 +8,7 @@ import { isVendorError, VendorError } from './vendor-error.js';
 import { vendorMessage } from '../core/engine/vendor-message.js';
 import { pacerFor } from '../pacing/default-pacing.js';
 import type { RecordOptions, VendorPacer } from '../pacing/vendor-pacer.js';
+import { chargesRetryBudget } from '../pacing/retry-budget.js';
 import { resolvePolicy, type PolicyInput } from '../core/policy/user-policy.js';
 import type { CompiledPolicy } from '../core/policy/compiled.js';
 import { abortReason } from './sleep.js';
@@ -180,6 +181,8 @@ export class CallContext {
   private pending: DecisionEvent | undefined;
   /** The request's credentials: the first one picks the pacer. */
   private credentials: readonly string[];
+  /** The last resend decision that took a retry token, until that resend goes out (see {@link end}). */
+  private charged: Decision | undefined;
   /** The pacer, once asked for (a dropped idle pacer forwards to its successor, so it stays good). */
   private resolvedPacer: PacerLookup | undefined;
   /** Aborts with the caller's signal or at the deadline: what every try, turn and wait of the call listens to. */
@@ -243,9 +246,16 @@ export class CallContext {
     // A turn that starts at once needs no place in the queue (nor a way to leave it on abort).
     const started = pacer && !this.signal?.aborted ? pacer.startNow?.() : undefined;
     try {
-      if (pacer && !started) return await pacer.schedule(task, { signal: this.signal });
+      if (pacer && !started) {
+        const sendNow = (): Promise<T> => {
+          this.charged = undefined;
+          return task();
+        };
+        return await pacer.schedule(sendNow, { signal: this.signal });
+      }
       // The task sends its request at once.
       started?.sent();
+      this.charged = undefined;
       return await task();
     } catch (error) {
       throw this.stoppedBy(error);
@@ -261,7 +271,18 @@ export class CallContext {
    */
   async recorded(decision: Decision, options?: RecordOptions): Promise<Decision> {
     const pacer = this.pacer;
-    return pacer ? pacer.record(decision, options) : unpacedBackoff(decision, this.vendor);
+    if (!pacer) return unpacedBackoff(decision, this.vendor);
+    const recorded = await pacer.record(decision, options);
+    // A retry token was taken for the resend: it goes back if the call ends before sending it.
+    if (recorded === decision && options?.charge !== false && chargesRetryBudget(decision)) {
+      this.charged = decision;
+    }
+    return recorded;
+  }
+
+  /** The next try is going out: the resend a retry token was taken for is sent. */
+  trySent(): void {
+    this.charged = undefined;
   }
 
   /** Credentials known to this call (the caller's `secrets` plus those found on the request), scrubbed from every error. */
@@ -330,9 +351,15 @@ export class CallContext {
     return this.failure(this.deadline.decision(this.vendor, what), attempt, status, { cause: error });
   }
 
-  /** The call is over: its deadline watch stops (no timer is left behind). */
+  /**
+   * The call is over: its deadline watch stops (no timer is left behind), and a resend it took a
+   * retry token for and never sent (aborted or refused wait, a consumed body) gives the token back.
+   */
   end(): void {
     this.deadline?.cancel();
+    const charged = this.charged;
+    this.charged = undefined;
+    if (charged) this.pacer?.refundRetry?.(charged);
   }
 
   /** Milliseconds left before the call's own deadline, `Infinity` when there is none. */

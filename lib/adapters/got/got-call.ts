@@ -291,6 +291,7 @@ export class GotCall {
         const sent = this.unsent;
         this.unsent = undefined;
         sent?.();
+        this.state?.context.trySent();
         const release = this.release;
         if (release) request.once('close', release);
       });
@@ -417,6 +418,9 @@ export class GotCall {
     this.deadline?.cancel();
     this.deadline?.signal.removeEventListener('abort', this.onDeadline);
     this.releaseTurn();
+    // A resend that took a retry token and was never sent (your calculateDelay answered 0, a
+    // beforeRetry hook threw, the call was cancelled in its wait) gives the token back.
+    this.state?.context.end();
     // Removed explicitly even after it fired: every listener added is removed (got's own tests count).
     if (this.listening) this.userSignal?.removeEventListener('abort', this.onUserAbort);
     const stop = this.state?.stop;

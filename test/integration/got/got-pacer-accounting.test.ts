@@ -167,6 +167,44 @@ describe('a resend got will not send takes no retry token', () => {
   });
 });
 
+describe('a resend that took a retry token and was never sent gives it back', () => {
+  // The budget counts the resends sent (gRPC's retry throttling): a token kept for one that never
+  // left would fail the next call's real retry with budget_exhausted.
+  it('your calculateDelay answering 0, a beforeRetry hook that throws, a call cancelled in its wait', async () => {
+    const { url, hits } = await flakyServer();
+    const pacing = createPacing({ retryBudget: { capacity: 1, refillPerSuccess: 0 } });
+    pacings.push(pacing);
+    let onWait: () => void = () => undefined;
+    const time = fakeTime(undefined, async () => onWait());
+    const client = got.extend(vendorResilience(POLICY, { pacing, clock: time.clock }));
+    // The engine decided a retry (a token); your calculateDelay answered 0: nothing sent again.
+    const declined = client(`${url}/down-declined`, { retry: { calculateDelay: () => 0 } });
+    await expect(declined).rejects.toBeInstanceOf(HTTPError);
+    expect(hits.get('/down-declined')).toBe(1);
+    // got runs beforeRetry after the wait; it throws, and got raises that instead of resending.
+    const hook = () => {
+      throw new Error('no resend today');
+    };
+    await expect(client(`${url}/down-hook`, { hooks: { beforeRetry: [hook] } })).rejects.toThrow(
+      'no resend today',
+    );
+    expect(hits.get('/down-hook')).toBe(1);
+    // Cancelled during the engine's wait.
+    const cancelled = client(`${url}/down-cancelled`);
+    onWait = () => cancelled.cancel();
+    await expect(cancelled).rejects.toThrow(expect.objectContaining({ name: 'CancelError' }));
+    onWait = () => undefined;
+    expect(hits.get('/down-cancelled')).toBe(1);
+
+    // The one token is still there: a call that does resend gets it…
+    await expect(client(`${url}/flaky-a`).text()).resolves.toBe('ok');
+    expect(hits.get('/flaky-a')).toBe(2);
+    // …and the budget is empty after it, as the budget says.
+    const refused = await client(`${url}/flaky-b`).catch((e: unknown) => e);
+    expect(isVendorError(refused) && refused.category).toBe('budget_exhausted');
+  });
+});
+
 describe('every try takes a pacer turn', () => {
   // The first try's turn is taken when the call starts (no hook of ours runs before it); a resend
   // takes its own in beforeRequest, added for it. Without that, resends would pass the limit.

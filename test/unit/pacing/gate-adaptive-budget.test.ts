@@ -195,6 +195,23 @@ describe('retry budget', () => {
     expect((await pacer.record(decision({ action: 'retry' }))).action).toBe('fail');
   });
 
+  test('refundRetry gives back the token of a resend never sent (up to capacity), and nothing for a throttle', async () => {
+    pacing = createPacing({ retryBudget: { capacity: 1, refillPerSuccess: 0 } });
+    const pacer = pacing.pacer({ vendor: 'audixa' });
+    const retry = decision({ action: 'retry' });
+    expect(await pacer.record(retry)).toBe(retry);
+    expect((await pacer.record(retry)).action).toBe('fail');
+    pacer.refundRetry!(retry);
+    expect(await pacer.record(retry)).toBe(retry);
+    // A throttle took no token, so it gives none back; nor does a refund fill past capacity.
+    pacer.refundRetry!(rateLimited);
+    expect((await pacer.record(retry)).action).toBe('fail');
+    pacer.refundRetry!(retry);
+    pacer.refundRetry!(retry);
+    expect(await pacer.record(retry)).toBe(retry);
+    expect((await pacer.record(retry)).action).toBe('fail');
+  });
+
   test('retryBudget: false never fails a retry', async () => {
     pacing = createPacing({ retryBudget: false });
     const pacer = pacing.pacer({ vendor: 'v' });

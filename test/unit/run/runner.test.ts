@@ -1,8 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Clock, Decision } from '../../../lib/core/engine/types.js';
 import { isVendorError } from '../../../lib/index.js';
 import type { ResilienceOptions } from '../../../lib/run/run-options.js';
 import { CallContext, createSetup, type Observation } from '../../../lib/run/call-context.js';
+import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
 import { runTries } from '../../../lib/run/runner.js';
 import { sleep } from '../../../lib/run/sleep.js';
 import type { AttemptCounters, TryResult } from '../../../lib/run/try-judge.js';
@@ -168,5 +169,53 @@ describe('runTries', () => {
     expect((error as { action: string }).action).toBe('fail');
     expect((error as Error).message).toMatch(/the call's deadline leaves .*too little for that wait/);
     expect(waits).toEqual([]);
+  });
+
+  describe('a resend that took a retry token and was never sent', () => {
+    let pacing: Pacing | undefined;
+    afterEach(async () => {
+      await pacing?.close();
+      pacing = undefined;
+    });
+
+    it('gives the token back when the call ends: an aborted wait, a wait the deadline refuses', async () => {
+      const shared = createPacing({ retryBudget: { capacity: 1, refillPerSuccess: 0 } });
+      pacing = shared;
+      const run = async (options: ResilienceOptions, observations: Observation[]) => {
+        const setup = createSetup('gradium', { random: () => 0.5, pacing: shared, ...options });
+        const context = new CallContext(setup, { signal: options.signal });
+        const tries = scripted(observations);
+        const outcome = await runTries({
+          context,
+          phase: 'submit',
+          accept: new Set(['ok']),
+          resend: RECONNECTING,
+          sendTry: tries.sendTry,
+        }).catch((e: unknown) => e);
+        context.end();
+        return { outcome, sent: tries.sent };
+      };
+      const broken: Observation = { transport: 'ws', closeCode: 1011 };
+      const clean: Observation = { transport: 'ws', closeCode: 1000 };
+      // The reconnect after 1011 takes the one token; the caller aborts during its wait.
+      const controller = new AbortController();
+      const aborting: Clock = {
+        now: () => Date.now(),
+        sleep: (_delayMs, { signal } = {}) => {
+          controller.abort(new Error('caller gave up'));
+          return Promise.reject(signal?.reason as Error);
+        },
+      };
+      const aborted = await run({ clock: aborting, signal: controller.signal }, [broken, clean]);
+      expect(aborted.sent).toEqual([1]);
+      // Taken again, and the deadline refuses the wait.
+      const refused = await run({ clock: recordingClock([]), deadlineMs: 5 }, [broken, clean]);
+      expect(isVendorError(refused.outcome) && refused.outcome.decision.reason).toMatch(/too little/);
+      // The token came back both times: this call reconnects once, and then the budget is empty.
+      const reconnected = await run({ clock: recordingClock([]) }, [broken, clean]);
+      expect(reconnected.sent).toEqual([1, 2]);
+      const exhausted = await run({ clock: recordingClock([]) }, [broken, clean]);
+      expect(isVendorError(exhausted.outcome) && exhausted.outcome.category).toBe('budget_exhausted');
+    });
   });
 });
