@@ -1,5 +1,5 @@
 import { resilientFetch, type FetchFunction } from '../lib/adapters/fetch/index.js';
-import { NO_SDK_TELEMETRY, pairedOverhead } from './overhead.js';
+import { API_KEY_HEADER, NO_SDK_TELEMETRY, pairedOverhead } from './overhead.js';
 import type { BenchRow } from './stats.js';
 
 /**
@@ -9,7 +9,7 @@ import type { BenchRow } from './stats.js';
  */
 export async function benchFetchOverhead(runs: number, total: number): Promise<BenchRow[]> {
   const post = (fetch: FetchFunction) => async (url: string) =>
-    (await fetch(url, { method: 'POST', body: 'x' })).text();
+    (await fetch(url, { method: 'POST', body: 'x', headers: API_KEY_HEADER })).text();
   const sides = {
     plainName: 'plain fetch',
     plain: post((input, init) => globalThis.fetch(input, init)),

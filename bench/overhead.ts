@@ -7,6 +7,12 @@ import { vendorResilience } from '../lib/adapters/got/index.js';
 import { resilientFetch, type FetchFunction } from '../lib/adapters/fetch/index.js';
 import { median, type BenchRow } from './stats.js';
 
+/**
+ * Every POST carries an API key, on both sides, as every call to a vendor does: the adapter finds
+ * it, keys its pacer by it and scrubs it from errors, and a row without one would leave that out.
+ */
+export const API_KEY_HEADER = { 'x-api-key': 'zh_bench_overhead_key' };
+
 const BODY = JSON.stringify({ id: 'req_1', status: 'queued', pollIntervalSeconds: 20 });
 
 /** A loopback vendor answering every POST with a 202, after `latencyMs` when it is above 0. */
@@ -87,7 +93,7 @@ export async function pairedOverhead(runs: number, total: number, sides: Overhea
       unit: '×',
       target: '≥ 0.97',
       met: ratio >= 0.97,
-      detail: `${runs} alternating batches of ${total} POSTs per side, 50 concurrent keep-alive${sides.connections}${latencyMs > 0 ? `, each answered after ${latencyMs} ms` : ''}; median ratio of neighbouring batches (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}): ${sides.plainName} ${Math.round(median(plainRps))} req/s, ${sides.resilientName} ${Math.round(median(resilientRps))} req/s`,
+      detail: `${runs} alternating batches of ${total} POSTs per side (each with an x-api-key header), 50 concurrent keep-alive${sides.connections}${latencyMs > 0 ? `, each answered after ${latencyMs} ms` : ''}; median ratio of neighbouring batches (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}): ${sides.plainName} ${Math.round(median(plainRps))} req/s, ${sides.resilientName} ${Math.round(median(resilientRps))} req/s`,
     };
   } finally {
     await new Promise((resolve) => server.close(resolve));
@@ -109,7 +115,8 @@ export async function benchOverhead(runs: number, total: number): Promise<BenchR
     { agent: agent() },
     vendorResilience('zenhire', { telemetry: NO_SDK_TELEMETRY }),
   );
-  const post = (client: typeof got) => (url: string) => client.post(url, { body: 'x' }).text();
+  const post = (client: typeof got) => (url: string) =>
+    client.post(url, { body: 'x', headers: API_KEY_HEADER }).text();
   const sides = { plainName: 'plain got', plain: post(plain), connections: '' };
   return [
     await pairedOverhead(runs, total, {
@@ -141,9 +148,10 @@ export async function benchRoundTripOverhead(
   const agent = () => ({ http: new Agent({ keepAlive: true, maxSockets: 50 }) });
   const plainGot = got.extend({ agent: agent(), retry: { limit: 0 } });
   const resilientGot = got.extend({ agent: agent() }, vendorResilience('zenhire'));
-  const gotPost = (client: typeof got) => (url: string) => client.post(url, { body: 'x' }).text();
+  const gotPost = (client: typeof got) => (url: string) =>
+    client.post(url, { body: 'x', headers: API_KEY_HEADER }).text();
   const fetchPost = (fetch: FetchFunction) => async (url: string) =>
-    (await fetch(url, { method: 'POST', body: 'x' })).text();
+    (await fetch(url, { method: 'POST', body: 'x', headers: API_KEY_HEADER })).text();
   return [
     await pairedOverhead(runs, total, {
       scenario: `1c. overhead, no faults, answers after ${latencyMs} ms (got)`,

@@ -50,8 +50,8 @@ if (unknown.length > 0) {
 const wanted = (name: (typeof SCENARIOS)[number]): boolean => only.includes(name);
 
 console.error(`vendor-resilience benchmarks on ${machine}; median of ${RUNS} runs each`);
-if (wanted('overhead')) for (const row of await benchOverhead(15, 4_000)) say(row);
-if (wanted('fetch')) for (const row of await benchFetchOverhead(15, 4_000)) say(row);
+if (wanted('overhead')) for (const row of await benchOverhead(60, 1_000)) say(row);
+if (wanted('fetch')) for (const row of await benchFetchOverhead(60, 1_000)) say(row);
 if (wanted('roundtrip')) for (const row of await benchRoundTripOverhead(10, 1_000, 50)) say(row);
 if (wanted('engine')) for (const row of benchEngineCost(RUNS, 200_000)) say(row);
 if (wanted('storm')) for (const row of await benchStorm(RUNS)) say(row);

@@ -82,6 +82,8 @@ export interface Pacing extends PacingEvents {
 }
 
 const DEFAULT_PREFIX = 'vendor-resilience';
+/** Vendors whose last credential's pacer key is remembered (see `keyOf`). */
+const LAST_KEYS_KEPT = 64;
 /** How often a pacer in use is marked used (see `pacerByKey`), in ms. */
 const TOUCH_EVERY_MS = 1000;
 
@@ -202,7 +204,22 @@ export function createPacing(options: PacingOptions = {}): Pacing {
     checkRequest.string('request.vendor', request.vendor, true);
     checkRequest.options('request.limits', request.limits);
     checkRequest.string('request.credential', request.credential);
-    return pacerByKey(pacerKey(request.vendor, request.credential), request);
+    return pacerByKey(keyOf(request.vendor, request.credential), request);
+  };
+
+  /**
+   * The last credential's key per vendor. A key is a SHA-256 of the credential, which cost more
+   * than the rest of a call's lookup; most applications send one key per vendor. Bounded: a
+   * process asking for more vendors than {@link LAST_KEYS_KEPT} starts the memo over.
+   */
+  const lastKeys = new Map<string, { credential: string | undefined; key: string }>();
+  const keyOf = (vendor: string, credential: string | undefined): string => {
+    const last = lastKeys.get(vendor);
+    if (last !== undefined && last.credential === credential) return last.key;
+    const key = pacerKey(vendor, credential);
+    if (lastKeys.size >= LAST_KEYS_KEPT) lastKeys.clear();
+    lastKeys.set(vendor, { credential, key });
+    return key;
   };
 
   /** The pacer of a key (vendor plus credential hash); `request.credential` is not read. */
@@ -274,6 +291,7 @@ export function createPacing(options: PacingOptions = {}): Pacing {
       closing ??= (async () => {
         cancelSweep?.();
         cancelSweep = undefined;
+        lastKeys.clear();
         await Promise.all([...pacers.values()].map(({ handle }) => handle.pacer.close()));
         await store.close();
         events.clear();

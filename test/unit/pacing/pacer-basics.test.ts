@@ -61,6 +61,14 @@ describe('pacing limits from the policy', () => {
     expect(b).not.toBe(a);
     expect(a.key).toMatch(/^breeze:[0-9a-f]{16}$/);
     expect(a.key).not.toContain('secret');
+    // Each vendor's last key is remembered (no hash per call); switching credentials still switches pacers.
+    expect(pacing.pacer({ vendor: 'breeze', credential: 'brz_secret_1' })).toBe(a);
+    expect(pacing.pacer({ vendor: 'breeze', credential: 'brz_secret_2' })).toBe(b);
+    expect(pacing.pacer({ vendor: 'breeze' })).not.toBe(a);
+    expect(pacing.pacer({ vendor: 'breeze' }).key).toBe('breeze');
+    const other = pacing.pacer({ vendor: 'elsa', credential: 'brz_secret_1' });
+    expect(other.key).toMatch(/^elsa:/);
+    expect(pacing.pacer({ vendor: 'breeze', credential: 'brz_secret_1' })).toBe(a);
   });
 
   test('a bad limit is a clear error naming vendor and field, when pacing is created or a pacer asked for', () => {
