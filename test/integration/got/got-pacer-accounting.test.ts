@@ -170,7 +170,7 @@ describe('a resend got will not send takes no retry token', () => {
 describe('a resend that took a retry token and was never sent gives it back', () => {
   // The budget counts the resends sent (gRPC's retry throttling): a token kept for one that never
   // left would fail the next call's real retry with budget_exhausted.
-  it('your calculateDelay answering 0, a beforeRetry hook that throws, a call cancelled in its wait', async () => {
+  it('your calculateDelay answering 0, a beforeRetry hook that throws, a call aborted in its wait', async () => {
     const { url, hits } = await flakyServer();
     const pacing = createPacing({ retryBudget: { capacity: 1, refillPerSuccess: 0 } });
     pacings.push(pacing);
@@ -189,10 +189,11 @@ describe('a resend that took a retry token and was never sent gives it back', ()
       'no resend today',
     );
     expect(hits.get('/down-hook')).toBe(1);
-    // Cancelled during the engine's wait.
-    const cancelled = client(`${url}/down-cancelled`);
-    onWait = () => cancelled.cancel();
-    await expect(cancelled).rejects.toThrow(expect.objectContaining({ name: 'CancelError' }));
+    // Aborted during the engine's wait (the caller's signal: got 15 and 16 have no cancel()).
+    const controller = new AbortController();
+    const cancelled = client(`${url}/down-cancelled`, { signal: controller.signal });
+    onWait = () => controller.abort();
+    await expect(cancelled).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
     onWait = () => undefined;
     expect(hits.get('/down-cancelled')).toBe(1);
 
@@ -271,7 +272,7 @@ describe('a turn started at once counts its send when the request goes out', () 
     };
   }
 
-  it('sent() comes after the call started and before the server sees it; a call cancelled first is never counted', async () => {
+  it('sent() comes after the call started and before the server sees it; a call aborted first is never counted', async () => {
     const log: string[] = [];
     const url = await serve((req, res) => {
       log.push('received');
@@ -285,9 +286,10 @@ describe('a turn started at once counts its send when the request goes out', () 
     expect(log).toEqual(['started', 'sent', 'received', 'ended']);
 
     log.length = 0;
-    const cancelled = client(`${url}/two`);
-    cancelled.cancel();
-    await expect(cancelled).rejects.toThrow(expect.objectContaining({ name: 'CancelError' }));
+    const controller = new AbortController();
+    const cancelled = client(`${url}/two`, { signal: controller.signal });
+    controller.abort();
+    await expect(cancelled).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
     expect(log).toEqual(['started', 'ended']);
   });
 });
