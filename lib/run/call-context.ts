@@ -183,6 +183,8 @@ export class CallContext {
   private credentials: readonly string[];
   /** The last resend decision that took a retry token, until that resend goes out (see {@link end}). */
   private charged: Decision | undefined;
+  /** {@link end} was called: the call is over. */
+  private ended = false;
   /** The pacer, once asked for (a dropped idle pacer forwards to its successor, so it stays good). */
   private resolvedPacer: PacerLookup | undefined;
   /** Aborts with the caller's signal or at the deadline: what every try, turn and wait of the call listens to. */
@@ -273,9 +275,11 @@ export class CallContext {
     const pacer = this.pacer;
     if (!pacer) return unpacedBackoff(decision, this.vendor);
     const recorded = await pacer.record(decision, options);
-    // A retry token was taken for the resend: it goes back if the call ends before sending it.
+    // A retry token was taken for the resend: it goes back if the call ends before sending it
+    // (at once when it ended while the pacer recorded: the caller aborted meanwhile).
     if (recorded === decision && options?.charge !== false && chargesRetryBudget(decision)) {
-      this.charged = decision;
+      if (this.ended) pacer.refundRetry?.(decision);
+      else this.charged = decision;
     }
     return recorded;
   }
@@ -356,6 +360,7 @@ export class CallContext {
    * retry token for and never sent (aborted or refused wait, a consumed body) gives the token back.
    */
   end(): void {
+    this.ended = true;
     this.deadline?.cancel();
     const charged = this.charged;
     this.charged = undefined;

@@ -137,8 +137,6 @@ export class GotCall {
   private release: (() => void) | undefined;
   /** Tells the pacer that a turn started at once has its request on the wire (see `watch`). */
   private unsent: (() => void) | undefined;
-  /** The first try's turn, queued when the call started (its `beforeRequest` waits for it). */
-  private firstTurn: Promise<void> | undefined;
   /** The verdict behind a {@link ResendAfterSuccess}, carried out by `calculateDelay`. */
   private resendVerdict: TryVerdict | undefined;
   /** The decision that ended the call, added to got's error. */
@@ -191,43 +189,17 @@ export class GotCall {
       this.deadline = new CallDeadline(setup.time, deadlineMs);
       this.deadline.signal.addEventListener('abort', this.onDeadline, { once: true });
     }
-    // Per-attempt headers and credentials a hook of yours sets are handled before each send, and
-    // so is a paced try's turn, unless the first try's starts now: then the hook is only added
-    // for a resend (see resend()), and a call that is never resent runs no hook of ours before it.
-    if (setup.options.attemptHeaders || this.userBeforeRequestHooks > 0 || !this.startTurnNow()) {
+    // Paced tries, per-attempt headers and credentials a hook of yours sets are handled before each
+    // send. The turn is taken there, not when the call starts: only then is got committed to
+    // sending (a handler after ours, a cookie jar or got's own checks may still end the call first,
+    // and a deadline or a closed pacing must fail the call through got, not throw from got()).
+    if (setup.options.pacing !== false || setup.options.attemptHeaders || this.userBeforeRequestHooks > 0) {
       options.hooks.beforeRequest.push(this.beforeRequest);
     }
   }
 
   /**
-   * Takes the first try's pacer turn now, if it starts without waiting (nothing to wait for
-   * without pacing); false when the try has to wait for it in `beforeRequest`. Such a try joins
-   * the pacer's queue now, in the order the calls were made: its place does not depend on how
-   * soon got reaches its hooks, and the pacer sees at once that calls wait behind the ones it
-   * started (a storm's first sends are a backlogged episode to its rate estimate).
-   */
-  private startTurnNow(): boolean {
-    if (this.setup.options.pacing === false) return true;
-    const pacer = this.pacer;
-    if (!pacer) return true;
-    if (this.stopped) return false;
-    const started = pacer.startNow?.();
-    if (started) {
-      this.follow();
-      this.release = started.end;
-      this.unsent = started.sent;
-      return true;
-    }
-    const queued = this.queuedTurn(pacer);
-    // Awaited by beforeRequest; a call that ends first (cancelled, aborted) ends the turn with it.
-    queued.catch(() => undefined);
-    this.firstTurn = queued;
-    return false;
-  }
-
-  /**
-   * got did not take the call (its handler chain threw): the turn taken for it ends, and with it
-   * the call.
+   * got did not take the call (its handler chain threw): the call ends, and its deadline watch with it.
    */
   abandon(): void {
     this.finish();
@@ -503,9 +475,7 @@ export class GotCall {
     const found = credentialsIn(undefined, options.headers);
     const known = this.state?.context.secrets ?? this.secrets;
     if (found.some((value) => !known.includes(value))) this.context.addSecrets(found);
-    const first = this.firstTurn;
-    this.firstTurn = undefined;
-    return first ?? this.turn();
+    return this.turn();
   };
 
   private readonly afterResponse = (response: Response): Response | Promise<Response> => {
@@ -665,9 +635,6 @@ export class GotCall {
   private resend(error: RetryInfo['error'], delayMs: number): number {
     this.resendVerdict = undefined;
     this.resending = true;
-    // The next try takes its turn in beforeRequest (the first one may have taken it at the start).
-    const beforeRequest = error.options?.hooks.beforeRequest;
-    if (beforeRequest && !beforeRequest.includes(this.beforeRequest)) beforeRequest.push(this.beforeRequest);
     if (this.formData && error.options) restoreFormData(error.options, this.formData);
     return delayMs;
   }
