@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import got, { HTTPError } from 'got';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { isVendorError } from '../../../lib/index.js';
 import { vendorResilience, type DecisionEvent } from '../../../lib/adapters/got/index.js';
 import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
 import { fakeTime } from './helpers/fake-time.js';
+import { loopbackResources } from './helpers/loopback.js';
 
 // What the pacing behind the got adapter hears of a call must be what got sent and received: a
 // got.stream's 2xx is a success like a promise call's (got runs no afterResponse hooks for
@@ -32,24 +31,9 @@ const POLICY = {
   ],
 } as const;
 
-let servers: Server[] = [];
-let pacings: Pacing[] = [];
-afterEach(async () => {
-  for (const pacing of pacings) await pacing.close();
-  for (const server of servers) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-  servers = [];
-  pacings = [];
-});
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server = createServer(handler);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const resources = loopbackResources();
+afterEach(() => resources.closeAll());
+const serve = resources.serve;
 
 /** `/flaky…` paths answer 500 on their first hit and 200 after; `/down…` always 500; others 200. */
 async function flakyServer(): Promise<{ url: string; hits: Map<string, number> }> {
@@ -77,7 +61,7 @@ function drain(stream: Readable): Promise<void> {
 
 function paced(settings: Parameters<typeof createPacing>[0]): typeof got {
   const pacing = createPacing(settings);
-  pacings.push(pacing);
+  resources.track(pacing);
   return got.extend(vendorResilience(POLICY, { pacing, clock: fakeTime().clock }));
 }
 
@@ -173,7 +157,7 @@ describe('a resend that took a retry token and was never sent gives it back', ()
   it('your calculateDelay answering 0, a beforeRetry hook that throws, a call aborted in its wait', async () => {
     const { url, hits } = await flakyServer();
     const pacing = createPacing({ retryBudget: { capacity: 1, refillPerSuccess: 0 } });
-    pacings.push(pacing);
+    resources.track(pacing);
     let onWait: () => void = () => undefined;
     const time = fakeTime(undefined, async () => onWait());
     const client = got.extend(vendorResilience(POLICY, { pacing, clock: time.clock }));
@@ -240,7 +224,7 @@ describe('a turn started at once counts its send when the request goes out', () 
   // start): counted at the start, an episode looked longer than the vendor saw it.
   function loggingPacing(log: string[]): Pacing {
     const pacing = createPacing({ retryBudget: false });
-    pacings.push(pacing);
+    resources.track(pacing);
     return {
       ...pacing,
       pacer(request) {

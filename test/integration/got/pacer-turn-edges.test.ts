@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import got, { type HandlerFunction } from 'got';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { vendorResilience } from '../../../lib/adapters/got/index.js';
 import { isVendorError } from '../../../lib/index.js';
 import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
 import { fakeTime } from './helpers/fake-time.js';
+import { loopbackResources } from './helpers/loopback.js';
 
 // Where the got adapter takes a pacer turn and gives back a retry token, at the edges an
 // adversarial pass found (2026-12-05) when the first try's turn was taken as the call started:
@@ -50,28 +49,13 @@ const BACKOFF_POLICY = {
   ],
 } as const;
 
-let servers: Server[] = [];
-let pacings: Pacing[] = [];
-afterEach(async () => {
-  for (const pacing of pacings) await pacing.close();
-  for (const server of servers) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-  servers = [];
-  pacings = [];
-});
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server = createServer(handler);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const resources = loopbackResources();
+afterEach(() => resources.closeAll());
+const serve = resources.serve;
 
 function pacingOf(settings: Parameters<typeof createPacing>[0]): Pacing {
   const pacing = createPacing(settings);
-  pacings.push(pacing);
+  resources.track(pacing);
   return pacing;
 }
 
