@@ -11,7 +11,22 @@ import { median, type BenchRow } from './stats.js';
  * Every POST carries an API key, on both sides, as every call to a vendor does: the adapter finds
  * it, keys its pacer by it and scrubs it from errors, and a row without one would leave that out.
  */
-export const API_KEY_HEADER = { 'x-api-key': 'zh_bench_overhead_key' };
+const API_KEY_HEADER = { 'x-api-key': 'zh_bench_overhead_key' };
+
+/** got's keep-alive agent for one side of a row (each side has its own). */
+function keepAliveAgent(): { http: Agent } {
+  return { http: new Agent({ keepAlive: true, maxSockets: 50 }) };
+}
+
+/** One measured call through a got instance: a POST with the API key, its answer read to the end. */
+function gotPost(client: typeof got): PostOnce {
+  return (url) => client.post(url, { body: 'x', headers: API_KEY_HEADER }).text();
+}
+
+/** One measured call through a fetch function, as {@link gotPost} makes one through got. */
+export function fetchPost(fetch: FetchFunction): PostOnce {
+  return async (url) => (await fetch(url, { method: 'POST', body: 'x', headers: API_KEY_HEADER })).text();
+}
 
 const BODY = JSON.stringify({ id: 'req_1', status: 'queued', pollIntervalSeconds: 20 });
 
@@ -108,28 +123,25 @@ export async function pairedOverhead(runs: number, total: number, sides: Overhea
  * its exporter is off.
  */
 export async function benchOverhead(runs: number, total: number): Promise<BenchRow[]> {
-  const agent = () => ({ http: new Agent({ keepAlive: true, maxSockets: 50 }) });
-  const plain = got.extend({ agent: agent(), retry: { limit: 0 } });
-  const resilient = got.extend({ agent: agent() }, vendorResilience('zenhire'));
+  const plain = got.extend({ agent: keepAliveAgent(), retry: { limit: 0 } });
+  const resilient = got.extend({ agent: keepAliveAgent() }, vendorResilience('zenhire'));
   const observed = got.extend(
-    { agent: agent() },
+    { agent: keepAliveAgent() },
     vendorResilience('zenhire', { telemetry: NO_SDK_TELEMETRY }),
   );
-  const post = (client: typeof got) => (url: string) =>
-    client.post(url, { body: 'x', headers: API_KEY_HEADER }).text();
-  const sides = { plainName: 'plain got', plain: post(plain), connections: '' };
+  const sides = { plainName: 'plain got', plain: gotPost(plain), connections: '' };
   return [
     await pairedOverhead(runs, total, {
       ...sides,
       scenario: '1. overhead, no faults',
       resilientName: 'with vendor-resilience',
-      resilient: post(resilient),
+      resilient: gotPost(resilient),
     }),
     await pairedOverhead(runs, total, {
       ...sides,
       scenario: '1. overhead, telemetry on, no SDK registered',
       resilientName: 'with vendor-resilience and telemetry',
-      resilient: post(observed),
+      resilient: gotPost(observed),
     }),
   ];
 }
@@ -145,13 +157,8 @@ export async function benchRoundTripOverhead(
   total: number,
   latencyMs: number,
 ): Promise<BenchRow[]> {
-  const agent = () => ({ http: new Agent({ keepAlive: true, maxSockets: 50 }) });
-  const plainGot = got.extend({ agent: agent(), retry: { limit: 0 } });
-  const resilientGot = got.extend({ agent: agent() }, vendorResilience('zenhire'));
-  const gotPost = (client: typeof got) => (url: string) =>
-    client.post(url, { body: 'x', headers: API_KEY_HEADER }).text();
-  const fetchPost = (fetch: FetchFunction) => async (url: string) =>
-    (await fetch(url, { method: 'POST', body: 'x', headers: API_KEY_HEADER })).text();
+  const plainGot = got.extend({ agent: keepAliveAgent(), retry: { limit: 0 } });
+  const resilientGot = got.extend({ agent: keepAliveAgent() }, vendorResilience('zenhire'));
   return [
     await pairedOverhead(runs, total, {
       scenario: `1c. overhead, no faults, answers after ${latencyMs} ms (got)`,
