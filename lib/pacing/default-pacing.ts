@@ -1,4 +1,7 @@
-import type { Clock } from '../core/engine/types.js';
+import type { Clock, Decision } from '../core/engine/types.js';
+import type { Telemetry } from '../run/telemetry.js';
+import { timeSourceOf } from '../run/time-source.js';
+import { reportPacingTo } from './events.js';
 import { createPacing, type Pacing, type PacerRequest } from './pacing.js';
 import type { VendorPacer } from './vendor-pacer.js';
 
@@ -36,6 +39,61 @@ export async function resetDefaultPacing(): Promise<void> {
   await closing?.close();
 }
 
+/** An adapter's telemetry that a default pacing reports to, and the vendors it was given for. */
+interface TelemetryRoute {
+  telemetry: Telemetry;
+  vendors: Set<string>;
+}
+
+/**
+ * Where a default pacing's gate and budget events go: to the `telemetry` of each adapter that uses
+ * it, for that adapter's vendor, once per telemetry option object (adapters given the same one
+ * share its report, so one closed gate is one measurement). The default pacing has no options of
+ * its own to carry a telemetry, and without this an adapter's telemetry would never see the gate
+ * it waits behind. Held weakly: a telemetry dropped with its adapters is not kept alive by the
+ * process's shared pacing, and stops being reported to.
+ */
+class TelemetryRoutes {
+  private readonly byOptions = new WeakMap<object, TelemetryRoute>();
+  private readonly live = new Set<WeakRef<TelemetryRoute>>();
+
+  constructor(pacing: Pacing, clock: Clock | undefined) {
+    reportPacingTo(pacing, this, timeSourceOf(clock));
+  }
+
+  /** Reports this vendor's gate and budget events to `telemetry` from now on. */
+  add(telemetry: Telemetry, vendor: string): void {
+    let route = this.byOptions.get(telemetry.options);
+    if (!route) {
+      route = { telemetry, vendors: new Set() };
+      this.byOptions.set(telemetry.options, route);
+      this.live.add(new WeakRef(route));
+    }
+    route.vendors.add(vendor);
+  }
+
+  gateWasClosed(vendor: string, closedMs: number): void {
+    for (const route of this.routesOf(vendor)) route.telemetry.gateWasClosed(vendor, closedMs);
+  }
+
+  budgetWasExhausted(vendor: string, decision: Decision): void {
+    for (const route of this.routesOf(vendor)) route.telemetry.budgetWasExhausted(vendor, decision);
+  }
+
+  private routesOf(vendor: string): TelemetryRoute[] {
+    const routes: TelemetryRoute[] = [];
+    for (const ref of this.live) {
+      const route = ref.deref();
+      if (route === undefined) this.live.delete(ref);
+      else if (route.vendors.has(vendor)) routes.push(route);
+    }
+    return routes;
+  }
+}
+
+/** The telemetry routes of each default pacing that has any (made when the first adapter with a telemetry uses it). */
+const routesByPacing = new WeakMap<Pacing, TelemetryRoutes>();
+
 /** An adapter's `pacing` option: a pacing of yours, `false` for none, or absent for the default. */
 export type PacingOption = Pacing | false | undefined;
 
@@ -49,10 +107,21 @@ export function pacerFor(
   request: PacerRequest,
   /** The adapter's own `clock` option, when it has one: the default pacing then runs on it. */
   clock?: Clock,
+  /** The adapter's `telemetry`: the default pacing reports the vendor's gate and budget events to it. */
+  telemetry?: Telemetry,
 ): VendorPacer | undefined {
   if (option === false) return undefined;
   if (option === undefined) {
-    return defaultPacing(clock).pacer({ vendor: request.vendor, credential: request.credential });
+    const pacing = defaultPacing(clock);
+    if (telemetry) {
+      let routes = routesByPacing.get(pacing);
+      if (!routes) {
+        routes = new TelemetryRoutes(pacing, clock);
+        routesByPacing.set(pacing, routes);
+      }
+      routes.add(telemetry, request.vendor);
+    }
+    return pacing.pacer({ vendor: request.vendor, credential: request.credential });
   }
   return option.pacer(request);
 }

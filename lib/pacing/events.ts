@@ -92,7 +92,11 @@ export class PacingEventHub implements PacingEvents {
  * closed (from its first `gateClosed` to `gateOpened`, extensions included, on the pacing's clock)
  * and every retry refused by an empty retry budget.
  */
-export function reportPacingTo(events: PacingEvents, telemetry: Telemetry, time: TimeSource): void {
+export function reportPacingTo(
+  events: PacingEvents,
+  telemetry: Pick<Telemetry, 'gateWasClosed' | 'budgetWasExhausted'>,
+  time: TimeSource,
+): void {
   /** When each closed gate closed, by pacer key (vendor plus a credential hash, never the credential). */
   const closedAtMs = new Map<string, number>();
   events.on('gateClosed', ({ key }) => {

@@ -120,7 +120,7 @@ export function lookUpPacer(setup: ResilienceSetup, credentials: readonly string
   const { pacing, clock } = setup.options;
   if (pacing === false) return { pacer: undefined };
   const request = { vendor: setup.policy.vendor, limits: setup.policy.limits, credential: credentials[0] };
-  return { pacer: pacerFor(pacing, request, clock) };
+  return { pacer: pacerFor(pacing, request, clock, setup.telemetry) };
 }
 
 /** Where a wait happens: the call's progress and an optional extra end time. */
