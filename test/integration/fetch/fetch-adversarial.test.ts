@@ -1,0 +1,250 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { inspect } from 'node:util';
+import { isVendorError } from '../../../lib/index.js';
+import { resilientFetch } from '../../../lib/adapters/fetch/index.js';
+import { createManualClock } from '../../../lib/testing/index.js';
+
+// Adversarial cases for resilientFetch: where it must behave as fetch (undici) behaves, each
+// compared with plain fetch against the same real loopback server (no mocks).
+
+const START_MS = Date.UTC(2026, 0, 1);
+const CANARY_USER = 'sk_user_canary_5d1f0a';
+const CANARY_PASS = 'sk_pass_canary_93be27';
+
+let server: Server | undefined;
+const sockets = new Set<Socket>();
+afterEach(async () => {
+  for (const socket of sockets) socket.destroy();
+  sockets.clear();
+  const closing = server;
+  server = undefined;
+  if (closing) await new Promise((resolve) => closing.close(resolve));
+});
+
+/** What the server received: one entry per request, with its body's length. */
+interface Received {
+  method: string;
+  bodyBytes: number;
+}
+
+type Handler = (res: ServerResponse, n: number, req: IncomingMessage) => void;
+
+/** A loopback server on port 0 that reads each request body whole, then calls `handler` (n from 1). */
+async function serve(handler: Handler): Promise<{ url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const started = createServer((req, res) => {
+    let bodyBytes = 0;
+    req.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', bodyBytes });
+      handler(res, received.length, req);
+    });
+  });
+  started.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server = started;
+  await new Promise<void>((resolve) => started.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(started.address() as AddressInfo).port}`, received };
+}
+
+/** 503 first (the engine resends it), then 200. */
+const unavailableOnce: Handler = (res, n) => {
+  if (n === 1) res.writeHead(503).end();
+  else res.end('ok');
+};
+
+/** The promise's outcome, or 'pending' when it has not settled after `ms` of real time. */
+function outcome(
+  promise: Promise<unknown>,
+  ms = 500,
+): Promise<{ value: unknown } | { error: unknown } | 'pending'> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Lets the event loop turn until `done()` (the server saw a request, a wait started). */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(done()).toBe(true);
+}
+
+/** Every text view of an error. */
+function views(error: unknown): string {
+  return [
+    String(error),
+    (error as Error).stack ?? '',
+    inspect(error, { depth: 8, showHidden: true }),
+    JSON.stringify(error) ?? '',
+  ].join('\n');
+}
+
+describe('resilientFetch behaves as fetch where the policy has no say', () => {
+  // undici takes any async iterable as a body (a Node Readable: fs.createReadStream, the usual way
+  // to upload an audio file). It cannot be read twice: plain fetch given it again refuses a
+  // Readable (TypeError) and sends a used generator as 0 bytes.
+  it.each([
+    ['a Node Readable', () => Readable.from([Buffer.from('hello')]), 'TypeError', [5]],
+    [
+      'an async generator',
+      () =>
+        (async function* () {
+          yield new TextEncoder().encode('hello');
+        })(),
+      'sent',
+      [5, 0],
+    ],
+  ])(
+    'an async-iterable body (%s) is sent once: a resend the engine asks for fails the call as for a stream',
+    async (_kind, makeBody, plainAgain, plainSent) => {
+      const { url, received } = await serve(unavailableOnce);
+      const body = makeBody();
+      const post = () => ({ method: 'POST', body, duplex: 'half' }) as unknown as RequestInit;
+      await (await fetch(url, post())).text();
+      const again = await fetch(url, post()).then(
+        async (response) => (await response.text(), 'sent'),
+        (error: unknown) => (error as Error).name,
+      );
+      expect(again).toBe(plainAgain);
+      expect(received.map((r) => r.bodyBytes)).toEqual(plainSent);
+      received.length = 0;
+
+      const clock = createManualClock(START_MS, { autoAdvance: true });
+      const resilient = resilientFetch('breeze', { clock, pacing: false });
+      const result = await outcome(
+        resilient(url, { method: 'POST', body: makeBody(), duplex: 'half' } as unknown as RequestInit),
+      );
+      // Sent once (5 bytes); the 503's resend is refused because the body was a stream.
+      expect(received.map((r) => r.bodyBytes)).toEqual([5]);
+      expect(result).toMatchObject({ error: { isVendorError: true, action: 'fail', status: 503 } });
+      expect((result as { error: Error }).error.message).toContain('the request body is a stream');
+    },
+  );
+
+  // fetch rejects with the signal's reason as it is, whatever it is (a string, an object).
+  it("a caller's abort reason that is not an Error is what the call rejects with, in flight as with fetch", async () => {
+    const { url, received } = await serve(() => undefined);
+    const plain = new AbortController();
+    const plainCall = fetch(url, { signal: plain.signal });
+    await until(() => received.length === 1);
+    plain.abort('user left');
+    await expect(plainCall).rejects.toBe('user left');
+
+    const resilient = resilientFetch('breeze', { pacing: false });
+    const controller = new AbortController();
+    const call = resilient(url, { signal: controller.signal });
+    await until(() => received.length === 2);
+    controller.abort('user left');
+    await expect(call).rejects.toBe('user left');
+  });
+
+  it("a caller's abort reason that is not an Error is what the call rejects with, during the retry wait", async () => {
+    const { url, received } = await serve((res) => res.writeHead(503, { 'retry-after': '30' }).end());
+    const clock = createManualClock(START_MS);
+    const resilient = resilientFetch('breeze', { clock, pacing: false });
+    const controller = new AbortController();
+    const call = resilient(url, { signal: controller.signal });
+    await until(() => clock.pendingWaits() > 0);
+    const reason = { why: 'user left' };
+    controller.abort(reason);
+    await expect(call).rejects.toBe(reason);
+    expect(clock.pendingWaits()).toBe(0);
+    expect(received).toHaveLength(1);
+  });
+
+  // A Request's body is read into memory before the first try (to resend it); that read must
+  // listen to the caller's signal as fetch's own send does.
+  it("the caller's signal ends a call whose Request body is still being read, as with fetch (no hang)", async () => {
+    const { url } = await serve(() => undefined);
+    const stalledRequest = () =>
+      new Request(url, {
+        method: 'POST',
+        // One chunk, then nothing: a body that never ends (an upload whose source stalled).
+        body: new ReadableStream<Uint8Array>({
+          start: (controller) => controller.enqueue(new Uint8Array(3)),
+        }),
+        duplex: 'half',
+      } as RequestInit);
+    const reason = new Error('user left');
+
+    const plain = new AbortController();
+    const plainCall = outcome(fetch(stalledRequest(), { signal: plain.signal }));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    plain.abort(reason);
+    expect(await plainCall).toEqual({ error: reason });
+
+    const resilient = resilientFetch('breeze', { pacing: false });
+    const controller = new AbortController();
+    const call = outcome(resilient(stalledRequest(), { signal: controller.signal }));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    controller.abort(reason);
+    expect(await call).toEqual({ error: reason });
+  });
+
+  it('deadlineMs ends a call whose Request body is still being read (no hang)', async () => {
+    const { url } = await serve(() => undefined);
+    const clock = createManualClock(START_MS);
+    const resilient = resilientFetch('breeze', { clock, pacing: false, deadlineMs: 10_000 });
+    const request = new Request(url, {
+      method: 'POST',
+      body: new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new Uint8Array(3)) }),
+      duplex: 'half',
+    } as RequestInit);
+    const call = outcome(resilient(request), 1_000);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    clock.advance(10_001);
+    const result = await call;
+    expect(result).not.toBe('pending');
+    const error = (result as { error: unknown }).error;
+    expect(isVendorError(error) && error.category).toBe('deadline_exceeded');
+  });
+
+  // undici refuses a URL with user info, and its TypeError quotes the URL whole. resilientFetch
+  // builds a Request itself for a stream body: the error it passes on must not carry the URL's
+  // credentials (plain fetch's does; the library promises no credential in any error view).
+  it('a URL with user info: the TypeError resilientFetch passes on quotes neither its user nor its password', async () => {
+    const { url, received } = await serve((res) => res.end('ok'));
+    const withUserInfo = url.replace('http://', `http://${CANARY_USER}:${CANARY_PASS}@`);
+    const streamBody = () => ({
+      method: 'POST',
+      body: new ReadableStream<Uint8Array>({ start: (controller) => controller.close() }),
+      duplex: 'half',
+    });
+    const plain = await fetch(withUserInfo, streamBody() as RequestInit).catch((error: unknown) => error);
+    expect((plain as Error).name).toBe('TypeError');
+    expect((plain as Error).message).toContain(CANARY_PASS);
+
+    const resilient = resilientFetch('breeze', { pacing: false });
+    const error = await resilient(withUserInfo, streamBody() as RequestInit).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as Error).name).toBe('TypeError');
+    expect(views(error)).not.toContain(CANARY_PASS);
+    expect(views(error)).not.toContain(CANARY_USER);
+    expect(received).toHaveLength(0);
+  });
+
+  // fetch(request, { signal: null }): the new request follows no signal, not the Request's own.
+  it("init.signal: null detaches the Request's own (aborted) signal, as with fetch", async () => {
+    const { url } = await serve((res) => res.end('ok'));
+    const aborted = () => new Request(url, { signal: AbortSignal.abort(new Error('stale')) });
+    const plain = await fetch(aborted(), { signal: null });
+    expect(await plain.text()).toBe('ok');
+
+    const resilient = resilientFetch('breeze', { pacing: false });
+    const result = await outcome(resilient(aborted(), { signal: null }));
+    expect(result).toMatchObject({ value: { status: 200 } });
+    await (result as { value: Response }).value.text();
+  });
+});
