@@ -3,6 +3,7 @@ import { combinedSignal } from '../../run/combined-signal.js';
 import { runTries } from '../../run/runner.js';
 import type { TryResult } from '../../run/try-judge.js';
 import { isVendorError } from '../../run/vendor-error.js';
+import { redactText } from '../../run/redact.js';
 import type { PolicyInput } from '../../core/policy/user-policy.js';
 import {
   checkFetchArguments,
@@ -40,19 +41,12 @@ async function fetchUnderPolicy(
 ): Promise<Response> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   // The adapter's `signal` option and this call's own (init's, or the Request's), combined.
-  const callerSignal = combinedSignal(
-    options.signal,
-    init?.signal ?? (input instanceof Request ? input.signal : undefined),
-  );
+  const callerSignal = combinedSignal(options.signal, callSignal(input, init));
   callerSignal?.throwIfAborted();
-  const request = await ReplayableRequest.from(
-    input,
-    init,
-    options.maxReplayBodyBytes ?? DEFAULT_MAX_REPLAY_BODY_BYTES,
-  );
+  // Made before the body is read: the caller's signal and the deadline cover that read too.
   const context = new CallContext(setup, {
     signal: callerSignal,
-    secrets: request.credentials(),
+    secrets: ReplayableRequest.credentialsOf(input, init),
   });
   /** The Response of the latest try, until it is handed back or let go. */
   let latest: Response | undefined;
@@ -62,7 +56,10 @@ async function fetchUnderPolicy(
     latest = undefined;
   };
   let sent = 0;
-  const sendTry = async (tryNumber: number): Promise<TryResult<Response | undefined>> => {
+  const sendTry = async (
+    request: ReplayableRequest,
+    tryNumber: number,
+  ): Promise<TryResult<Response | undefined>> => {
     letGo();
     sent = tryNumber;
     const tried = await request.send(fetchImpl, context, tryNumber, 'submit');
@@ -71,11 +68,21 @@ async function fetchUnderPolicy(
     return { observation: await responseObservation(latest), value: latest };
   };
   try {
+    const request = await ReplayableRequest.from(
+      input,
+      init,
+      options.maxReplayBodyBytes ?? DEFAULT_MAX_REPLAY_BODY_BYTES,
+      context.signal,
+    ).catch((error: unknown) => {
+      context.throwIfAborted();
+      // fetch's own TypeError for what it refuses (a URL with user info) quotes the URL.
+      throw redactedInPlace(error, context.secrets);
+    });
     const { result } = await runTries({
       context,
       phase: 'submit',
       accept: ACCEPT,
-      sendTry,
+      sendTry: (tryNumber) => sendTry(request, tryNumber),
       cannotResend: () => (sent > 0 ? request.oneShotReason : undefined),
       onResend: letGo,
     });
@@ -93,8 +100,29 @@ async function fetchUnderPolicy(
       Object.defineProperty(error, 'response', { value: response, enumerable: false, configurable: true });
     }
     letGo();
+    // fetch rejects with the caller's reason as it is (a string, any value), not made an Error.
+    if (callerSignal?.aborted && !isVendorError(error)) throw callerSignal.reason;
     throw error;
   } finally {
     context.end();
   }
+}
+
+/**
+ * The signal this call's own arguments carry: `init.signal` when given (`null` means none, as in
+ * fetch: the Request's own is not followed then), else the Request's.
+ */
+function callSignal(input: FetchInput, init: RequestInit | undefined): AbortSignal | undefined {
+  if (init?.signal !== undefined) return init.signal ?? undefined;
+  return input instanceof Request ? input.signal : undefined;
+}
+
+/** `error` with the call's credentials scrubbed from its message and stack (fetch's own errors quote the URL). */
+function redactedInPlace(error: unknown, secrets: readonly string[]): unknown {
+  // Not `instanceof Error`: fetch's errors may come from another realm (a vm context, jest).
+  const target = error as { message?: unknown; stack?: unknown } | null;
+  if (typeof target !== 'object' || target === null || secrets.length === 0) return error;
+  if (typeof target.message === 'string') target.message = redactText(target.message, secrets);
+  if (typeof target.stack === 'string') target.stack = redactText(target.stack, secrets);
+  return error;
 }
