@@ -235,6 +235,67 @@ describe('resilientFetch behaves as fetch where the policy has no say', () => {
     expect(received).toHaveLength(0);
   });
 
+  // The same for a URL fetch cannot parse (a relative one: Node has no base URL) carrying a key in
+  // its query: fetch's TypeError quotes it, in its message and in its cause's `input`.
+  it('a relative URL with ?api_key=: the TypeError resilientFetch passes on does not quote the key', async () => {
+    const relative = `/v1/text-to-speech/voice_1?api_key=${CANARY_PASS}`;
+    const streamBody = () =>
+      ({
+        method: 'POST',
+        body: new ReadableStream<Uint8Array>({ start: (controller) => controller.close() }),
+        duplex: 'half',
+      }) as RequestInit;
+    const plain = await fetch(relative, streamBody()).catch((error: unknown) => error);
+    expect((plain as Error).name).toBe('TypeError');
+    expect(views(plain)).toContain(CANARY_PASS);
+
+    const resilient = resilientFetch('breeze', { pacing: false });
+    const error = await resilient(relative, streamBody()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as Error).name).toBe('TypeError');
+    expect(views(error)).not.toContain(CANARY_PASS);
+  });
+
+  // fetch refuses some arguments with a TypeError before anything is sent (undici's network
+  // failures are TypeError('fetch failed') with the socket error as cause; these are not). Such a
+  // call cannot succeed on a resend, and nothing "may have reached the vendor".
+  it.each([
+    ['a GET with a body', (url: string): [string, RequestInit] => [url, { method: 'GET', body: 'x' }]],
+    [
+      'a header value fetch refuses',
+      (url: string): [string, RequestInit] => [url, { method: 'POST', headers: { 'x-trace': 'a\u0000b' } }],
+    ],
+    ['a relative URL', (): [string, RequestInit] => ['/v1/text-to-speech/voice_1', { method: 'POST' }]],
+  ])(
+    'fetch refusing its arguments (%s) rejects at once with its TypeError, not judged or resent as a transport failure',
+    async (_kind, makeArguments) => {
+      const { url, received } = await serve((res) => res.end('ok'));
+      const plain = await fetch(...makeArguments(url)).catch((error: unknown) => error);
+      expect((plain as Error).name).toBe('TypeError');
+
+      const clock = createManualClock(START_MS, { autoAdvance: true });
+      const decisions: string[] = [];
+      // A policy that resends a submit after a transport failure (as a poll always is).
+      const policy = { extends: 'breeze', resendAfterPossibleDelivery: { submit: 'safe' } } as never;
+      const resilient = resilientFetch(policy, {
+        clock,
+        pacing: false,
+        onDecision: (event) => decisions.push(event.decision.action),
+      });
+      const error = await resilient(...makeArguments(url)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(decisions).toEqual([]);
+      expect(isVendorError(error)).toBe(false);
+      expect((error as Error).name).toBe('TypeError');
+      expect((error as Error).message).toBe((plain as Error).message);
+      expect(received).toHaveLength(0);
+    },
+  );
+
   // fetch(request, { signal: null }): the new request follows no signal, not the Request's own.
   it("init.signal: null detaches the Request's own (aborted) signal, as with fetch", async () => {
     const { url } = await serve((res) => res.end('ok'));
