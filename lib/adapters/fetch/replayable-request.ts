@@ -1,6 +1,6 @@
 import type { Phase } from '../../core/engine/types.js';
 import type { CallContext } from '../../run/call-context.js';
-import { credentialsIn } from '../../run/redact.js';
+import { credentialsIn, redactErrorInPlace } from '../../run/redact.js';
 import type { TryResult } from '../../run/try-judge.js';
 import type { FetchFunction, FetchInput } from './options.js';
 import { fetchNetworkObservation } from './response-signal.js';
@@ -27,14 +27,15 @@ export class ReplayableRequest {
   /**
    * Holds the request fetch would send for `(input, init)`. A `Request`'s body is read into memory
    * when it is at most `maxBodyBytes` long, and else sent once (its read part first, then the rest).
-   * The read stops when `signal` aborts (the body is cancelled, the signal's reason thrown), as
-   * fetch's own send of that body would.
+   * The read stops when the call's signal aborts (the body is cancelled, the signal's reason
+   * thrown), as fetch's own send of that body would. What fetch would refuse (a URL with user info,
+   * a GET with a body) throws fetch's `TypeError`, the call's credentials scrubbed from it.
    */
   static async from(
     input: FetchInput,
     init: RequestInit | undefined,
     maxBodyBytes: number,
-    signal?: AbortSignal,
+    context?: CallContext,
   ): Promise<ReplayableRequest> {
     const streamed = isStreamBody(init?.body);
     if (!(input instanceof Request) && !streamed) {
@@ -42,7 +43,14 @@ export class ReplayableRequest {
       return new ReplayableRequest(input, init, String(input), undefined);
     }
     // A stream body needs `duplex: 'half'` (Node's fetch requires it for any stream body).
-    const base = new Request(input, streamed ? { ...init, duplex: 'half' } : init);
+    let base: Request;
+    try {
+      base = new Request(input, streamed ? { ...init, duplex: 'half' } : init);
+    } catch (error) {
+      // The call's secrets (yours), and the request's own: a job's call learns them only later.
+      const secrets = [...(context?.secrets ?? []), ...ReplayableRequest.credentialsOf(input, init)];
+      throw redactErrorInPlace(error, secrets);
+    }
     if (base.body === null) return new ReplayableRequest(base, undefined, base.url, undefined);
     if (streamed) {
       const why = 'the request body is a stream that the first try consumed';
@@ -52,7 +60,7 @@ export class ReplayableRequest {
     const chunks: Uint8Array[] = [];
     let size = 0;
     for (;;) {
-      const { done, value } = await readOrStop(reader, signal);
+      const { done, value } = await readOrStop(reader, context?.signal);
       if (done) return new ReplayableRequest(base, { body: concat(chunks, size) }, base.url, undefined);
       chunks.push(value);
       size += value.byteLength;
@@ -78,9 +86,9 @@ export class ReplayableRequest {
     return plainHeaders(this.input instanceof Request ? this.input.headers : this.init?.headers);
   }
 
-  /** The credentials the request carries (headers, credential query parameters, URL password), for redaction. */
+  /** The credentials the request carries (headers, credential query parameters, the URL's user info), for redaction. */
   credentials(): string[] {
-    return credentialsIn(this.url, this.headers());
+    return requestCredentials(this.url, this.headers());
   }
 
   /**
@@ -89,25 +97,17 @@ export class ReplayableRequest {
    */
   static credentialsOf(input: FetchInput, init: RequestInit | undefined): string[] {
     const url = input instanceof Request ? input.url : String(input);
-    const headers = init?.headers ?? (input instanceof Request ? input.headers : undefined);
-    const found = credentialsIn(url, plainHeaders(headers));
-    // undici refuses a URL with user info and quotes the URL in its TypeError: the user name too
-    // (an API key, in a Basic-auth style URL) is scrubbed from what the call passes on.
-    if (url.includes('@')) {
-      try {
-        const { username } = new URL(url);
-        if (username.length >= 4) found.push(username, decodeURIComponent(username));
-      } catch {
-        // A relative or invalid URL, or a user name that is not valid percent-encoding.
-      }
-    }
-    return found;
+    return requestCredentials(
+      url,
+      plainHeaders(init?.headers ?? (input instanceof Request ? input.headers : undefined)),
+    );
   }
 
   /**
    * Sends try `tryNumber` with `fetchImpl` (the try's `attemptHeaders` and the call's signal added):
    * its Response, or, when fetch rejected, the transport failure as the engine reads it (its socket
-   * code). Throws the call's own reason when the call was stopped meanwhile.
+   * code). Throws the call's own reason when the call was stopped meanwhile, and fetch's own error
+   * (credentials scrubbed) when fetch refused the arguments themselves: nothing was sent then.
    */
   async send(
     fetchImpl: FetchFunction,
@@ -120,6 +120,11 @@ export class ReplayableRequest {
       return { response: await fetchImpl(input, init) };
     } catch (error) {
       context.throwIfAborted();
+      // A URL and init that fetch refuses (a relative URL, a GET with a body, a bad header value)
+      // fail every try alike: not a transport failure. A Request here was built, so it is valid.
+      if (!(input instanceof Request) && refusedByFetch(error, input, init)) {
+        throw redactErrorInPlace(error, context.secrets);
+      }
       return { failure: { observation: fetchNetworkObservation(error), value: undefined, cause: error } };
     }
   }
@@ -146,6 +151,24 @@ export class ReplayableRequest {
   }
 }
 
+/**
+ * The credentials of a request's URL and headers ({@link credentialsIn}), plus its URL's user name:
+ * undici refuses a URL with user info and quotes the URL in its `TypeError`, so the user name too
+ * (an API key, in a Basic-auth style URL) is scrubbed from what the call passes on.
+ */
+function requestCredentials(url: string, headers: Readonly<Record<string, unknown>> | undefined): string[] {
+  const found = credentialsIn(url, headers);
+  if (url.includes('@')) {
+    try {
+      const { username } = new URL(url);
+      if (username.length >= 4) found.push(username, decodeURIComponent(username));
+    } catch {
+      // A relative or invalid URL, or a user name that is not valid percent-encoding.
+    }
+  }
+  return found;
+}
+
 /** Headers in any form fetch takes, as a plain object (lower-case names when they came as `Headers` or pairs). */
 function plainHeaders(headers: RequestInit['headers'] | null): Readonly<Record<string, unknown>> | undefined {
   if (headers === undefined || headers === null) return undefined;
@@ -165,6 +188,20 @@ function isStreamBody(body: unknown): boolean {
     body !== null &&
     typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
   );
+}
+
+/**
+ * True when `error` is fetch's refusal of `(input, init)` itself: its own `Request` constructor
+ * refuses them with the same message (asked only after fetch rejected). A `fetch` option that takes
+ * more (a relative URL against its base) and then fails on the wire is not taken for a refusal.
+ */
+function refusedByFetch(error: unknown, input: FetchInput, init: RequestInit | undefined): boolean {
+  try {
+    new Request(input, init);
+    return false;
+  } catch (refusal) {
+    return (refusal as { message?: unknown }).message === (error as { message?: unknown } | null)?.message;
+  }
 }
 
 /** The next chunk of `reader`, or the reason of `signal` once it aborts (the reader is cancelled with it). */

@@ -3,7 +3,6 @@ import { combinedSignal } from '../../run/combined-signal.js';
 import { runTries } from '../../run/runner.js';
 import type { TryResult } from '../../run/try-judge.js';
 import { isVendorError } from '../../run/vendor-error.js';
-import { redactText } from '../../run/redact.js';
 import type { PolicyInput } from '../../core/policy/user-policy.js';
 import {
   checkFetchArguments,
@@ -72,11 +71,11 @@ async function fetchUnderPolicy(
       input,
       init,
       options.maxReplayBodyBytes ?? DEFAULT_MAX_REPLAY_BODY_BYTES,
-      context.signal,
+      context,
     ).catch((error: unknown) => {
+      // The body's read stopped: the caller's reason, or the deadline's typed error.
       context.throwIfAborted();
-      // fetch's own TypeError for what it refuses (a URL with user info) quotes the URL.
-      throw redactedInPlace(error, context.secrets);
+      throw error;
     });
     const { result } = await runTries({
       context,
@@ -115,14 +114,4 @@ async function fetchUnderPolicy(
 function callSignal(input: FetchInput, init: RequestInit | undefined): AbortSignal | undefined {
   if (init?.signal !== undefined) return init.signal ?? undefined;
   return input instanceof Request ? input.signal : undefined;
-}
-
-/** `error` with the call's credentials scrubbed from its message and stack (fetch's own errors quote the URL). */
-function redactedInPlace(error: unknown, secrets: readonly string[]): unknown {
-  // Not `instanceof Error`: fetch's errors may come from another realm (a vm context, jest).
-  const target = error as { message?: unknown; stack?: unknown } | null;
-  if (typeof target !== 'object' || target === null || secrets.length === 0) return error;
-  if (typeof target.message === 'string') target.message = redactText(target.message, secrets);
-  if (typeof target.stack === 'string') target.stack = redactText(target.stack, secrets);
-  return error;
 }
