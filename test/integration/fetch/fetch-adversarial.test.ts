@@ -296,6 +296,25 @@ describe('resilientFetch behaves as fetch where the policy has no say', () => {
     },
   );
 
+  it('a fetch option that takes a relative URL (against its base) and then fails on the wire is still judged by its socket code', async () => {
+    const { url } = await serve((res) => res.end('ok'));
+    const closed = server;
+    server = undefined;
+    await new Promise((resolve) => closed?.close(resolve));
+    const clock = createManualClock(START_MS, { autoAdvance: true });
+    const resilient = resilientFetch('breeze', {
+      clock,
+      pacing: false,
+      fetch: (input, init) => fetch(new URL(String(input), url), init),
+    });
+    const error = await resilient('/v1/text-to-speech/voice_1', { method: 'POST', body: '{}' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isVendorError(error) && error.decision.reason).toContain('ECONNREFUSED');
+    expect(isVendorError(error) && error.attempts).toBeGreaterThan(1);
+  });
+
   // fetch(request, { signal: null }): the new request follows no signal, not the Request's own.
   it("init.signal: null detaches the Request's own (aborted) signal, as with fetch", async () => {
     const { url } = await serve((res) => res.end('ok'));
