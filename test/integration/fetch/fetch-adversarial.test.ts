@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { isVendorError } from '../../../lib/index.js';
 import { resilientFetch } from '../../../lib/adapters/fetch/index.js';
+import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
 import { createManualClock } from '../../../lib/testing/index.js';
 
 // Adversarial cases for resilientFetch: where it must behave as fetch (undici) behaves, each
@@ -15,8 +16,11 @@ const CANARY_USER = 'sk_user_canary_5d1f0a';
 const CANARY_PASS = 'sk_pass_canary_93be27';
 
 let server: Server | undefined;
+let pacing: Pacing | undefined;
 const sockets = new Set<Socket>();
 afterEach(async () => {
+  await pacing?.close();
+  pacing = undefined;
   for (const socket of sockets) socket.destroy();
   sockets.clear();
   const closing = server;
@@ -207,6 +211,35 @@ describe('resilientFetch behaves as fetch where the policy has no say', () => {
     expect(result).not.toBe('pending');
     const error = (result as { error: unknown }).error;
     expect(isVendorError(error) && error.category).toBe('deadline_exceeded');
+  });
+
+  // fetch resolves at the headers; resilientFetch first reads the start of an error body for the
+  // engine, inside the try's pacer turn. A body that stalls there holds the call, and the turn,
+  // with nothing to bound it when the caller gave no signal and no deadline: one stalled answer
+  // at maxConcurrent 1 stops every later call to the vendor. Not fixed: how long to wait for an
+  // error's first bytes (a constant, an option, the ws adapter's upgradeBodyTimeoutMs) is a choice.
+  it('a 4xx whose body stalls after its headers still settles, and frees its pacer turn (fetch resolves at its headers)', async () => {
+    const { url, received } = await serve((res, _n, req) => {
+      if (req.url === '/ok') return void res.end('ok');
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.write('{"detail":');
+    });
+    const plain = await outcome(fetch(url));
+    expect(plain).toMatchObject({ value: { status: 400 } });
+    await ((plain as { value: Response }).value.body?.cancel() ?? Promise.resolve());
+
+    const clock = createManualClock(START_MS);
+    pacing = createPacing({ clock });
+    const policy = { extends: 'breeze', limits: { maxConcurrent: 1, source: 'test' } } as never;
+    const resilient = resilientFetch(policy, { clock, pacing, throwOnFail: false });
+    const stalled = outcome(resilient(url), 1_000);
+    await until(() => received.length === 2);
+    const next = outcome(resilient(`${url}/ok`), 1_000);
+    // A minute on the adapter's clock is more than any bound on reading an error's first bytes.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    clock.advance(60_000);
+    expect(await stalled).toMatchObject({ value: { status: 400 } });
+    expect(await next).toMatchObject({ value: { status: 200 } });
   });
 
   // undici refuses a URL with user info, and its TypeError quotes the URL whole. resilientFetch
