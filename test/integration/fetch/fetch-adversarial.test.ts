@@ -348,6 +348,35 @@ describe('resilientFetch behaves as fetch where the policy has no say', () => {
     expect(isVendorError(error) && error.attempts).toBeGreaterThan(1);
   });
 
+  // fetch rejects a transport failure with TypeError('fetch failed') whose cause is the socket's
+  // error. The VendorError keeps that chain (redacted) as its cause; fetch's errors come from
+  // another realm under jest (and in vm contexts), which must not make the cause disappear.
+  it("a transport failure's VendorError keeps fetch's TypeError and the socket error as its cause chain", async () => {
+    const { url } = await serve((res) => res.end('ok'));
+    const closed = server;
+    server = undefined;
+    await new Promise((resolve) => closed?.close(resolve));
+    const target = `${url}/v1/text-to-speech/voice_1?api_key=${CANARY_PASS}`;
+    const plain = (await fetch(target, { method: 'POST' }).catch((e: unknown) => e)) as Error;
+    expect(plain).toMatchObject({
+      name: 'TypeError',
+      message: 'fetch failed',
+      cause: { code: 'ECONNREFUSED' },
+    });
+
+    const clock = createManualClock(START_MS, { autoAdvance: true });
+    const resilient = resilientFetch('breeze', { clock, pacing: false });
+    const error = await resilient(target, { method: 'POST' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isVendorError(error)).toBe(true);
+    const cause = (error as Error).cause as Error | undefined;
+    expect(cause).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+    expect(cause?.cause).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(views(error) + views(cause) + views(cause?.cause)).not.toContain(CANARY_PASS);
+  });
+
   // fetch(request, { signal: null }): the new request follows no signal, not the Request's own.
   it("init.signal: null detaches the Request's own (aborted) signal, as with fetch", async () => {
     const { url } = await serve((res) => res.end('ok'));
