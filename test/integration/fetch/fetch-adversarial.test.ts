@@ -242,31 +242,41 @@ describe('resilientFetch behaves as fetch where the policy has no say', () => {
     expect(await next).toMatchObject({ value: { status: 200 } });
   });
 
-  // undici refuses a URL with user info, and its TypeError quotes the URL whole. resilientFetch
-  // builds a Request itself for a stream body: the error it passes on must not carry the URL's
-  // credentials (plain fetch's does; the library promises no credential in any error view).
-  it('a URL with user info: the TypeError resilientFetch passes on quotes neither its user nor its password', async () => {
-    const { url, received } = await serve((res) => res.end('ok'));
-    const withUserInfo = url.replace('http://', `http://${CANARY_USER}:${CANARY_PASS}@`);
-    const streamBody = () => ({
-      method: 'POST',
-      body: new ReadableStream<Uint8Array>({ start: (controller) => controller.close() }),
-      duplex: 'half',
-    });
-    const plain = await fetch(withUserInfo, streamBody() as RequestInit).catch((error: unknown) => error);
-    expect((plain as Error).name).toBe('TypeError');
-    expect((plain as Error).message).toContain(CANARY_PASS);
+  // undici refuses a URL with user info, and its TypeError quotes the URL whole. The error
+  // resilientFetch passes on must not carry the URL's credentials (plain fetch's does; the library
+  // promises no credential in any error view), whether resilientFetch built a Request itself (a
+  // stream body) or fetch refused the URL and init it was given.
+  it.each([
+    [
+      'a stream body',
+      () =>
+        ({
+          method: 'POST',
+          body: new ReadableStream<Uint8Array>({ start: (controller) => controller.close() }),
+          duplex: 'half',
+        }) as RequestInit,
+    ],
+    ['a string body', (): RequestInit => ({ method: 'POST', body: '{}' })],
+  ])(
+    'a URL with user info (%s): the TypeError resilientFetch passes on quotes neither its user nor its password',
+    async (_kind, makeInit) => {
+      const { url, received } = await serve((res) => res.end('ok'));
+      const withUserInfo = url.replace('http://', `http://${CANARY_USER}:${CANARY_PASS}@`);
+      const plain = await fetch(withUserInfo, makeInit()).catch((error: unknown) => error);
+      expect((plain as Error).name).toBe('TypeError');
+      expect((plain as Error).message).toContain(CANARY_PASS);
 
-    const resilient = resilientFetch('breeze', { pacing: false });
-    const error = await resilient(withUserInfo, streamBody() as RequestInit).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect((error as Error).name).toBe('TypeError');
-    expect(views(error)).not.toContain(CANARY_PASS);
-    expect(views(error)).not.toContain(CANARY_USER);
-    expect(received).toHaveLength(0);
-  });
+      const resilient = resilientFetch('breeze', { pacing: false });
+      const error = await resilient(withUserInfo, makeInit()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as Error).name).toBe('TypeError');
+      expect(views(error)).not.toContain(CANARY_PASS);
+      expect(views(error)).not.toContain(CANARY_USER);
+      expect(received).toHaveLength(0);
+    },
+  );
 
   // The same for a URL fetch cannot parse (a relative one: Node has no base URL) carrying a key in
   // its query: fetch's TypeError quotes it, in its message and in its cause's `input`.
