@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { redactText } from './redact.js';
 
 /**
@@ -7,7 +8,10 @@ import { redactText } from './redact.js';
  * cause is redacted; anything else is dropped (`undefined`).
  */
 export function cleanCause(cause: unknown, secrets: readonly string[], depth = 0): unknown {
-  if (!(cause instanceof Error)) return typeof cause === 'string' ? redactText(cause, secrets) : undefined;
+  // An error of another realm (fetch's, under jest or in a vm context) is an error too.
+  if (!(cause instanceof Error || types.isNativeError(cause))) {
+    return typeof cause === 'string' ? redactText(cause, secrets) : undefined;
+  }
   const clean = new Error(redactText(cause.message, secrets));
   clean.name = cause.name;
   clean.stack = redactText(cause.stack ?? '', secrets);

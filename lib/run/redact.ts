@@ -47,6 +47,22 @@ export function redactText(text: string, extraSecrets: readonly string[] = []): 
   return out;
 }
 
+/**
+ * Scrubs credentials from an error that is passed on as it is (fetch's own `TypeError`, which quotes
+ * the URL or header value it refused): its message and stack, a string `input` (Node's URL errors),
+ * and the same for its causes, five deep. Duck-typed: such errors may come from another realm.
+ */
+export function redactErrorInPlace(error: unknown, secrets: readonly string[], depth = 0): unknown {
+  if (typeof error !== 'object' || error === null) return error;
+  const fields = error as Record<string, unknown>;
+  for (const name of ['message', 'stack', 'input']) {
+    const text = fields[name];
+    if (typeof text === 'string') fields[name] = redactText(text, secrets);
+  }
+  if (depth < 5 && fields['cause'] !== undefined) redactErrorInPlace(fields['cause'], secrets, depth + 1);
+  return error;
+}
+
 /** Replaces a URL object's credential query parameters and userinfo, in place. */
 export function redactUrlInPlace(url: URL): void {
   if (url.username) url.username = REDACTED;

@@ -24,8 +24,9 @@ export interface ResilientFetchOptions extends ResilienceOptions {
   /**
    * Largest `Request` body, in bytes, held in memory so a try can be sent again (a `Request`'s body
    * can be read once); a larger one is sent once, and a retry the engine asks for fails the call
-   * instead. An `init.body` that is a `ReadableStream` is always sent once; any other `init.body`
-   * with a URL is passed on at every try (fetch reads it afresh).
+   * instead. An `init.body` that is a stream (a `ReadableStream`, or an async iterable such as a
+   * Node `Readable`) is always sent once; any other `init.body` with a URL is passed on at every
+   * try (fetch reads it afresh).
    */
   maxReplayBodyBytes?: number;
 }

@@ -40,19 +40,12 @@ async function fetchUnderPolicy(
 ): Promise<Response> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   // The adapter's `signal` option and this call's own (init's, or the Request's), combined.
-  const callerSignal = combinedSignal(
-    options.signal,
-    init?.signal ?? (input instanceof Request ? input.signal : undefined),
-  );
+  const callerSignal = combinedSignal(options.signal, callSignal(input, init));
   callerSignal?.throwIfAborted();
-  const request = await ReplayableRequest.from(
-    input,
-    init,
-    options.maxReplayBodyBytes ?? DEFAULT_MAX_REPLAY_BODY_BYTES,
-  );
+  // Made before the body is read: the caller's signal and the deadline cover that read too.
   const context = new CallContext(setup, {
     signal: callerSignal,
-    secrets: request.credentials(),
+    secrets: ReplayableRequest.credentialsOf(input, init),
   });
   /** The Response of the latest try, until it is handed back or let go. */
   let latest: Response | undefined;
@@ -62,7 +55,10 @@ async function fetchUnderPolicy(
     latest = undefined;
   };
   let sent = 0;
-  const sendTry = async (tryNumber: number): Promise<TryResult<Response | undefined>> => {
+  const sendTry = async (
+    request: ReplayableRequest,
+    tryNumber: number,
+  ): Promise<TryResult<Response | undefined>> => {
     letGo();
     sent = tryNumber;
     const tried = await request.send(fetchImpl, context, tryNumber, 'submit');
@@ -71,11 +67,21 @@ async function fetchUnderPolicy(
     return { observation: await responseObservation(latest), value: latest };
   };
   try {
+    const request = await ReplayableRequest.from(
+      input,
+      init,
+      options.maxReplayBodyBytes ?? DEFAULT_MAX_REPLAY_BODY_BYTES,
+      context,
+    ).catch((error: unknown) => {
+      // The body's read stopped: the caller's reason, or the deadline's typed error.
+      context.throwIfAborted();
+      throw error;
+    });
     const { result } = await runTries({
       context,
       phase: 'submit',
       accept: ACCEPT,
-      sendTry,
+      sendTry: (tryNumber) => sendTry(request, tryNumber),
       cannotResend: () => (sent > 0 ? request.oneShotReason : undefined),
       onResend: letGo,
     });
@@ -93,8 +99,19 @@ async function fetchUnderPolicy(
       Object.defineProperty(error, 'response', { value: response, enumerable: false, configurable: true });
     }
     letGo();
+    // fetch rejects with the caller's reason as it is (a string, any value), not made an Error.
+    if (callerSignal?.aborted && !isVendorError(error)) throw callerSignal.reason;
     throw error;
   } finally {
     context.end();
   }
+}
+
+/**
+ * The signal this call's own arguments carry: `init.signal` when given (`null` means none, as in
+ * fetch: the Request's own is not followed then), else the Request's.
+ */
+function callSignal(input: FetchInput, init: RequestInit | undefined): AbortSignal | undefined {
+  if (init?.signal !== undefined) return init.signal ?? undefined;
+  return input instanceof Request ? input.signal : undefined;
 }

@@ -45,7 +45,7 @@ function fetchJobTransport(
 ): JobTransport<FetchJobRequest> {
   return {
     prepare: async (request, phase) => {
-      const held = await ReplayableRequest.from(request.url, request.init, maxReplayBodyBytes);
+      const held = await ReplayableRequest.from(request.url, request.init, maxReplayBodyBytes, context);
       const sendTry: SendJobTry = async (tryNumber) => {
         const sent = await held.send(fetchImpl, context, tryNumber, phase);
         if ('failure' in sent) return sent.failure;
