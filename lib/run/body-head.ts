@@ -9,6 +9,15 @@ export interface BodySource {
   resume(): unknown;
 }
 
+/**
+ * How long the start of an error response's body is waited for (ms, on the adapter's clock) before
+ * the engine judges what arrived: a body that stalls after its headers is judged by its status,
+ * headers and the bytes in so far, instead of holding the call (and its pacer turn) for as long as
+ * the server keeps the connection open. fetch resolves at the headers, and a got stream hands its
+ * response over at them: a call through the adapter must not wait on a body much longer than that.
+ */
+export const ERROR_BODY_WAIT_MS = 2_000;
+
 /** A body being read: its first bytes once known, and how to stop early. */
 export interface BodyHeadRead {
   /** The body's first `maxBytes` bytes (fewer when it ended first); never rejects. */

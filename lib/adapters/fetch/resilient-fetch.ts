@@ -64,7 +64,7 @@ async function fetchUnderPolicy(
     const tried = await request.send(fetchImpl, context, tryNumber, 'submit');
     if ('failure' in tried) return tried.failure;
     latest = tried.response;
-    return { observation: await responseObservation(latest), value: latest };
+    return { observation: await responseObservation(latest, setup.time), value: latest };
   };
   try {
     const request = await ReplayableRequest.from(

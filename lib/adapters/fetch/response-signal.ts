@@ -2,8 +2,9 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { HeaderValue } from '../../core/engine/types.js';
 import type { Observation } from '../../run/call-context.js';
-import { readBodyHead } from '../../run/body-head.js';
+import { ERROR_BODY_WAIT_MS, readBodyHead } from '../../run/body-head.js';
 import { bodyText, MAX_SIGNAL_BODY_BYTES, networkObservation } from '../../run/observation.js';
+import type { TimeSource } from '../../run/time-source.js';
 
 /** A fetch `Headers` object in the Signal's shape (lower-case names), as a copy. */
 export function headersOf(headers: Headers): Record<string, HeaderValue> {
@@ -14,12 +15,16 @@ export function headersOf(headers: Headers): Record<string, HeaderValue> {
 
 /**
  * The first bytes of a body stream, as many as the engine reads ({@link readBodyHead}, as got's
- * are read): the stream is cancelled once they are in, so the rest is never read.
+ * are read): the stream is cancelled once they are in, so the rest is never read. With `wait`, what
+ * arrived within `wait.timeoutMs` on `wait.time` (an error body that stalls does not hold the call).
  */
-export async function readSignalBody(body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
+export async function readSignalBody(
+  body: ReadableStream<Uint8Array> | null,
+  wait?: { timeoutMs: number; time: TimeSource },
+): Promise<Uint8Array> {
   if (body === null) return new Uint8Array();
   const source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
-  const head = await readBodyHead(source, MAX_SIGNAL_BODY_BYTES).done;
+  const head = await readBodyHead(source, MAX_SIGNAL_BODY_BYTES, wait?.timeoutMs, wait?.time).done;
   // Cancels the stream: whatever is past the bound is not read.
   source.destroy();
   return head;
@@ -30,18 +35,19 @@ export async function readSignalBody(body: ReadableStream<Uint8Array> | null): P
  * a clone's body is read ({@link readSignalBody}), so the caller still gets the whole body from
  * the response (the rest is read only if the caller reads it).
  */
-export function responseBodyHead(response: Response): Promise<Uint8Array> {
-  return readSignalBody(response.clone().body);
+export function responseBodyHead(response: Response, time: TimeSource): Promise<Uint8Array> {
+  return readSignalBody(response.clone().body, { timeoutMs: ERROR_BODY_WAIT_MS, time });
 }
 
 /**
  * What a fetch response says, as the engine reads it: a 2xx by its status and headers alone (its
- * body is the caller's stream, untouched); any other status with the start of its body too.
+ * body is the caller's stream, untouched); any other status with the start of its body too, as
+ * much of it as arrived within {@link ERROR_BODY_WAIT_MS} on `time` (the adapter's clock).
  */
-export async function responseObservation(response: Response): Promise<Observation> {
+export async function responseObservation(response: Response, time: TimeSource): Promise<Observation> {
   const headers = headersOf(response.headers);
   if (response.ok) return { transport: 'http', status: response.status, headers };
-  const body = bodyText(await responseBodyHead(response));
+  const body = bodyText(await responseBodyHead(response, time));
   return { transport: 'http', status: response.status, headers, body };
 }
 

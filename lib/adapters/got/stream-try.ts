@@ -3,7 +3,7 @@ import { attemptOptions, startTry } from './attempt-options.js';
 import type { Decision } from '../../core/engine/types.js';
 import type { VendorError } from '../../run/vendor-error.js';
 import { endedDecision, type CallContext } from '../../run/call-context.js';
-import { readBodyHead } from '../../run/body-head.js';
+import { ERROR_BODY_WAIT_MS, readBodyHead } from '../../run/body-head.js';
 import type { TryResult } from '../../run/try-judge.js';
 import { responseObservation, signalHeaders } from './wire-signal.js';
 import { MAX_SIGNAL_BODY_BYTES, networkObservation } from '../../run/observation.js';
@@ -42,8 +42,10 @@ export function openOne(
         });
         return;
       }
-      // The engine reads no more of the body than its start; a transport error before that is a network failure (onError).
-      void readBodyHead(request, MAX_SIGNAL_BODY_BYTES).done.then((body) => {
+      // The engine reads no more of the body than its start, and waits for it a bounded time; a
+      // transport error before that is a network failure (onError).
+      const { time } = context.setup;
+      void readBodyHead(request, MAX_SIGNAL_BODY_BYTES, ERROR_BODY_WAIT_MS, time).done.then((body) => {
         request.off('error', onError);
         settleQuietly();
         request.destroy();

@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import got, { HTTPError } from 'got';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { isVendorError } from '../../../lib/index.js';
 import { readVendorMessages, vendorResilience, type DecisionEvent } from '../../../lib/adapters/got/index.js';
+import { ERROR_BODY_WAIT_MS } from '../../../lib/run/body-head.js';
+import { createManualClock } from '../../../lib/testing/index.js';
 import { fakeTime } from './helpers/fake-time.js';
 import { startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
 
@@ -218,5 +222,46 @@ describe('vendorResilience with got.stream', () => {
     expect(isVendorError(error) && error.vendorCode).toBe('1008');
     expect(retried).toBe(0);
     expect(server.received).toHaveLength(1);
+  });
+});
+
+describe('readVendorMessages: an error status whose body stalls', () => {
+  it('is judged with what arrived once the bounded wait for its body is over, instead of hanging', async () => {
+    // The vendor sends a 400's headers and the start of its body, then nothing, keeping the connection open.
+    const stalling = createServer((request, response) => {
+      request.resume();
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.write('{"detail":');
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}/api/post/speech/asr`;
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    try {
+      let settled = false;
+      const reading = collect(
+        readVendorMessages('gradium', url, {
+          request: { method: 'POST', body: 'RIFF' },
+          clock,
+          pacing: false,
+        }),
+      ).finally(() => {
+        settled = true;
+      });
+      // The wait for the body is on the adapter's clock: it starts once the headers are in.
+      while (clock.pendingWaits() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      clock.advance(ERROR_BODY_WAIT_MS - 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(settled).toBe(false);
+      clock.advance(1);
+      const { messages, error } = await reading;
+      expect(messages).toEqual([]);
+      expect(isVendorError(error)).toBe(true);
+      if (!isVendorError(error)) return;
+      expect(error.status).toBe(400);
+    } finally {
+      stalling.closeAllConnections();
+      await new Promise((resolve) => stalling.close(resolve));
+      clock.dispose();
+    }
   });
 });
