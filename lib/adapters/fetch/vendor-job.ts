@@ -11,6 +11,7 @@ import {
 } from './options.js';
 import { ReplayableRequest } from './replayable-request.js';
 import { headersOf, readSignalBody } from './response-signal.js';
+import { ERROR_BODY_WAIT_MS } from '../../run/body-head.js';
 
 /** One HTTP request of a job, as fetch takes it: `fetch(url, init)`. */
 export interface FetchJobRequest {
@@ -50,7 +51,9 @@ function fetchJobTransport(
         const sent = await held.send(fetchImpl, context, tryNumber, phase);
         if ('failure' in sent) return sent.failure;
         const { response } = sent;
-        const body = await readSignalBody(response.body);
+        // An error status's body is waited for a bounded time, as resilientFetch's; a 2xx one is the job's state.
+        const wait = response.ok ? undefined : { timeoutMs: ERROR_BODY_WAIT_MS, time: context.setup.time };
+        const body = await readSignalBody(response.body, wait);
         const { status } = response;
         const headers = headersOf(response.headers);
         return {

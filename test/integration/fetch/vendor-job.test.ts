@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { isVendorError, type VendorFailure } from '../../../lib/index.js';
 import {
@@ -363,6 +365,39 @@ describe('runVendorJob (fetch): failures and options', () => {
     const result = await runVendorJob('zenhire', streamed, { ...options, fetch: counting });
     expect(result.body).toMatchObject({ status: 'success' });
     expect(calls.slice(1)).toEqual(['POST', 'POST', 'GET', 'GET']);
+  });
+
+  it('an error status whose body stalls after its headers is judged once the bounded wait for it is over', async () => {
+    const stalling = createServer((request, response) => {
+      request.resume();
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.write('{"error":');
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}/api/v1/speech/analyze`;
+    const manual = createManualClock(START_MS);
+    clock = manual;
+    try {
+      const spec: FetchJobSpec = {
+        submit: () => ({ url, init: { method: 'POST', headers: { 'x-api-key': CANARY } } }),
+        jobId: () => 'job_1',
+        poll: () => ({ url }),
+      };
+      let settled = false;
+      const job = failureOf(runVendorJob('zenhire', spec, { clock: manual, pacing: false })).finally(() => {
+        settled = true;
+      });
+      while (manual.pendingWaits() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      manual.advance(1_999);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(settled).toBe(false);
+      manual.advance(1);
+      const error = await job;
+      expect(error.status).toBe(400);
+    } finally {
+      stalling.closeAllConnections();
+      await new Promise((resolve) => stalling.close(resolve));
+    }
   });
 
   it("the caller's signal ends a poll wait at once with its reason; deadlineMs refuses a wait it cannot hold", async () => {
