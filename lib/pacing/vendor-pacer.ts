@@ -392,6 +392,13 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
         await parts.availability.ready().catch((error: unknown) => {
           throw parts.unavailableError(error instanceof Error ? error : new Error(String(error)));
         });
+        // The wait (a microtask even when connected) let the caller abort, or the pacer close or
+        // lose Redis: the queue hears of none of them for a call it did not hold yet.
+        if (closed && successor) return successor().schedule(task, options);
+        if (closed) throw new Error(`pacing for ${identity.vendor} was closed; the request was not sent`);
+        if (signal?.aborted) throw abortReason(signal);
+        const lostMeanwhile = parts.availability.lostError();
+        if (lostMeanwhile) throw parts.unavailableError(lostMeanwhile);
       }
       liveWork.pacerCalls++;
       return new Promise<T>((resolve, reject) => {
