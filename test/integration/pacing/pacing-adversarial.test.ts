@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { createPacing, type Pacing, type PacingOptions } from '../../../lib/pacing/index.js';
+import { Redis } from 'ioredis';
+import {
+  createPacing,
+  type Pacing,
+  type PacingOptions,
+  type VendorPacer,
+} from '../../../lib/pacing/index.js';
+import { createManualClock, type ManualClock } from '../../../lib/testing/index.js';
 import { redisTestsEnabled, startRedisServer, type RedisServer } from './redis-server.js';
 
 // Adversarial cases of cluster pacing (Redis): each failed on the code before its fix.
@@ -8,9 +15,12 @@ const describeRedis = redisTestsEnabled() ? describe : describe.skip;
 
 let redis: RedisServer | undefined;
 let pacing: Pacing | undefined;
+let clock: ManualClock | undefined;
 afterEach(async () => {
   await pacing?.close();
   await redis?.stop(true);
+  clock?.dispose();
+  clock = undefined;
   pacing = undefined;
   redis = undefined;
 });
@@ -78,5 +88,36 @@ describeRedis('cluster pacing, adversarial', () => {
     await p.close();
     await turns();
     expect(state()).toMatch(/^rejected: pacing for zenhire was closed/);
+  });
+
+  // A dropped pacer's bottleneck limiter was stopped but never let go of the shared connection:
+  // its two pub/sub channels stayed subscribed, and the instance (with its heartbeat, a Redis
+  // script every 5 s) stayed in the connection's table until the pacing closed. Memory and Redis
+  // work followed every key ever used, not the keys in use.
+  test('a pacer dropped as idle lets go of its Redis subscriptions', async () => {
+    redis = await startRedisServer();
+    // The manual clock only runs the idle sweep here (one process: no clock to agree with).
+    clock = createManualClock(Date.now());
+    const prefix = `adversarial-idle-${Date.now()}`;
+    const p = cluster(redis, { clock, idleExpiryMs: 60_000, keyPrefix: prefix });
+    const ask = (credential: string): VendorPacer =>
+      p.pacer({ vendor: 'zenhire', credential, limits: { maxConcurrent: 2 } });
+    const first = ask('key-a');
+    for (const credential of ['key-a', 'key-b', 'key-c']) await ask(credential).schedule(async () => 'sent');
+    const admin = new Redis(redis.url);
+    try {
+      expect(await admin.pubsub('CHANNELS', `b_${prefix}*`)).toHaveLength(6);
+      await clock.advanceAsync(61_000);
+      let channels: unknown[] = [];
+      for (let i = 0; i < 50; i++) {
+        channels = (await admin.pubsub('CHANNELS', `b_${prefix}*`)) as unknown[];
+        if (channels.length === 0) break;
+        await turns();
+      }
+      expect(channels).toEqual([]);
+      expect(ask('key-a')).not.toBe(first); // it was dropped indeed
+    } finally {
+      admin.disconnect();
+    }
   });
 });
