@@ -120,4 +120,26 @@ describeRedis('cluster pacing, adversarial', () => {
       admin.disconnect();
     }
   });
+
+  // bottleneck sets each limiter up in Redis in a promise that only its jobs await. A pacer asked
+  // for and the pacing closed before that set-up ended (no call scheduled on it yet): the closing
+  // connection rejected the set-up with nobody listening, an unhandled rejection, which ends a
+  // Node process by default.
+  test('closing the pacing while a pacer is still being set up in Redis rejects nothing unhandled', async () => {
+    redis = await startRedisServer();
+    const p = cluster(redis);
+    await p.pacer({ vendor: 'zenhire', limits: { maxConcurrent: 1 } }).schedule(async () => 'connected');
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      p.pacer({ vendor: 'zenhire', credential: 'another key', limits: { maxConcurrent: 1 } });
+      await p.close();
+      // The set-up's next script is sent on the closed connection within a few turns.
+      for (let i = 0; i < 20; i++) await turns();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled.map(String)).toEqual([]);
+  });
 });
