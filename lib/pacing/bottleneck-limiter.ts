@@ -41,6 +41,11 @@ export function createBottleneckLimiter(options: BottleneckLimiterOptions): Slot
       : {}),
   });
   limiter.on('error', (error: unknown) => options.onError(toError(error)));
+  // bottleneck sets a limiter up in Redis (scripts, subscriptions) in a promise only its jobs
+  // await: closed before that ended (a pacer asked for and the pacing closed), the connection's
+  // closing rejected it with nobody listening, an unhandled rejection that ends a Node process.
+  // A real failure reaches the caller through its jobs and the connection's loss handler.
+  if (cluster) limiter.ready().catch(() => undefined);
   let stopped: Promise<void> | undefined;
   return {
     submit(weight, job, onDropped) {
