@@ -27,6 +27,8 @@ const MAX_PENDING_SLOTS = 4;
 
 /** Why a closed pacer's spacing waits end (never surfaced: the waits then just stop). */
 const PACER_CLOSED = new Error('pacer closed');
+/** Why spacing waits end when no call is left to start (never surfaced either). */
+const NOTHING_TO_SPACE = new Error('no call waits for a start');
 
 /** One vendor's (and credential's) pacer: what the HTTP adapter and the WebSocket factory call. */
 export interface VendorPacer {
@@ -133,8 +135,15 @@ export interface VendorPacerHandle {
 /** Builds a pacer. Slots of the limiter are handed to the oldest live waiting call (pull model). */
 export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   const { identity, store, limiter, events, time } = parts;
-  /** Ends the spacing waits when the pacer closes. */
-  const closing = new AbortController();
+  /**
+   * Ends the spacing waits when the pacer closes, or when the queue empties (the calls they were
+   * for aborted or were taken): a wait for nobody must not keep the process alive for up to the
+   * spacing. Replaced after each such abort; only while a wait is under way, so the queue's
+   * emptying after every call costs nothing.
+   */
+  let spacing = new AbortController();
+  /** Spacing waits under way. */
+  let spacingWaits = 0;
   const measured = new MeasuredRate();
   const accepted = new RecentCount(1000);
   // Learns the vendor's real rate from this process's sends. With a shared store the other
@@ -163,6 +172,10 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   };
   const queue = new CallQueue(() => {
     view.setHeld(queue.size > 0);
+    if (queue.size === 0 && spacingWaits > 0 && !closed) {
+      spacing.abort(NOTHING_TO_SPACE);
+      spacing = new AbortController();
+    }
     emitCounts();
   });
   const view: SharedStateView = new SharedStateView({ ...parts, onGateOpen: () => requestSlots() });
@@ -235,18 +248,20 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     estimator?.sent(time.now(), queue.size > 0 || unsent > 0, spacingMs, view.probing());
   };
 
-  /** Waits until this start keeps the rate's spacing (across processes); false if closed meanwhile. */
+  /** Waits until this start keeps the rate's spacing (across processes); false if closed or no call is left meanwhile. */
   const spaceStart = async (): Promise<boolean> => {
     const ratePerSec = view.ratePerSec();
     if (ratePerSec === undefined) return true;
     const minTimeMs = 1000 / ratePerSec;
     for (let waitMs = await store.claimStart(identity.key, minTimeMs); waitMs > 0;) {
+      spacingWaits += 1;
       const waited = await time
-        .sleep(waitMs, { unref: !parts.keepProcessAlive, signal: closing.signal })
+        .sleep(waitMs, { unref: !parts.keepProcessAlive, signal: spacing.signal })
         .then(
           () => true,
           () => false,
-        );
+        )
+        .finally(() => (spacingWaits -= 1));
       if (!waited || closed || queue.size === 0) return false;
       waitMs = await store.claimStart(identity.key, minTimeMs);
     }
@@ -467,7 +482,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
       closed = true;
       // One reason for every pacer: abort() without one makes a DOMException per call, and Node
       // keeps a table of those that stays at its peak (4 MB after 100 000 idle pacers dropped).
-      closing.abort(PACER_CLOSED);
+      spacing.abort(PACER_CLOSED);
       view.close();
       failQueued(new Error(`pacing for ${identity.vendor} was closed; the request was not sent`));
       parts.onClose();
