@@ -142,4 +142,65 @@ describeRedis('cluster pacing, adversarial', () => {
     }
     expect(unhandled.map(String)).toEqual([]);
   });
+
+  // Any failed command marked cluster pacing lost until the connection closed and came back. An
+  // error reply (here a pacing key of the wrong type) comes over a connection that stays up: the
+  // loss was never cleared, and every later call was refused, also once the key was fixed.
+  test('an error reply from Redis fails the calls of the moment, not every later one', async () => {
+    redis = await startRedisServer();
+    const prefix = `adversarial-reply-${Date.now()}`;
+    const p = cluster(redis, { keyPrefix: prefix, sharedStateCacheMs: 0 });
+    const pacer = p.pacer({ vendor: 'zenhire', limits: { maxConcurrent: 2 } });
+    await pacer.schedule(async () => 'connected');
+    const admin = new Redis(redis.url);
+    try {
+      await admin.set(`${prefix}:state:zenhire`, 'not a hash');
+      await expect(pacer.schedule(async () => 'sent')).rejects.toThrow(/pacing is unavailable.*WRONGTYPE/);
+      await admin.del(`${prefix}:state:zenhire`);
+    } finally {
+      admin.disconnect();
+    }
+    await expect(pacer.schedule(async () => 'sent')).resolves.toBe('sent');
+  });
+
+  // The limiter's running count lives only in Redis. Redis losing it (FLUSHALL here; a restart
+  // without persistence the same) while a call runs: bottleneck sets the limiter up again with
+  // nothing running, and the next call starts beside the one still in flight.
+  test('Redis losing its keys while a call runs does not let a second call past maxConcurrent 1', async () => {
+    redis = await startRedisServer();
+    const pacer = cluster(redis).pacer({ vendor: 'zenhire', limits: { maxConcurrent: 1 } });
+    let inFlight = 0;
+    let peak = 0;
+    const finishers: (() => void)[] = [];
+    const task = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        finishers.push(() => {
+          inFlight -= 1;
+          resolve();
+        });
+      });
+    const first = pacer.schedule(task);
+    for (let i = 0; i < 100 && inFlight === 0; i++) await turns();
+    expect(inFlight).toBe(1);
+    const admin = new Redis(redis.url);
+    try {
+      await admin.flushall();
+    } finally {
+      admin.disconnect();
+    }
+    const second = pacer.schedule(task);
+    // The second call's slot is a few Redis round trips away (set-up again included).
+    for (let i = 0; i < 100 && inFlight < 2; i++) await turns();
+    const peakWhileFirstRan = peak;
+    let ended = false;
+    const both = Promise.all([first, second]).finally(() => (ended = true));
+    for (let i = 0; i < 500 && !ended; i++) {
+      finishers.shift()?.();
+      await turns();
+    }
+    await both;
+    expect(peakWhileFirstRan).toBe(1);
+  });
 });
