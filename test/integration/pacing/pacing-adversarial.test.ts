@@ -7,6 +7,7 @@ import {
   type VendorPacer,
 } from '../../../lib/pacing/index.js';
 import { createManualClock, type ManualClock } from '../../../lib/testing/index.js';
+import { decision } from '../../unit/pacing/helpers.js';
 import { redisTestsEnabled, startRedisServer, type RedisServer } from './redis-server.js';
 
 // Adversarial cases of cluster pacing (Redis): each failed on the code before its fix.
@@ -161,6 +162,34 @@ describeRedis('cluster pacing, adversarial', () => {
       admin.disconnect();
     }
     await expect(pacer.schedule(async () => 'sent')).resolves.toBe('sent');
+  });
+
+  // The same latch after a slow Redis: one command of pacing's own past redisTimeoutMs (Redis
+  // paused for 300 ms here, a retry recorded meanwhile) marked the pacing lost, and with the
+  // connection never closed nothing cleared it. Every call was refused from then on, though Redis
+  // answered again at once.
+  test('a Redis slow for a moment serves calls again once it answers', async () => {
+    redis = await startRedisServer();
+    const p = cluster(redis, { redisTimeoutMs: 100, sharedStateCacheMs: 0 });
+    const pacer = p.pacer({ vendor: 'zenhire', limits: { maxConcurrent: 2 } });
+    await pacer.schedule(async () => 'connected');
+    const admin = new Redis(redis.url);
+    try {
+      await admin.client('PAUSE', 300, 'ALL');
+      // A retry recorded meanwhile: its retry-budget script does not answer in time.
+      const retry = decision({ action: 'retry' });
+      await expect(pacer.record(retry)).resolves.toBe(retry);
+      await admin.ping(); // answered once the pause is over
+    } finally {
+      admin.disconnect();
+    }
+    let result = 'pending';
+    // Bounded: a few times redisTimeoutMs, not until a reconnection that never comes.
+    for (let i = 0; i < 10 && result !== 'sent'; i++) {
+      result = await pacer.schedule(async () => 'sent').catch((error: Error) => error.message);
+      if (result !== 'sent') await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(result).toBe('sent');
   });
 
   // The limiter's running count lives only in Redis. Redis losing it (FLUSHALL here; a restart
