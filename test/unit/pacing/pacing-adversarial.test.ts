@@ -1,14 +1,26 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { createPacing, type Pacing } from '../../../lib/pacing/index.js';
+import { createManualClock, type ManualClock } from '../../../lib/testing/index.js';
 import { decision } from './helpers.js';
 
 // Adversarial cases of in-process pacing: each failed on the code before its fix.
 
 let pacing: Pacing | undefined;
+let clock: ManualClock | undefined;
 afterEach(async () => {
   await pacing?.close();
   pacing = undefined;
+  clock?.dispose();
+  clock = undefined;
 });
+
+/** Runs a call to its end on the manual clock (its start may be spaced by the learned rate). */
+async function settle<T>(call: Promise<T>): Promise<T> {
+  let ended = false;
+  const tracked = call.finally(() => (ended = true));
+  for (let i = 0; i < 100 && !ended; i++) await clock?.advanceAsync(100);
+  return tracked;
+}
 
 /** Lets pending callbacks of the event loop run (a few turns, no timers). */
 async function turns(count = 10): Promise<void> {
@@ -74,5 +86,26 @@ describe('in-process pacing, adversarial', () => {
     }
     await Promise.all([heavy, ...light]);
     expect(peakWithHeavy).toBeLessThanOrEqual(4);
+  });
+
+  // A pacer counted as used only when asked for through pacing.pacer(). One kept by its caller
+  // (the docs say callers may) and used for a call every 30 s was dropped as idle every
+  // idleExpiryMs, at a moment between two calls, and with it what it had learned: here that the
+  // vendor's first 429 ended the slow start, which its successor begins again at 8 calls.
+  test('a pacer its caller keeps using is not dropped as idle, nor what it learned', async () => {
+    clock = createManualClock(Date.UTC(2026, 0, 1));
+    pacing = createPacing({ clock, idleExpiryMs: 60_000 });
+    const pacer = pacing.pacer({ vendor: 'zenhire' });
+    await pacer.record(
+      decision({ action: 'backoff', category: 'rate_limited', delayMs: 1_000, delaySource: 'header' }),
+    );
+    expect(pacer.settings().maxConcurrent).toBeUndefined(); // slow start is over
+    for (let i = 0; i < 6; i++) {
+      await clock.advanceAsync(30_000);
+      await settle(pacer.schedule(async () => 'sent'));
+      await pacer.record(decision({ action: 'ok' }));
+    }
+    expect(pacing.pacer({ vendor: 'zenhire' }).settings().maxConcurrent).toBeUndefined();
+    expect(pacing.pacer({ vendor: 'zenhire' })).toBe(pacer);
   });
 });
