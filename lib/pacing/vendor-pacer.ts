@@ -126,6 +126,11 @@ export interface VendorPacerHandle {
   /** Rejects every queued call with `error` and forgets requested slots. */
   failQueued(error: Error): void;
   /**
+   * When a call last started or a decision was last recorded (ms on the pacing clock): a pacer
+   * its caller keeps and uses is in use though nobody asks the pacing for it again.
+   */
+  lastUseMs(): number;
+  /**
    * Drops an idle pacer: it closes, and whoever still holds it (a call between tries, a user's
    * reference) is sent on to `successor()`, the pacing's current pacer for the same key.
    */
@@ -153,6 +158,8 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   /** Calls `startNow` started whose request has not gone out yet (see `StartedCall.sent`). */
   let unsent = 0;
   let closed = false;
+  /** When a call last started or a decision was recorded (see {@link VendorPacerHandle.lastUseMs}). */
+  let lastUseMs = Number.NEGATIVE_INFINITY;
   /** Set when the pacer was dropped as idle: where its later calls go. */
   let successor: (() => VendorPacer) | undefined;
   /**
@@ -240,12 +247,14 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
 
   /** A call starts: the rate estimate counts the send (across processes, the store counts it for all). */
   const countStart = (): void => {
+    const nowMs = time.now();
+    lastUseMs = nowMs;
     const ratePerSec = view.ratePerSec();
     const spacingMs = ratePerSec === undefined ? 0 : 1000 / ratePerSec;
     // Each process sees only its share of the sends: across processes the store counts the episode.
-    if (store.shared) void store.countSend(identity.key, time.now(), spacingMs).catch(() => undefined);
+    if (store.shared) void store.countSend(identity.key, nowMs, spacingMs).catch(() => undefined);
     // Calls started and not sent yet wait behind this one as queued ones do.
-    estimator?.sent(time.now(), queue.size > 0 || unsent > 0, spacingMs, view.probing());
+    estimator?.sent(nowMs, queue.size > 0 || unsent > 0, spacingMs, view.probing());
   };
 
   /** Waits until this start keeps the rate's spacing (across processes); false if closed or no call is left meanwhile. */
@@ -443,6 +452,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     async record(decision: Decision, options: RecordOptions = {}): Promise<Decision> {
       if (closed && successor) return successor().record(decision, options);
       const nowMs = time.now();
+      lastUseMs = nowMs;
       measured.record(nowMs);
       if (decision.action === 'ok') {
         accepted.add(nowMs);
@@ -492,6 +502,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   return {
     pacer,
     failQueued,
+    lastUseMs: () => lastUseMs,
     evict(next) {
       successor = next;
       return pacer.close();
