@@ -41,6 +41,11 @@ export function createBottleneckLimiter(options: BottleneckLimiterOptions): Slot
       : {}),
   });
   limiter.on('error', (error: unknown) => options.onError(toError(error)));
+  // bottleneck sets a limiter up in Redis (scripts, subscriptions) in a promise only its jobs
+  // await: closed before that ended (a pacer asked for and the pacing closed), the connection's
+  // closing rejected it with nobody listening, an unhandled rejection that ends a Node process.
+  // A real failure reaches the caller through its jobs and the connection's loss handler.
+  if (cluster) limiter.ready().catch(() => undefined);
   let stopped: Promise<void> | undefined;
   return {
     submit(weight, job, onDropped) {
@@ -54,13 +59,22 @@ export function createBottleneckLimiter(options: BottleneckLimiterOptions): Slot
       await limiter.updateSettings({ maxConcurrent: settings.maxConcurrent ?? null });
     },
     stop() {
-      stopped ??= boundedStop(limiter, options.stopTimeoutMs);
+      if (stopped) return stopped;
+      if (cluster) unsubscribe(limiter, cluster.connection);
+      stopped = boundedStop(limiter, options.stopTimeoutMs, () => {
+        // Stopped before its set-up ended, it subscribes and starts its heartbeat at the end of it.
+        if (cluster)
+          limiter.ready().then(
+            () => leaveConnection(limiter, cluster.connection),
+            () => undefined,
+          );
+      });
       return stopped;
     },
   };
 }
 
-async function boundedStop(limiter: Bottleneck, timeoutMs: number): Promise<void> {
+async function boundedStop(limiter: Bottleneck, timeoutMs: number, stoppedAll: () => void): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<void>((resolve) => {
     // Real time, not the pacing's clock: bottleneck runs on real timers and Redis commands, and
@@ -70,13 +84,61 @@ async function boundedStop(limiter: Bottleneck, timeoutMs: number): Promise<void
   });
   const work = (async () => {
     await limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
-    // No limiter.disconnect() in cluster mode: with a shared connection it unsubscribes through
-    // promises it drops (an unhandled rejection when Redis is gone). Closing the shared
-    // connection afterwards (pacing.close) stops the heartbeat and the subscriber instead.
+    // Its jobs have ended: the heartbeat that keeps them counted for the other processes can stop.
+    stoppedAll();
+    // No limiter.disconnect() in cluster mode: see unsubscribe(). Closing the shared connection
+    // afterwards (pacing.close) stops what a stop cut short by the deadline left running.
   })();
   await Promise.race([work, deadline]);
   clearTimeout(timer);
   clearPlannedStarts(limiter);
+}
+
+/** bottleneck's internals that {@link unsubscribe} and {@link leaveConnection} undo. */
+interface SharedConnectionInternals {
+  limiters: Record<string, unknown>;
+  subscriber: { unsubscribe(channel: string): Promise<unknown> };
+  terminated?: boolean;
+}
+
+/** A limiter's two pub/sub channels: the one every limiter of its id shares, and its own. */
+function channelsOf(limiter: Bottleneck): { common: string; own: string } {
+  const named = limiter as unknown as { channel(): string; channel_client(): string };
+  return { common: named.channel(), own: named.channel_client() };
+}
+
+/**
+ * Unsubscribes a stopping limiter from its channels on the shared connection, as
+ * `limiter.disconnect()` would without its flaws: that one unsubscribes through promises it drops
+ * (an unhandled rejection when Redis is gone), and also when a newer limiter of the same id (the
+ * successor of a pacer dropped as idle) has subscribed to the common channel since. Called before
+ * any await of `stop()`: no successor can have subscribed yet, and the connection runs commands
+ * in order, so a successor's later subscription stands.
+ */
+function unsubscribe(limiter: Bottleneck, connection: Bottleneck.IORedisConnection): void {
+  const shared = connection as unknown as SharedConnectionInternals;
+  if (shared.terminated) return;
+  for (const channel of Object.values(channelsOf(limiter))) {
+    if (shared.limiters[channel] === limiter) shared.subscriber.unsubscribe(channel).catch(() => undefined);
+  }
+}
+
+/**
+ * Drops a stopped limiter whose jobs have ended from the shared connection: its heartbeat, its
+ * entries in the connection's table (not a successor's), and its own channel if it subscribed
+ * after {@link unsubscribe} (stopped during its set-up). Without this, a pacer dropped as idle
+ * stayed subscribed, in the table and heartbeating (a script every 5 s) until the pacing closed.
+ */
+function leaveConnection(limiter: Bottleneck, connection: Bottleneck.IORedisConnection): void {
+  const shared = connection as unknown as SharedConnectionInternals;
+  const { common, own } = channelsOf(limiter);
+  if (shared.limiters[own] === limiter && !shared.terminated)
+    shared.subscriber.unsubscribe(own).catch(() => undefined);
+  for (const channel of [common, own]) {
+    if (shared.limiters[channel] === limiter) delete shared.limiters[channel];
+  }
+  const store = (limiter as unknown as { _store?: { heartbeat?: ReturnType<typeof setInterval> } })._store;
+  clearInterval(store?.heartbeat);
 }
 
 /**

@@ -172,6 +172,12 @@ export function createPacing(options: PacingOptions = {}): Pacing {
     const nowMs = time.now();
     for (const [key, entry] of pacers) {
       if (entry.lastUsedMs + idleExpiryMs > nowMs) break; // the rest were used later
+      // Kept by its caller and used since, without asking the pacing for it: in use all the same.
+      const usedMs = entry.handle.lastUseMs();
+      if (usedMs + idleExpiryMs > nowMs) {
+        touch(key, entry, usedMs);
+        continue;
+      }
       const { pacer: idle } = entry.handle;
       const counts = idle.counts();
       if (counts.queued > 0 || counts.running > 0 || idle.settings().gateOpenAtMs > nowMs) {

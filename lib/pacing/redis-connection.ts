@@ -18,7 +18,10 @@ export interface RedisClientLike {
 export interface ClusterConnectionOptions {
   /** Bound on every Redis command and on the first connection, in milliseconds. */
   timeoutMs: number;
-  /** Called once per loss (connection closed, or an error from Redis). */
+  /**
+   * Called once per loss (connection closed, a command did not answer in time), and for each
+   * error reply (Redis answered: nothing is latched, the next command tries again).
+   */
   onLost: (error: Error) => void;
 }
 
@@ -56,10 +59,42 @@ export function openClusterConnection(
   understandRedis7Errors(bottleneck);
   let lost: Error | undefined;
   let closed = false;
+  /** Cancels the pending wait of {@link probeUntilAnswered}. */
+  let cancelProbe: (() => void) | undefined;
   const markLost = (error: Error): void => {
     if (closed || lost) return;
+    if (error.name === 'ReplyError') {
+      options.onLost(error); // the calls of the moment fail; Redis is there for the next ones
+      return;
+    }
     lost = error;
     options.onLost(error);
+    if (client.status === 'ready') probeUntilAnswered();
+  };
+  /**
+   * A loss over a connection that stays up (a command timed out on a slow Redis) brings no
+   * 'ready' event to end it: ask Redis until it answers in time, then it is over.
+   * Every `timeoutMs`, on an unref'd timer: the probing keeps no process alive.
+   */
+  const probeUntilAnswered = (): void => {
+    if (cancelProbe) return;
+    const timer = setTimeout(() => {
+      withTimeout(client.eval('return 1', 0), timeoutMs, 'Redis did not answer a probe')
+        .then(
+          () => {
+            cancelProbe = undefined;
+            if (client.status === 'ready') lost = undefined;
+          },
+          () => {
+            cancelProbe = undefined;
+            // A closed connection ends the loss with its 'ready' event instead.
+            if (!closed && lost && client.status === 'ready') probeUntilAnswered();
+          },
+        )
+        .catch(() => undefined);
+    }, timeoutMs);
+    timer.unref();
+    cancelProbe = () => clearTimeout(timer);
   };
   client.on('ready', () => {
     lost = undefined;
@@ -94,6 +129,7 @@ export function openClusterConnection(
     async close() {
       if (closed) return;
       closed = true;
+      cancelProbe?.();
       // Non-flushing: quit() would wait for a Redis that may be gone.
       await bottleneck.disconnect(false);
     },

@@ -27,6 +27,8 @@ const MAX_PENDING_SLOTS = 4;
 
 /** Why a closed pacer's spacing waits end (never surfaced: the waits then just stop). */
 const PACER_CLOSED = new Error('pacer closed');
+/** Why spacing waits end when no call is left to start (never surfaced either). */
+const NOTHING_TO_SPACE = new Error('no call waits for a start');
 
 /** One vendor's (and credential's) pacer: what the HTTP adapter and the WebSocket factory call. */
 export interface VendorPacer {
@@ -124,6 +126,11 @@ export interface VendorPacerHandle {
   /** Rejects every queued call with `error` and forgets requested slots. */
   failQueued(error: Error): void;
   /**
+   * When a call last started or a decision was last recorded (ms on the pacing clock): a pacer
+   * its caller keeps and uses is in use though nobody asks the pacing for it again.
+   */
+  lastUseMs(): number;
+  /**
    * Drops an idle pacer: it closes, and whoever still holds it (a call between tries, a user's
    * reference) is sent on to `successor()`, the pacing's current pacer for the same key.
    */
@@ -133,8 +140,15 @@ export interface VendorPacerHandle {
 /** Builds a pacer. Slots of the limiter are handed to the oldest live waiting call (pull model). */
 export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   const { identity, store, limiter, events, time } = parts;
-  /** Ends the spacing waits when the pacer closes. */
-  const closing = new AbortController();
+  /**
+   * Ends the spacing waits when the pacer closes, or when the queue empties (the calls they were
+   * for aborted or were taken): a wait for nobody must not keep the process alive for up to the
+   * spacing. Replaced after each such abort; only while a wait is under way, so the queue's
+   * emptying after every call costs nothing.
+   */
+  let spacing = new AbortController();
+  /** Spacing waits under way. */
+  let spacingWaits = 0;
   const measured = new MeasuredRate();
   const accepted = new RecentCount(1000);
   // Learns the vendor's real rate from this process's sends. With a shared store the other
@@ -144,6 +158,8 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   /** Calls `startNow` started whose request has not gone out yet (see `StartedCall.sent`). */
   let unsent = 0;
   let closed = false;
+  /** When a call last started or a decision was recorded (see {@link VendorPacerHandle.lastUseMs}). */
+  let lastUseMs = Number.NEGATIVE_INFINITY;
   /** Set when the pacer was dropped as idle: where its later calls go. */
   let successor: (() => VendorPacer) | undefined;
   /**
@@ -163,6 +179,10 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   };
   const queue = new CallQueue(() => {
     view.setHeld(queue.size > 0);
+    if (queue.size === 0 && spacingWaits > 0 && !closed) {
+      spacing.abort(NOTHING_TO_SPACE);
+      spacing = new AbortController();
+    }
     emitCounts();
   });
   const view: SharedStateView = new SharedStateView({ ...parts, onGateOpen: () => requestSlots() });
@@ -227,26 +247,30 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
 
   /** A call starts: the rate estimate counts the send (across processes, the store counts it for all). */
   const countStart = (): void => {
+    const nowMs = time.now();
+    lastUseMs = nowMs;
     const ratePerSec = view.ratePerSec();
     const spacingMs = ratePerSec === undefined ? 0 : 1000 / ratePerSec;
     // Each process sees only its share of the sends: across processes the store counts the episode.
-    if (store.shared) void store.countSend(identity.key, time.now(), spacingMs).catch(() => undefined);
+    if (store.shared) void store.countSend(identity.key, nowMs, spacingMs).catch(() => undefined);
     // Calls started and not sent yet wait behind this one as queued ones do.
-    estimator?.sent(time.now(), queue.size > 0 || unsent > 0, spacingMs, view.probing());
+    estimator?.sent(nowMs, queue.size > 0 || unsent > 0, spacingMs, view.probing());
   };
 
-  /** Waits until this start keeps the rate's spacing (across processes); false if closed meanwhile. */
+  /** Waits until this start keeps the rate's spacing (across processes); false if closed or no call is left meanwhile. */
   const spaceStart = async (): Promise<boolean> => {
     const ratePerSec = view.ratePerSec();
     if (ratePerSec === undefined) return true;
     const minTimeMs = 1000 / ratePerSec;
     for (let waitMs = await store.claimStart(identity.key, minTimeMs); waitMs > 0;) {
+      spacingWaits += 1;
       const waited = await time
-        .sleep(waitMs, { unref: !parts.keepProcessAlive, signal: closing.signal })
+        .sleep(waitMs, { unref: !parts.keepProcessAlive, signal: spacing.signal })
         .then(
           () => true,
           () => false,
-        );
+        )
+        .finally(() => (spacingWaits -= 1));
       if (!waited || closed || queue.size === 0) return false;
       waitMs = await store.claimStart(identity.key, minTimeMs);
     }
@@ -392,6 +416,13 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
         await parts.availability.ready().catch((error: unknown) => {
           throw parts.unavailableError(error instanceof Error ? error : new Error(String(error)));
         });
+        // The wait (a microtask even when connected) let the caller abort, or the pacer close or
+        // lose Redis: the queue hears of none of them for a call it did not hold yet.
+        if (closed && successor) return successor().schedule(task, options);
+        if (closed) throw new Error(`pacing for ${identity.vendor} was closed; the request was not sent`);
+        if (signal?.aborted) throw abortReason(signal);
+        const lostMeanwhile = parts.availability.lostError();
+        if (lostMeanwhile) throw parts.unavailableError(lostMeanwhile);
       }
       liveWork.pacerCalls++;
       return new Promise<T>((resolve, reject) => {
@@ -421,6 +452,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     async record(decision: Decision, options: RecordOptions = {}): Promise<Decision> {
       if (closed && successor) return successor().record(decision, options);
       const nowMs = time.now();
+      lastUseMs = nowMs;
       measured.record(nowMs);
       if (decision.action === 'ok') {
         accepted.add(nowMs);
@@ -460,7 +492,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
       closed = true;
       // One reason for every pacer: abort() without one makes a DOMException per call, and Node
       // keeps a table of those that stays at its peak (4 MB after 100 000 idle pacers dropped).
-      closing.abort(PACER_CLOSED);
+      spacing.abort(PACER_CLOSED);
       view.close();
       failQueued(new Error(`pacing for ${identity.vendor} was closed; the request was not sent`));
       parts.onClose();
@@ -470,6 +502,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   return {
     pacer,
     failQueued,
+    lastUseMs: () => lastUseMs,
     evict(next) {
       successor = next;
       return pacer.close();
