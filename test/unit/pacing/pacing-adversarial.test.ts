@@ -49,49 +49,6 @@ describe('in-process pacing, adversarial', () => {
     expect(pacer.counts()).toEqual({ queued: 0, running: 0 });
     expect(refTimers()).toBe(before);
   });
-
-  // A heavy call queued while concurrency was lowered is asked of the limiter at the lowered
-  // limit (so it can start at all), and then holds only that many slots for as long as it runs.
-  // Once successes raise concurrency back to the configured maxConcurrent, light calls fill the
-  // slots it does not hold: more weight in flight than the vendor's plan allows.
-  test('a heavy call started under a lowered concurrency still counts its full weight once the limit is back', async () => {
-    pacing = createPacing({ vendors: { zenhire: { maxConcurrent: 4 } } });
-    const pacer = pacing.pacer({ vendor: 'zenhire' });
-    await pacer.record(decision({ action: 'retry', category: 'concurrency_limited' }));
-    expect(pacer.settings().maxConcurrent).toBe(2);
-    let inFlight = 0;
-    let peak = 0;
-    const finishers: (() => void)[] = [];
-    const task = (weight: number) => () =>
-      new Promise<void>((resolve) => {
-        inFlight += weight;
-        peak = Math.max(peak, inFlight);
-        finishers.push(() => {
-          inFlight -= weight;
-          resolve();
-        });
-      });
-    const heavy = pacer.schedule(task(4), { weight: 4 });
-    await turns();
-    expect(inFlight).toBe(4); // it runs alone, rather than waiting for ever
-    for (let i = 0; i < 10 && pacer.settings().maxConcurrent !== 4; i++)
-      await pacer.record(decision({ action: 'ok' }));
-    expect(pacer.settings().maxConcurrent).toBe(4);
-    const light = [pacer.schedule(task(1)), pacer.schedule(task(1))];
-    await turns();
-    const peakWithHeavy = peak;
-    while (finishers.length > 0) {
-      finishers.shift()?.();
-      await turns();
-    }
-    await Promise.all([heavy, ...light]);
-    expect(peakWithHeavy).toBeLessThanOrEqual(4);
-  });
-
-  // A pacer counted as used only when asked for through pacing.pacer(). One kept by its caller
-  // (the docs say callers may) and used for a call every 30 s was dropped as idle every
-  // idleExpiryMs, at a moment between two calls, and with it what it had learned: here that the
-  // vendor's first 429 ended the slow start, which its successor begins again at 8 calls.
   test('a pacer its caller keeps using is not dropped as idle, nor what it learned', async () => {
     clock = createManualClock(Date.UTC(2026, 0, 1));
     pacing = createPacing({ clock, idleExpiryMs: 60_000 });
