@@ -1,0 +1,229 @@
+// Adversarial tests of the promise that a session "still behaves as a `ws` WebSocket": each test
+// does the same thing to a plain `ws` WebSocket (where that makes the expectation obvious) and to a
+// session, against a real loopback server, and expects the session to behave as `ws` does.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { WebSocket } from 'ws';
+import {
+  createResilientWebSocket,
+  type ResilientWebSocket,
+  type SessionEvent,
+} from '../../../lib/adapters/ws/index.js';
+import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
+
+let server: ScriptedServer | undefined;
+const sessions: ResilientWebSocket[] = [];
+afterEach(async () => {
+  for (const session of sessions.splice(0)) {
+    session.removeAllListeners();
+    session.close();
+    // Bounded: a test that shows `closed` never resolving must not hang its cleanup.
+    await Promise.race([session.closed, new Promise((resolve) => setTimeout(resolve, 500).unref())]);
+  }
+  await server?.close();
+  server = undefined;
+});
+
+/** A server that echoes every message back and never fails. */
+async function echoServer(): Promise<ScriptedServer> {
+  return startScriptedServer({
+    connected(side) {
+      side.socket.on('message', (data, isBinary) => side.socket.send(data, { binary: isBinary }));
+    },
+  });
+}
+
+/** One turn of the event loop: every pending callback, microtask and nextTick has run. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A session of the `gradium` policy on `origin`, closed after the test. */
+function openSession(
+  origin: string,
+  options: Partial<Parameters<typeof createResilientWebSocket>[1]> = {},
+): ResilientWebSocket {
+  const session = createResilientWebSocket('gradium', { url: origin, ...options })();
+  sessions.push(session);
+  return session;
+}
+
+/** The listener operations a test applies to a plain `ws` WebSocket and to a session alike. */
+interface DomTarget {
+  addEventListener(type: 'message', listener: (event: SessionEvent) => void): void;
+  removeEventListener(type: 'message', listener: (event: SessionEvent) => void): void;
+  removeAllListeners(type: 'message'): unknown;
+  onmessage: ((event: SessionEvent) => void) | null;
+  on(type: 'message', listener: () => void): unknown;
+  send(data: string): void;
+  close(): void;
+  once(type: 'open', listener: () => void): unknown;
+}
+
+/**
+ * Applies `script` to `target` (a plain ws WebSocket or a session) once it is open, sends one
+ * message, and resolves with the names of the DOM-style listeners that heard its echo and what
+ * `onmessage` reads afterwards.
+ */
+async function listenersHeard(
+  target: DomTarget,
+  script: (target: DomTarget, named: (name: string) => (event: SessionEvent) => void) => void,
+): Promise<{ heard: string[]; onmessage: string | null }> {
+  const heard: string[] = [];
+  const listeners = new Map<string, (event: SessionEvent) => void>();
+  const named = (name: string): ((event: SessionEvent) => void) => {
+    let listener = listeners.get(name);
+    if (!listener) {
+      listener = () => heard.push(name);
+      listeners.set(name, listener);
+    }
+    return listener;
+  };
+  await new Promise<void>((resolve) => target.once('open', resolve));
+  script(target, named);
+  const echoed = new Promise<void>((resolve) => target.on('message', resolve));
+  target.send('echo me');
+  await echoed;
+  const current = target.onmessage;
+  const onmessage = current === null ? null : ([...listeners].find(([, l]) => l === current)?.[0] ?? '?');
+  target.close();
+  return { heard: heard.sort(), onmessage };
+}
+
+describe('a session behaves as a ws WebSocket', () => {
+  it('close() while connecting: readyState reads CLOSING and the close event comes after close() returns, as in ws', async () => {
+    server = await echoServer();
+
+    const plain = new WebSocket(server.origin);
+    plain.on('error', () => undefined); // ws reports "closed before the connection was established"
+    plain.close();
+    const plainState = plain.readyState;
+    // A listener added just after close() hears the close event.
+    const plainCode = await new Promise<number>((resolve) => plain.once('close', resolve));
+    expect(plainState).toBe(WebSocket.CLOSING);
+    expect(plainCode).toBe(1006);
+
+    const session = openSession(server.origin);
+    session.close(4000, 'changed my mind');
+    const state = session.readyState;
+    let heard: [number, string] | undefined;
+    session.once('close', (code, reason) => (heard = [code, reason.toString()]));
+    await session.closed;
+    await turn();
+
+    expect(heard).toEqual([4000, 'changed my mind']);
+    expect(state).toBe(session.CLOSING);
+    expect(session.readyState).toBe(session.CLOSED);
+  });
+
+  it('a close listener that throws does not keep `closed` from resolving', async () => {
+    server = await startScriptedServer({
+      connected(side) {
+        side.socket.close(1000, 'done');
+      },
+    });
+    const session = openSession(server.origin);
+    const heard = new Promise<number>((resolve) => session.once('close', resolve));
+    session.on('close', () => {
+      throw new Error('a bug in the application');
+    });
+    let settled: unknown;
+    void session.closed.then((end) => (settled = end));
+
+    expect(await heard).toBe(1000);
+    await turn();
+    await turn();
+    // docs/websocket.md: `await session.closed` "resolves once, never rejects".
+    expect(settled).toEqual({ code: 1000, reason: 'done' });
+  });
+
+  it('addEventListener and onmessage are separate listeners, as in ws: clearing one leaves the other', async () => {
+    server = await echoServer();
+    const script = (target: DomTarget, named: (name: string) => (event: SessionEvent) => void): void => {
+      target.addEventListener('message', named('both'));
+      target.onmessage = named('both');
+      target.onmessage = null; // removes the handler property only
+      target.onmessage = named('property');
+      target.removeEventListener('message', named('property')); // removes no handler property
+    };
+
+    const plain = await listenersHeard(new WebSocket(server.origin) as unknown as DomTarget, script);
+    expect(plain).toEqual({ heard: ['both', 'property'], onmessage: 'property' });
+
+    const session = await listenersHeard(openSession(server.origin), script);
+    expect(session).toEqual(plain);
+  });
+
+  it('addEventListener after removeAllListeners registers the listener again, as in ws', async () => {
+    server = await echoServer();
+    const script = (target: DomTarget, named: (name: string) => (event: SessionEvent) => void): void => {
+      target.addEventListener('message', named('listener'));
+      target.onmessage = named('property');
+      target.removeAllListeners('message');
+      target.addEventListener('message', named('listener'));
+    };
+
+    const plain = await listenersHeard(new WebSocket(server.origin) as unknown as DomTarget, script);
+    expect(plain).toEqual({ heard: ['listener'], onmessage: null });
+
+    const session = await listenersHeard(openSession(server.origin), script);
+    expect(session).toEqual(plain);
+  });
+
+  it('with replay, bufferedAmount counts the messages held while not connected (as without replay)', async () => {
+    server = await echoServer();
+    const plain = openSession(server.origin);
+    const replaying = openSession(server.origin, { replay: true });
+    plain.send('12345');
+    replaying.send('12345');
+
+    expect(plain.bufferedAmount).toBe(5);
+    expect(replaying.bufferedAmount).toBe(5);
+
+    // Once a connection took them, only what its socket still queues counts.
+    const echoed = new Promise((resolve) => replaying.once('message', resolve));
+    await echoed;
+    expect(replaying.bufferedAmount).toBe(0);
+  });
+
+  it('binaryType ignores a type ws does not know, as ws does', async () => {
+    server = await echoServer();
+    const plain = new WebSocket(server.origin);
+    plain.on('error', () => undefined);
+    (plain as { binaryType: string }).binaryType = 'blobby';
+    expect(plain.binaryType).toBe('nodebuffer');
+    plain.close();
+
+    const session = openSession(server.origin);
+    (session as { binaryType: string }).binaryType = 'blobby';
+    expect(session.binaryType).toBe('nodebuffer');
+    session.binaryType = 'arraybuffer';
+    expect(session.binaryType).toBe('arraybuffer');
+  });
+
+  it('terminate() ends an open session at once without a closing handshake (close 1006), as in ws', async () => {
+    server = await echoServer();
+    const serverSaw: number[] = [];
+
+    const serverClose = (index: number): Promise<number> =>
+      new Promise((resolve) => server?.sides[index]?.socket.once('close', resolve));
+
+    const plain = new WebSocket(server.origin);
+    await new Promise((resolve) => plain.once('open', resolve));
+    const plainServerSaw = serverClose(0);
+    plain.terminate();
+    const plainCode = await new Promise<number>((resolve) => plain.once('close', resolve));
+    expect(plainCode).toBe(1006);
+    serverSaw.push(await plainServerSaw);
+
+    const session = openSession(server.origin);
+    await new Promise<void>((resolve) => session.once('open', resolve));
+    const sawClose = serverClose(1);
+    const terminate = (session as { terminate?: () => void }).terminate;
+    expect(typeof terminate).toBe('function');
+    terminate?.call(session);
+    expect(session.readyState).toBe(session.CLOSING);
+    expect(await session.closed).toEqual({ code: 1006, reason: '' });
+    serverSaw.push(await sawClose);
+    // Neither sent a close frame: the server saw the socket drop.
+    expect(serverSaw).toEqual([1006, 1006]);
+    expect(() => session.send('late')).toThrow(/closed/);
+  });
+});
