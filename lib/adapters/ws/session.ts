@@ -341,13 +341,13 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     if (this.state === 'closing' || this.state === 'closed') return;
     assertSendableClose(code, reason);
     const live = this.live;
+    this.state = 'closing';
+    this.stopWaiting();
     if (live?.writable) {
-      this.state = 'closing';
-      this.stopWaiting();
       live.close(code, reason, this.init.settings.closeTimeoutMs);
       return;
     }
-    this.finish(code, Buffer.from(reason), undefined);
+    this.endAfterThisTick(code, Buffer.from(reason));
   }
 
   // ── DOM-style events (`addEventListener`, `on<event>`), as `ws` and browsers offer them ──────
@@ -714,26 +714,41 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     if (this.state === 'closed') return;
     this.lastError = error;
     this.teardown();
+    const closeReason = this.settleClosed(code, reason, error);
     // Unlike ws, an unheard 'error' does not throw: the error also reaches 'giveup' and `closed`.
     if (this.listenerCount('error') > 0) this.emit('error', error);
     this.emit('giveup', { error, decision, connections: this.connections });
-    this.emitClose(code, reason, error);
+    this.emit('close', code, closeReason);
   }
 
   /** Ends the session without giving up: the caller closed it or the vendor ended it cleanly. */
   private finish(code: number, reason: Buffer, error: Error | undefined): void {
     if (this.state === 'closed') return;
     this.teardown();
-    this.emitClose(code, reason, error);
+    this.emit('close', code, this.settleClosed(code, reason, error));
   }
 
-  private emitClose(code: number, reason: Buffer, error: Error | undefined): void {
+  /**
+   * Ends the session now (no socket, wait or timer left) and reports the end on the next tick: as
+   * with ws, `close` comes after close() returns, so a listener added just after it hears it.
+   */
+  private endAfterThisTick(code: number, reason: Buffer): void {
+    const live = this.live;
+    this.live = undefined;
+    live?.dispose();
+    process.nextTick(() => this.finish(code, reason, undefined));
+  }
+
+  /**
+   * Resolves `closed`, before any listener hears of the end (one that throws cannot keep it
+   * pending), and returns the reason the `close` event carries.
+   */
+  private settleClosed(code: number, reason: Buffer, error: Error | undefined): Buffer {
     // A vendor may echo the caller's key in its close reason; the session's own events never carry it.
     const text = reason.toString();
     const clean = redactText(text, this.context.secrets);
-    const delivered = clean === text ? reason : Buffer.from(clean);
-    this.emit('close', code, delivered);
     this.resolveClosed({ code, reason: clean, ...(error ? { error } : {}) });
+    return clean === text ? reason : Buffer.from(clean);
   }
 
   /** Leaves nothing behind: no timer, socket, abort listener or held message. */
