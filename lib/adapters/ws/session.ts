@@ -213,10 +213,16 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   /** Detaches the caller's abort signals once the session has ended. */
   private readonly detachAbort: (() => void)[] = [];
   private resolveClosed: (info: SessionCloseInfo) => void = () => undefined;
-  /** DOM-style listeners, each with the Node-style wrapper registered for it. */
+  /** DOM-style listeners added with addEventListener, each with the Node-style wrapper registered for it. */
   private readonly domListeners = new Map<EventName, Map<SessionEventListener, Wrapper>>();
-  /** The `on<event>` handlers, one per type. */
-  private readonly handlerProperties = new Map<EventName, (event: SessionEvent) => void>();
+  /**
+   * The `on<event>` handlers, one per type, each with its own wrapper: as in ws, a handler property
+   * is a listener apart from those of addEventListener (setting one never removes the other).
+   */
+  private readonly handlerProperties = new Map<
+    EventName,
+    { handler: (event: SessionEvent) => void; wrapper: Wrapper }
+  >();
 
   /** Starts the first connection at once, unless a given abort signal has already fired. */
   constructor(private readonly init: SessionInit) {
@@ -355,13 +361,12 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   /** Adds a DOM-style listener (added once per type and listener, as in `ws`). */
   addEventListener(type: EventName, listener: SessionEventListener, options: { once?: boolean } = {}): void {
     const byListener = this.domListeners.get(type) ?? new Map<SessionEventListener, Wrapper>();
-    if (byListener.has(listener)) return;
-    const wrapper: Wrapper = (...args) => {
+    // Still registered (not removed meanwhile by `off` or `removeAllListeners`): added once only.
+    const existing = byListener.get(listener);
+    if (existing && this.isListening(type, existing)) return;
+    const wrapper = this.wrapDomListener(type, listener, () => {
       if (options.once) this.removeEventListener(type, listener);
-      const event = toEvent(type, this, args);
-      if (typeof listener === 'function') listener.call(this, event);
-      else listener.handleEvent(event);
-    };
+    });
     byListener.set(listener, wrapper);
     this.domListeners.set(type, byListener);
     (this as EventEmitter).on(type, wrapper);
@@ -404,17 +409,34 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   /** `onopen` and friends: one listener per type, replaced on assignment. */
   private setHandlerProperty(type: EventName, handler: ((event: SessionEvent) => void) | null): void {
     const previous = this.handlerProperties.get(type);
-    if (previous) this.removeEventListener(type, previous);
     this.handlerProperties.delete(type);
+    if (previous) (this as EventEmitter).off(type, previous.wrapper);
     if (typeof handler === 'function') {
-      this.handlerProperties.set(type, handler);
-      this.addEventListener(type, handler);
+      const wrapper = this.wrapDomListener(type, handler);
+      this.handlerProperties.set(type, { handler, wrapper });
+      (this as EventEmitter).on(type, wrapper);
     }
   }
 
-  /** The current `on<type>` handler, or null. */
+  /** The current `on<type>` handler, or null (also once `removeAllListeners` removed it, as in ws). */
   private handlerProperty(type: EventName): ((event: SessionEvent) => void) | null {
-    return this.handlerProperties.get(type) ?? null;
+    const property = this.handlerProperties.get(type);
+    return property && this.isListening(type, property.wrapper) ? property.handler : null;
+  }
+
+  /** The Node-style listener that hands a DOM-style listener its event object (after `before`). */
+  private wrapDomListener(type: EventName, listener: SessionEventListener, before?: () => void): Wrapper {
+    return (...args) => {
+      before?.();
+      const event = toEvent(type, this, args);
+      if (typeof listener === 'function') listener.call(this, event);
+      else listener.handleEvent(event);
+    };
+  }
+
+  /** True while `wrapper` is registered for `type`. */
+  private isListening(type: EventName, wrapper: Wrapper): boolean {
+    return (this as EventEmitter).listeners(type).includes(wrapper);
   }
 
   // ── The stages of one connection: target, socket, setup, ready, held messages, messages ──────
