@@ -294,7 +294,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   /** Bytes waiting: those held for a later connection plus those queued in the current socket. */
   get bufferedAmount(): number {
     // With replay the outbox also keeps messages already sent; those are not waiting.
-    return (this.outbox.replay ? 0 : this.outbox.byteLength) + (this.live?.bufferedAmount ?? 0);
+    return this.outbox.waitingByteLength + (this.live?.bufferedAmount ?? 0);
   }
 
   /** Connections opened so far (1 + reconnects). */
