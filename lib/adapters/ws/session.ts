@@ -151,6 +151,14 @@ const READY_STATE: Readonly<Record<SessionState, 0 | 1 | 2 | 3>> = {
   closed: 3,
 };
 
+/** The `binaryType`s ws knows (`blob` where the runtime has Blob), as its setter checks them. */
+const BINARY_TYPES: ReadonlySet<string> = new Set([
+  'nodebuffer',
+  'arraybuffer',
+  'fragments',
+  ...(typeof Blob === 'undefined' ? [] : ['blob']),
+]);
+
 /** Decisions that mean "open a new connection after the decided wait" on a WebSocket. */
 const RECONNECTING_ACTIONS: ReadonlySet<Action> = new Set(['reconnect', 'retry', 'backoff']);
 
@@ -307,6 +315,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     return this.binaryTypeValue;
   }
   set binaryType(type: WebSocket['binaryType']) {
+    // As ws's setter does, a type it does not know is ignored (it would not reach the socket).
+    if (!BINARY_TYPES.has(type)) return;
     this.binaryTypeValue = type;
     if (this.live) this.live.binaryType = type;
   }
