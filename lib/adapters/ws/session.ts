@@ -366,6 +366,17 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     this.endAfterThisTick(code, Buffer.from(reason));
   }
 
+  /**
+   * Ends the session at once, as ws's `terminate()`: no closing handshake (one under way is cut
+   * short), no further reconnect; `close` (1006) follows after it returns.
+   */
+  terminate(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closing';
+    this.stopWaiting();
+    this.endAfterThisTick(1006, Buffer.alloc(0));
+  }
+
   // ── DOM-style events (`addEventListener`, `on<event>`), as `ws` and browsers offer them ──────
 
   /** Adds a DOM-style listener (added once per type and listener, as in `ws`). */

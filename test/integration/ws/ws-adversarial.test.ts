@@ -216,9 +216,7 @@ describe('a session behaves as a ws WebSocket', () => {
     const session = openSession(server.origin);
     await new Promise<void>((resolve) => session.once('open', resolve));
     const sawClose = serverClose(1);
-    const terminate = (session as { terminate?: () => void }).terminate;
-    expect(typeof terminate).toBe('function');
-    terminate?.call(session);
+    session.terminate();
     expect(session.readyState).toBe(session.CLOSING);
     expect(await session.closed).toEqual({ code: 1006, reason: '' });
     serverSaw.push(await sawClose);
