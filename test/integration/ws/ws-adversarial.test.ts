@@ -8,6 +8,8 @@ import {
   type ResilientWebSocket,
   type SessionEvent,
 } from '../../../lib/adapters/ws/index.js';
+import { createPacing } from '../../../lib/pacing/index.js';
+import { recordingClock } from '../../support/recording-clock.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 
 let server: ScriptedServer | undefined;
@@ -223,5 +225,46 @@ describe('a session behaves as a ws WebSocket', () => {
     // Neither sent a close frame: the server saw the socket drop.
     expect(serverSaw).toEqual([1006, 1006]);
     expect(() => session.send('late')).toThrow(/closed/);
+  });
+});
+
+describe('a session leaves nothing behind once closed', () => {
+  it("close() while a reconnect's URL callback ignores the signal frees the pacing turn at once", async () => {
+    server = await startScriptedServer({
+      connected(side) {
+        side.socket.send(JSON.stringify({ type: 'error', message: 'injected 1011', code: 1011 }));
+        side.socket.close(1011, 'injected');
+      },
+    });
+    const { origin } = server;
+    const pacing = createPacing();
+    const clock = recordingClock();
+    let mintingSecond: () => void = () => undefined;
+    const secondMinting = new Promise<void>((resolve) => (mintingSecond = resolve));
+    const session = openSession(origin, {
+      // The second connection's token request never answers, and does not listen to ctx.signal.
+      url: ({ connection }) => {
+        if (connection === 1) return `${origin}?api_key=ak_adversarial_1`;
+        mintingSecond();
+        return new Promise<string>(() => undefined);
+      },
+      pacing,
+      clock,
+    });
+    try {
+      await secondMinting;
+      const pacer = pacing.pacer({ vendor: 'gradium', credential: 'ak_adversarial_1' });
+      // The reconnect holds its turn while it mints its URL (connections are paced until open).
+      expect(pacer.counts()).toEqual({ queued: 0, running: 1 });
+
+      session.close();
+      expect(await session.closed).toEqual({ code: 1000, reason: '' });
+      await turn();
+      // Nothing of the closed session may still count against the vendor's maxConcurrent.
+      expect(pacer.counts()).toEqual({ queued: 0, running: 0 });
+    } finally {
+      clock.dispose();
+      await pacing.close();
+    }
   });
 });
