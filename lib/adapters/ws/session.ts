@@ -15,6 +15,7 @@ import { CallContext, type Observation, type ResilienceSetup } from '../../run/c
 import { cleanCause } from '../../run/clean-cause.js';
 import { credentialsIn, redactText, redactUrl } from '../../run/redact.js';
 import { runTries, type RunTriesOptions } from '../../run/runner.js';
+import { abortReason } from '../../run/sleep.js';
 import type { AttemptCounters, TryResult } from '../../run/try-judge.js';
 import { isVendorError } from '../../run/vendor-error.js';
 import { Connection, observationForEnd, type ConnectionEnd, type ConnectionTarget } from './connection.js';
@@ -860,10 +861,27 @@ function textOf(data: RawData): string {
   return Buffer.from(data).toString('utf8');
 }
 
+/**
+ * A per-connection option's value for one connection. A callback is awaited only until the session
+ * closes: one that ignores `context.signal` (a token request that hangs) must not hold the
+ * connection's pacing turn, nor the session, after close().
+ */
 async function resolvePerConnection<T>(value: PerConnection<T>, context: ConnectionContext): Promise<T> {
-  return typeof value === 'function'
-    ? await (value as (c: ConnectionContext) => T | Promise<T>)(context)
-    : value;
+  if (typeof value !== 'function') return value;
+  const result = (value as (c: ConnectionContext) => T | PromiseLike<T>)(context);
+  if (typeof (result as Partial<PromiseLike<T>> | null)?.then !== 'function') return result as T;
+  const { signal } = context;
+  if (signal.aborted) throw abortReason(signal);
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([result, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /**
