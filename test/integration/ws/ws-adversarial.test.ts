@@ -7,6 +7,7 @@ import {
   createResilientWebSocket,
   type ResilientWebSocket,
   type SessionEvent,
+  WebSocketSessionError,
 } from '../../../lib/adapters/ws/index.js';
 import { createPacing } from '../../../lib/pacing/index.js';
 import { recordingClock } from '../../support/recording-clock.js';
@@ -266,5 +267,34 @@ describe('a session leaves nothing behind once closed', () => {
       clock.dispose();
       await pacing.close();
     }
+  });
+});
+
+describe('a callback of the caller that throws ends the session with a WebSocketSessionError', () => {
+  it('isReady that throws: the session gives up as for a failing setup callback (no uncaught exception, no hang)', async () => {
+    server = await startScriptedServer({
+      connected(side) {
+        side.socket.send(JSON.stringify({ type: 'ready' }));
+      },
+    });
+    const session = openSession(server.origin, {
+      setup: () => ({ type: 'setup' }),
+      isReady: () => {
+        throw new Error('a bug in the predicate');
+      },
+    });
+    const errors: Error[] = [];
+    session.on('error', (error) => errors.push(error));
+    // Bounded: on failure the session never ends (the exception escapes into ws's message event).
+    const end = await Promise.race([
+      session.closed,
+      new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), 500).unref()),
+    ]);
+
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(WebSocketSessionError);
+    expect(errors[0]?.message).toMatch(/isReady.*a bug in the predicate/);
+    expect(end).toEqual({ code: 1006, reason: '', error: errors[0] });
+    expect(server.requests).toHaveLength(1);
   });
 });
