@@ -106,7 +106,7 @@ export interface SessionInit {
 }
 
 /**
- * A session ended by something other than the vendor: a URL, header or setup callback threw, or
+ * A session ended by something other than the vendor: a URL, header, setup or isReady callback threw, or
  * `ws` refused the URL. The message and cause are redacted; the vendor's own failures are
  * `VendorError`s instead.
  */
@@ -582,9 +582,21 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
       }
     }
     const isReady = this.init.settings.isReady;
-    if (isReady && !live.readySeen && isReady(text ?? data, isBinary)) {
-      live.readySeen = true;
-      this.activateWhenReady(live);
+    if (isReady && !live.readySeen) {
+      let ready: boolean;
+      try {
+        ready = isReady(text ?? data, isBinary);
+      } catch (error) {
+        // As for the other callbacks: the session ends with the error, nothing escapes into ws
+        // (unless the caller is already closing it: that end is theirs).
+        if (this.state === 'closing') return;
+        this.failWith('the isReady callback failed', error);
+        return;
+      }
+      if (ready) {
+        live.readySeen = true;
+        this.activateWhenReady(live);
+      }
     }
     this.emit('message', data, isBinary);
   }
