@@ -1,6 +1,7 @@
 // Adversarial tests of the promise that a session "still behaves as a `ws` WebSocket": each test
 // does the same thing to a plain `ws` WebSocket (where that makes the expectation obvious) and to a
 // session, against a real loopback server, and expects the session to behave as `ws` does.
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { WebSocket } from 'ws';
 import {
@@ -296,5 +297,24 @@ describe('a callback of the caller that throws ends the session with a WebSocket
     expect(errors[0]?.message).toMatch(/isReady.*a bug in the predicate/);
     expect(end).toEqual({ code: 1006, reason: '', error: errors[0] });
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe("the factory's signal", () => {
+  it('holds one listener for all the sessions of the factory, not one each (Node warns of a leak past ten)', async () => {
+    server = await echoServer();
+    const controller = new AbortController();
+    const open = createResilientWebSocket('gradium', { url: server.origin, signal: controller.signal });
+    const many = Array.from({ length: 12 }, () => open());
+    sessions.push(...many);
+    await Promise.all(many.map((s) => new Promise<void>((resolve) => s.once('open', resolve))));
+
+    // Twelve listeners here make Node print "MaxListenersExceededWarning: Possible EventTarget
+    // memory leak detected. 11 abort listeners added to [AbortSignal]" for a factory used as documented.
+    expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+
+    controller.abort();
+    const ends = await Promise.all(many.map((s) => s.closed));
+    expect(ends.every((end) => end.code === 1000 && end.reason === 'aborted')).toBe(true);
   });
 });
