@@ -317,4 +317,18 @@ describe("the factory's signal", () => {
     const ends = await Promise.all(many.map((s) => s.closed));
     expect(ends.every((end) => end.code === 1000 && end.reason === 'aborted')).toBe(true);
   });
+
+  it('keeps no listener on a long-lived signal once its sessions have ended (a factory made per call)', async () => {
+    server = await echoServer();
+    const appLifetime = new AbortController();
+    for (let call = 0; call < 3; call++) {
+      const open = createResilientWebSocket('gradium', { url: server.origin, signal: appLifetime.signal });
+      const session = open();
+      await new Promise<void>((resolve) => session.once('open', resolve));
+      session.close();
+      await session.closed;
+    }
+    await turn();
+    expect(getEventListeners(appLifetime.signal, 'abort')).toHaveLength(0);
+  });
 });
