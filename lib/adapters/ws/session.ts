@@ -644,6 +644,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     };
     try {
       const { result } = await runTries(options);
+      // The caller closed the session while the end was being judged: it ends the way close() says.
+      if (this.state === 'closing' || this.state === 'closed') return;
       this.finish(result.value.end.code, result.value.end.reason, undefined);
     } catch (error) {
       // The caller closed the session meanwhile: it ends (or has ended) the way close() says.

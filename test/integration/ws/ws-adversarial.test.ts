@@ -380,3 +380,26 @@ describe('message and open, in the order ws gives them', () => {
     expect(order).toEqual(plainOrder);
   });
 });
+
+describe('close() while the session judges how a connection ended', () => {
+  it("close() from onDecision about a clean end: the caller's close is the one reported, once", async () => {
+    server = await startScriptedServer({
+      connected(side) {
+        side.socket.close(1000, 'vendor done');
+      },
+    });
+    const closes: [number, string][] = [];
+    const session: ResilientWebSocket = createResilientWebSocket('gradium', {
+      url: server.origin,
+      onDecision: (event) => {
+        if (event.decision.action === 'ok') session.close(4001, 'mine');
+      },
+    })();
+    sessions.push(session);
+    session.on('close', (code, reason) => closes.push([code, reason.toString()]));
+    const end = await session.closed;
+    await turn();
+    expect(end).toEqual({ code: 4001, reason: 'mine' });
+    expect(closes).toEqual([[4001, 'mine']]);
+  });
+});
