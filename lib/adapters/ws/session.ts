@@ -106,9 +106,9 @@ export interface SessionInit {
 }
 
 /**
- * A session ended by something other than the vendor: a URL, header, setup or isReady callback threw, or
- * `ws` refused the URL. The message and cause are redacted; the vendor's own failures are
- * `VendorError`s instead.
+ * A session ended by something other than the vendor: a URL, header, setup or isReady callback
+ * threw, or `ws` refused the URL. The message and cause are redacted; the vendor's own failures
+ * are `VendorError`s instead.
  */
 export class WebSocketSessionError extends Error {
   override readonly name = 'WebSocketSessionError';
