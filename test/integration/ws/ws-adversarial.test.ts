@@ -1,6 +1,8 @@
-// Adversarial tests of the promise that a session "still behaves as a `ws` WebSocket": each test
-// does the same thing to a plain `ws` WebSocket (where that makes the expectation obvious) and to a
-// session, against a real loopback server, and expects the session to behave as `ws` does.
+// Adversarial tests of the WebSocket adapter against real loopback servers: that a session "still
+// behaves as a `ws` WebSocket" (where ws meets the same situation, the test does the same to a plain
+// ws WebSocket and expects the session to behave as it does), that nothing of a closed session is
+// left behind (pacing turns, listeners on the caller's signal), and that the caller's callbacks
+// cannot break a session in ways its own guarantees exclude.
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { WebSocket } from 'ws';
