@@ -4,6 +4,7 @@ import { createSetup } from '../../run/call-context.js';
 import { ArgumentCheck } from '../../run/validate-arguments.js';
 import { resolveSettings, type OpenSessionOptions, type ResilientWebSocketOptions } from './options.js';
 import { ResilientWebSocket } from './session.js';
+import { SharedAbort } from './shared-abort.js';
 
 /** Opens one resilient session; call it again for another session with the same settings. */
 export type OpenResilientWebSocket = (options?: OpenSessionOptions) => ResilientWebSocket;
@@ -51,14 +52,20 @@ export function createResilientWebSocket(
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     secrets: settings.secrets,
   });
+  // One listener on the caller's signal for all the open sessions: one each would make Node warn of
+  // a leak ("MaxListenersExceededWarning") once more than ten sessions are open.
+  const factoryAbort = options.signal && new SharedAbort(options.signal);
   return (sessionOptions = {}) => {
     const check: ArgumentCheck = new ArgumentCheck('open');
     check.options('options', sessionOptions);
     check.signal('options.signal', sessionOptions.signal);
-    return new ResilientWebSocket({
+    const factorySignal = factoryAbort?.acquire();
+    const session = new ResilientWebSocket({
       setup,
       settings,
-      signals: [options.signal, sessionOptions.signal].filter((s): s is AbortSignal => s !== undefined),
+      signals: [factorySignal, sessionOptions.signal].filter((s): s is AbortSignal => s !== undefined),
     });
+    if (factoryAbort && factorySignal) void session.closed.then(() => factoryAbort.release(factorySignal));
+    return session;
   };
 }

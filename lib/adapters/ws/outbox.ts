@@ -27,6 +27,8 @@ export class Outbox {
   private bytes = 0;
   /** With replay: how many of the first items some connection has already received. */
   private delivered = 0;
+  /** With replay: the bytes of those first `delivered` items. */
+  private deliveredBytes = 0;
 
   constructor(
     private readonly limits: OutboxLimits,
@@ -42,6 +44,11 @@ export class Outbox {
   /** Bytes held. */
   get byteLength(): number {
     return this.bytes;
+  }
+
+  /** Bytes held that no connection has received yet (with replay, those kept after sending are not). */
+  get waitingByteLength(): number {
+    return this.bytes - this.deliveredBytes;
   }
 
   /** Holds a message; throws {@link OutboxFullError} (holding nothing) when it would pass a bound. */
@@ -65,7 +72,7 @@ export class Outbox {
    */
   takeForConnection(): readonly OutgoingData[] {
     if (this.replay) {
-      this.delivered = this.items.length;
+      this.markDelivered();
       return [...this.items];
     }
     const out = this.items;
@@ -75,7 +82,9 @@ export class Outbox {
 
   /** With replay: notes that every message held has now reached a connection. */
   markDelivered(): void {
-    if (this.replay) this.delivered = this.items.length;
+    if (!this.replay) return;
+    this.delivered = this.items.length;
+    this.deliveredBytes = this.bytes;
   }
 
   /** With replay: forgets the messages a connection already received; ones never sent stay. */
@@ -84,6 +93,7 @@ export class Outbox {
     this.items = this.items.slice(this.delivered);
     this.bytes = this.items.reduce((sum, item) => sum + byteLengthOf(item), 0);
     this.delivered = 0;
+    this.deliveredBytes = 0;
   }
 
   /** Drops everything held. */
@@ -91,6 +101,7 @@ export class Outbox {
     this.items = [];
     this.bytes = 0;
     this.delivered = 0;
+    this.deliveredBytes = 0;
   }
 }
 

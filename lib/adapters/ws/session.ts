@@ -15,6 +15,7 @@ import { CallContext, type Observation, type ResilienceSetup } from '../../run/c
 import { cleanCause } from '../../run/clean-cause.js';
 import { credentialsIn, redactText, redactUrl } from '../../run/redact.js';
 import { runTries, type RunTriesOptions } from '../../run/runner.js';
+import { abortReason } from '../../run/sleep.js';
 import type { AttemptCounters, TryResult } from '../../run/try-judge.js';
 import { isVendorError } from '../../run/vendor-error.js';
 import { Connection, observationForEnd, type ConnectionEnd, type ConnectionTarget } from './connection.js';
@@ -105,9 +106,9 @@ export interface SessionInit {
 }
 
 /**
- * A session ended by something other than the vendor: a URL, header or setup callback threw, or
- * `ws` refused the URL. The message and cause are redacted; the vendor's own failures are
- * `VendorError`s instead.
+ * A session ended by something other than the vendor: a URL, header, setup or isReady callback
+ * threw, or `ws` refused the URL. The message and cause are redacted; the vendor's own failures
+ * are `VendorError`s instead.
  */
 export class WebSocketSessionError extends Error {
   override readonly name = 'WebSocketSessionError';
@@ -150,6 +151,14 @@ const READY_STATE: Readonly<Record<SessionState, 0 | 1 | 2 | 3>> = {
   closing: 2,
   closed: 3,
 };
+
+/** The `binaryType`s ws knows (`blob` where the runtime has Blob), as its setter checks them. */
+const BINARY_TYPES: ReadonlySet<string> = new Set([
+  'nodebuffer',
+  'arraybuffer',
+  'fragments',
+  ...(typeof Blob === 'undefined' ? [] : ['blob']),
+]);
 
 /** Decisions that mean "open a new connection after the decided wait" on a WebSocket. */
 const RECONNECTING_ACTIONS: ReadonlySet<Action> = new Set(['reconnect', 'retry', 'backoff']);
@@ -213,10 +222,16 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   /** Detaches the caller's abort signals once the session has ended. */
   private readonly detachAbort: (() => void)[] = [];
   private resolveClosed: (info: SessionCloseInfo) => void = () => undefined;
-  /** DOM-style listeners, each with the Node-style wrapper registered for it. */
+  /** DOM-style listeners added with addEventListener, each with the Node-style wrapper registered for it. */
   private readonly domListeners = new Map<EventName, Map<SessionEventListener, Wrapper>>();
-  /** The `on<event>` handlers, one per type. */
-  private readonly handlerProperties = new Map<EventName, (event: SessionEvent) => void>();
+  /**
+   * The `on<event>` handlers, one per type, each with its own wrapper: as in ws, a handler property
+   * is a listener apart from those of addEventListener (setting one never removes the other).
+   */
+  private readonly handlerProperties = new Map<
+    EventName,
+    { handler: (event: SessionEvent) => void; wrapper: Wrapper }
+  >();
 
   /** Starts the first connection at once, unless a given abort signal has already fired. */
   constructor(private readonly init: SessionInit) {
@@ -288,7 +303,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   /** Bytes waiting: those held for a later connection plus those queued in the current socket. */
   get bufferedAmount(): number {
     // With replay the outbox also keeps messages already sent; those are not waiting.
-    return (this.outbox.replay ? 0 : this.outbox.byteLength) + (this.live?.bufferedAmount ?? 0);
+    return this.outbox.waitingByteLength + (this.live?.bufferedAmount ?? 0);
   }
 
   /** Connections opened so far (1 + reconnects). */
@@ -301,6 +316,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     return this.binaryTypeValue;
   }
   set binaryType(type: WebSocket['binaryType']) {
+    // As ws's setter does, a type it does not know is ignored (it would not reach the socket).
+    if (!BINARY_TYPES.has(type)) return;
     this.binaryTypeValue = type;
     if (this.live) this.live.binaryType = type;
   }
@@ -341,13 +358,24 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     if (this.state === 'closing' || this.state === 'closed') return;
     assertSendableClose(code, reason);
     const live = this.live;
+    this.state = 'closing';
+    this.stopWaiting();
     if (live?.writable) {
-      this.state = 'closing';
-      this.stopWaiting();
       live.close(code, reason, this.init.settings.closeTimeoutMs);
       return;
     }
-    this.finish(code, Buffer.from(reason), undefined);
+    this.endAfterThisTick(code, Buffer.from(reason));
+  }
+
+  /**
+   * Ends the session at once, as ws's `terminate()`: no closing handshake (one under way is cut
+   * short), no further reconnect; `close` (1006) follows after it returns.
+   */
+  terminate(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closing';
+    this.stopWaiting();
+    this.endAfterThisTick(1006, Buffer.alloc(0));
   }
 
   // ── DOM-style events (`addEventListener`, `on<event>`), as `ws` and browsers offer them ──────
@@ -355,13 +383,12 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   /** Adds a DOM-style listener (added once per type and listener, as in `ws`). */
   addEventListener(type: EventName, listener: SessionEventListener, options: { once?: boolean } = {}): void {
     const byListener = this.domListeners.get(type) ?? new Map<SessionEventListener, Wrapper>();
-    if (byListener.has(listener)) return;
-    const wrapper: Wrapper = (...args) => {
+    // Still registered (not removed meanwhile by `off` or `removeAllListeners`): added once only.
+    const existing = byListener.get(listener);
+    if (existing && this.isListening(type, existing)) return;
+    const wrapper = this.wrapDomListener(type, listener, () => {
       if (options.once) this.removeEventListener(type, listener);
-      const event = toEvent(type, this, args);
-      if (typeof listener === 'function') listener.call(this, event);
-      else listener.handleEvent(event);
-    };
+    });
     byListener.set(listener, wrapper);
     this.domListeners.set(type, byListener);
     (this as EventEmitter).on(type, wrapper);
@@ -404,17 +431,34 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   /** `onopen` and friends: one listener per type, replaced on assignment. */
   private setHandlerProperty(type: EventName, handler: ((event: SessionEvent) => void) | null): void {
     const previous = this.handlerProperties.get(type);
-    if (previous) this.removeEventListener(type, previous);
     this.handlerProperties.delete(type);
+    if (previous) (this as EventEmitter).off(type, previous.wrapper);
     if (typeof handler === 'function') {
-      this.handlerProperties.set(type, handler);
-      this.addEventListener(type, handler);
+      const wrapper = this.wrapDomListener(type, handler);
+      this.handlerProperties.set(type, { handler, wrapper });
+      (this as EventEmitter).on(type, wrapper);
     }
   }
 
-  /** The current `on<type>` handler, or null. */
+  /** The current `on<type>` handler, or null (also once `removeAllListeners` removed it, as in ws). */
   private handlerProperty(type: EventName): ((event: SessionEvent) => void) | null {
-    return this.handlerProperties.get(type) ?? null;
+    const property = this.handlerProperties.get(type);
+    return property && this.isListening(type, property.wrapper) ? property.handler : null;
+  }
+
+  /** The Node-style listener that hands a DOM-style listener its event object (after `before`). */
+  private wrapDomListener(type: EventName, listener: SessionEventListener, before?: () => void): Wrapper {
+    return (...args) => {
+      before?.();
+      const event = toEvent(type, this, args);
+      if (typeof listener === 'function') listener.call(this, event);
+      else listener.handleEvent(event);
+    };
+  }
+
+  /** True while `wrapper` is registered for `type`. */
+  private isListening(type: EventName, wrapper: Wrapper): boolean {
+    return (this as EventEmitter).listeners(type).includes(wrapper);
   }
 
   // ── The stages of one connection: target, socket, setup, ready, held messages, messages ──────
@@ -538,9 +582,21 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
       }
     }
     const isReady = this.init.settings.isReady;
-    if (isReady && !live.readySeen && isReady(text ?? data, isBinary)) {
-      live.readySeen = true;
-      this.activateWhenReady(live);
+    if (isReady && !live.readySeen) {
+      let ready: boolean;
+      try {
+        ready = isReady(text ?? data, isBinary);
+      } catch (error) {
+        // As for the other callbacks: the session ends with the error, nothing escapes into ws
+        // (unless the caller is already closing it: that end is theirs).
+        if (this.state === 'closing') return;
+        this.failWith('the isReady callback failed', error);
+        return;
+      }
+      if (ready) {
+        live.readySeen = true;
+        this.activateWhenReady(live);
+      }
     }
     this.emit('message', data, isBinary);
   }
@@ -588,6 +644,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     };
     try {
       const { result } = await runTries(options);
+      // The caller closed the session while the end was being judged: it ends the way close() says.
+      if (this.state === 'closing' || this.state === 'closed') return;
       this.finish(result.value.end.code, result.value.end.reason, undefined);
     } catch (error) {
       // The caller closed the session meanwhile: it ends (or has ended) the way close() says.
@@ -714,26 +772,41 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     if (this.state === 'closed') return;
     this.lastError = error;
     this.teardown();
+    const closeReason = this.settleClosed(code, reason, error);
     // Unlike ws, an unheard 'error' does not throw: the error also reaches 'giveup' and `closed`.
     if (this.listenerCount('error') > 0) this.emit('error', error);
     this.emit('giveup', { error, decision, connections: this.connections });
-    this.emitClose(code, reason, error);
+    this.emit('close', code, closeReason);
   }
 
   /** Ends the session without giving up: the caller closed it or the vendor ended it cleanly. */
   private finish(code: number, reason: Buffer, error: Error | undefined): void {
     if (this.state === 'closed') return;
     this.teardown();
-    this.emitClose(code, reason, error);
+    this.emit('close', code, this.settleClosed(code, reason, error));
   }
 
-  private emitClose(code: number, reason: Buffer, error: Error | undefined): void {
+  /**
+   * Ends the session now (no socket, wait or timer left) and reports the end on the next tick: as
+   * with ws, `close` comes after close() returns, so a listener added just after it hears it.
+   */
+  private endAfterThisTick(code: number, reason: Buffer): void {
+    const live = this.live;
+    this.live = undefined;
+    live?.dispose();
+    process.nextTick(() => this.finish(code, reason, undefined));
+  }
+
+  /**
+   * Resolves `closed`, before any listener hears of the end (one that throws cannot keep it
+   * pending), and returns the reason the `close` event carries.
+   */
+  private settleClosed(code: number, reason: Buffer, error: Error | undefined): Buffer {
     // A vendor may echo the caller's key in its close reason; the session's own events never carry it.
     const text = reason.toString();
     const clean = redactText(text, this.context.secrets);
-    const delivered = clean === text ? reason : Buffer.from(clean);
-    this.emit('close', code, delivered);
     this.resolveClosed({ code, reason: clean, ...(error ? { error } : {}) });
+    return clean === text ? reason : Buffer.from(clean);
   }
 
   /** Leaves nothing behind: no timer, socket, abort listener or held message. */
@@ -802,10 +875,27 @@ function textOf(data: RawData): string {
   return Buffer.from(data).toString('utf8');
 }
 
+/**
+ * A per-connection option's value for one connection. A callback is awaited only until the session
+ * closes: one that ignores `context.signal` (a token request that hangs) must not hold the
+ * connection's pacing turn, nor the session, after close().
+ */
 async function resolvePerConnection<T>(value: PerConnection<T>, context: ConnectionContext): Promise<T> {
-  return typeof value === 'function'
-    ? await (value as (c: ConnectionContext) => T | Promise<T>)(context)
-    : value;
+  if (typeof value !== 'function') return value;
+  const result = (value as (c: ConnectionContext) => T | PromiseLike<T>)(context);
+  if (typeof (result as Partial<PromiseLike<T>> | null)?.then !== 'function') return result as T;
+  const { signal } = context;
+  if (signal.aborted) throw abortReason(signal);
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([result, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /**
