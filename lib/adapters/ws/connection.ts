@@ -61,6 +61,12 @@ export class Connection {
   /** Setup sent, ready seen, held messages flushed: live sends go straight to it. */
   active = false;
   activatedAtMs: number | undefined;
+  /**
+   * Messages that came before the connection was set up (see `holdEarly`), handed out once it is;
+   * `undefined` once holding stopped (activated, or over the bound).
+   */
+  private early: { data: RawData; isBinary: boolean }[] | undefined = [];
+  private earlyBytes = 0;
   /** The server's last error report; the connection is finished and its close will follow. */
   errorMessage: string | undefined;
   /** The connection did not come up within `connectTimeoutMs` and was dropped for it. */
@@ -166,6 +172,29 @@ export class Connection {
   canActivate(readyRequired: boolean): boolean {
     const ready = this.readySeen || !readyRequired;
     return !this.active && this.setupSent && ready && this.errorMessage === undefined && this.writable;
+  }
+
+  /**
+   * Holds a message that came before the connection was set up (ws hands none out before `open`):
+   * true when held, false when it is not (the connection is set up, or the held messages would
+   * pass `maxMessages` or `maxBytes`: the caller then hands out those held, see `takeEarly`).
+   */
+  holdEarly(data: RawData, isBinary: boolean, maxMessages: number, maxBytes: number): boolean {
+    const early = this.early;
+    if (early === undefined) return false;
+    const bytes = rawByteLength(data);
+    if (early.length + 1 > maxMessages || this.earlyBytes + bytes > maxBytes) return false;
+    early.push({ data, isBinary });
+    this.earlyBytes += bytes;
+    return true;
+  }
+
+  /** The messages held before the connection was set up, in order; none are held after this. */
+  takeEarly(): { data: RawData; isBinary: boolean }[] {
+    const early = this.early ?? [];
+    this.early = undefined;
+    this.earlyBytes = 0;
+    return early;
   }
 
   /** The connection is up (setup out, ready seen): from now on only the socket can end it. */
@@ -294,4 +323,9 @@ function readRejectedUpgrade(
     body: body.toString('utf8'),
   }));
   return { done, cancel: read.cancel };
+}
+
+/** The size of a received message, in bytes (ws hands a fragmented one over as a list of buffers). */
+function rawByteLength(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((sum, part) => sum + part.byteLength, 0) : data.byteLength;
 }

@@ -567,6 +567,11 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     } else {
       this.emit('reconnected', { connection: live.context.connection, flushedMessages: held.length });
     }
+    // What the server sent while the connection was being set up comes after `open`, as with ws.
+    for (const { data, isBinary } of live.takeEarly()) {
+      if (this.live !== live) return; // a listener closed the session, or the connection ended
+      this.emit('message', data, isBinary);
+    }
   }
 
   /** Every text message goes to the engine first: vendors report errors in-band before closing. */
@@ -598,6 +603,13 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
         this.activateWhenReady(live);
       }
     }
+    // ws hands out no message before `open`: one that comes while the connection is being set up
+    // (a greeting during an async setup callback, messages before the ready one) waits for it.
+    const { maxBufferedMessages, maxBufferedBytes } = this.init.settings;
+    if (this.state === 'connecting' && live.holdEarly(data, isBinary, maxBufferedMessages, maxBufferedBytes))
+      return;
+    // Past the bound (or no longer connecting), what was held goes first, in order.
+    for (const early of live.takeEarly()) this.emit('message', early.data, early.isBinary);
     this.emit('message', data, isBinary);
   }
 
