@@ -52,6 +52,9 @@ export interface ConnectionHandlers {
 
 const noop = (): void => undefined;
 
+/** What `takeEarly` returns once nothing is held. */
+const NO_MESSAGES: readonly { data: RawData; isBinary: boolean }[] = Object.freeze([]);
+
 /** One `ws` socket of a session, from upgrade to close, and its progress towards being usable. */
 export class Connection {
   /** The setup message has been sent (or there was none). */
@@ -190,8 +193,10 @@ export class Connection {
   }
 
   /** The messages held before the connection was set up, in order; none are held after this. */
-  takeEarly(): { data: RawData; isBinary: boolean }[] {
-    const early = this.early ?? [];
+  takeEarly(): readonly { data: RawData; isBinary: boolean }[] {
+    const early = this.early;
+    // Asked on every message: once nothing is held, nothing is allocated.
+    if (early === undefined) return NO_MESSAGES;
     this.early = undefined;
     this.earlyBytes = 0;
     return early;
