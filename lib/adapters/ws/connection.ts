@@ -46,6 +46,8 @@ export interface ConnectionEnd {
 export interface ConnectionHandlers {
   open(): void;
   message(data: RawData, isBinary: boolean): void;
+  /** A ping or pong frame from the server (ws answers pings with a pong itself). */
+  control(kind: 'ping' | 'pong', data: Buffer): void;
   /** Called exactly once, unless the connection was disposed first. */
   end(end: ConnectionEnd): void;
 }
@@ -105,6 +107,8 @@ export class Connection {
       handlers.open();
     });
     this.socket.on('message', (data, isBinary) => handlers.message(data, isBinary));
+    this.socket.on('ping', (data) => handlers.control('ping', data));
+    this.socket.on('pong', (data) => handlers.control('pong', data));
     this.socket.on('error', (error) => {
       this.firstError ??= error;
     });
@@ -221,6 +225,16 @@ export class Connection {
   /** Writes one message; the caller checks {@link Connection.writable} first. */
   send(data: OutgoingData): void {
     this.socket.send(data);
+  }
+
+  /** Sends a ping or pong frame, as ws's own `ping`/`pong`; the caller checks {@link Connection.writable} first. */
+  control(
+    kind: 'ping' | 'pong',
+    data: unknown,
+    mask: boolean | undefined,
+    cb: ((error?: Error) => void) | undefined,
+  ): void {
+    this.socket[kind](data, mask, cb);
   }
 
   /**

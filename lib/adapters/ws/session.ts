@@ -68,6 +68,10 @@ export interface SessionCloseInfo {
 export interface ResilientWebSocketEventMap {
   open: [];
   message: [data: RawData, isBinary: boolean];
+  /** A ping frame from the server (answered with a pong already, as ws does). */
+  ping: [data: Buffer];
+  /** A pong frame from the server (an answer to {@link ResilientWebSocket.ping}). */
+  pong: [data: Buffer];
   close: [code: number, reason: Buffer];
   error: [error: Error];
   reconnecting: [info: ReconnectingInfo];
@@ -151,6 +155,9 @@ const READY_STATE: Readonly<Record<SessionState, 0 | 1 | 2 | 3>> = {
   closing: 2,
   closed: 3,
 };
+
+/** ws's names of the ready states, as its errors quote them. */
+const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 
 /** The `binaryType`s ws knows (`blob` where the runtime has Blob), as its setter checks them. */
 const BINARY_TYPES: ReadonlySet<string> = new Set([
@@ -345,6 +352,42 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     this.outbox.hold(data);
   }
 
+  /**
+   * Sends a ping frame on the current connection, as ws's `ping(data?, mask?, cb?)` does: throws
+   * while the session is CONNECTING (connecting or waiting to reconnect), as ws throws before its
+   * socket is open; once closing or closed, `cb` gets the error instead. The server's `pong`
+   * comes as a `pong` event.
+   */
+  ping(data?: unknown, mask?: boolean, cb?: (error?: Error) => void): void {
+    this.controlFrame('ping', data, mask, cb);
+  }
+
+  /** Sends a pong frame, as ws's `pong(data?, mask?, cb?)` does (see {@link ping}). */
+  pong(data?: unknown, mask?: boolean, cb?: (error?: Error) => void): void {
+    this.controlFrame('pong', data, mask, cb);
+  }
+
+  private controlFrame(
+    kind: 'ping' | 'pong',
+    data: unknown,
+    mask: boolean | ((error?: Error) => void) | undefined,
+    cb: ((error?: Error) => void) | undefined,
+  ): void {
+    // ws's argument shuffling: ping(cb) and ping(data, cb).
+    if (typeof data === 'function')
+      [cb, data, mask] = [data as (error?: Error) => void, undefined, undefined];
+    else if (typeof mask === 'function') [cb, mask] = [mask, undefined];
+    const live = this.live;
+    if (this.state === 'open' && live?.writable) {
+      live.control(kind, data, mask, cb);
+      return;
+    }
+    const state = this.readyState;
+    const error = new Error(`WebSocket is not open: readyState ${state} (${READY_STATE_NAMES[state]})`);
+    if (state === 0) throw error;
+    if (cb) process.nextTick(cb, error);
+  }
+
   /** With `replay`: stop replaying the messages sent so far (the vendor has consumed them). */
   clearReplay(): void {
     this.outbox.dropDelivered();
@@ -516,6 +559,9 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
             void this.onOpen(live);
           },
           message: (data, isBinary) => this.onMessage(live, data, isBinary),
+          control: (kind, data) => {
+            if (this.live === live) this.emit(kind, data);
+          },
           end: (value) => {
             if (this.live === live) this.live = undefined;
             // The caller closed the session: this end is its last; no decision is asked about it.

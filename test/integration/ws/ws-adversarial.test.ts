@@ -436,3 +436,46 @@ describe('close() while the session judges how a connection ended', () => {
     expect(closes).toEqual([[4001, 'mine']]);
   });
 });
+
+describe('ping and pong, as ws has them', () => {
+  it('ping() reaches the server and its pong comes back as a pong event; a server ping comes as a ping event', async () => {
+    const pingsSeen: string[] = [];
+    server = await startScriptedServer({
+      connected(side) {
+        side.socket.on('ping', (data) => pingsSeen.push(data.toString()));
+        side.socket.on('message', () => side.socket.ping('from-server'));
+      },
+    });
+    const session = openSession(server.origin);
+    // Before it is open, as a plain ws WebSocket while CONNECTING: ping() throws.
+    const plain = new WebSocket(server.origin);
+    plain.on('error', () => undefined); // terminated before it opened
+    expect(() => plain.ping()).toThrow('WebSocket is not open: readyState 0 (CONNECTING)');
+    expect(() => session.ping()).toThrow('WebSocket is not open: readyState 0 (CONNECTING)');
+    plain.terminate();
+    await new Promise<void>((resolve) => session.once('open', resolve));
+
+    const pong = new Promise<Buffer>((resolve) => session.once('pong', resolve));
+    // ws hands the callback no error (null) once the frame is written.
+    const written = new Promise<Error | null | undefined>((resolve) =>
+      session.ping('hello', undefined, resolve),
+    );
+    expect(await written).toBeFalsy();
+    expect((await pong).toString()).toBe('hello');
+    expect(pingsSeen).toEqual(['hello']);
+
+    const ping = new Promise<Buffer>((resolve) => session.once('ping', resolve));
+    session.send('go');
+    expect((await ping).toString()).toBe('from-server');
+  });
+
+  it('once closed, ping(cb) hands cb the error instead of throwing, as ws does', async () => {
+    server = await echoServer();
+    const session = openSession(server.origin);
+    await new Promise<void>((resolve) => session.once('open', resolve));
+    session.close();
+    await session.closed;
+    const error = await new Promise<Error | undefined>((resolve) => session.ping(resolve));
+    expect(error?.message).toBe('WebSocket is not open: readyState 3 (CLOSED)');
+  });
+});
