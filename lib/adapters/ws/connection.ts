@@ -9,7 +9,13 @@ import { WebSocket, type RawData } from 'ws';
 import { readBodyHead } from '../../run/body-head.js';
 import type { Observation } from '../../run/call-context.js';
 import { startTimer } from '../../run/time-source.js';
-import type { ConnectionContext, OutgoingData, SessionSettings } from './options.js';
+import type {
+  ConnectionContext,
+  OutgoingData,
+  SendCallback,
+  SendOptions,
+  SessionSettings,
+} from './options.js';
 
 /** Where and how one connection goes: its URL and upgrade headers, minted for it. */
 export interface ConnectionTarget {
@@ -223,8 +229,8 @@ export class Connection {
   }
 
   /** Writes one message; the caller checks {@link Connection.writable} first. */
-  send(data: OutgoingData): void {
-    this.socket.send(data);
+  send(data: OutgoingData, options?: SendOptions, sent?: SendCallback): void {
+    this.socket.send(data, options ?? {}, sent);
   }
 
   /** Sends a ping or pong frame, as ws's own `ping`/`pong`; the caller checks {@link Connection.writable} first. */

@@ -15,6 +15,17 @@ import { ArgumentCheck } from '../../run/validate-arguments.js';
 /** What `send` accepts: text, or binary as a Buffer, ArrayBuffer or typed-array view. */
 export type OutgoingData = string | Buffer | ArrayBuffer | ArrayBufferView;
 
+/** `send`'s options, as ws's `send(data, options, cb)` takes them (passed on to the socket that sends it). */
+export interface SendOptions {
+  binary?: boolean;
+  compress?: boolean;
+  fin?: boolean;
+  mask?: boolean;
+}
+
+/** `send`'s callback, as ws calls it: once the message is written, or with the error that kept it from being sent. */
+export type SendCallback = (error?: Error | null) => void;
+
 /** A setup message: outgoing data, or a plain object sent as JSON text. */
 export type SetupMessage = OutgoingData | Readonly<Record<string, unknown>>;
 

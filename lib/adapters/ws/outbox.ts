@@ -2,7 +2,15 @@
  * What a session holds for its next connection (buffered sends, or every send with `replay`),
  * within its bounds, and the error `send` throws past them.
  */
-import type { OutgoingData } from './options.js';
+import type { OutgoingData, SendCallback, SendOptions } from './options.js';
+
+/** One message held: what `send` was given. */
+export interface HeldMessage {
+  data: OutgoingData;
+  options: SendOptions | undefined;
+  /** Called by the first connection that sends it (never by a replay), or with the error that ends the session first. */
+  sent: SendCallback | undefined;
+}
 
 /** Raised by `send` when holding one more message would pass the session's bound. */
 export class OutboxFullError extends Error {
@@ -23,7 +31,7 @@ export interface OutboxLimits {
  * the last replay point and hands all of them to every new connection.
  */
 export class Outbox {
-  private items: OutgoingData[] = [];
+  private items: HeldMessage[] = [];
   private bytes = 0;
   /** With replay: how many of the first items some connection has already received. */
   private delivered = 0;
@@ -52,7 +60,7 @@ export class Outbox {
   }
 
   /** Holds a message; throws {@link OutboxFullError} (holding nothing) when it would pass a bound. */
-  hold(data: OutgoingData): void {
+  hold(data: OutgoingData, options?: SendOptions, sent?: SendCallback): void {
     const size = byteLengthOf(data);
     if (this.items.length + 1 > this.limits.maxMessages || this.bytes + size > this.limits.maxBytes) {
       const what = this.replay ? 'kept for replay' : 'buffered while reconnecting';
@@ -62,7 +70,7 @@ export class Outbox {
           (this.replay ? ' (call clearReplay() once the vendor has consumed them)' : ''),
       );
     }
-    this.items.push(data);
+    this.items.push({ data, options, sent });
     this.bytes += size;
   }
 
@@ -70,10 +78,13 @@ export class Outbox {
    * What a new connection must receive after its setup, in order. Without replay the outbox is
    * emptied; with replay it keeps them for the connection after.
    */
-  takeForConnection(): readonly OutgoingData[] {
+  takeForConnection(): readonly HeldMessage[] {
     if (this.replay) {
       this.markDelivered();
-      return [...this.items];
+      const out = this.items.map((item) => ({ ...item }));
+      // A callback hears of the first send only: replays on later connections are the session's.
+      for (const item of this.items) item.sent = undefined;
+      return out;
     }
     const out = this.items;
     this.clear();
@@ -91,13 +102,19 @@ export class Outbox {
   dropDelivered(): void {
     if (!this.replay || this.delivered === 0) return;
     this.items = this.items.slice(this.delivered);
-    this.bytes = this.items.reduce((sum, item) => sum + byteLengthOf(item), 0);
+    this.bytes = this.items.reduce((sum, item) => sum + byteLengthOf(item.data), 0);
     this.delivered = 0;
     this.deliveredBytes = 0;
   }
 
-  /** Drops everything held. */
-  clear(): void {
+  /**
+   * Drops everything held; the callbacks of messages never sent get `error` (after this tick, as
+   * ws calls them).
+   */
+  clear(error?: Error): void {
+    if (error) {
+      for (const { sent } of this.items) if (sent) process.nextTick(sent, error);
+    }
     this.items = [];
     this.bytes = 0;
     this.delivered = 0;

@@ -25,6 +25,8 @@ import type {
   PerConnection,
   SessionSettings,
   SetupMessage,
+  SendCallback,
+  SendOptions,
 } from './options.js';
 import { Outbox } from './outbox.js';
 
@@ -332,8 +334,12 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   /**
    * Sends now when a connection is ready; otherwise holds the message for the next one (after its
    * setup). Throws `OutboxFullError` past the bound and an `Error` once the session is closing.
+   * As ws's `send(data, options?, cb?)`: `options` go to the socket that sends it, and `cb` is
+   * called once it is written (by the first connection, with replay), or with the error that kept
+   * it from being sent (the session ended while it was held).
    */
-  send(data: OutgoingData): void {
+  send(data: OutgoingData, options?: SendOptions | SendCallback, sent?: SendCallback): void {
+    if (typeof options === 'function') [sent, options] = [options, undefined];
     if (this.state === 'closing' || this.state === 'closed') {
       throw new Error(
         `cannot send: the WebSocket session is ${this.state === 'closing' ? 'closing' : 'closed'}`,
@@ -344,12 +350,12 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     if (this.state === 'open' && live?.acceptsLiveSends) {
       // With replay the message is kept for later connections too; holding it first means a full
       // outbox refuses it before it reaches the wire.
-      if (this.outbox.replay) this.outbox.hold(data);
-      live.send(data);
+      if (this.outbox.replay) this.outbox.hold(data, options);
+      live.send(data, options, sent);
       this.outbox.markDelivered();
       return;
     }
-    this.outbox.hold(data);
+    this.outbox.hold(data, options, sent);
   }
 
   /**
@@ -604,7 +610,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     live.markActive(this.init.settings.time.now());
     this.activatedAtMs = live.activatedAtMs;
     const held = this.outbox.takeForConnection();
-    for (const data of held) live.send(data);
+    for (const item of held) live.send(item.data, item.options, item.sent);
     this.state = 'open';
     this.recordConnected();
     if (!this.everOpened) {
@@ -874,7 +880,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     const live = this.live;
     this.live = undefined;
     live?.dispose();
-    this.outbox.clear();
+    this.outbox.clear(new Error('the WebSocket session ended before the message was sent'));
     for (const detach of this.detachAbort.splice(0)) detach();
   }
 

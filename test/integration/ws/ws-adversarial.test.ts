@@ -479,3 +479,47 @@ describe('ping and pong, as ws has them', () => {
     expect(error?.message).toBe('WebSocket is not open: readyState 3 (CLOSED)');
   });
 });
+
+describe('send(data, options?, cb?), as ws has it', () => {
+  it('cb hears of the write; options go to the socket (a Buffer sent as text with binary: false)', async () => {
+    const received: [string, boolean][] = [];
+    server = await startScriptedServer({
+      connected(side) {
+        side.socket.on('message', (data, isBinary) => received.push([data.toString(), isBinary]));
+      },
+    });
+    const session = openSession(server.origin);
+    await new Promise<void>((resolve) => session.once('open', resolve));
+    const written = await new Promise<Error | null | undefined>((resolve) =>
+      session.send(Buffer.from('as text'), { binary: false }, resolve),
+    );
+    expect(written).toBeFalsy();
+    const alsoWritten = await new Promise<Error | null | undefined>((resolve) =>
+      session.send('plain', resolve),
+    );
+    expect(alsoWritten).toBeFalsy();
+    while (received.length < 2) await turn();
+    expect(received).toEqual([
+      ['as text', false],
+      ['plain', false],
+    ]);
+  });
+
+  it('a message held while connecting calls cb once sent; one still held when the session ends gets an error', async () => {
+    server = await echoServer();
+    const session = openSession(server.origin);
+    const outcomes: string[] = [];
+    // Sent before the connection is set up: held, then written on it.
+    session.send('early', (error) => outcomes.push(error ? `error: ${error.message}` : 'written'));
+    await new Promise<void>((resolve) => session.once('open', resolve));
+    while (outcomes.length < 1) await turn();
+    expect(outcomes).toEqual(['written']);
+
+    const closing = openSession(server.origin);
+    closing.send('never', (error) => outcomes.push(error ? `error: ${error.message}` : 'written'));
+    closing.close();
+    await closing.closed;
+    while (outcomes.length < 2) await turn();
+    expect(outcomes[1]).toBe('error: the WebSocket session ended before the message was sent');
+  });
+});
