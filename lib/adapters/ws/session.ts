@@ -247,6 +247,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     super();
     const s = init.settings;
     this.binaryTypeValue = s.binaryType;
+    // A fixed URL is the session's from the start, as a ws WebSocket's is (one minted per connection is known once minted).
+    if (typeof s.url !== 'function') this.currentUrl = redactUrl(s.url);
     this.outbox = new Outbox({ maxMessages: s.maxBufferedMessages, maxBytes: s.maxBufferedBytes }, s.replay);
     const decideSignal = init.setup.decideSignal;
     // A signal the engine cannot read ends the session rather than being guessed at.

@@ -523,3 +523,18 @@ describe('send(data, options?, cb?), as ws has it', () => {
     expect(outcomes[1]).toBe('error: the WebSocket session ended before the message was sent');
   });
 });
+
+describe('url, as ws has it', () => {
+  it('a fixed URL reads at once, before the connection opens, its credentials redacted', async () => {
+    server = await echoServer();
+    const given = `${server.origin}/v1/stream?api_key=sk_live_url_canary_123&lang=en`;
+    const plain = new WebSocket(given);
+    plain.on('error', () => undefined);
+    expect(plain.url).toBe(given);
+    plain.terminate();
+    const session = openSession(given);
+    expect(session.url).toBe(`${server.origin}/v1/stream?api_key=[REDACTED]&lang=en`);
+    await new Promise<void>((resolve) => session.once('open', resolve));
+    expect(session.url).toBe(`${server.origin}/v1/stream?api_key=[REDACTED]&lang=en`);
+  });
+});
