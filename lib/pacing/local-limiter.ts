@@ -64,6 +64,16 @@ export function createLocalLimiter(settings: SlotSettings): SlotLimiter {
         startWhatFits();
       };
     },
+    holdExtra(weight) {
+      running += weight;
+      let given = false;
+      return () => {
+        if (given) return;
+        given = true;
+        running -= weight;
+        startWhatFits();
+      };
+    },
     async update(next) {
       maxConcurrent = next.maxConcurrent;
       startWhatFits();

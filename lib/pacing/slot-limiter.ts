@@ -19,6 +19,13 @@ export interface SlotLimiter {
    * only start slots in turn (bottleneck) leaves it out, and callers then `submit`.
    */
   tryStart?(weight: number): (() => void) | undefined;
+  /**
+   * Counts `weight` more as running until the returned function is called: a call whose slot was
+   * asked lighter than the call (its weight capped at a lowered limit, so it could start at all)
+   * holds its full weight once running, so the limit growing back does not let others past it.
+   * Optional: a limiter without it (bottleneck) counts only the slot's weight.
+   */
+  holdExtra?(weight: number): () => void;
   /** Changes the limits; `undefined` means unlimited. */
   update(settings: SlotSettings): Promise<void>;
   /** Drops queued slots, and (cluster mode) unregisters from the shared store. Idempotent. */

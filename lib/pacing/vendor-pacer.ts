@@ -222,13 +222,19 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
   };
 
   /** A limiter slot came up: hand it to the oldest live call, unless the gate closed meanwhile. */
-  const useSlot = async (weight: number, slots: { count: number }): Promise<void> => {
+  const useSlot = async (weight: number, slots: { count: number; asked: number }): Promise<void> => {
     const call = await claimCall(weight).finally(() => {
       slots.count = Math.max(0, slots.count - 1);
     });
     if (!call) return; // the gate timer (or the next schedule) asks for new slots
+    // A slot asked at a lowered limit, lighter than the call: the call holds its whole weight.
+    const releaseExtra = weight > slots.asked ? limiter.holdExtra?.(weight - slots.asked) : undefined;
     requestSlots();
-    await call.run();
+    try {
+      await call.run();
+    } finally {
+      releaseExtra?.();
+    }
   };
 
   const claimCall = async (weight: number): Promise<WaitingCall | undefined> => {

@@ -65,4 +65,42 @@ describe('in-process pacing, adversarial', () => {
     expect(pacing.pacer({ vendor: 'zenhire' }).settings().maxConcurrent).toBeUndefined();
     expect(pacing.pacer({ vendor: 'zenhire' })).toBe(pacer);
   });
+
+  // A heavy call queued while concurrency was lowered is asked of the limiter at the lowered
+  // limit (so it can start at all), and then holds only that many slots for as long as it runs.
+  // Once successes raise concurrency back to the configured maxConcurrent, light calls fill the
+  // slots it does not hold: more weight in flight than the vendor's plan allows.
+  test('a heavy call started under a lowered concurrency still counts its full weight once the limit is back', async () => {
+    pacing = createPacing({ vendors: { zenhire: { maxConcurrent: 4 } } });
+    const pacer = pacing.pacer({ vendor: 'zenhire' });
+    await pacer.record(decision({ action: 'retry', category: 'concurrency_limited' }));
+    expect(pacer.settings().maxConcurrent).toBe(2);
+    let inFlight = 0;
+    let peak = 0;
+    const finishers: (() => void)[] = [];
+    const task = (weight: number) => () =>
+      new Promise<void>((resolve) => {
+        inFlight += weight;
+        peak = Math.max(peak, inFlight);
+        finishers.push(() => {
+          inFlight -= weight;
+          resolve();
+        });
+      });
+    const heavy = pacer.schedule(task(4), { weight: 4 });
+    await turns();
+    expect(inFlight).toBe(4); // it runs alone, rather than waiting for ever
+    for (let i = 0; i < 10 && pacer.settings().maxConcurrent !== 4; i++)
+      await pacer.record(decision({ action: 'ok' }));
+    expect(pacer.settings().maxConcurrent).toBe(4);
+    const light = [pacer.schedule(task(1)), pacer.schedule(task(1))];
+    await turns();
+    const peakWithHeavy = peak;
+    while (finishers.length > 0) {
+      finishers.shift()?.();
+      await turns();
+    }
+    await Promise.all([heavy, ...light]);
+    expect(peakWithHeavy).toBeLessThanOrEqual(4);
+  });
 });
