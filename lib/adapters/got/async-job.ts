@@ -1,5 +1,5 @@
-import { requestCredentials } from './attempt-options.js';
-import gotDefault, { Options, type Got, type OptionsInit } from 'got';
+import { requestCredentials, requestOptions } from './attempt-options.js';
+import gotDefault, { type Got, type Options, type OptionsInit } from 'got';
 import type { ArgumentCheck } from '../../run/validate-arguments.js';
 import { CallContext, createSetup } from '../../run/call-context.js';
 import { runJob, type JobTransport, type VendorJobResult } from '../../run/job-loop.js';
@@ -38,14 +38,10 @@ export interface RunVendorJobOptions extends ResilienceOptions {
 function gotJobTransport(context: CallContext, defaults: Options): JobTransport<JobRequest> {
   return {
     prepare: (request, phase) => {
-      const options = new Options(request.url, request.options, defaults);
+      const options = requestOptions(request.url, request.options, defaults);
       return {
         credentials: requestCredentials(options),
-        sendTry: async (tryNumber) => {
-          const sent = await sendTry(options, context, tryNumber, phase);
-          const response = sent.value;
-          return { ...sent, value: response && { status: response.statusCode, body: response.rawBody } };
-        },
+        sendTry: (tryNumber) => sendTry(options, context, tryNumber, phase),
       };
     },
   };

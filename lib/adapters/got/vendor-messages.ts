@@ -1,8 +1,8 @@
 import { credentialsIn } from '../../run/redact.js';
-import gotDefault, { Options, type Got, type OptionsInit, type Request } from 'got';
+import gotDefault, { type Got, type Options, type OptionsInit, type Request } from 'got';
 import type { Decision } from '../../core/engine/types.js';
 import type { ArgumentCheck } from '../../run/validate-arguments.js';
-import { hasStreamBody } from './attempt-options.js';
+import { hasStreamBody, requestOptions } from './attempt-options.js';
 import { CallContext, createSetup, endedDecision } from '../../run/call-context.js';
 import { runTries } from '../../run/runner.js';
 import { decideCounted, type AttemptCounters } from '../../run/try-judge.js';
@@ -57,7 +57,7 @@ export async function* readVendorMessages(
       `readVendorMessages: options.maxLineBytes must be a positive whole number of bytes (got ${String(options.maxLineBytes)})`,
     );
   }
-  const base = new Options(url, options.request, (options.got ?? gotDefault).defaults.options);
+  const base = requestOptions(url, options.request, (options.got ?? gotDefault).defaults.options);
   const context = new CallContext(setup, {
     signal: options.signal,
     secrets: credentialsIn(base.url, base.headers),
