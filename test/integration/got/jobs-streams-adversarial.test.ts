@@ -1,8 +1,10 @@
 // Adversarial cases for the got entry's async jobs (runVendorJob, presetJob) and message streams
-// (readVendorMessages): replies that never end, a vendor-wide concurrency limit across streams, and
-// credentials in the errors of requests got refuses to build. Each test failed on the code it was
+// (readVendorMessages): replies that never end, a vendor-wide concurrency limit across streams,
+// credentials in errors (a request got refuses to build, a key a got hook adds), the vendor's words
+// on a stream's error line. Each test failed on the code it was
 // written against (see the commit that added it).
 import { afterEach, describe, expect, it } from '@jest/globals';
+import got from 'got';
 import type { ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
 import { isVendorError } from '../../../lib/index.js';
@@ -210,5 +212,101 @@ describe('credentials in the error of a request got refuses to build', () => {
     const error = await reading.next().catch((e: unknown) => e);
     expect((error as Error).name).toBe('TypeError');
     for (const view of views(error)) expect(view).not.toContain(CANARY);
+  });
+});
+
+describe("credentials a got instance's beforeRequest hook adds", () => {
+  // got's instance hooks run on every request of a job and every try of a stream (the `got`
+  // option): a hook that signs requests (a token refresh) sets a key the request's options did not
+  // carry. The got client scrubs such a key from its errors (got-call's beforeRequest); before the
+  // fix, a job or a stream did not know it, and the vendor's echo of it reached `vendorMessage`.
+  const signed = got.extend({
+    hooks: {
+      beforeRequest: [
+        (options) => {
+          options.headers['x-api-key'] = CANARY;
+        },
+      ],
+    },
+  });
+
+  it('runVendorJob: the key is not in the error when the vendor echoes it', async () => {
+    const url = await loopback.serve((req, res) => {
+      req.resume();
+      const key = String(req.headers['x-api-key']);
+      res.writeHead(401, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: { code: 'INVALID_API_KEY', message: `key ${key} is not recognised`, timestamp: 't' },
+        }),
+      );
+    });
+    const time = fakeTime();
+    const error = await runVendorJob('zenhire', jobSpec(url), { clock: time.clock, got: signed }).catch(
+      (e: unknown) => e,
+    );
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.code).toBe('INVALID_API_KEY');
+    expect(error.vendorMessage).toBe('key [REDACTED] is not recognised');
+    for (const view of views(error)) expect(view).not.toContain(CANARY);
+  });
+
+  it('readVendorMessages: the key is not in the error when the vendor echoes it', async () => {
+    const url = await loopback.serve((req, res) => {
+      req.resume();
+      const key = String(req.headers['x-api-key']);
+      res
+        .writeHead(500, { 'content-type': 'text/plain' })
+        .end(`error from server 1008: API key ${key} is revoked`);
+    });
+    const time = fakeTime();
+    let error: unknown;
+    try {
+      for await (const message of readVendorMessages('gradium', `${url}/api/post/speech/asr`, {
+        clock: time.clock,
+        got: signed,
+        request: { method: 'POST', body: 'RIFF' },
+      })) {
+        void message;
+      }
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.vendorMessage).toBe('API key [REDACTED] is revoked');
+    for (const view of views(error)) expect(view).not.toContain(CANARY);
+  });
+});
+
+describe("readVendorMessages: the vendor's words on an error line", () => {
+  it("the error an error line ends the call with carries the line's message as vendorMessage", async () => {
+    // Before the fix, a failure decided on a stream line carried no vendorMessage, though the
+    // engine reads the line's message (as it does for an error status's body, which the same
+    // call's pre-stream failures carry).
+    const url = await loopback.serve((req, res) => {
+      req.resume();
+      res
+        .writeHead(200, { 'content-type': 'application/x-ndjson' })
+        .end('{"type":"text","text":"a"}\n{"type":"error","message":"transcription pipeline failed"}\n');
+    });
+    const time = fakeTime();
+    const messages: unknown[] = [];
+    let error: unknown;
+    try {
+      for await (const message of readVendorMessages('gradium', `${url}/api/post/speech/asr`, {
+        clock: time.clock,
+        request: { method: 'POST', body: 'RIFF' },
+      })) {
+        messages.push(message);
+      }
+    } catch (caught) {
+      error = caught;
+    }
+    expect(messages).toEqual([{ type: 'text', text: 'a' }]);
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.partialOutput).toEqual(messages);
+    expect(error.vendorMessage).toBe('transcription pipeline failed');
   });
 });
