@@ -1,3 +1,4 @@
+import type { ClientRequest } from 'node:http';
 import { types } from 'node:util';
 import got, { Options, type OptionsInit, type Request, type Response } from 'got';
 import { credentialsIn, redactErrorInPlace } from '../../run/redact.js';
@@ -38,6 +39,19 @@ export function requestOptions(
     redactErrorInPlace(error, secrets);
     throw markGotError(error, undefined, secrets);
   }
+}
+
+/**
+ * Adds to the call's secrets the credentials a try really sent: a `beforeRequest` hook of the got
+ * instance (a token refresh, a request signer) may set one that the request's options did not carry.
+ */
+export function addSentCredentials(context: CallContext, sent: ClientRequest): void {
+  // http2-wrapper's request has the same `path` and `getHeaders()`; anything else carries nothing we read.
+  if (typeof sent.getHeaders !== 'function') return;
+  const path = typeof sent.path === 'string' && sent.path.includes('?') ? sent.path : undefined;
+  context.addSecrets(
+    credentialsIn(path === undefined ? undefined : `http://localhost${path}`, sent.getHeaders()),
+  );
 }
 
 /** Why a stream body blocks a resend (shared wording for reasons). */

@@ -2,7 +2,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Options, Response } from 'got';
 import type { Phase } from '../../core/engine/types.js';
 import { abortReason } from '../../run/sleep.js';
-import { attemptOptions, startTry, type TryPromise } from './attempt-options.js';
+import { addSentCredentials, attemptOptions, startTry, type TryPromise } from './attempt-options.js';
 import type { CallContext } from '../../run/call-context.js';
 import type { JobReply } from '../../run/job-loop.js';
 import type { TryResult } from '../../run/try-judge.js';
@@ -136,6 +136,7 @@ export async function sendTry(
       ? start()
       : (startTry(attemptOptions(base, context, tryNumber, phase, false)) as TryPromise);
     for (const [event, listener] of listeners) pending.on(event, listener);
+    pending.on('request', (sent: ClientRequest) => addSentCredentials(context, sent));
     const watch = watchErrorBody(pending, context.setup.time);
     stopWatch = watch.stop;
     const settled = context.signal ? untilAborted(pending, context.signal) : pending;
