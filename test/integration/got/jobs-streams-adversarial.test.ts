@@ -310,3 +310,27 @@ describe("readVendorMessages: the vendor's words on an error line", () => {
     expect(error.vendorMessage).toBe('transcription pipeline failed');
   });
 });
+
+describe("runVendorJob (got): the vendor's words on a job that failed at once", () => {
+  it('a submit reply that already says the job failed ends the job with its message as vendorMessage', async () => {
+    // Before the fix, the loop's own failure for the submit reply's `fail` carried no vendorMessage,
+    // unlike the same failure read from a poll reply (its try's judge adds the vendor's words).
+    const url = await loopback.serve((req, res) => {
+      req.resume();
+      res.writeHead(202, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: 'j1',
+          status: 'failed',
+          error: { code: 'TRANSCRIPTION_LOW_CONFIDENCE', message: 'the language could not be identified' },
+        }),
+      );
+    });
+    const time = fakeTime();
+    const error = await runVendorJob('zenhire', jobSpec(url), { clock: time.clock }).catch((e: unknown) => e);
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.code).toBe('TRANSCRIPTION_LOW_CONFIDENCE');
+    expect(error.requestId).toBe('j1');
+    expect(error.vendorMessage).toBe('the language could not be identified');
+  });
+});
