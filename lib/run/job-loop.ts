@@ -150,6 +150,7 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
     context.report(first.decision, 'poll', first.attempt, reply.status);
     let decision: Decision = first.decision;
     let last: JobReply = reply;
+    let lastObservation = submitted.result.observation;
     let terminal = false;
     for (;;) {
       const at = {
@@ -158,8 +159,11 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
         endAtMs: pollEndAtMs,
         endName: "the policy's polling deadline",
       };
-      if (decision.action === 'fail')
-        throw context.failure(decision, submission, last.status, { requestId: jobId });
+      // Only the submit reply's decision can be a `fail` here: a poll reply's is thrown by its try's judge.
+      if (decision.action === 'fail') {
+        const vendorMessage = context.vendorMessage(lastObservation, 'poll');
+        throw context.failure(decision, submission, last.status, { requestId: jobId, vendorMessage });
+      }
       if (decision.action === 'ok' && terminal) {
         context.settle();
         return { body: parsed(last), jobId, submissions: submission, polls: counters.polls + 1 };
@@ -174,6 +178,7 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
       const polled = await request(run, spec.poll(jobId), 'poll', counters, pollEndAtMs, jobId);
       decision = polled.decision;
       last = polled.result.value as JobReply;
+      lastObservation = polled.result.observation;
       terminal = true;
     }
   }
