@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import got from 'got';
 import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { isVendorError } from '../../../lib/index.js';
 import {
@@ -332,5 +333,50 @@ describe("runVendorJob (got): the vendor's words on a job that failed at once", 
     expect(error.code).toBe('TRANSCRIPTION_LOW_CONFIDENCE');
     expect(error.requestId).toBe('j1');
     expect(error.vendorMessage).toBe('the language could not be identified');
+  });
+});
+
+describe('runVendorJob (got): a submit whose body is a stream is sent once', () => {
+  it('a retryable submit reply does not resend the consumed stream (an empty body) as a new job', async () => {
+    // Before the fix, the got job transport said nothing of its body (no cannotResend): after a
+    // 503 warm-up the submit was resent with the stream the first try had consumed, so the vendor
+    // received an empty POST and the job "succeeded" on it. The got client, readVendorMessages and
+    // the fetch entry's jobs all refuse to resend a consumed stream body.
+    const bodies: string[] = [];
+    const url = await loopback.serve((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (req.method !== 'POST') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"j1","status":"success"}');
+          return;
+        }
+        bodies.push(Buffer.concat(chunks).toString());
+        if (bodies.length > 1) {
+          res.writeHead(202, { 'content-type': 'application/json' }).end('{"id":"j1","status":"queued"}');
+          return;
+        }
+        const warming = { code: 'SERVICE_WARMING_UP', message: 'w', timestamp: 't', retryAfterSeconds: 30 };
+        res
+          .writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' })
+          .end(JSON.stringify({ error: warming }));
+      });
+    });
+    const time = fakeTime();
+    const audio = Readable.from([Buffer.from('RIFF-audio-bytes')]);
+    const spec: VendorJobSpec = {
+      ...jobSpec(url),
+      submit: () => ({ url: `${url}/submit`, options: { method: 'POST', body: audio } }),
+    };
+    const error = await runVendorJob('zenhire', spec, { clock: time.clock, pacing: false }).catch(
+      (e: unknown) => e,
+    );
+    expect(bodies).toEqual(['RIFF-audio-bytes']);
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.status).toBe(503);
+    expect(error.action).toBe('fail');
+    expect(error.message).toMatch(/stream/);
+    expect(time.waits).toEqual([]);
   });
 });
