@@ -1,4 +1,4 @@
-import { requestCredentials, requestOptions } from './attempt-options.js';
+import { hasStreamBody, requestCredentials, requestOptions, STREAM_BODY_REASON } from './attempt-options.js';
 import gotDefault, { type Got, type Options, type OptionsInit } from 'got';
 import type { ArgumentCheck } from '../../run/validate-arguments.js';
 import { CallContext, createSetup } from '../../run/call-context.js';
@@ -39,9 +39,12 @@ function gotJobTransport(context: CallContext, defaults: Options): JobTransport<
   return {
     prepare: (request, phase) => {
       const options = requestOptions(request.url, request.options, defaults);
+      // A stream body is consumed by the first try: sending it again would send an empty body.
+      const streamed = hasStreamBody(options);
       return {
         credentials: requestCredentials(options),
         sendTry: (tryNumber) => sendTry(options, context, tryNumber, phase),
+        cannotResend: () => (streamed ? STREAM_BODY_REASON : undefined),
       };
     },
   };
