@@ -11,6 +11,7 @@ import { inspect } from 'node:util';
 import { isVendorError } from '../../../lib/index.js';
 import {
   presetJob,
+  type DecisionEvent,
   readVendorMessages,
   runVendorJob,
   type VendorJobSpec,
@@ -378,5 +379,53 @@ describe('runVendorJob (got): a submit whose body is a stream is sent once', () 
     expect(error.action).toBe('fail');
     expect(error.message).toMatch(/stream/);
     expect(time.waits).toEqual([]);
+  });
+});
+
+describe('runVendorJob (got): a resubmit of a preset whose submit body is a stream', () => {
+  it('ends the job with a VendorError saying the stream was consumed, after one submission', async () => {
+    // presetJob reuses `init.submit` for every submission: after a `resubmit` decision, got
+    // refused the consumed stream with its own assertion TypeError ("Expected value which is
+    // `truthy`…"), which ended the job as it was: no VendorError, no job id, no word of the
+    // resubmit. The job should end with the resubmit refused, saying why (a spec's submit(n) may
+    // hand a fresh stream per submission, which can be sent).
+    const bodies: string[] = [];
+    const url = await loopback.serve((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (req.method === 'POST') {
+          bodies.push(Buffer.concat(chunks).toString());
+          res
+            .writeHead(202, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ id: `j${bodies.length}`, status: 'queued' }));
+          return;
+        }
+        const failed = { code: 'TRANSCRIPTION_FAILED', message: 'audio' };
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ id: 'j1', status: 'failed', error: failed }));
+      });
+    });
+    const time = fakeTime();
+    const events: DecisionEvent[] = [];
+    const job = presetJob('zenhire', {
+      baseUrl: url,
+      submit: { body: Readable.from([Buffer.from('RIFF-audio-bytes')]) },
+    });
+    const error = await runVendorJob('zenhire', job, {
+      clock: time.clock,
+      pacing: false,
+      onDecision: (e) => events.push(e),
+    }).catch((e: unknown) => e);
+    expect(bodies).toEqual(['RIFF-audio-bytes']);
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.code).toBe('TRANSCRIPTION_FAILED');
+    expect(error.action).toBe('fail');
+    expect(error.requestId).toBe('j1');
+    expect(error.message).toMatch(/stream/);
+    // The decision reported is the failure that happened, not a resubmit that was never sent.
+    expect(events.map((e) => e.decision.action)).toEqual(['ok', 'poll', 'fail']);
   });
 });
