@@ -34,6 +34,11 @@ export interface PreparedJobRequest {
 export interface JobTransport<R> {
   /** Readies `request` for `phase` and says which credentials it carries. */
   prepare: (request: R, phase: JobPhase) => PreparedJobRequest | Promise<PreparedJobRequest>;
+  /**
+   * Why a later submission's request cannot be sent at all (a stream body an earlier submission
+   * consumed), or `undefined` when it can: asked before a `resubmit` is waited for.
+   */
+  cannotSubmitAgain?: (request: R) => string | undefined;
 }
 
 /** The vendor's part of a job, in a transport's request type `R`: data, not decisions. */
@@ -131,8 +136,12 @@ export async function runJob<R>(
 async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
   const { context, spec } = run;
   const { setup } = context;
+  /** The next submission's request, made when a `resubmit` was decided (spec.submit is called once per submission). */
+  let resubmission: R | undefined;
   for (let submission = 1; ; submission++) {
-    const submitted = await request(run, spec.submit(submission), 'submit', { failures: 0, polls: 0 });
+    // Every submission after the first is reached through a `resubmit`, which made its request.
+    const submitRequest = resubmission ?? spec.submit(submission);
+    const submitted = await request(run, submitRequest, 'submit', { failures: 0, polls: 0 });
     // runTries accepts only a try the engine read as "ok": a reply.
     const reply = submitted.result.value as JobReply;
     const jobId = spec.jobId(parsed(reply));
@@ -169,7 +178,17 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
         return { body: parsed(last), jobId, submissions: submission, polls: counters.polls + 1 };
       }
       if (decision.action === 'resubmit') {
+        const fresh = spec.submit(submission + 1);
+        const blocked = run.transport.cannotSubmitAgain?.(fresh);
+        if (blocked !== undefined) {
+          const vendorMessage = context.vendorMessage(lastObservation, 'poll');
+          throw context.failure(endedDecision(decision, blocked), submission, last.status, {
+            requestId: jobId,
+            vendorMessage,
+          });
+        }
         await context.wait(decision, at);
+        resubmission = fresh;
         break;
       }
       counters.polls++;
