@@ -36,7 +36,7 @@ export interface JobTransport<R> {
   prepare: (request: R, phase: JobPhase) => PreparedJobRequest | Promise<PreparedJobRequest>;
   /**
    * Why a later submission's request cannot be sent at all (a stream body an earlier submission
-   * consumed), or `undefined` when it can: asked before a `resubmit` is waited for.
+   * consumed), or `undefined` when it can: asked of a `resubmit`'s request, once its wait is over.
    */
   cannotSubmitAgain?: (request: R) => string | undefined;
 }
@@ -178,6 +178,9 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
         return { body: parsed(last), jobId, submissions: submission, polls: counters.polls + 1 };
       }
       if (decision.action === 'resubmit') {
+        // The fresh request is made after the wait: one the wait's refusal left unsent would hold
+        // what submit(n) opened for it (a file stream).
+        await context.wait(decision, at);
         const fresh = spec.submit(submission + 1);
         const blocked = run.transport.cannotSubmitAgain?.(fresh);
         if (blocked !== undefined) {
@@ -187,7 +190,6 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
             vendorMessage,
           });
         }
-        await context.wait(decision, at);
         resubmission = fresh;
         break;
       }
