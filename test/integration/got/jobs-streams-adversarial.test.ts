@@ -423,3 +423,44 @@ describe('runVendorJob (got): a resubmit of a preset whose submit body is a stre
     expect(error.message).toMatch(/stream/);
   });
 });
+
+describe('readVendorMessages: a request whose body is a stream is sent once', () => {
+  it('a retryable error status before the stream does not resend the consumed body (an empty one)', async () => {
+    // Before the fix, only an error line checked for a stream body: runTries resent the request
+    // after a retryable status (Gradium's 500 "error from server 1011") with the stream the first
+    // try had consumed, so the vendor got an empty upload and its answer was handed out.
+    const bodies: string[] = [];
+    const url = await loopback.serve((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString());
+        if (bodies.length === 1) {
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('error from server 1011: internal error');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end('{"type":"text","text":""}\n');
+      });
+    });
+    const time = fakeTime();
+    const messages: unknown[] = [];
+    let error: unknown;
+    try {
+      for await (const message of readVendorMessages('gradium', `${url}/api/post/speech/asr`, {
+        clock: time.clock,
+        pacing: false,
+        request: { method: 'POST', body: Readable.from([Buffer.from('RIFF-audio-bytes')]) },
+      })) {
+        messages.push(message);
+      }
+    } catch (caught) {
+      error = caught;
+    }
+    expect(bodies).toEqual(['RIFF-audio-bytes']);
+    expect(messages).toEqual([]);
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.status).toBe(500);
+    expect(error.message).toMatch(/stream/);
+  });
+});
