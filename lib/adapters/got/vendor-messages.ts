@@ -2,7 +2,7 @@ import { credentialsIn } from '../../run/redact.js';
 import gotDefault, { type Got, type Options, type OptionsInit, type Request } from 'got';
 import type { Decision } from '../../core/engine/types.js';
 import type { ArgumentCheck } from '../../run/validate-arguments.js';
-import { hasStreamBody, requestOptions } from './attempt-options.js';
+import { hasStreamBody, requestOptions, STREAM_BODY_REASON } from './attempt-options.js';
 import { CallContext, createSetup, endedDecision, type Observation } from '../../run/call-context.js';
 import { runTries } from '../../run/runner.js';
 import { decideCounted, type AttemptCounters } from '../../run/try-judge.js';
@@ -99,6 +99,8 @@ async function* messagesOf(
       accept: new Set(['ok']),
       counters,
       sendTry: (n) => openOne(base, context, n),
+      // A stream body is consumed by the first try: a resend would upload an empty body.
+      ...(bodyIsStream ? { cannotResend: () => STREAM_BODY_REASON } : {}),
     });
     const request: Request | undefined = result.value;
     if (!request) throw noStreamFailure(context, accepted, tries, result.observation.status);
