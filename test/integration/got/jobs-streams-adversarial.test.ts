@@ -464,3 +464,52 @@ describe('readVendorMessages: a request whose body is a stream is sent once', ()
     expect(error.message).toMatch(/stream/);
   });
 });
+
+describe('runVendorJob (got): a job the deadline ends keeps its job id', () => {
+  // A job that is still running at the vendor when the client gives up is what a caller resumes
+  // or cancels by its id. Before the fix, a wait refused at a deadline built its error from the
+  // wait's context, which had no job id: `requestId` was undefined.
+  const generating = (url: string): VendorJobSpec => ({
+    submit: () => ({ url: `${url}/submit`, options: { method: 'POST', json: {} } }),
+    jobId: (body) => (body as { generation_id?: string }).generation_id,
+    poll: (id) => ({ url: `${url}/poll?generation_id=${id}` }),
+  });
+  const serveGenerating = () =>
+    loopback.serve((req, res) => {
+      req.resume();
+      res
+        .writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({
+            generation_id: 'gen_1',
+            status: req.method === 'POST' ? 'IN_QUEUE' : 'GENERATING',
+          }),
+        );
+    });
+
+  it("at the policy's polling deadline", async () => {
+    const url = await serveGenerating();
+    const time = fakeTime();
+    const error = await runVendorJob('audixa', generating(url), { clock: time.clock, pacing: false }).catch(
+      (e: unknown) => e,
+    );
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.message).toMatch(/polling deadline leaves/);
+    expect(error.requestId).toBe('gen_1');
+  });
+
+  it("at the call's deadlineMs", async () => {
+    const url = await serveGenerating();
+    const time = fakeTime();
+    const error = await runVendorJob('audixa', generating(url), {
+      clock: time.clock,
+      pacing: false,
+      deadlineMs: 10_000,
+    }).catch((e: unknown) => e);
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.message).toMatch(/deadline leaves/);
+    expect(error.requestId).toBe('gen_1');
+  });
+});
