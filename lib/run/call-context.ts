@@ -133,6 +133,8 @@ export interface WaitContext {
   endName?: string | undefined;
   /** The transport error of the try, kept as the cause if the wait is refused. */
   cause?: unknown;
+  /** The vendor's id for what is being waited on (a job id), kept by the error if the wait is refused. */
+  requestId?: string | undefined;
 }
 
 /**
@@ -387,7 +389,10 @@ export class CallContext {
     }
     if (decision.delayMs > left) {
       const why = `${limit} leaves ${formatMs(Math.max(0, left))}, too little for that wait, so fail now`;
-      throw this.failure(endedDecision(decision, why), at.attempts, at.status, { cause: at.cause });
+      throw this.failure(endedDecision(decision, why), at.attempts, at.status, {
+        cause: at.cause,
+        requestId: at.requestId,
+      });
     }
     this.settle();
     const telemetry = this.setup.telemetry;

@@ -167,6 +167,7 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
         status: last.status,
         endAtMs: pollEndAtMs,
         endName: "the policy's polling deadline",
+        requestId: jobId,
       };
       // Only the submit reply's decision can be a `fail` here: a poll reply's is thrown by its try's judge.
       if (decision.action === 'fail') {
