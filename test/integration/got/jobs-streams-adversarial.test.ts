@@ -477,14 +477,12 @@ describe('runVendorJob (got): a job the deadline ends keeps its job id', () => {
   const serveGenerating = () =>
     loopback.serve((req, res) => {
       req.resume();
-      res
-        .writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            generation_id: 'gen_1',
-            status: req.method === 'POST' ? 'IN_QUEUE' : 'GENERATING',
-          }),
-        );
+      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          generation_id: 'gen_1',
+          status: req.method === 'POST' ? 'IN_QUEUE' : 'GENERATING',
+        }),
+      );
     });
 
   it("at the policy's polling deadline", async () => {
@@ -497,6 +495,38 @@ describe('runVendorJob (got): a job the deadline ends keeps its job id', () => {
     if (!isVendorError(error)) return;
     expect(error.message).toMatch(/polling deadline leaves/);
     expect(error.requestId).toBe('gen_1');
+  });
+
+  it('when deadlineMs passes while a poll is in flight', async () => {
+    let polls = 0;
+    const url = await loopback.serve((req, res) => {
+      req.resume();
+      if (req.method === 'POST') {
+        res
+          .writeHead(201, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ generation_id: 'gen_1', status: 'IN_QUEUE' }));
+        return;
+      }
+      polls++; // never answered
+    });
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    try {
+      const job = runVendorJob('audixa', generating(url), { clock, pacing: false, deadlineMs: 60_000 });
+      job.catch(() => undefined);
+      // The first poll waits 1–2 s on the clock, then hangs on the wire until the deadline.
+      while (polls === 0) {
+        clock.advance(500);
+        await realDelay(5);
+      }
+      clock.advance(60_000);
+      const error = await job.catch((e: unknown) => e);
+      expect(isVendorError(error)).toBe(true);
+      if (!isVendorError(error)) return;
+      expect(error.category).toBe('deadline_exceeded');
+      expect(error.requestId).toBe('gen_1');
+    } finally {
+      clock.dispose();
+    }
   });
 
   it("at the call's deadlineMs", async () => {
