@@ -203,6 +203,12 @@ export class CallContext {
   /** The caller's abort signal for this call (adapter-level and per-request combined). */
   readonly callerSignal: AbortSignal | undefined;
 
+  /**
+   * The vendor's id of what the call is working on (the job being polled), when it has one: the
+   * error a deadline ends the call with carries it, so the caller can resume or cancel that job.
+   */
+  workingOn: string | undefined;
+
   constructor(
     readonly setup: ResilienceSetup,
     init: CallContextInit = {},
@@ -354,7 +360,10 @@ export class CallContext {
     if (this.callerSignal?.aborted || !this.deadline?.passed || isVendorError(error)) return error;
     const { attempt, status, phase } = this.last;
     const what = `attempt ${attempt} (${phase}) was under way`;
-    return this.failure(this.deadline.decision(this.vendor, what), attempt, status, { cause: error });
+    return this.failure(this.deadline.decision(this.vendor, what), attempt, status, {
+      cause: error,
+      requestId: this.workingOn,
+    });
   }
 
   /**

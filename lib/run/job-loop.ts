@@ -152,6 +152,7 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
         reply.status,
       );
     }
+    context.workingOn = jobId;
     const pollEndAtMs = setup.time.now() + setup.policy.polling.deadlineMs;
     const counters: AttemptCounters = { failures: 0, polls: 0, submission };
     // The submit reply is the first report on the job (ZenHire's `queued` + pollIntervalSeconds).
@@ -192,6 +193,8 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
           });
         }
         resubmission = fresh;
+        // The fresh job has no id until its submit reply.
+        context.workingOn = undefined;
         break;
       }
       counters.polls++;
