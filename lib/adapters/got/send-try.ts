@@ -71,17 +71,20 @@ function watchErrorBody(
         const status = native.statusCode ?? 0;
         if (status < 400) return;
         // Compressed bytes say nothing to the engine: then the status and headers are judged alone.
+        // So too while got is not reading the body yet (it awaits a cookie jar first): a 'data'
+        // listener would then start the flow and take chunks got never sees.
         const encoding = native.headers['content-encoding'];
-        const readable = encoding === undefined || encoding === 'identity';
+        const readable =
+          (encoding === undefined || encoding === 'identity') && native.readableFlowing !== null;
         const chunks: Buffer[] = [];
         let size = 0;
         const onData = (chunk: Buffer): void => {
-          if (!readable || size >= MAX_SIGNAL_BODY_BYTES) return;
+          if (size >= MAX_SIGNAL_BODY_BYTES) return;
           chunks.push(chunk);
           size += chunk.length;
         };
         // A 'data' listener beside got's 'readable' one sees what got reads, without taking it.
-        native.on('data', onData);
+        if (readable) native.on('data', onData);
         const cancelTimer = startTimer(
           time,
           () => {

@@ -65,8 +65,8 @@ describe('runVendorJob (got): a reply that does not end', () => {
       requests++;
       open++;
       req.socket.once('close', () => open--);
-      res.writeHead(400, { 'content-type': 'application/json' });
-      res.write('{"error":{"code":"INVALID_REQUEST","message":"no audio"');
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.write('the audio is not valid');
     });
     const clock = createManualClock(Date.UTC(2026, 0, 1));
     try {
@@ -83,6 +83,8 @@ describe('runVendorJob (got): a reply that does not end', () => {
       if (!isVendorError(error)) return;
       expect(error.status).toBe(400);
       expect(error.action).toBe('fail');
+      // What arrived before the stall is what the engine read.
+      expect(error.vendorMessage).toBe('the audio is not valid');
       expect(requests).toBe(1);
       // The stalled reply's connection is not left open.
       for (let i = 0; i < 100 && open > 0; i++) await realDelay(5);
