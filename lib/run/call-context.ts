@@ -133,6 +133,8 @@ export interface WaitContext {
   endName?: string | undefined;
   /** The transport error of the try, kept as the cause if the wait is refused. */
   cause?: unknown;
+  /** The vendor's id for what is being waited on (a job id), kept by the error if the wait is refused. */
+  requestId?: string | undefined;
 }
 
 /**
@@ -200,6 +202,12 @@ export class CallContext {
 
   /** The caller's abort signal for this call (adapter-level and per-request combined). */
   readonly callerSignal: AbortSignal | undefined;
+
+  /**
+   * The vendor's id of what the call is working on (the job being polled), when it has one: the
+   * error a deadline ends the call with carries it, so the caller can resume or cancel that job.
+   */
+  workingOn: string | undefined;
 
   constructor(
     readonly setup: ResilienceSetup,
@@ -352,7 +360,10 @@ export class CallContext {
     if (this.callerSignal?.aborted || !this.deadline?.passed || isVendorError(error)) return error;
     const { attempt, status, phase } = this.last;
     const what = `attempt ${attempt} (${phase}) was under way`;
-    return this.failure(this.deadline.decision(this.vendor, what), attempt, status, { cause: error });
+    return this.failure(this.deadline.decision(this.vendor, what), attempt, status, {
+      cause: error,
+      requestId: this.workingOn,
+    });
   }
 
   /**
@@ -387,7 +398,10 @@ export class CallContext {
     }
     if (decision.delayMs > left) {
       const why = `${limit} leaves ${formatMs(Math.max(0, left))}, too little for that wait, so fail now`;
-      throw this.failure(endedDecision(decision, why), at.attempts, at.status, { cause: at.cause });
+      throw this.failure(endedDecision(decision, why), at.attempts, at.status, {
+        cause: at.cause,
+        requestId: at.requestId,
+      });
     }
     this.settle();
     const telemetry = this.setup.telemetry;

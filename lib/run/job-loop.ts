@@ -34,6 +34,11 @@ export interface PreparedJobRequest {
 export interface JobTransport<R> {
   /** Readies `request` for `phase` and says which credentials it carries. */
   prepare: (request: R, phase: JobPhase) => PreparedJobRequest | Promise<PreparedJobRequest>;
+  /**
+   * Why a later submission's request cannot be sent at all (a stream body an earlier submission
+   * consumed), or `undefined` when it can: asked of a `resubmit`'s request, once its wait is over.
+   */
+  cannotSubmitAgain?: (request: R) => string | undefined;
 }
 
 /** The vendor's part of a job, in a transport's request type `R`: data, not decisions. */
@@ -131,8 +136,12 @@ export async function runJob<R>(
 async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
   const { context, spec } = run;
   const { setup } = context;
+  /** The next submission's request, made when a `resubmit` was decided (spec.submit is called once per submission). */
+  let resubmission: R | undefined;
   for (let submission = 1; ; submission++) {
-    const submitted = await request(run, spec.submit(submission), 'submit', { failures: 0, polls: 0 });
+    // Every submission after the first is reached through a `resubmit`, which made its request.
+    const submitRequest = resubmission ?? spec.submit(submission);
+    const submitted = await request(run, submitRequest, 'submit', { failures: 0, polls: 0 });
     // runTries accepts only a try the engine read as "ok": a reply.
     const reply = submitted.result.value as JobReply;
     const jobId = spec.jobId(parsed(reply));
@@ -143,6 +152,7 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
         reply.status,
       );
     }
+    context.workingOn = jobId;
     const pollEndAtMs = setup.time.now() + setup.policy.polling.deadlineMs;
     const counters: AttemptCounters = { failures: 0, polls: 0, submission };
     // The submit reply is the first report on the job (ZenHire's `queued` + pollIntervalSeconds).
@@ -150,6 +160,7 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
     context.report(first.decision, 'poll', first.attempt, reply.status);
     let decision: Decision = first.decision;
     let last: JobReply = reply;
+    let lastObservation = submitted.result.observation;
     let terminal = false;
     for (;;) {
       const at = {
@@ -157,15 +168,33 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
         status: last.status,
         endAtMs: pollEndAtMs,
         endName: "the policy's polling deadline",
+        requestId: jobId,
       };
-      if (decision.action === 'fail')
-        throw context.failure(decision, submission, last.status, { requestId: jobId });
+      // Only the submit reply's decision can be a `fail` here: a poll reply's is thrown by its try's judge.
+      if (decision.action === 'fail') {
+        const vendorMessage = context.vendorMessage(lastObservation, 'poll');
+        throw context.failure(decision, submission, last.status, { requestId: jobId, vendorMessage });
+      }
       if (decision.action === 'ok' && terminal) {
         context.settle();
         return { body: parsed(last), jobId, submissions: submission, polls: counters.polls + 1 };
       }
       if (decision.action === 'resubmit') {
+        // The fresh request is made after the wait: one the wait's refusal left unsent would hold
+        // what submit(n) opened for it (a file stream).
         await context.wait(decision, at);
+        const fresh = spec.submit(submission + 1);
+        const blocked = run.transport.cannotSubmitAgain?.(fresh);
+        if (blocked !== undefined) {
+          const vendorMessage = context.vendorMessage(lastObservation, 'poll');
+          throw context.failure(endedDecision(decision, blocked), submission, last.status, {
+            requestId: jobId,
+            vendorMessage,
+          });
+        }
+        resubmission = fresh;
+        // The fresh job has no id until its submit reply.
+        context.workingOn = undefined;
         break;
       }
       counters.polls++;
@@ -174,6 +203,7 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
       const polled = await request(run, spec.poll(jobId), 'poll', counters, pollEndAtMs, jobId);
       decision = polled.decision;
       last = polled.result.value as JobReply;
+      lastObservation = polled.result.observation;
       terminal = true;
     }
   }

@@ -166,7 +166,7 @@ export class TryJudge {
     return {
       accepted: false,
       decision,
-      wait: { attempts, status, endAtMs, endName, cause: extra.cause },
+      wait: { attempts, status, endAtMs, endName, cause: extra.cause, requestId: extra.requestId },
       observation: result.observation,
     };
   }

@@ -1,5 +1,6 @@
-import { requestCredentials } from './attempt-options.js';
-import gotDefault, { Options, type Got, type OptionsInit } from 'got';
+import { hasStreamBody, requestCredentials, requestOptions, STREAM_BODY_REASON } from './attempt-options.js';
+import gotDefault, { type Got, type Options, type OptionsInit } from 'got';
+import type { Readable } from 'node:stream';
 import type { ArgumentCheck } from '../../run/validate-arguments.js';
 import { CallContext, createSetup } from '../../run/call-context.js';
 import { runJob, type JobTransport, type VendorJobResult } from '../../run/job-loop.js';
@@ -31,22 +32,34 @@ export interface RunVendorJobOptions extends ResilienceOptions {
   got?: Got;
 }
 
+/** Why a fresh job cannot be submitted with a stream body that an earlier submission read. */
+const CONSUMED_SUBMIT_REASON =
+  'the submit body is a stream that an earlier submission consumed, so a fresh job cannot be sent (give submit(n) a fresh stream for each submission)';
+
 /**
  * A job's requests sent with got: each request starts from the got instance's defaults, and each
  * try is one got request of it.
  */
+/** True for a Node stream (got's stream body). */
+function isReadableStream(body: unknown): body is Readable {
+  return typeof (body as { pipe?: unknown } | undefined)?.pipe === 'function';
+}
+
 function gotJobTransport(context: CallContext, defaults: Options): JobTransport<JobRequest> {
   return {
     prepare: (request, phase) => {
-      const options = new Options(request.url, request.options, defaults);
+      const options = requestOptions(request.url, request.options, defaults);
+      // A stream body is consumed by the first try: sending it again would send an empty body.
+      const streamed = hasStreamBody(options);
       return {
         credentials: requestCredentials(options),
-        sendTry: async (tryNumber) => {
-          const sent = await sendTry(options, context, tryNumber, phase);
-          const response = sent.value;
-          return { ...sent, value: response && { status: response.statusCode, body: response.rawBody } };
-        },
+        sendTry: (tryNumber) => sendTry(options, context, tryNumber, phase),
+        cannotResend: () => (streamed ? STREAM_BODY_REASON : undefined),
       };
+    },
+    cannotSubmitAgain: (request) => {
+      const body = (request.options as { body?: unknown } | undefined)?.body;
+      return isReadableStream(body) && body.readableDidRead ? CONSUMED_SUBMIT_REASON : undefined;
     },
   };
 }

@@ -1,5 +1,8 @@
-import got, { Options, type Request, type Response } from 'got';
-import { credentialsIn } from '../../run/redact.js';
+import type { ClientRequest } from 'node:http';
+import { types } from 'node:util';
+import got, { Options, type OptionsInit, type Request, type Response } from 'got';
+import { credentialsIn, redactErrorInPlace } from '../../run/redact.js';
+import { markGotError } from './got-error.js';
 import type { Phase } from '../../core/engine/types.js';
 import type { CallContext } from '../../run/call-context.js';
 
@@ -12,6 +15,43 @@ export function hasStreamBody(options: Options): boolean {
 /** The credentials the caller's request carries, for redaction. */
 export function requestCredentials(options: Options): string[] {
   return credentialsIn(options.url, options.headers);
+}
+
+/**
+ * got's options for a request of a job or message stream: the caller's URL and options on the got
+ * instance's defaults. got refuses some (an invalid URL) with a `TypeError` that quotes the URL and
+ * holds the options it was building, headers included: that error is thrown with the request's
+ * credentials scrubbed from its message, stack and `input`, and shown without its options, as
+ * the adapter's errors are.
+ */
+export function requestOptions(
+  url: string | URL | undefined,
+  init: OptionsInit | undefined,
+  defaults: Options,
+): Options {
+  try {
+    return new Options(url, init, defaults);
+  } catch (error) {
+    // Node's URL error may be of another realm (a vm context, jest): not `instanceof Error` here.
+    if (!(error instanceof Error || types.isNativeError(error))) throw error;
+    const held = (error as { options?: { headers?: Record<string, unknown> } }).options;
+    const secrets = credentialsIn(url, held?.headers ?? defaults.headers);
+    redactErrorInPlace(error, secrets);
+    throw markGotError(error, undefined, secrets);
+  }
+}
+
+/**
+ * Adds to the call's secrets the credentials a try really sent: a `beforeRequest` hook of the got
+ * instance (a token refresh, a request signer) may set one that the request's options did not carry.
+ */
+export function addSentCredentials(context: CallContext, sent: ClientRequest): void {
+  // http2-wrapper's request has the same `path` and `getHeaders()`; anything else carries nothing we read.
+  if (typeof sent.getHeaders !== 'function') return;
+  const path = typeof sent.path === 'string' && sent.path.includes('?') ? sent.path : undefined;
+  context.addSecrets(
+    credentialsIn(path === undefined ? undefined : `http://localhost${path}`, sent.getHeaders()),
+  );
 }
 
 /** Why a stream body blocks a resend (shared wording for reasons). */

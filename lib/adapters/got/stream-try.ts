@@ -1,5 +1,6 @@
 import type { Options, Request, Response } from 'got';
-import { attemptOptions, startTry } from './attempt-options.js';
+import type { ClientRequest } from 'node:http';
+import { addSentCredentials, attemptOptions, startTry } from './attempt-options.js';
 import type { Decision } from '../../core/engine/types.js';
 import type { VendorError } from '../../run/vendor-error.js';
 import { endedDecision, type CallContext } from '../../run/call-context.js';
@@ -16,6 +17,7 @@ export function openOne(
 ): Promise<TryResult<Request | undefined>> {
   return new Promise((resolve) => {
     const request = startTry(attemptOptions(base, context, tryNumber, 'submit', true)) as Request;
+    request.on('request', (sent: ClientRequest) => addSentCredentials(context, sent));
     // A try that is over (an error status read, a transport error) can still be destroyed by got's
     // listener on the caller's signal, which emits 'error' again: with no listener left, that
     // would be an uncaught exception ending the process.

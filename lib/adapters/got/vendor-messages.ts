@@ -1,9 +1,9 @@
 import { credentialsIn } from '../../run/redact.js';
-import gotDefault, { Options, type Got, type OptionsInit, type Request } from 'got';
+import gotDefault, { type Got, type Options, type OptionsInit, type Request } from 'got';
 import type { Decision } from '../../core/engine/types.js';
 import type { ArgumentCheck } from '../../run/validate-arguments.js';
-import { hasStreamBody } from './attempt-options.js';
-import { CallContext, createSetup, endedDecision } from '../../run/call-context.js';
+import { hasStreamBody, requestOptions, STREAM_BODY_REASON } from './attempt-options.js';
+import { CallContext, createSetup, endedDecision, type Observation } from '../../run/call-context.js';
 import { runTries } from '../../run/runner.js';
 import { decideCounted, type AttemptCounters } from '../../run/try-judge.js';
 import { noStreamFailure, openOne } from './stream-try.js';
@@ -29,7 +29,15 @@ export interface VendorMessagesOptions extends ResilienceOptions {
 /** How one try of the stream ended. */
 type TryEnd =
   | { done: true }
-  | { done: false; decision: Decision; attempt: number; status: number | undefined; cause?: unknown };
+  | {
+      done: false;
+      decision: Decision;
+      attempt: number;
+      status: number | undefined;
+      cause?: unknown;
+      /** The vendor's own words about what ended the try (an error line's message), for the error. */
+      vendorMessage?: string | undefined;
+    };
 
 /**
  * Reads a JSON message stream (NDJSON, e.g. Gradium `/api/post/speech/asr` or TTS with
@@ -57,7 +65,7 @@ export async function* readVendorMessages(
       `readVendorMessages: options.maxLineBytes must be a positive whole number of bytes (got ${String(options.maxLineBytes)})`,
     );
   }
-  const base = new Options(url, options.request, (options.got ?? gotDefault).defaults.options);
+  const base = requestOptions(url, options.request, (options.got ?? gotDefault).defaults.options);
   const context = new CallContext(setup, {
     signal: options.signal,
     secrets: credentialsIn(base.url, base.headers),
@@ -91,6 +99,8 @@ async function* messagesOf(
       accept: new Set(['ok']),
       counters,
       sendTry: (n) => openOne(base, context, n),
+      // A stream body is consumed by the first try: a resend would upload an empty body.
+      ...(bodyIsStream ? { cannotResend: () => STREAM_BODY_REASON } : {}),
     });
     const request: Request | undefined = result.value;
     if (!request) throw noStreamFailure(context, accepted, tries, result.observation.status);
@@ -100,12 +110,8 @@ async function* messagesOf(
     try {
       for await (const line of ndjsonLines(request, maxLineBytes)) {
         sawLine = true;
-        const counted = decideCounted(
-          context,
-          { transport: 'http', status: status ?? 200, streamLine: line },
-          'stream',
-          counters,
-        );
+        const observation: Observation = { transport: 'http', status: status ?? 200, streamLine: line };
+        const counted = decideCounted(context, observation, 'stream', counters);
         if (counted.decision.action === 'ok') {
           const message = parseLine(line);
           delivered.push(message);
@@ -113,20 +119,28 @@ async function* messagesOf(
           continue;
         }
         context.report(counted.decision, 'stream', counted.attempt, status);
-        end = { done: false, ...counted, status };
+        end = {
+          done: false,
+          ...counted,
+          status,
+          vendorMessage: context.vendorMessage(observation, 'stream'),
+        };
         break;
       }
       if (end.done && !sawLine) {
         // A 200 with no message at all is a response in its own right (Gradium's silent empty 200).
         const headers = signalHeaders(request.response?.headers ?? {});
-        const counted = decideCounted(
-          context,
-          { transport: 'http', status: status ?? 200, headers, body: '' },
-          'submit',
-          counters,
-        );
+        const observation: Observation = { transport: 'http', status: status ?? 200, headers, body: '' };
+        const counted = decideCounted(context, observation, 'submit', counters);
         context.report(counted.decision, 'submit', counted.attempt, status);
-        if (counted.decision.action !== 'ok') end = { done: false, ...counted, status };
+        if (counted.decision.action !== 'ok') {
+          end = {
+            done: false,
+            ...counted,
+            status,
+            vendorMessage: context.vendorMessage(observation, 'submit'),
+          };
+        }
       }
     } catch (error) {
       context.throwIfAborted();
@@ -145,7 +159,7 @@ async function* messagesOf(
     }
     end = { ...end, decision: await context.recorded(end.decision) };
     const resend = end.decision.action === 'retry' || end.decision.action === 'backoff';
-    const extra = { cause: end.cause, partialOutput: [...delivered] };
+    const extra = { cause: end.cause, partialOutput: [...delivered], vendorMessage: end.vendorMessage };
     if (!resend) throw context.failure(end.decision, end.attempt, end.status, extra);
     if (delivered.length > 0 || bodyIsStream) {
       const why =
