@@ -1,6 +1,5 @@
 import type { Decision } from '../core/engine/types.js';
 import { endedDecision, type CallContext } from './call-context.js';
-import { bodyText } from './observation.js';
 import { runTries, type RunTriesResult } from './runner.js';
 import { decideCounted, type AttemptCounters, type TryResult } from './try-judge.js';
 
@@ -62,9 +61,13 @@ export interface VendorJobResult {
   polls: number;
 }
 
-/** A reply's body as JSON, or as its text when it is not JSON. */
+/**
+ * A reply's whole body as JSON, or as its text when it is not JSON: the caller's result (not
+ * `bodyText`, which keeps only what the engine reads of a body).
+ */
 function parsed(reply: JobReply): unknown {
-  const text = bodyText(reply.body);
+  const body = reply.body;
+  const text = body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8') : '';
   try {
     return JSON.parse(text) as unknown;
   } catch {

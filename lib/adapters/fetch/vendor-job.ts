@@ -51,9 +51,12 @@ function fetchJobTransport(
         const sent = await held.send(fetchImpl, context, tryNumber, phase);
         if ('failure' in sent) return sent.failure;
         const { response } = sent;
-        // An error status's body is waited for a bounded time, as resilientFetch's; a 2xx one is the job's state.
-        const wait = response.ok ? undefined : { timeoutMs: ERROR_BODY_WAIT_MS, time: context.setup.time };
-        const body = await readSignalBody(response.body, wait);
+        // A 2xx body is the job's state, and the last one its result: read whole, as got reads a
+        // job's replies (the engine parses only its start). An error status's body is read as far as
+        // the engine looks, and waited for a bounded time, as resilientFetch's.
+        const body = response.ok
+          ? new Uint8Array(await response.arrayBuffer())
+          : await readSignalBody(response.body, { timeoutMs: ERROR_BODY_WAIT_MS, time: context.setup.time });
         const { status } = response;
         const headers = headersOf(response.headers);
         return {

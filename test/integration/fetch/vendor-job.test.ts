@@ -367,6 +367,36 @@ describe('runVendorJob (fetch): failures and options', () => {
     expect(calls.slice(1)).toEqual(['POST', 'POST', 'GET', 'GET']);
   });
 
+  it("a job's result is read whole, however long (not cut at what the engine parses)", async () => {
+    const words = Array.from({ length: 40_000 }, (_, i) => `word${i}`);
+    const result = { id: 'job_1', status: 'success', result: { transcript: words.join(' ') } };
+    expect(JSON.stringify(result).length).toBeGreaterThan(300_000);
+    const replying = createServer((request, response) => {
+      request.resume();
+      const body =
+        request.method === 'POST'
+          ? JSON.stringify({ id: 'job_1', status: 'queued', pollIntervalSeconds: 1 })
+          : JSON.stringify(result);
+      response.writeHead(request.method === 'POST' ? 202 : 200, { 'content-type': 'application/json' });
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => replying.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(replying.address() as AddressInfo).port}/api/v1/speech/analyze`;
+    clock = createManualClock(START_MS, { autoAdvance: true });
+    try {
+      const spec: FetchJobSpec = {
+        submit: () => ({ url, init: { method: 'POST', headers: { 'x-api-key': CANARY } } }),
+        jobId: (body) => (body as { id?: string }).id,
+        poll: (id) => ({ url: `${url}/${id}`, init: { headers: { 'x-api-key': CANARY } } }),
+      };
+      const done = await runVendorJob('zenhire', spec, { clock, pacing: false });
+      expect(done.body).toEqual(result);
+    } finally {
+      replying.closeAllConnections();
+      await new Promise((resolve) => replying.close(resolve));
+    }
+  });
+
   it('an error status whose body stalls after its headers is judged once the bounded wait for it is over', async () => {
     const stalling = createServer((request, response) => {
       request.resume();
