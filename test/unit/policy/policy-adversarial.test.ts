@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resilientFetch } from '../../../lib/adapters/fetch/index.js';
+import { createEngine } from '../../../lib/core/engine/engine.js';
+import { isPolicyError, type PolicyError } from '../../../lib/core/policy/policy-error.js';
+import { compilePolicy, loadPolicyFile } from '../../../lib/core/policy/user-policy.js';
+
+/**
+ * An adversarial pass over policies as data: what a policy file (or a chain of them) can make the
+ * loader and the library do. Every case here was a failure of the code it was written against;
+ * each says what went wrong and why.
+ */
+
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vr-policy-adversarial-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** What `load` threw (or `undefined`). */
+function thrownBy(load: () => unknown): unknown {
+  try {
+    load();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe('extends: a deep chain', () => {
+  // Each level of `extends` recursed through compilePolicyIn → compileExtendingPolicy → loadBase,
+  // with no bound on the depth: a chain of a few thousand files overflowed the stack, and the
+  // loader threw a RangeError ("Maximum call stack size exceeded") naming neither a file nor a field
+  // (the command line printed it as an internal error).
+  it('a chain of 6000 files is refused with a PolicyError on `extends`, not a stack overflow', () => {
+    const depth = 6000;
+    // Files f0 … f2000: f0 extends the built-in zenhire, each later one the one before it.
+    const at = (i: number): string => join(dir, `chain-f${i}.json`);
+    writeFileSync(at(0), JSON.stringify({ extends: 'zenhire' }));
+    for (let i = 1; i <= depth; i++)
+      writeFileSync(at(i), JSON.stringify({ extends: `./chain-f${i - 1}.json` }));
+    const error = thrownBy(() => loadPolicyFile(at(depth)));
+    expect(error).toBeDefined();
+    expect((error as Error).name).not.toBe('RangeError');
+    expect(isPolicyError(error)).toBe(true);
+    const policyError = error as PolicyError;
+    expect(policyError.field).toBe('extends');
+    expect(policyError.file).toMatch(/chain-f\d+\.json$/);
+    expect(policyError.problem).toMatch(/deep|levels|chain/);
+  });
+
+  it('a short chain still loads (the bound is far above what people write)', () => {
+    const at = (i: number): string => join(dir, `short-f${i}.json`);
+    writeFileSync(at(0), JSON.stringify({ extends: 'zenhire', title: 'level 0' }));
+    for (let i = 1; i <= 10; i++) writeFileSync(at(i), JSON.stringify({ extends: `./short-f${i - 1}.json` }));
+    const policy = loadPolicyFile(at(10));
+    expect(policy.title).toBe('level 0');
+    expect(policy.files).toHaveLength(12);
+  });
+});
+
+describe('a wait a policy allows that is longer than a Node timer', () => {
+  // A policy may clamp server waits at any `serverWait.maxMs` (the schema bounds it below only),
+  // and the engine then decides a `delayMs` of years. Node's setTimeout takes at most 2^31 - 1 ms
+  // (~24.8 days); a longer delay is set to 1 ms (with a TimeoutOverflowWarning). lib/run/sleep.ts
+  // passed the delay to setTimeout as it was, so a "wait three years" decision resent the request
+  // at once: the opposite of what the server and the policy asked for.
+  const LONG_CAP_POLICY = {
+    extends: 'zenhire',
+    serverWait: { maxMs: 1e12, overCap: 'clamp' },
+  } as const;
+
+  it('the engine decides a wait far beyond 2^31 - 1 ms (the precondition)', () => {
+    const engine = createEngine({ policies: [compilePolicy(LONG_CAP_POLICY)], random: () => 0 });
+    const decision = engine.decide({
+      vendor: 'zenhire',
+      status: 429,
+      headers: { 'retry-after': '99999999' },
+    });
+    expect(decision.action).toBe('backoff');
+    expect(decision.delayMs).toBe(99_999_999_000);
+  });
+
+  let server: Server;
+  let requests = 0;
+  beforeAll(async () => {
+    server = createServer((_request, response) => {
+      requests++;
+      response.writeHead(429, { 'retry-after': '99999999', 'content-type': 'application/json' });
+      response.end('{}');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  });
+  afterAll(async () => {
+    await new Promise<void>((done) => server.close(() => done()));
+  });
+
+  it('resilientFetch under that policy does not send again within 300 ms', async () => {
+    requests = 0;
+    const { port } = server.address() as AddressInfo;
+    const fetch = resilientFetch(compilePolicy(LONG_CAP_POLICY), { pacing: false });
+    const controller = new AbortController();
+    const call = fetch(`http://127.0.0.1:${port}/v1/analyze`, { signal: controller.signal });
+    const settled = call.then(
+      () => 'resolved',
+      (error: unknown) => (controller.signal.aborted ? 'aborted' : `rejected: ${String(error)}`),
+    );
+    await new Promise((done) => setTimeout(done, 300));
+    const sentWithin300Ms = requests;
+    controller.abort();
+    const outcome = await settled;
+    expect(sentWithin300Ms).toBe(1);
+    expect(outcome).toBe('aborted');
+  });
+});
