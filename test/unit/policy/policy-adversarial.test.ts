@@ -117,3 +117,25 @@ describe('a wait a policy allows that is longer than a Node timer', () => {
     expect(outcome).toBe('aborted');
   });
 });
+
+describe('the pattern check itself is bounded', () => {
+  // patternHazard bounds the states it explores (MAX_STATES) and the positions (MAX_POSITIONS), but
+  // not the work per state: a pattern of a thousand optional characters (each position follows
+  // every later one, so a state's step touches about a million edges) took about 8 s to check on
+  // an idle machine, most of it proving that a walk without search restarts stays bounded. The
+  // size of a policy's patterns is not limited, nor their number, so one policy file could hold
+  // `check` (or the first load of the policy) for many minutes.
+  it('a pattern of 999 optional characters is accepted or refused within 2 s', () => {
+    const pattern = Array.from({ length: 999 }, (_, i) => `${String.fromCharCode(0x4e00 + i)}?`).join('');
+    const started = performance.now();
+    const error = thrownBy(() =>
+      compilePolicy({ extends: 'zenhire', serverWait: { messagePatterns: [pattern] } }),
+    );
+    const elapsedMs = performance.now() - started;
+    if (error !== undefined) {
+      expect(isPolicyError(error)).toBe(true);
+      expect((error as PolicyError).field).toBe('serverWait.messagePatterns[0]');
+    }
+    expect(elapsedMs).toBeLessThan(2000);
+  });
+});
