@@ -125,7 +125,7 @@ describe('the pattern check itself is bounded', () => {
   // an idle machine, most of it proving that a walk without search restarts stays bounded. The
   // size of a policy's patterns is not limited, nor their number, so one policy file could hold
   // `check` (or the first load of the policy) for many minutes.
-  it('a pattern of 999 optional characters is accepted or refused within 2 s', () => {
+  it('a pattern of 999 optional characters is accepted or refused within 5 s', () => {
     const pattern = Array.from({ length: 999 }, (_, i) => `${String.fromCharCode(0x4e00 + i)}?`).join('');
     const started = performance.now();
     const error = thrownBy(() =>
@@ -136,6 +136,8 @@ describe('the pattern check itself is bounded', () => {
       expect(isPolicyError(error)).toBe(true);
       expect((error as PolicyError).field).toBe('serverWait.messagePatterns[0]');
     }
-    expect(elapsedMs).toBeLessThan(2000);
+    // About 0.7 s on an idle machine once bounded (building its million-edge graph is most of it);
+    // the bound leaves room for a loaded one.
+    expect(elapsedMs).toBeLessThan(5000);
   });
 });
