@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resilientFetch } from '../../../lib/adapters/fetch/index.js';
@@ -139,5 +139,39 @@ describe('the pattern check itself is bounded', () => {
     // About 0.7 s on an idle machine once bounded (building its million-edge graph is most of it);
     // the bound leaves room for a loaded one.
     expect(elapsedMs).toBeLessThan(5000);
+  });
+});
+
+describe('extends: a cycle through a symbolic link', () => {
+  // The cycle check compared paths as written (path.resolve), which a symbolic link defeats: with
+  // `sub` a link to its own directory, a.json extending ./sub/a.json names the same file by an
+  // ever longer path (sub/a.json, sub/sub/a.json, …), each new to the check. The load went on until
+  // the system refused the path (ELOOP, 40 links deep), and then the chain bound: either way the
+  // error never said "cycle", though it is one.
+  it('a file that extends itself through a linked directory is refused as a cycle', () => {
+    const linked = join(dir, 'linked');
+    mkdirSync(linked);
+    symlinkSync('.', join(linked, 'sub'));
+    writeFileSync(join(linked, 'a.json'), JSON.stringify({ extends: './sub/a.json' }));
+    const error = thrownBy(() => loadPolicyFile(join(linked, 'a.json')));
+    expect(isPolicyError(error)).toBe(true);
+    const policyError = error as PolicyError;
+    expect(policyError.field).toBe('extends');
+    expect(policyError.problem).toMatch(/^names "\.\/sub\/a\.json", which makes a cycle/);
+  });
+
+  it('a file that extends a link to itself is refused as a cycle naming both names', () => {
+    const linked = join(dir, 'linked-file');
+    mkdirSync(linked);
+    symlinkSync('b.json', join(linked, 'c.json'));
+    writeFileSync(join(linked, 'b.json'), JSON.stringify({ extends: './c.json' }));
+    const error = thrownBy(() => loadPolicyFile(join(linked, 'b.json')));
+    expect(isPolicyError(error)).toBe(true);
+    const policyError = error as PolicyError;
+    expect(policyError.file).toBe(join(linked, 'b.json'));
+    expect(policyError.field).toBe('extends');
+    expect(policyError.problem).toMatch(
+      /^names "\.\/c\.json", which makes a cycle \(.*b\.json → .*c\.json\)$/,
+    );
   });
 });
