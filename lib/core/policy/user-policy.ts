@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CompiledPolicy } from './compiled.js';
 import { canonicalMatch, compileSchemaValidPolicy } from './compile.js';
@@ -225,6 +226,19 @@ export function mergePolicyDocuments(
 const MAX_EXTENDS_DEPTH = 32;
 
 /**
+ * What names one file, for the cycle check: its real path (a symbolic link, or a linked directory,
+ * names the same file by another path, and a link to its own directory by endless ones), or the
+ * resolved path of a file that cannot be resolved (reading it will say why).
+ */
+function sameFileKey(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
  * The policy `extends` names, compiled (so checked on its own): a built-in name, or a file path
  * relative to the directory of `file`. A base that is missing, unreadable, in a cycle or past
  * {@link MAX_EXTENDS_DEPTH} is a {@link PolicyError} on this file's `extends`; a problem inside a
@@ -241,7 +255,8 @@ function loadBase(name: string, file: string, chain: readonly string[]): Compile
     }
   }
   const path = isAbsolute(name) ? name : join(dirname(file), name);
-  const at = chain.findIndex((f) => resolve(f) === resolve(path));
+  const target = sameFileKey(path);
+  const at = chain.findIndex((f) => sameFileKey(f) === target);
   if (at !== -1) {
     const loop = [...chain.slice(at), path].join(' → ');
     throw new PolicyError(file, 'extends', `names "${name}", which makes a cycle (${loop})`);
