@@ -175,3 +175,36 @@ describe('extends: a cycle through a symbolic link', () => {
     );
   });
 });
+
+describe('tryDecide never throws, whatever the input does when read', () => {
+  // tryDecide catches what reading the input throws and reports it as `String(error)` when it is
+  // not an Error; a thrown value that cannot become a string (an object without a prototype) made
+  // that report throw a TypeError ("Cannot convert object to primitive value") out of tryDecide.
+  const engine = createEngine({ policies: [compilePolicy({ extends: 'zenhire' })] });
+  const unprintable = (): never => {
+    throw Object.create(null) as unknown as Error;
+  };
+  const inputs: [string, unknown][] = [
+    [
+      'a getter that throws an object without a prototype',
+      {
+        get vendor(): string {
+          return unprintable();
+        },
+      },
+    ],
+    ['a proxy whose traps throw one', new Proxy({}, { ownKeys: unprintable, get: unprintable })],
+    [
+      'headers whose keys cannot be listed',
+      { vendor: 'zenhire', status: 429, headers: new Proxy({}, { ownKeys: unprintable }) },
+    ],
+  ];
+  it.each(inputs)('%s: a result with a string error', (_title, input) => {
+    let result: ReturnType<typeof engine.tryDecide> | undefined;
+    expect(() => {
+      result = engine.tryDecide(input);
+    }).not.toThrow();
+    expect(result?.ok).toBe(false);
+    expect(typeof (result as { error?: unknown } | undefined)?.error).toBe('string');
+  });
+});
