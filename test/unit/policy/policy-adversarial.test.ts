@@ -208,3 +208,15 @@ describe('tryDecide never throws, whatever the input does when read', () => {
     expect(typeof (result as { error?: unknown } | undefined)?.error).toBe('string');
   });
 });
+
+describe('a policy file saved with a byte order mark', () => {
+  // Editors on Windows save UTF-8 with a byte order mark (EF BB BF). JSON.parse refuses it, and
+  // V8's message for it carries no position, so the file was refused as "is not valid JSON (an
+  // unexpected character)": no line, no column, nothing to look for. Node's own require() of a
+  // .json file skips the mark (RFC 8259 §8.1 lets a parser ignore it).
+  it('loads like the same file without it', () => {
+    const file = join(dir, 'bom.json');
+    writeFileSync(file, `\uFEFF${JSON.stringify({ extends: 'zenhire', title: 'with a BOM' })}`);
+    expect(loadPolicyFile(file).title).toBe('with a BOM');
+  });
+});
