@@ -76,7 +76,10 @@ export function readPolicyDocument(path: string): unknown {
   const file = resolve(path);
   let text: string;
   try {
-    text = readPolicyBytes(path, file).toString('utf8');
+    // A byte order mark (Windows editors save one) is skipped, as Node's require() of JSON does.
+    text = readPolicyBytes(path, file)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
   } catch (error) {
     if (error instanceof PolicyError) throw error;
     throw new PolicyError(
