@@ -89,3 +89,38 @@ describe('control characters in file names never forge an output line', () => {
     );
   });
 });
+
+describe("explain never credits a fallback's decision to a policy rule", () => {
+  // explain finds the deciding rule by the id in `decision.rule`. A policy rule may be named like
+  // one of the engine's fallbacks (`fallback-5xx`), so a 503 no rule matched was printed as
+  // "rule zenhire#fallback-5xx from mine.json; source: <that rule's source>": the wrong file and
+  // source. Such an id is refused at load now.
+  beforeAll(() => {
+    write('reserved-id.json', {
+      extends: 'zenhire',
+      rules: [
+        {
+          id: 'fallback-5xx',
+          match: { status: 599 },
+          action: 'fail',
+          category: 'custom',
+          summary: 'our own 599',
+          source: 'OUR NOTES: 599 is fatal',
+        },
+      ],
+    });
+  });
+
+  it('explain of a 503 under a policy with a rule named fallback-5xx does not cite that rule', async () => {
+    const run = await cli(['explain', '--policy', 'reserved-id.json', '--status', '503'], dir);
+    expect(run.stdout).not.toContain('OUR NOTES');
+    expect(run.stdout).not.toContain('from reserved-id.json');
+  });
+
+  it('check refuses the policy, naming the rule id', async () => {
+    const run = await cli(['check', 'reserved-id.json'], dir);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^vendor-resilience: reserved-id\.json: rules\[0\]\.id: .*reserved.*\n$/);
+  });
+});

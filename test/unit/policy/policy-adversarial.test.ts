@@ -238,3 +238,36 @@ describe('where a file stops being JSON', () => {
     expect((error as PolicyError).problem).toBe(`is not valid JSON (at ${where})`);
   });
 });
+
+describe("a rule id that is one of the engine's own decision names", () => {
+  // A decision names its rule `vendor#id`; the engine names its own decisions the same way
+  // (`zenhire#fallback-5xx` when no rule matched; `#deadline`, `#retry-budget`, `#cluster-pacing`,
+  // `#ws-connected` from the adapters). The id pattern allowed a policy rule named `fallback-5xx`:
+  // its decisions and the fallback's then carried the same `rule`, and `explain` credited the
+  // fallback's decision to the policy's rule (its file and source), since it looks the rule up by id.
+  const rule = (id: string): object => ({
+    id,
+    match: { status: 599 },
+    action: 'fail',
+    category: 'custom',
+    summary: 'our own 599',
+    source: 'our notes',
+  });
+  it.each([
+    'fallback-5xx',
+    'fallback-anything',
+    'deadline',
+    'retry-budget',
+    'cluster-pacing',
+    'ws-connected',
+  ])('the id %s is refused at load, on the rule that uses it', (id) => {
+    const error = thrownBy(() => compilePolicy({ extends: 'zenhire', rules: [rule(id)] }, 'mine.json'));
+    expect(isPolicyError(error)).toBe(true);
+    const policyError = error as PolicyError;
+    expect({ file: policyError.file, field: policyError.field }).toEqual({
+      file: 'mine.json',
+      field: 'rules[0].id',
+    });
+    expect(policyError.problem).toMatch(/reserved/);
+  });
+});
