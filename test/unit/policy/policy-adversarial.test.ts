@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -6,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resilientFetch } from '../../../lib/adapters/fetch/index.js';
 import { createEngine } from '../../../lib/core/engine/engine.js';
+import { jsonErrorIndex } from '../../../lib/core/policy/json-error-index.js';
 import { isPolicyError, type PolicyError } from '../../../lib/core/policy/policy-error.js';
 import { compilePolicy, loadPolicyFile } from '../../../lib/core/policy/user-policy.js';
 
@@ -226,7 +228,7 @@ describe('where a file stops being JSON', () => {
   // message holds a position. For an unexpected token (a single-quoted string, a bare word, NaN,
   // the commonest slips in a hand-written file) V8's message quotes the text and gives no
   // position, so the file is refused as "is not valid JSON (an unexpected character)" with nothing
-  // to say where. Not fixed: finding the position needs a JSON scanner of our own.
+  // to say where. lib/core/policy/json-error-index.ts finds it.
   it.each([
     ['a single-quoted string', `{\n  "extends": 'zenhire'\n}`, 'line 2, column 14'],
     ['a bare word', `{\n  "extends": "zenhire",\n  "title": ZenHire\n}`, 'line 3, column 12'],
@@ -237,7 +239,42 @@ describe('where a file stops being JSON', () => {
     expect(isPolicyError(error)).toBe(true);
     expect((error as PolicyError).problem).toBe(`is not valid JSON (at ${where})`);
   });
+
+  // The scanner that finds the position must agree with V8 wherever V8 says where: JSON texts
+  // with one character inserted, deleted or replaced.
+  it('the position found agrees with the one V8 gives, and valid JSON has none', () => {
+    const slip = fc
+      .tuple(fc.json(), fc.nat(), fc.constantFrom('insert', 'delete', 'replace'), fc.constantFrom(...SLIPS))
+      .map(([text, k, edit, c]) => {
+        const at = k % (text.length + 1);
+        if (edit === 'insert') return text.slice(0, at) + c + text.slice(at);
+        return text.slice(0, at) + (edit === 'replace' ? c : '') + text.slice(at + 1);
+      });
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), slip), (text) => {
+        let message: string | undefined;
+        try {
+          JSON.parse(text);
+        } catch (error) {
+          message = (error as Error).message;
+        }
+        const found = jsonErrorIndex(text);
+        if (message === undefined) {
+          expect(found).toBeUndefined();
+          return;
+        }
+        expect(found).toBeDefined();
+        const v8 = /position (\d+)/.exec(message)?.[1];
+        if (v8 !== undefined) expect(found).toBe(Number(v8));
+        else if (message.includes('end of JSON')) expect(found).toBe(text.length);
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
+
+/** Characters a hand-edited JSON file gets wrong. */
+const SLIPS = [...'{}[],:"\\ \n\tabefnrtu0189.-+eE\'\u0001x/'];
 
 describe("a rule id that is one of the engine's own decision names", () => {
   // A decision names its rule `vendor#id`; the engine names its own decisions the same way
