@@ -308,3 +308,21 @@ describe("a rule id that is one of the engine's own decision names", () => {
     expect(policyError.problem).toMatch(/reserved/);
   });
 });
+
+describe('a refused pattern is refused for the right reason', () => {
+  // A bounded repetition (`\d{1,16}`) keeps at most a fixed number of partial matches alive: a
+  // search over it takes linear time (64 KiB of digits: ~7 ms for `\d{1,16}x`, 4× the text 4× the
+  // time). It is refused (more partial matches than LIVE_PATH_LIMIT allows), but the check took
+  // "more than GROWTH_LIMIT (12)" for "grows with the text" and told the author the pattern "can
+  // backtrack quadratically … time grows with the square of the text's length": a problem it does
+  // not have, and a fix (anchoring) aimed at one.
+  it.each(['\\d{1,16}x', '(\\d{1,9})\\s?(ms|s|min)'])('%s is not said to grow with the text', (pattern) => {
+    const error = thrownBy(() =>
+      compilePolicy({ extends: 'zenhire', serverWait: { messagePatterns: [pattern] } }),
+    );
+    expect(isPolicyError(error)).toBe(true);
+    const problem = (error as PolicyError).problem;
+    expect(problem).not.toMatch(/quadratic|polynomial|exponential|square|grows with/);
+    expect(problem).toMatch(/keeps too many partial matches alive/);
+  });
+});
