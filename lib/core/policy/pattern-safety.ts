@@ -20,6 +20,11 @@ const LIVE_PATH_LIMIT = { total: 3, inRepeats: 2 } as const;
 
 /** Limits high enough that exceeding them means "grows with the text" rather than "a few too many". */
 const GROWTH_LIMIT = { total: 12, inRepeats: 12 } as const;
+/**
+ * Limits a bounded repetition cannot reach but growth soon does: a pattern past GROWTH_LIMIT that
+ * stays within these on every text (`\d{1,16}x` keeps at most 16 or so) does not grow with it.
+ */
+const BOUNDED_LIMIT = { total: 1000, inRepeats: 1000 } as const;
 
 /** Bounded repetitions up to this many copies are unrolled; larger bounds count as unbounded. */
 const EXPAND_LIMIT = 16;
@@ -377,7 +382,12 @@ function hazard(source: string, flags: string, use: PatternUse): string | undefi
     return around.length > 0 ? span(source, around) : quote(source, 0, source.length);
   };
   const growing = liveWays(graph, use.searchRestarts, GROWTH_LIMIT);
-  if (growing.outcome === 'exceeded') {
+  // Past GROWTH_LIMIT may still be a fixed number (a bounded repetition unrolled): growth only if
+  // the walk also passes BOUNDED_LIMIT (or is too large to follow that far).
+  if (
+    growing.outcome === 'exceeded' &&
+    liveWays(graph, use.searchRestarts, BOUNDED_LIMIT).outcome !== 'bounded'
+  ) {
     if (use.searchRestarts && liveWays(graph, false, GROWTH_LIMIT).outcome === 'bounded') {
       // The repetition the restarts pile up in.
       const crowded = [...growing.live].filter(([, n]) => n > 1).map(([p]) => p);
