@@ -86,7 +86,7 @@ What each built-in policy does with every signal its vendor documents: the signa
 HTTP status, close code, vendor code, job status, envelope or message), the action the engine decides,
 the category and attempt cap, what the signal means, and the vendor document the rule cites. Rules
 that name a vendor code or message are tried before rules that name only a status
-([design.md](design.md) rule 2); a signal no rule matches falls back to its status class. Write your
+([design.md](design.md) rule 1); a signal no rule matches falls back to its status class. Write your
 own vendor's file as described in [policies.md](policies.md).
 `;
 const generated = `${header}\n${docs.map(section).join('\n')}`;

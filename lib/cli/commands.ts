@@ -8,6 +8,7 @@ import { isPolicyError } from '../core/policy/policy-error.js';
 import { runBatch } from './batch.js';
 import { CliError } from './cli-error.js';
 import { parseExplainArgs } from './explain-args.js';
+import { oneLine } from './one-line.js';
 import { formatDecision, ruleFile, ruleSource, shownPolicyFile } from './format-decision.js';
 import { asksForHelp, CHECK_USAGE, EXPLAIN_USAGE, VENDORS_USAGE } from './usage.js';
 import { CliVendors } from './vendor-registry.js';
@@ -155,8 +156,9 @@ export function checkCommand(argv: readonly string[], io: CliIo): number {
     const p = loadPolicyFile(file);
     const bases = p.files.slice(1).map(shownPolicyFile);
     const extended = bases.length === 0 ? '' : `; extends ${bases.join(', which extends ')}`;
+    // The file names are the user's, or read from a policy (`extends`): escaped, so the ok line stays one line.
     io.stdout.write(
-      `ok: ${file} is a valid policy for "${p.vendor}" (${p.rules.length} rules, ${p.envelopes.length} envelopes${extended})\n`,
+      `${oneLine(`ok: ${file} is a valid policy for "${p.vendor}" (${p.rules.length} rules, ${p.envelopes.length} envelopes${extended})`)}\n`,
     );
     return 0;
   } catch (error) {

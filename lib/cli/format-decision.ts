@@ -4,6 +4,7 @@ import { formatMs } from '../core/engine/reason.js';
 import type { Decision } from '../core/engine/types.js';
 import type { CompiledRule } from '../core/policy/compiled.js';
 import { builtinPolicyDir } from '../core/policy/package-root.js';
+import { oneLine } from './one-line.js';
 
 /** The policy rule that made a decision, or undefined for a built-in fallback. */
 function decidingRule(engine: Engine, vendor: string, decision: Decision): CompiledRule | undefined {
@@ -38,7 +39,8 @@ export function ruleSource(engine: Engine, vendor: string, decision: Decision): 
 
 /**
  * Three lines for people: action and wait first, then the reason, then the rule (with the file it
- * was written in, when given: a policy that `extends` another) and its source.
+ * was written in, when given: a policy that `extends` another) and its source. Each stays one line:
+ * a file name, or a policy's summary or source, may hold a newline.
  */
 export function formatDecision(decision: Decision, source: string, file?: string): string {
   const wait = decision.delayMs > 0 ? ` after ${formatMs(decision.delayMs)} (${decision.delaySource})` : '';
@@ -51,5 +53,7 @@ export function formatDecision(decision: Decision, source: string, file?: string
     `${decision.action.toUpperCase()}${wait}${code} (${decision.category})${asked}`,
     `  ${decision.reason}`,
     `  rule ${decision.rule}${file === undefined ? '' : ` from ${file}`}; source: ${source}`,
-  ].join('\n');
+  ]
+    .map(oneLine)
+    .join('\n');
 }

@@ -4,16 +4,8 @@ import { isPolicyError } from '../core/policy/policy-error.js';
 import { packageRoot } from '../core/policy/package-root.js';
 import { CliError } from './cli-error.js';
 import { checkCommand, explainCommand, vendorsCommand, type CliIo } from './commands.js';
+import { oneLine } from './one-line.js';
 import { COMMAND_USAGE, USAGE } from './usage.js';
-
-/**
- * One output line: control characters (a newline in a file name or a policy's key) are escaped, so
- * each problem stays on its own line and nothing can forge or erase other lines.
- */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };

@@ -11,7 +11,13 @@ export interface SleepOptions {
   unref?: boolean;
 }
 
-/** Waits `delayMs` milliseconds; abort-aware. Leaves no timer or listener behind. */
+/**
+ * Longest delay one Node timer takes: setTimeout sets a longer one to 1 ms (TimeoutOverflowWarning),
+ * and a policy may allow waits of years (`serverWait.maxMs` with `overCap: "clamp"`).
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Waits `delayMs` milliseconds (in steps of at most {@link MAX_TIMER_MS}); abort-aware. Leaves no timer or listener behind. */
 export function sleep(delayMs: number, options: SleepOptions = {}): Promise<void> {
   const { signal, unref = false } = options;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
@@ -19,20 +25,29 @@ export function sleep(delayMs: number, options: SleepOptions = {}): Promise<void
   const counted = unref ? 0 : 1;
   liveWork.sleeps += counted;
   return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = (): void => {
       liveWork.sleeps -= counted;
       clearTimeout(timer);
       reject(abortReason(signal as AbortSignal));
     };
-    const timer = setTimeout(
-      () => {
+    // Counted down rather than read from a clock, so fake timers drive a long wait like a short one.
+    let leftMs = Math.max(0, delayMs);
+    const next = (): void => {
+      const stepMs = Math.min(leftMs, MAX_TIMER_MS);
+      leftMs -= stepMs;
+      timer = setTimeout(() => {
+        if (leftMs > 0) {
+          next();
+          return;
+        }
         liveWork.sleeps -= counted;
         signal?.removeEventListener('abort', onAbort);
         resolve();
-      },
-      Math.max(0, delayMs),
-    );
-    if (unref) timer.unref?.();
+      }, stepMs);
+      if (unref) timer.unref?.();
+    };
+    next();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -41,6 +41,19 @@ function listResolver(policies: readonly CompiledPolicy[]): PolicyResolver {
   };
 }
 
+/**
+ * What was thrown, as text, without throwing again: reading hostile input (a getter, a proxy) may
+ * throw anything, even a value that cannot become a string (an object without a prototype).
+ */
+function errorText(error: unknown): string {
+  try {
+    if (error instanceof Error && typeof error.message === 'string') return error.message;
+    return String(error);
+  } catch {
+    return 'signal: could not be read (reading it threw a value that is not an Error)';
+  }
+}
+
 /** Creates an engine over the given policies. Pure apart from the injected clock and randomness. */
 export function createEngine(options: EngineOptions): Engine {
   const check: ArgumentCheck = new ArgumentCheck('createEngine');
@@ -68,7 +81,7 @@ export function createEngine(options: EngineOptions): Engine {
       try {
         return { ok: true, decision: run(checkSignal(input)) };
       } catch (error) {
-        return { ok: false, error: error instanceof Error ? error.message : String(error) };
+        return { ok: false, error: errorText(error) };
       }
     },
     policy: resolve,

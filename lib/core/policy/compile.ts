@@ -133,6 +133,19 @@ function compileEnvelopes(doc: PolicyDocument, file: string): CompiledEnvelope[]
   });
 }
 
+/**
+ * Rule ids the engine and the adapters give their own decisions (`vendor#fallback-5xx` when no rule
+ * matched, `vendor#deadline`, …): a policy rule of the same name would make a decision's `rule`
+ * ambiguous, and `explain` would credit the engine's decision to the policy's rule.
+ */
+const RESERVED_RULE_IDS: ReadonlySet<string> = new Set([
+  'deadline',
+  'retry-budget',
+  'cluster-pacing',
+  'ws-connected',
+]);
+const RESERVED_RULE_PREFIX = 'fallback-';
+
 /** A rule that names what went wrong (not only the status) is tried first: vendor code beats status. */
 function identifies(match: RuleDocument['match']): boolean {
   return (
@@ -163,6 +176,13 @@ function compileRules(
     if (dupe !== undefined)
       throw new PolicyError(file, `${at}.id`, `duplicates the id of rules[${dupe}] ("${rule.id}")`);
     ids.set(rule.id, i);
+    if (RESERVED_RULE_IDS.has(rule.id) || rule.id.startsWith(RESERVED_RULE_PREFIX)) {
+      throw new PolicyError(
+        file,
+        `${at}.id`,
+        `"${rule.id}" is reserved: the engine names its own decisions ${RESERVED_RULE_PREFIX}…, ${[...RESERVED_RULE_IDS].join(', ')}; choose another id`,
+      );
+    }
     const shape = canonicalMatch(rule.match);
     const sameShape = shapes.get(shape);
     if (sameShape !== undefined) {

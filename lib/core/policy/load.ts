@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import type { CompiledPolicy } from './compiled.js';
 import { compileSchemaValidPolicy } from './compile.js';
 import { builtinPolicyDir } from './package-root.js';
+import { jsonErrorIndex } from './json-error-index.js';
 import { PolicyError } from './policy-error.js';
 import { readAtMost } from '../../run/read-at-most.js';
 
@@ -64,7 +65,8 @@ function readPolicyBytes(path: string, file: string): Buffer {
 function jsonProblem(text: string, error: Error): string {
   if (text.trim() === '') return 'is not valid JSON (the file is empty)';
   if (error.message.includes('Unexpected end of JSON input')) return 'is not valid JSON (it ends too early)';
-  const at = /position (\d+)/.exec(error.message)?.[1];
+  // V8 gives no position for an unexpected token (a single-quoted string, a bare word): found here.
+  const at = /position (\d+)/.exec(error.message)?.[1] ?? jsonErrorIndex(text);
   if (at === undefined) return 'is not valid JSON (an unexpected character)';
   const before = text.slice(0, Number(at));
   const line = before.split('\n').length;
@@ -76,7 +78,10 @@ export function readPolicyDocument(path: string): unknown {
   const file = resolve(path);
   let text: string;
   try {
-    text = readPolicyBytes(path, file).toString('utf8');
+    // A byte order mark (Windows editors save one) is skipped, as Node's require() of JSON does.
+    text = readPolicyBytes(path, file)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
   } catch (error) {
     if (error instanceof PolicyError) throw error;
     throw new PolicyError(

@@ -20,6 +20,11 @@ const LIVE_PATH_LIMIT = { total: 3, inRepeats: 2 } as const;
 
 /** Limits high enough that exceeding them means "grows with the text" rather than "a few too many". */
 const GROWTH_LIMIT = { total: 12, inRepeats: 12 } as const;
+/**
+ * Limits a bounded repetition cannot reach but growth soon does: a pattern past GROWTH_LIMIT that
+ * stays within these on every text (`\d{1,16}x` keeps at most 16 or so) does not grow with it.
+ */
+const BOUNDED_LIMIT = { total: 1000, inRepeats: 1000 } as const;
 
 /** Bounded repetitions up to this many copies are unrolled; larger bounds count as unbounded. */
 const EXPAND_LIMIT = 16;
@@ -27,6 +32,13 @@ const EXPAND_LIMIT = 16;
 const MAX_POSITIONS = 1000;
 /** Distinct analysis states explored before a pattern counts as too complex to check. */
 const MAX_STATES = 20_000;
+/**
+ * Moves (a live path to a successor, a path onto a symbol class) one walk over the states may make
+ * before the pattern counts as too complex to check: a state's step costs its live paths times
+ * their successors, and a long run of optional parts has about a million successor edges, so the
+ * state bound alone let one pattern hold a load for seconds.
+ */
+const MAX_MOVES = 1_000_000;
 /** Positions up to which the exponential test (pairs of positions) runs, for the message. */
 const MAX_PAIR_POSITIONS = 300;
 /** Longest piece of a pattern quoted in a message. */
@@ -158,19 +170,25 @@ function liveWays(graph: PathGraph, restarts: boolean, limit: Limit): Ways {
   // A state is a sorted list of [position, paths] pairs; the first step (where `^` holds) is apart.
   const queue: [number, number][][] = [];
   const seen = new Set<string>();
+  let moves = 0;
   const step = (live: readonly [number, number][], atStart: boolean): Ways | undefined => {
     const byClass = new Map<number, Map<number, number>>();
     const add = (q: number, n: number): void => {
-      for (const c of classes.of[q] as number[]) {
+      const into = classes.of[q] as number[];
+      moves += into.length;
+      for (const c of into) {
         let next = byClass.get(c);
         if (!next) byClass.set(c, (next = new Map()));
         next.set(q, (next.get(q) ?? 0) + n);
       }
     };
     for (const [p, n] of live) {
-      for (const [q, m] of graph.follow[p] as Map<number, number>) if (active[q]) add(q, n * m);
+      const follow = graph.follow[p] as Map<number, number>;
+      moves += follow.size;
+      for (const [q, m] of follow) if (active[q]) add(q, n * m);
     }
     for (const [q, n] of atStart ? firstStep : laterSteps) add(q, n);
+    if (moves > MAX_MOVES) return { outcome: 'complex' };
     const nexts = [...byClass.values()];
     if (byClass.size < classes.count) nexts.push(new Map()); // some character continues no path
     for (const next of nexts) {
@@ -338,7 +356,7 @@ function hazard(source: string, flags: string, use: PatternUse): string | undefi
   const ways = liveWays(graph, use.searchRestarts, LIVE_PATH_LIMIT);
   if (ways.outcome === 'bounded') return undefined;
   if (ways.outcome === 'complex') {
-    return `is too complex to check for slow backtracking (over ${MAX_STATES} states); simplify it`;
+    return `is too complex to check for slow backtracking (over ${MAX_STATES} states or ${MAX_MOVES} moves); simplify it`;
   }
   const exponential = exponentialPositions(graph);
   if (exponential !== undefined) {
@@ -364,7 +382,12 @@ function hazard(source: string, flags: string, use: PatternUse): string | undefi
     return around.length > 0 ? span(source, around) : quote(source, 0, source.length);
   };
   const growing = liveWays(graph, use.searchRestarts, GROWTH_LIMIT);
-  if (growing.outcome === 'exceeded') {
+  // Past GROWTH_LIMIT may still be a fixed number (a bounded repetition unrolled): growth only if
+  // the walk also passes BOUNDED_LIMIT (or is too large to follow that far).
+  if (
+    growing.outcome === 'exceeded' &&
+    liveWays(graph, use.searchRestarts, BOUNDED_LIMIT).outcome !== 'bounded'
+  ) {
     if (use.searchRestarts && liveWays(graph, false, GROWTH_LIMIT).outcome === 'bounded') {
       // The repetition the restarts pile up in.
       const crowded = [...growing.live].filter(([, n]) => n > 1).map(([p]) => p);

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CompiledPolicy } from './compiled.js';
 import { canonicalMatch, compileSchemaValidPolicy } from './compile.js';
@@ -218,9 +219,30 @@ export function mergePolicyDocuments(
 }
 
 /**
+ * Most policy files one chain of `extends` may hold. People write one or two levels; the bound is
+ * there because each level is a nested compile, and a chain of a few thousand files would overflow
+ * the stack (a RangeError naming no file) instead of being refused.
+ */
+const MAX_EXTENDS_DEPTH = 32;
+
+/**
+ * What names one file, for the cycle check: its real path (a symbolic link, or a linked directory,
+ * names the same file by another path, and a link to its own directory by endless ones), or the
+ * resolved path of a file that cannot be resolved (reading it will say why).
+ */
+function sameFileKey(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
  * The policy `extends` names, compiled (so checked on its own): a built-in name, or a file path
- * relative to the directory of `file`. A base that is missing, unreadable or in a cycle is a
- * {@link PolicyError} on this file's `extends`; a problem inside a base file names that file.
+ * relative to the directory of `file`. A base that is missing, unreadable, in a cycle or past
+ * {@link MAX_EXTENDS_DEPTH} is a {@link PolicyError} on this file's `extends`; a problem inside a
+ * base file names that file.
  */
 function loadBase(name: string, file: string, chain: readonly string[]): CompiledPolicy {
   if (!namesPolicyFile(name)) {
@@ -233,10 +255,18 @@ function loadBase(name: string, file: string, chain: readonly string[]): Compile
     }
   }
   const path = isAbsolute(name) ? name : join(dirname(file), name);
-  const at = chain.findIndex((f) => resolve(f) === resolve(path));
+  const target = sameFileKey(path);
+  const at = chain.findIndex((f) => sameFileKey(f) === target);
   if (at !== -1) {
     const loop = [...chain.slice(at), path].join(' → ');
     throw new PolicyError(file, 'extends', `names "${name}", which makes a cycle (${loop})`);
+  }
+  if (chain.length >= MAX_EXTENDS_DEPTH) {
+    throw new PolicyError(
+      file,
+      'extends',
+      `names "${name}", one level too many: a chain of \`extends\` may hold at most ${MAX_EXTENDS_DEPTH} policy files (from ${chain[0] ?? file})`,
+    );
   }
   let document: unknown;
   try {
