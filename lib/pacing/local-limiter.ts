@@ -32,6 +32,18 @@ export function createLocalLimiter(settings: SlotSettings): SlotLimiter {
       });
   };
 
+  /** Counts `weight` as running until the returned function is called (once; later calls do nothing). */
+  const hold = (weight: number): (() => void) => {
+    running += weight;
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      running -= weight;
+      startWhatFits();
+    };
+  };
+
   const startWhatFits = (): void => {
     for (let i = 0; !stopped && i < waiting.length;) {
       const slot = waiting[i] as WaitingSlot;
@@ -55,25 +67,9 @@ export function createLocalLimiter(settings: SlotSettings): SlotLimiter {
       // Only when nothing waits: a slot taken out of turn must not pass one submitted before it.
       if (stopped || waiting.length > 0) return undefined;
       if (maxConcurrent !== undefined && running + weight > maxConcurrent) return undefined;
-      running += weight;
-      let given = false;
-      return () => {
-        if (given) return;
-        given = true;
-        running -= weight;
-        startWhatFits();
-      };
+      return hold(weight);
     },
-    holdExtra(weight) {
-      running += weight;
-      let given = false;
-      return () => {
-        if (given) return;
-        given = true;
-        running -= weight;
-        startWhatFits();
-      };
-    },
+    holdExtra: hold,
     async update(next) {
       maxConcurrent = next.maxConcurrent;
       startWhatFits();

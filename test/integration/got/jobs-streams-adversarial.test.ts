@@ -5,6 +5,7 @@
 // written against (see the commit that added it).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import got from 'got';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { isVendorError } from '../../../lib/index.js';
@@ -20,6 +21,17 @@ import { fakeTime } from './helpers/fake-time.js';
 import { loopbackResources } from './helpers/loopback.js';
 
 const loopback = loopbackResources();
+
+/** A loopback server that reads each request's body whole, then lets `answer` reply to it. */
+function serveReadingBodies(
+  answer: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+): Promise<string> {
+  return loopback.serve((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => answer(req, res, Buffer.concat(chunks).toString()));
+  });
+}
 afterEach(() => loopback.closeAll());
 
 const realDelay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -248,24 +260,20 @@ describe('runVendorJob (got): a submit whose body is a stream is sent once', () 
     // received an empty POST and the job "succeeded" on it. The got client, readVendorMessages and
     // the fetch entry's jobs all refuse to resend a consumed stream body.
     const bodies: string[] = [];
-    const url = await loopback.serve((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        if (req.method !== 'POST') {
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"j1","status":"success"}');
-          return;
-        }
-        bodies.push(Buffer.concat(chunks).toString());
-        if (bodies.length > 1) {
-          res.writeHead(202, { 'content-type': 'application/json' }).end('{"id":"j1","status":"queued"}');
-          return;
-        }
-        const warming = { code: 'SERVICE_WARMING_UP', message: 'w', timestamp: 't', retryAfterSeconds: 30 };
-        res
-          .writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' })
-          .end(JSON.stringify({ error: warming }));
-      });
+    const url = await serveReadingBodies((req, res, body) => {
+      if (req.method !== 'POST') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"j1","status":"success"}');
+        return;
+      }
+      bodies.push(body);
+      if (bodies.length > 1) {
+        res.writeHead(202, { 'content-type': 'application/json' }).end('{"id":"j1","status":"queued"}');
+        return;
+      }
+      const warming = { code: 'SERVICE_WARMING_UP', message: 'w', timestamp: 't', retryAfterSeconds: 30 };
+      res
+        .writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' })
+        .end(JSON.stringify({ error: warming }));
     });
     const time = fakeTime();
     const audio = Readable.from([Buffer.from('RIFF-audio-bytes')]);
@@ -294,22 +302,18 @@ describe('runVendorJob (got): a resubmit of a preset whose submit body is a stre
     // resubmit. The job should end with the resubmit refused, saying why (a spec's submit(n) may
     // hand a fresh stream per submission, which can be sent).
     const bodies: string[] = [];
-    const url = await loopback.serve((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        if (req.method === 'POST') {
-          bodies.push(Buffer.concat(chunks).toString());
-          res
-            .writeHead(202, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ id: `j${bodies.length}`, status: 'queued' }));
-          return;
-        }
-        const failed = { code: 'TRANSCRIPTION_FAILED', message: 'audio' };
+    const url = await serveReadingBodies((req, res, body) => {
+      if (req.method === 'POST') {
+        bodies.push(body);
         res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ id: 'j1', status: 'failed', error: failed }));
-      });
+          .writeHead(202, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ id: `j${bodies.length}`, status: 'queued' }));
+        return;
+      }
+      const failed = { code: 'TRANSCRIPTION_FAILED', message: 'audio' };
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ id: 'j1', status: 'failed', error: failed }));
     });
     const time = fakeTime();
     const job = presetJob('zenhire', {
@@ -335,17 +339,13 @@ describe('readVendorMessages: a request whose body is a stream is sent once', ()
     // after a retryable status (Gradium's 500 "error from server 1011") with the stream the first
     // try had consumed, so the vendor got an empty upload and its answer was handed out.
     const bodies: string[] = [];
-    const url = await loopback.serve((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        bodies.push(Buffer.concat(chunks).toString());
-        if (bodies.length === 1) {
-          res.writeHead(500, { 'content-type': 'text/plain' }).end('error from server 1011: internal error');
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end('{"type":"text","text":""}\n');
-      });
+    const url = await serveReadingBodies((req, res, body) => {
+      bodies.push(body);
+      if (bodies.length === 1) {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('error from server 1011: internal error');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end('{"type":"text","text":""}\n');
     });
     const time = fakeTime();
     const messages: unknown[] = [];

@@ -94,3 +94,12 @@ export function afterSetup(side: ServerSide, handler: (text: string, index: numb
     handler(data.toString(), index - 1);
   });
 }
+
+/** A server that echoes every message back (text as text, binary as binary) and never fails. */
+export function startEchoServer(): Promise<ScriptedServer> {
+  return startScriptedServer({
+    connected(side) {
+      side.socket.on('message', (data, isBinary) => side.socket.send(data, { binary: isBinary }));
+    },
+  });
+}

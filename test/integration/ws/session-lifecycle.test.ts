@@ -5,7 +5,7 @@ import {
   WebSocketSessionError,
   type SessionEvent,
 } from '../../../lib/adapters/ws/index.js';
-import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
+import { startEchoServer, startScriptedServer, type ScriptedServer } from './scripted-server.js';
 import { recordingClock } from '../../support/recording-clock.js';
 
 let server: ScriptedServer | undefined;
@@ -13,15 +13,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-/** A server that echoes every text message back after the setup and never fails. */
-async function echoServer(): Promise<ScriptedServer> {
-  return startScriptedServer({
-    connected(side) {
-      side.socket.on('message', (data, isBinary) => side.socket.send(data, { binary: isBinary }));
-    },
-  });
-}
 
 describe('session lifecycle', () => {
   it('close() while waiting to reconnect cancels the wait and ends at once', async () => {
@@ -45,7 +36,7 @@ describe('session lifecycle', () => {
   });
 
   it('close(code, reason) on an open session does the closing handshake and fires close once', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const session = createResilientWebSocket('gradium', { url: server.origin, setup: () => 'setup' })();
     const closes: [number, string][] = [];
     session.on('close', (code, reason) => closes.push([code, reason.toString()]));
@@ -62,7 +53,7 @@ describe('session lifecycle', () => {
   });
 
   it('an AbortSignal ends the session; an aborted one never connects', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const controller = new AbortController();
     const open = createResilientWebSocket('gradium', { url: server.origin, signal: controller.signal });
     const session = open();
@@ -81,7 +72,7 @@ describe('session lifecycle', () => {
   });
 
   it('bounds what it holds while connecting and says so', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const session = createResilientWebSocket('gradium', {
       url: server.origin,
       maxBufferedMessages: 2,
@@ -102,7 +93,7 @@ describe('session lifecycle', () => {
   });
 
   it('offers the ws/DOM event API: addEventListener, once, removeEventListener, on<event>', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const session = createResilientWebSocket('gradium', { url: server.origin })();
     const seen: string[] = [];
     const onMessage = (event: SessionEvent): void => {

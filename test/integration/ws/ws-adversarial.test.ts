@@ -14,7 +14,7 @@ import {
 } from '../../../lib/adapters/ws/index.js';
 import { createPacing } from '../../../lib/pacing/index.js';
 import { recordingClock } from '../../support/recording-clock.js';
-import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
+import { startEchoServer, startScriptedServer, type ScriptedServer } from './scripted-server.js';
 
 let server: ScriptedServer | undefined;
 const sessions: ResilientWebSocket[] = [];
@@ -28,15 +28,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-/** A server that echoes every message back and never fails. */
-async function echoServer(): Promise<ScriptedServer> {
-  return startScriptedServer({
-    connected(side) {
-      side.socket.on('message', (data, isBinary) => side.socket.send(data, { binary: isBinary }));
-    },
-  });
-}
 
 /** One turn of the event loop: every pending callback, microtask and nextTick has run. */
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -95,7 +86,7 @@ async function listenersHeard(
 
 describe('a session behaves as a ws WebSocket', () => {
   it('close() while connecting: readyState reads CLOSING and the close event comes after close() returns, as in ws', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
 
     const plain = new WebSocket(server.origin);
     plain.on('error', () => undefined); // ws reports "closed before the connection was established"
@@ -141,7 +132,7 @@ describe('a session behaves as a ws WebSocket', () => {
   });
 
   it('addEventListener and onmessage are separate listeners, as in ws: clearing one leaves the other', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const script = (target: DomTarget, named: (name: string) => (event: SessionEvent) => void): void => {
       target.addEventListener('message', named('both'));
       target.onmessage = named('both');
@@ -158,7 +149,7 @@ describe('a session behaves as a ws WebSocket', () => {
   });
 
   it('addEventListener after removeAllListeners registers the listener again, as in ws', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const script = (target: DomTarget, named: (name: string) => (event: SessionEvent) => void): void => {
       target.addEventListener('message', named('listener'));
       target.onmessage = named('property');
@@ -174,7 +165,7 @@ describe('a session behaves as a ws WebSocket', () => {
   });
 
   it('with replay, bufferedAmount counts the messages held while not connected (as without replay)', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const plain = openSession(server.origin);
     const replaying = openSession(server.origin, { replay: true });
     plain.send('12345');
@@ -190,7 +181,7 @@ describe('a session behaves as a ws WebSocket', () => {
   });
 
   it('binaryType ignores a type ws does not know, as ws does', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const plain = new WebSocket(server.origin);
     plain.on('error', () => undefined);
     (plain as { binaryType: string }).binaryType = 'blobby';
@@ -205,7 +196,7 @@ describe('a session behaves as a ws WebSocket', () => {
   });
 
   it('terminate() ends an open session at once without a closing handshake (close 1006), as in ws', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const serverSaw: number[] = [];
 
     const serverClose = (index: number): Promise<number> =>
@@ -304,7 +295,7 @@ describe('a callback of the caller that throws ends the session with a WebSocket
 
 describe("the factory's signal", () => {
   it('holds one listener for all the sessions of the factory, not one each (Node warns of a leak past ten)', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const controller = new AbortController();
     const open = createResilientWebSocket('gradium', { url: server.origin, signal: controller.signal });
     const many = Array.from({ length: 12 }, () => open());
@@ -321,7 +312,7 @@ describe("the factory's signal", () => {
   });
 
   it('keeps no listener on a long-lived signal once its sessions have ended (a factory made per call)', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const appLifetime = new AbortController();
     for (let call = 0; call < 3; call++) {
       const open = createResilientWebSocket('gradium', { url: server.origin, signal: appLifetime.signal });
@@ -470,7 +461,7 @@ describe('ping and pong, as ws has them', () => {
   });
 
   it('once closed, ping(cb) hands cb the error instead of throwing, as ws does', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const session = openSession(server.origin);
     await new Promise<void>((resolve) => session.once('open', resolve));
     session.close();
@@ -506,7 +497,7 @@ describe('send(data, options?, cb?), as ws has it', () => {
   });
 
   it('a message held while connecting calls cb once sent; one still held when the session ends gets an error', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const session = openSession(server.origin);
     const outcomes: string[] = [];
     // Sent before the connection is set up: held, then written on it.
@@ -526,7 +517,7 @@ describe('send(data, options?, cb?), as ws has it', () => {
 
 describe('url, as ws has it', () => {
   it('a fixed URL reads at once, before the connection opens, its credentials redacted', async () => {
-    server = await echoServer();
+    server = await startEchoServer();
     const given = `${server.origin}/v1/stream?api_key=sk_live_url_canary_123&lang=en`;
     const plain = new WebSocket(given);
     plain.on('error', () => undefined);
