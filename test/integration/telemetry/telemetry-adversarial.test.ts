@@ -1,0 +1,89 @@
+/**
+ * Adversarial cases of the `telemetry` option (docs/telemetry.md's guarantees): a credential the
+ * vendor echoes where the engine reads its code, and a sink whose failure is a rejected promise.
+ * Metrics are cumulative over the file: each test uses its own vendor.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import got from 'got';
+import { vendorResilience, type DecisionEvent } from '../../../lib/adapters/got/index.js';
+import { fakeTime } from '../got/helpers/fake-time.js';
+import { json, startScriptedServer, type ScriptedServer } from '../got/helpers/scripted-server.js';
+import { recordingLogger, startOtel } from './otel-harness.js';
+
+const otel = startOtel();
+
+let server: ScriptedServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const CANARY = 'sk_live_adversarial_9c4e1b7a2d';
+
+describe('telemetry never carries a credential', () => {
+  it('a key the vendor echoes in its error code reaches no metric attribute, span event or log line', async () => {
+    // Breeze's error envelope reads `code` from the body: the vendor quotes the refused key there.
+    server = await startScriptedServer({
+      'POST /v1/text-to-speech/v': [
+        json(401, { ok: false, code: `invalid_key:${CANARY}`, detail: 'bad key', error: 'bad key' }),
+      ],
+    });
+    const time = fakeTime();
+    const logger = recordingLogger();
+    const events: DecisionEvent[] = [];
+    const client = got.extend(
+      { headers: { 'xi-api-key': CANARY } },
+      vendorResilience('breeze', {
+        clock: time.clock,
+        pacing: false,
+        telemetry: { meter: otel.meter, trace: otel.trace, logger },
+        onDecision: (e) => events.push(e),
+      }),
+    );
+    const { result: error, span } = await otel.inSpan(() =>
+      client.post(`${server!.url}/v1/text-to-speech/v`, { json: { text: 'hi' } }).catch((e: unknown) => e),
+    );
+    // The call knew the key was a secret: its error scrubs it from the reason.
+    expect(error).toMatchObject({ action: 'fail', status: 401 });
+    expect((error as Error).message).not.toContain(CANARY);
+    // The telemetry saw that decision (so the check below is about what it reported, not about silence).
+    expect(events.map((e) => e.decision.action)).toEqual(['fail']);
+    const points = (await otel.points()).filter((p) => p.attributes['vendor'] === 'breeze');
+    expect(points.length).toBeGreaterThan(0);
+    expect(span.events.length).toBeGreaterThan(0);
+    expect(logger.lines.length).toBeGreaterThan(0);
+    expect(JSON.stringify(points)).not.toContain(CANARY);
+    expect(JSON.stringify(span.events)).not.toContain(CANARY);
+    expect(JSON.stringify(logger.lines)).not.toContain(CANARY);
+  });
+});
+
+describe('a failing telemetry sink changes nothing', () => {
+  it('a logger whose methods return a rejected promise leaves no unhandled rejection', async () => {
+    server = await startScriptedServer({ 'GET /v3/voices': [json(200, { voices: [] })] });
+    const time = fakeTime();
+    // An async logger (a transport that writes over the network) that fails: it rejects, it does not throw.
+    const failing = async (): Promise<void> => {
+      await Promise.resolve();
+      throw new Error('log transport down');
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const client = got.extend(
+        vendorResilience('audixa', {
+          clock: time.clock,
+          pacing: false,
+          telemetry: { logger: { debug: failing, info: failing, warn: failing } },
+        }),
+      );
+      await expect(client.get(`${server.url}/v3/voices`).json()).resolves.toEqual({ voices: [] });
+      // Node reports an unhandled rejection after the microtask queue drains: give it a few turns.
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+});
