@@ -260,15 +260,24 @@ function noop(): void {}
 
 /**
  * Calls `sink[method](first, second)`; observability must never change the outcome of a call, so
- * a throwing logger, meter or span is ignored. (Method and arguments rather than a closure: no
- * function is allocated per decision.)
+ * a throwing logger, meter or span is ignored, and so is a rejected promise one returns (an async
+ * log transport that fails: unhandled, it would end the process). (Method and arguments rather
+ * than a closure: no function is allocated per decision.)
  */
 function guarded<S, M extends keyof S>(sink: S, method: M, first: unknown, second: unknown): void {
   try {
-    (sink[method] as (a: unknown, b: unknown) => unknown).call(sink, first, second);
+    const result = (sink[method] as (a: unknown, b: unknown) => unknown).call(sink, first, second);
+    if (isThenable(result)) result.then(undefined, noop);
   } catch {
     // Ignored: see above.
   }
+}
+
+/** A promise (or promise-like) a sink returned. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 type Span = NonNullable<ReturnType<TelemetryTrace['getActiveSpan']>>;
