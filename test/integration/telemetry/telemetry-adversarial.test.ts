@@ -1,11 +1,16 @@
 /**
  * Adversarial cases of the `telemetry` option (docs/telemetry.md's guarantees): a credential the
- * vendor echoes where the engine reads its code, and a sink whose failure is a rejected promise.
+ * vendor echoes where the engine reads its code, a sink whose failure is a rejected promise, and
+ * the default pacing's hold on many short-lived telemetry objects.
  * Metrics are cumulative over the file: each test uses its own vendor.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import got from 'got';
 import { vendorResilience, type DecisionEvent } from '../../../lib/adapters/got/index.js';
+import { createSetup, lookUpPacer } from '../../../lib/run/call-context.js';
+import { createManualClock } from '../../../lib/testing/index.js';
 import { fakeTime } from '../got/helpers/fake-time.js';
 import { json, startScriptedServer, type ScriptedServer } from '../got/helpers/scripted-server.js';
 import { recordingLogger, startOtel } from './otel-harness.js';
@@ -86,4 +91,42 @@ describe('a failing telemetry sink changes nothing', () => {
     }
     expect(unhandled).toEqual([]);
   });
+});
+
+describe('the default pacing holds telemetries weakly', () => {
+  it('adapters made and dropped with a telemetry object each leave nothing behind in the default pacing', async () => {
+    // The heap is measured after full collections: expose V8's gc to this test.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const settle = async (): Promise<void> => {
+      // A finalizer runs in a task after the collection that found its target gone.
+      for (let turn = 0; turn < 10; turn++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    };
+    // Their own clock gives these adapters a default pacing of their own (no other test's routes).
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    const quiet = { debug() {}, info() {}, warn() {} };
+    /** What an adapter made per request does: its setup, with a telemetry object of its own, and its call's pacer. */
+    const adaptersUsedOnce = (count: number): void => {
+      let paced = 0;
+      for (let n = 0; n < count; n++) {
+        const setup = createSetup('elsa', { clock, telemetry: { logger: quiet } });
+        if (lookUpPacer(setup, ['sk_live_elsa_1']).pacer) paced++;
+      }
+      expect(paced).toBe(count);
+    };
+    // A first round sizes the tables that are reused afterwards (a WeakMap keeps its capacity).
+    adaptersUsedOnce(40_000);
+    await settle();
+    const beforeBytes = process.memoryUsage().heapUsed;
+    for (let round = 0; round < 3; round++) {
+      adaptersUsedOnce(40_000);
+      await settle();
+    }
+    const grownBytes = process.memoryUsage().heapUsed - beforeBytes;
+    // 120 000 dropped telemetry objects: a reference kept for each is about 6 MB; none is well under 2 MB.
+    expect(grownBytes).toBeLessThan(2_000_000);
+  }, 30_000);
 });
