@@ -1,7 +1,8 @@
 /**
  * Adversarial cases of the `telemetry` option (docs/telemetry.md's guarantees): a credential the
  * vendor echoes where the engine reads its code, a sink whose failure is a rejected promise, and
- * the default pacing's hold on many short-lived telemetry objects.
+ * the default pacing's hold on many short-lived telemetry objects, and the gate closed time of a
+ * pacer dropped as idle when its gate reopens.
  * Metrics are cumulative over the file: each test uses its own vendor.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -9,11 +10,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import got from 'got';
 import { vendorResilience, type DecisionEvent } from '../../../lib/adapters/got/index.js';
+import type { Decision } from '../../../lib/index.js';
+import { createPacing } from '../../../lib/pacing/index.js';
 import { createSetup, lookUpPacer } from '../../../lib/run/call-context.js';
 import { createManualClock } from '../../../lib/testing/index.js';
 import { fakeTime } from '../got/helpers/fake-time.js';
 import { json, startScriptedServer, type ScriptedServer } from '../got/helpers/scripted-server.js';
-import { recordingLogger, startOtel } from './otel-harness.js';
+import { recordingLogger, startOtel, type Point } from './otel-harness.js';
 
 const otel = startOtel();
 
@@ -129,4 +132,48 @@ describe('the default pacing holds telemetries weakly', () => {
     // 120 000 dropped telemetry objects: a reference kept for each is about 6 MB; none is well under 2 MB.
     expect(grownBytes).toBeLessThan(2_000_000);
   }, 30_000);
+});
+
+describe('the gate closed time', () => {
+  /** A warm-up backoff as the engine decides it (what an adapter hands its pacer). */
+  const warmUp = (delayMs: number): Decision => ({
+    action: 'backoff',
+    code: 'SERVICE_WARMING_UP',
+    category: 'warming_up',
+    delayMs,
+    delaySource: 'header',
+    rule: 'zenhire#service-warming-up',
+    reason: `zenhire 503 SERVICE_WARMING_UP (http submit): warming up; wait ${delayMs} ms.`,
+  });
+
+  it('is measured for each gate, also when the idle sweep drops the pacer the moment its gate reopens', async () => {
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    const logger = recordingLogger();
+    // Pacers unused for a second are dropped: the sweep looks at this one every second while its gate is closed.
+    const pacing = createPacing({
+      clock,
+      idleExpiryMs: 1_000,
+      telemetry: { meter: otel.meter, logger },
+    });
+    try {
+      const request = { vendor: 'zenhire', credential: 'sk_live_gate_sweep_1' };
+      // A 45 s gate: it reopens at the instant of a sweep, which finds the pacer idle and drops it.
+      await pacing.pacer(request).record(warmUp(45_000));
+      for (let second = 0; second < 60; second++) await clock.advanceAsync(1_000);
+      // The next call's pacer (the dropped one's successor) meets a 30.5 s gate.
+      await pacing.pacer(request).record(warmUp(30_500));
+      for (let second = 0; second < 40; second++) await clock.advanceAsync(1_000);
+    } finally {
+      await pacing.close();
+    }
+    // Each gate's own time: not lost, and the second not counted from the first one's closing.
+    expect(logger.lines.map((l) => [l.message, l.fields['closed_ms']])).toEqual([
+      ['zenhire: backoff gate open again', 45_000],
+      ['zenhire: backoff gate open again', 30_500],
+    ]);
+    const gate: Point[] = (await otel.points()).filter(
+      (p) => p.name === 'vendor_resilience.gate.closed.duration' && p.attributes['vendor'] === 'zenhire',
+    );
+    expect(gate.map((p) => p.value)).toEqual([{ count: 2, sum: 75_500 }]);
+  });
 });
