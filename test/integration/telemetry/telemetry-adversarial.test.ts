@@ -6,10 +6,12 @@
  * Metrics are cumulative over the file: each test uses its own vendor.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { inspect } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import got from 'got';
 import { vendorResilience, type DecisionEvent } from '../../../lib/adapters/got/index.js';
+import { resilientFetch } from '../../../lib/adapters/fetch/index.js';
 import type { Decision } from '../../../lib/index.js';
 import { createPacing } from '../../../lib/pacing/index.js';
 import { createSetup, lookUpPacer } from '../../../lib/run/call-context.js';
@@ -63,6 +65,37 @@ describe('telemetry never carries a credential', () => {
     expect(JSON.stringify(points)).not.toContain(CANARY);
     expect(JSON.stringify(span.events)).not.toContain(CANARY);
     expect(JSON.stringify(logger.lines)).not.toContain(CANARY);
+  });
+});
+
+describe("the call's error, as a logger is given it, carries no credential", () => {
+  it('a key the vendor echoes in its error code is not in the error of got or fetch (code, decision, JSON, inspect)', async () => {
+    const echoed = json(401, {
+      ok: false,
+      code: `invalid_key:${CANARY}`,
+      detail: 'bad key',
+      error: 'bad key',
+    });
+    server = await startScriptedServer({ 'POST /v1/text-to-speech/v': [echoed, echoed] });
+    const url = `${server.url}/v1/text-to-speech/v`;
+    const client = got.extend(
+      { headers: { 'xi-api-key': CANARY } },
+      vendorResilience('breeze', { pacing: false }),
+    );
+    const gotError = await client.post(url, { json: { text: 'hi' } }).catch((e: unknown) => e);
+    const fetchError = await resilientFetch('breeze', { pacing: false })(url, {
+      method: 'POST',
+      headers: { 'xi-api-key': CANARY },
+      body: '{"text":"hi"}',
+    }).catch((e: unknown) => e);
+    for (const error of [gotError, fetchError]) {
+      // The vendor's code is there (redacted), so the checks below are about redaction, not absence.
+      expect(error).toMatchObject({ category: 'auth', vendorCode: expect.stringMatching(/^invalid_key:/) });
+      // What pino's error serializer and console.log show: its own properties, its JSON, its inspect view.
+      expect(JSON.stringify({ ...(error as object) })).not.toContain(CANARY);
+      expect(JSON.stringify(error)).not.toContain(CANARY);
+      expect(inspect(error)).not.toContain(CANARY);
+    }
   });
 });
 
