@@ -56,6 +56,13 @@ interface TelemetryRoute {
 class TelemetryRoutes {
   private readonly byOptions = new WeakMap<object, TelemetryRoute>();
   private readonly live = new Set<WeakRef<TelemetryRoute>>();
+  /**
+   * Forgets the reference of a route once it was collected: pruned only as events come, the set
+   * kept one empty reference for every telemetry object ever seen (adapters made per request).
+   */
+  private readonly forget = new FinalizationRegistry<WeakRef<TelemetryRoute>>((ref) => {
+    this.live.delete(ref);
+  });
 
   constructor(pacing: Pacing, clock: Clock | undefined) {
     reportPacingTo(pacing, this, timeSourceOf(clock));
@@ -67,7 +74,9 @@ class TelemetryRoutes {
     if (!route) {
       route = { telemetry, vendors: new Set() };
       this.byOptions.set(telemetry.options, route);
-      this.live.add(new WeakRef(route));
+      const ref = new WeakRef(route);
+      this.live.add(ref);
+      this.forget.register(route, ref);
     }
     route.vendors.add(vendor);
   }

@@ -141,11 +141,20 @@ export class SharedStateView {
     return this.state.gateOpenAtMs;
   }
 
-  /** Stops the gate timer. */
+  /**
+   * Stops the gate timer. A gate that closed and is open by now, but was not reported open yet
+   * (the idle sweep drops a pacer the moment its gate reopens, before the timer's read settles),
+   * is reported open here: a listener measuring the gate (telemetry) is otherwise left with a
+   * gate that never opened, and measures the key's next gate from this one's closing.
+   */
   close(): void {
     this.closed = true;
     this.gateTimer?.();
     this.gateTimer = undefined;
+    if (this.gateWasClosed && !this.gateClosed()) {
+      this.gateWasClosed = false;
+      this.options.events.emit('gateOpened', { ...this.options.identity });
+    }
   }
 
   private applyLimits(nowMs: number): void {

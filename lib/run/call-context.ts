@@ -39,7 +39,8 @@ export interface ResilienceSetup {
   time: TimeSource;
   /**
    * The adapter's options; with `telemetry`, `onDecision` is the user's callback (if any) followed
-   * by the telemetry's, so every path that reports to `onDecision` reports to both.
+   * by the telemetry's, so every path that reports to `onDecision` reports to both (it then also
+   * takes the call's known credentials, for the telemetry to redact: see {@link reportDecision}).
    */
   options: ResilienceOptions;
   /** The `telemetry` option's hook, only when it was given (a call without it pays nothing). */
@@ -72,14 +73,17 @@ export function createSetup(policyInput: PolicyInput, options: ResilienceOptions
   };
 }
 
+/** `onDecision` with telemetry: the event, and the call's known credentials the telemetry redacts. */
+type TelemetryReport = (event: DecisionEvent, secrets?: readonly string[]) => void;
+
 /** The options with `onDecision` reporting to the user's callback, then to the telemetry. */
 function withTelemetry(options: ResilienceOptions, telemetry: Telemetry): ResilienceOptions {
   const user = options.onDecision;
-  const onDecision = (event: DecisionEvent): void => {
+  const onDecision: TelemetryReport = (event, secrets) => {
     try {
       user?.(event);
     } finally {
-      telemetry.decided(event);
+      telemetry.decided(event, secrets);
     }
   };
   return { ...options, onDecision };
@@ -95,12 +99,21 @@ export function signalOf(observation: Observation, vendor: string, phase: Phase,
   return Object.assign({}, observation, { vendor, phase, attempt });
 }
 
-/** Hands a decision the call acted on to `onDecision` (and so to the telemetry); a throwing callback cannot break the call. */
-export function reportDecision(setup: ResilienceSetup, event: DecisionEvent): void {
+/**
+ * Hands a decision the call acted on to `onDecision` (and so to the telemetry, with the call's
+ * known `secrets` to redact from what the vendor said); a throwing callback cannot break the call.
+ */
+export function reportDecision(
+  setup: ResilienceSetup,
+  event: DecisionEvent,
+  secrets?: readonly string[],
+): void {
   const callback = setup.options.onDecision;
   if (!callback) return;
   try {
-    callback(event);
+    // The user's own callback is called with the event alone; with telemetry it is ours.
+    if (setup.telemetry) (callback as TelemetryReport)(event, secrets);
+    else callback(event);
   } catch {
     // Logging must never change the outcome of a call.
   }
@@ -342,7 +355,12 @@ export class CallContext {
   settle(final?: Decision): void {
     const event = this.pending;
     this.pending = undefined;
-    if (event) reportDecision(this.setup, final === undefined ? event : { ...event, decision: final });
+    if (event)
+      reportDecision(
+        this.setup,
+        final === undefined ? event : { ...event, decision: final },
+        this.setup.telemetry && this.secrets,
+      );
   }
 
   /** Throws the caller's abort reason when the call was cancelled, or the deadline's error once it passed. */

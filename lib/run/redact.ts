@@ -1,3 +1,4 @@
+import type { Decision } from '../core/engine/types.js';
 import { ArgumentCheck } from './validate-arguments.js';
 
 /** Header names whose values are credentials (lower-case). */
@@ -45,6 +46,16 @@ export function redactText(text: string, extraSecrets: readonly string[] = []): 
     .replace(BEARER, `$1 ${REDACTED}`);
   for (const secret of extraSecrets) if (secret.length >= 4) out = out.split(secret).join(REDACTED);
   return out;
+}
+
+/**
+ * The decision with the vendor's words in it redacted: the reason, and the vendor's code (a vendor
+ * may echo the refused key there); what an error that ends the call carries.
+ */
+export function redactedDecision(decision: Decision, secrets: readonly string[]): Decision {
+  const redacted = { ...decision, reason: redactText(decision.reason, secrets) };
+  if (decision.code !== undefined) redacted.code = redactText(decision.code, secrets);
+  return redacted;
 }
 
 /**

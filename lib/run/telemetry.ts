@@ -1,5 +1,6 @@
 import type { Decision, Phase } from '../core/engine/types.js';
 import { formatMs } from '../core/engine/reason.js';
+import { redactText } from './redact.js';
 import type { TimeSource } from './time-source.js';
 import type { ArgumentCheck } from './validate-arguments.js';
 
@@ -164,8 +165,12 @@ export class Telemetry {
     });
   }
 
-  /** A decision the call acted on (what `onDecision` receives). */
-  decided(event: DecisionEvent): void {
+  /**
+   * A decision the call acted on (what `onDecision` receives). `secrets` are the call's known
+   * credentials: the vendor's code and the reason quote the vendor's words, which may echo the key
+   * (`invalid key sk_…`), so both are redacted as the call's error redacts its reason.
+   */
+  decided(event: DecisionEvent, secrets: readonly string[] = []): void {
     const { decision } = event;
     // Built key by key, not as `{ ...metric, more }`: on Node 20 (V8 11) a literal that adds
     // properties after a spread takes a slow path (about 2 µs per decision; see signalOf).
@@ -175,7 +180,8 @@ export class Telemetry {
       category: decision.category,
       phase: event.phase,
     };
-    if (decision.code !== undefined) metric['code'] = decision.code;
+    // Only a vendor's code is redacted here (the common decision has none): the cost stays with error replies.
+    if (decision.code !== undefined) metric['code'] = redactText(decision.code, secrets);
     if (this.decisions) guarded(this.decisions, 'add', 1, metric);
     const logger = this.options.logger;
     // The details are only built for a span or a logger (with no SDK registered there is no span).
@@ -190,8 +196,9 @@ export class Telemetry {
     if (event.status !== undefined) detail['status'] = event.status;
     if (span) addEvent(span, TELEMETRY_NAMES.decisionEvent, detail);
     if (!logger) return;
-    const message = `${event.vendor}: ${decision.reason}`;
-    const fields = Object.assign({}, detail, { reason: decision.reason });
+    const reason = redactText(decision.reason, secrets);
+    const message = `${event.vendor}: ${reason}`;
+    const fields = Object.assign({}, detail, { reason });
     const level = decision.action === 'fail' ? 'warn' : decision.action === 'ok' ? 'debug' : 'info';
     guarded(logger, level, fields, message);
   }
@@ -260,15 +267,24 @@ function noop(): void {}
 
 /**
  * Calls `sink[method](first, second)`; observability must never change the outcome of a call, so
- * a throwing logger, meter or span is ignored. (Method and arguments rather than a closure: no
- * function is allocated per decision.)
+ * a throwing logger, meter or span is ignored, and so is a rejected promise one returns (an async
+ * log transport that fails: unhandled, it would end the process). (Method and arguments rather
+ * than a closure: no function is allocated per decision.)
  */
 function guarded<S, M extends keyof S>(sink: S, method: M, first: unknown, second: unknown): void {
   try {
-    (sink[method] as (a: unknown, b: unknown) => unknown).call(sink, first, second);
+    const result = (sink[method] as (a: unknown, b: unknown) => unknown).call(sink, first, second);
+    if (isThenable(result)) result.then(undefined, noop);
   } catch {
     // Ignored: see above.
   }
+}
+
+/** A promise (or promise-like) a sink returned. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 type Span = NonNullable<ReturnType<TelemetryTrace['getActiveSpan']>>;

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import type { Action, Decision } from '../core/engine/types.js';
 import { ArgumentCheck, isRecord } from './validate-arguments.js';
 import { cleanCause } from './clean-cause.js';
-import { redactText } from './redact.js';
+import { redactedDecision, redactText } from './redact.js';
 
 /** What a {@link VendorError} is built from. */
 export interface VendorErrorInit {
@@ -99,8 +99,10 @@ export class VendorError extends Error implements VendorFailure {
     const secrets = init.secrets ?? [];
     super(redactText(vendorSentence(init.vendor, init.decision.reason), secrets));
     this.vendor = init.vendor;
-    this.code = init.decision.code;
-    this.vendorCode = init.decision.code;
+    // The vendor's code is its own words too (`invalid_key:sk_…`): redacted like its message.
+    const decision = redactedDecision(init.decision, secrets);
+    this.code = decision.code;
+    this.vendorCode = decision.code;
     this.vendorMessage =
       init.vendorMessage === undefined ? undefined : redactText(init.vendorMessage, secrets);
     this.category = init.decision.category;
@@ -109,7 +111,7 @@ export class VendorError extends Error implements VendorFailure {
     this.attempts = init.attempts;
     this.requestId = init.requestId;
     this.retryAfterMs = init.decision.retryAfterMs;
-    this.decision = { ...init.decision, reason: redactText(init.decision.reason, secrets) };
+    this.decision = decision;
     this.partialOutput = init.partialOutput;
     if (init.cause !== undefined) {
       Object.defineProperty(this, 'cause', {

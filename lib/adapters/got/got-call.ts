@@ -504,7 +504,7 @@ export class GotCall {
             status,
             decision,
           };
-          reportDecision(this.setup, event);
+          reportDecision(this.setup, event, this.setup.telemetry && this.allSecrets());
         }
         return this.accepted(response);
       }

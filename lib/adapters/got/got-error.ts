@@ -1,6 +1,13 @@
 import { inspect } from 'node:util';
 import type { Decision } from '../../core/engine/types.js';
-import { REDACTED, redactText, redactUrl, redactUrlInPlace, SECRET_HEADERS } from '../../run/redact.js';
+import {
+  REDACTED,
+  redactedDecision,
+  redactText,
+  redactUrl,
+  redactUrlInPlace,
+  SECRET_HEADERS,
+} from '../../run/redact.js';
 import type { VendorFailure } from '../../run/vendor-error.js';
 
 /** What the got adapter knows about a call that ended: the decision and its context. */
@@ -86,17 +93,18 @@ export function markGotError(
     hidden(error, 'options', shaped.options);
   }
   if (failure) {
+    const decision = redactedDecision(failure.decision, secrets);
     const fields: Omit<VendorFailure, keyof Error | 'code'> = {
       isVendorError: true,
       vendor: failure.vendor,
-      vendorCode: failure.decision.code,
+      vendorCode: decision.code,
       category: failure.decision.category,
       action: failure.decision.action,
       status: failure.status,
       attempts: failure.attempts,
       requestId: failure.requestId,
       retryAfterMs: failure.decision.retryAfterMs,
-      decision: { ...failure.decision, reason: redactText(failure.decision.reason, secrets) },
+      decision,
       vendorMessage:
         failure.vendorMessage === undefined ? undefined : redactText(failure.vendorMessage, secrets),
     };
