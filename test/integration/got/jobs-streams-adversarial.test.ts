@@ -114,9 +114,10 @@ describe('credentials in the error of a request got refuses to build', () => {
       submit: { headers: { 'x-api-key': CANARY }, json: {} },
     });
     const error = await runVendorJob('zenhire', job, { pacing: false }).catch((e: unknown) => e);
-    // got's TypeError (of the module realm, hence no instanceof here).
-    expect((error as Error).name).toBe('TypeError');
-    expect((error as { code?: string }).code).toBe('ERR_INVALID_URL');
+    // got's refusal as got raises it: got 14's TypeError (ERR_INVALID_URL); got 15 and 16 raise an
+    // Error for the same URL (of the module realm, hence no instanceof here). Either way, no key.
+    expect(['TypeError', 'Error']).toContain((error as Error).name);
+    expect(String((error as Error).message)).toMatch(/invalid url/i);
     for (const view of views(error)) expect(view).not.toContain(CANARY);
   });
 
@@ -128,7 +129,8 @@ describe('credentials in the error of a request got refuses to build', () => {
       { pacing: false, request: { method: 'POST', body: 'x', headers: { 'x-api-key': CANARY } } },
     );
     const error = await reading.next().catch((e: unknown) => e);
-    expect((error as Error).name).toBe('TypeError');
+    expect(['TypeError', 'Error']).toContain((error as Error).name);
+    expect(String((error as Error).message)).toMatch(/invalid url/i);
     for (const view of views(error)) expect(view).not.toContain(CANARY);
   });
 });
