@@ -50,6 +50,12 @@ interface RetryInfo {
 /** got's own `retry.calculateDelay` (`({ computedValue }) => computedValue`): anything else is the caller's. */
 const GOT_DEFAULT_DELAY: unknown = got.defaults.options.retry.calculateDelay;
 
+/**
+ * got's default `retry.limit` (2): a call still at it has no limit of yours, and the policy's caps
+ * bound its resends instead. (A limit of yours equal to it cannot be told apart from it.)
+ */
+const GOT_DEFAULT_LIMIT: unknown = got.defaults.options.retry.limit;
+
 /** The abort reason of waits still pending when a call ends (one shared error: no stack per call). */
 const CALL_ENDED = new Error('the call has ended');
 
@@ -127,6 +133,8 @@ export class GotCall {
   private readonly userSignal: AbortSignal | undefined;
   /** The `retry.calculateDelay` the caller's options had (put back when the call is over). */
   private readonly givenDelay: unknown;
+  /** got's default `retry.limit`, lifted for the call (put back when it is over); `undefined` when it was yours. */
+  private readonly liftedLimit: number | undefined;
   /** Your own `retry.calculateDelay`, when the options carry one other than got's default. */
   private readonly userDelay: ((info: RetryInfo) => number | Promise<number>) | undefined;
   /** beforeRequest hooks that run before ours (one of them may set a credential). */
@@ -184,6 +192,10 @@ export class GotCall {
         ? (given as (info: RetryInfo) => number | Promise<number>)
         : undefined;
     options.retry.calculateDelay = this.calculateDelay;
+    // got's default limit (2) would cut the policy's resends short; a limit of yours caps them.
+    const limit = options.retry.limit as unknown;
+    this.liftedLimit = limit === GOT_DEFAULT_LIMIT ? (limit as number) : undefined;
+    if (this.liftedLimit !== undefined) options.retry.limit = Number.POSITIVE_INFINITY;
     const deadlineMs = setup.options.deadlineMs;
     if (deadlineMs !== undefined) {
       this.deadline = new CallDeadline(setup.time, deadlineMs);
@@ -630,6 +642,7 @@ export class GotCall {
     if (!keepBeforeError) unhook(hooks, 'beforeError', this.beforeError);
     if (options.retry.calculateDelay === (this.calculateDelay as unknown)) {
       options.retry.calculateDelay = this.givenDelay as NonNullable<Options['retry']['calculateDelay']>;
+      if (this.liftedLimit !== undefined) options.retry.limit = this.liftedLimit;
     }
   }
 

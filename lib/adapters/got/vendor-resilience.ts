@@ -11,7 +11,8 @@ import { checkResilienceOptions } from '../../run/run-options.js';
  * got's own (its promise or stream, hooks, errors, pagination); what changes is got's retry: the
  * engine decides on every error response and network error whether got sends again and after
  * which wait (`retry`/`backoff`/`poll`), or got raises its error (`fail`) with the decision added
- * ({@link isVendorError}). A `retry.limit` you set still caps resends; the policy's caps apply below it.
+ * ({@link isVendorError}). A `retry.limit` you set (in any `got.extend`, before or after this one, or
+ * per call) still caps resends; the policy's caps apply below it. got's default limit (2) does not.
  */
 export function vendorResilience(
   policy: PolicyArgument,
@@ -41,8 +42,10 @@ export function vendorResilience(
     return returned;
   }) as HandlerFunction;
   return {
-    // The policy's caps bound resends; got's default limit (2) would cut them short.
-    retry: { limit: Number.POSITIVE_INFINITY, enforceRetryRules: false },
+    // got asks `calculateDelay` about every error (POST and 4xx too); the engine decides. No `limit`
+    // here: it would replace one you set in an earlier `got.extend` (each call lifts got's own default
+    // instead, see GotCall).
+    retry: { enforceRetryRules: false },
     ...(adapterSignal === undefined ? {} : { signal: adapterSignal }),
     ...(adapterSignal === undefined ? {} : { hooks: { init: [combineSignals] } }),
     handlers: [handler],

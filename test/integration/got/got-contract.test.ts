@@ -413,6 +413,39 @@ describe('7. hooks', () => {
   });
 });
 
+describe('7a. a retry.limit of yours caps resends wherever it is set', () => {
+  it("in a got.extend before the adapter (the README pattern), after it, or per call; got's default does not", async () => {
+    // A warm-up the policy waits out for many attempts: got's default limit (2) would stop at 3 tries.
+    server = await startScriptedServer({
+      'POST /api/v1': Array.from({ length: 40 }, () => zenhireWarmingUp),
+    });
+    const sent = (): number => server!.to('/api/v1').length;
+    const post = async (client: typeof got, options: Record<string, unknown> = {}): Promise<HTTPError> =>
+      (await client
+        .post(`${server!.url}/api/v1`, { json: {}, ...options })
+        .catch((e: unknown) => e)) as HTTPError;
+    const adapter = vendorResilience('zenhire', { pacing: false, clock: fakeTime().clock, random: () => 0 });
+
+    // The policy's own cap: got's default limit does not cut it short, and is put back on the options.
+    const byPolicy = await post(got.extend(adapter));
+    expect(sent()).toBeGreaterThan(3);
+    expect(byPolicy.options.retry.limit).toBe(2);
+
+    let before = sent();
+    const earlier = await post(got.extend({ retry: { limit: 1 } }, adapter));
+    expect(sent() - before).toBe(2);
+    expect(earlier.options.retry.limit).toBe(1);
+
+    before = sent();
+    await post(got.extend(adapter, { retry: { limit: 1 } }));
+    expect(sent() - before).toBe(2);
+
+    before = sent();
+    await post(got.extend(adapter), { retry: { limit: 0 } });
+    expect(sent() - before).toBe(1);
+  });
+});
+
 describe('7b. your retry.calculateDelay keeps the final say, as in got', () => {
   it("is offered the engine's wait as computedValue; its answer is what got waits; 0 stops", async () => {
     server = await startScriptedServer({
