@@ -19,7 +19,7 @@ import {
   signalOf,
 } from '../../run/call-context.js';
 import { decideCounted, TryJudge, type TryVerdict } from '../../run/try-judge.js';
-import { markGotError, type GotFailureInit } from './got-error.js';
+import { markGotError, redactOptions, type GotFailureInit } from './got-error.js';
 import { gotResponseObservation } from './wire-signal.js';
 import { networkObservation } from '../../run/observation.js';
 
@@ -130,6 +130,8 @@ export class GotCall {
   private pacerLookup: PacerLookup | undefined;
   /** The credentials on the caller's request (scrubbed from every error). */
   private readonly secrets: string[];
+  /** The call's options: got's AbortError and CancelError quote them (see {@link scrubForGotsError}). */
+  private readonly options: Options;
   private readonly userSignal: AbortSignal | undefined;
   /** The `retry.calculateDelay` the caller's options had (put back when the call is over). */
   private readonly givenDelay: unknown;
@@ -176,6 +178,7 @@ export class GotCall {
   ) {
     this.userSignal = options.signal as AbortSignal | undefined;
     this.secrets = requestCredentials(options);
+    this.options = options;
     const body = options.body as unknown;
     if (typeof FormData !== 'undefined' && body instanceof FormData) {
       this.formData = { body, typeSet: 'content-type' in options.headers };
@@ -208,6 +211,9 @@ export class GotCall {
     if (setup.options.pacing !== false || setup.options.attemptHeaders || this.userBeforeRequestHooks > 0) {
       options.hooks.beforeRequest.push(this.beforeRequest);
     }
+    // Your abort ends the call with got's AbortError, which no hook of ours sees: followed from the
+    // start, so its options lose their credentials whatever the pacing (see onUserAbort).
+    if (this.secrets.length > 0) this.follow();
   }
 
   /**
@@ -318,6 +324,7 @@ export class GotCall {
     if (typeof cancel === 'function') {
       promise.cancel = (reason?: string) => {
         this.finish();
+        this.scrubForGotsError();
         cancel.call(promise, reason);
       };
     }
@@ -370,7 +377,17 @@ export class GotCall {
     // got's promise rejects at once without asking `calculateDelay` or `beforeError` again: end here.
     if (this.waits > 0) this.state?.stop.abort(abortReason(this.userSignal as AbortSignal));
     this.finish();
+    this.scrubForGotsError();
   };
+
+  /**
+   * The call ends with got's own AbortError or CancelError (your abort or cancel), raised as got
+   * raises it and through no hook of ours: it quotes the call's options, so their credentials are
+   * replaced in place (nothing sends with them any more), as for every error of the call.
+   */
+  private scrubForGotsError(): void {
+    redactOptions(this.options, this.state?.context.secrets ?? this.allSecrets());
+  }
 
   /**
    * The deadline passed: the call ends with the deadline's decision. A try in flight is torn down

@@ -28,7 +28,7 @@ interface GotErrorShape extends Error {
 }
 
 /** Replaces credential header values and credential query parameters of the request's options, in place. */
-function redactOptions(options: GotErrorShape['options'], secrets: readonly string[]): void {
+export function redactOptions(options: GotErrorShape['options'], secrets: readonly string[]): void {
   if (!options || typeof options !== 'object') return;
   const { headers, url } = options;
   if (headers) {

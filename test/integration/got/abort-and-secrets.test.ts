@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import got from 'got';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -156,6 +158,41 @@ describe('secrets', () => {
     for (const failure of failures) {
       expect(isVendorError(failure)).toBe(true);
       expectNoCanary(failure);
+    }
+  });
+});
+
+describe("secrets in got's own AbortError and CancelError", () => {
+  // Your abort and cancel end the call with got's own error, raised as got raises it and through no
+  // hook of the adapter; it quotes the call's options (headers and URL). Before the fix they kept
+  // the key: with `pacing: false` (nothing followed your signal) and on cancel().
+  it.each([
+    ['pacing off, aborted in flight', { pacing: false as const }, 'abort'],
+    ['the default pacing, aborted in flight', {}, 'abort'],
+    ['pacing off, cancelled in flight', { pacing: false as const }, 'cancel'],
+  ])('%s: the key is in no view of the error', async (_name, options, how) => {
+    const stalled = createServer(() => undefined); // answers nothing: the call stays in flight
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(stalled.address() as AddressInfo).port}/api/v1?api_key=${CANARY}`;
+    try {
+      const controller = new AbortController();
+      const client = got.extend(
+        { headers: { 'x-api-key': CANARY } },
+        vendorResilience('zenhire', { ...options, signal: controller.signal }),
+      );
+      const call = client.post(url, { json: {} });
+      const outcome = call.catch((e: unknown) => e);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // got 15 and 16 have no cancel(): there, the signal is the way to stop a call.
+      const cancel = (call as { cancel?: () => void }).cancel;
+      if (how === 'cancel' && typeof cancel === 'function') cancel.call(call);
+      else controller.abort();
+      const error = (await outcome) as Error;
+      expect(['AbortError', 'CancelError']).toContain(error.name);
+      expectNoCanary(error);
+    } finally {
+      stalled.closeAllConnections();
+      await new Promise((resolve) => stalled.close(resolve));
     }
   });
 });
