@@ -93,6 +93,11 @@ export class VendorError extends Error implements VendorFailure {
   readonly retryAfterMs: number | undefined;
   readonly decision: Decision;
   readonly partialOutput: unknown;
+  /**
+   * `resilientFetch`'s error for a status the policy ends the call on: the vendor's Response as fetch
+   * gave it (not enumerable; read or cancel its body). `undefined` from the other adapters.
+   */
+  declare readonly response?: Response;
 
   constructor(init: VendorErrorInit) {
     checkInit(init);
