@@ -195,9 +195,13 @@ export class GotCall {
         ? (given as (info: RetryInfo) => number | Promise<number>)
         : undefined;
     options.retry.calculateDelay = this.calculateDelay;
-    // got's default limit (2) would cut the policy's resends short; a limit of yours caps them.
+    // got's default limit (2) would cut the policy's resends short; a limit of yours caps them. With
+    // your own calculateDelay (it has the final say, and may answer > 0 for ever) got's limit stays
+    // what got makes it: a limit of 2 set per call cannot be told from the default, and lifting it
+    // would leave nothing to stop the resends.
     const limit = options.retry.limit as unknown;
-    this.liftedLimit = limit === GOT_DEFAULT_LIMIT ? (limit as number) : undefined;
+    this.liftedLimit =
+      limit === GOT_DEFAULT_LIMIT && this.userDelay === undefined ? (limit as number) : undefined;
     if (this.liftedLimit !== undefined) options.retry.limit = Number.POSITIVE_INFINITY;
     const deadlineMs = setup.options.deadlineMs;
     if (deadlineMs !== undefined) {
@@ -617,7 +621,10 @@ export class GotCall {
       // Your `retry.calculateDelay` has the final say, as in got: it is offered the engine's wait.
       const offered = 'resend' in next ? next.resend.decision.delayMs : 0;
       const answer = await this.userDelay({ ...info, computedValue: offered });
-      if (answer > 0) return this.resend(error, answer);
+      // ...within the request's retry.limit (and a body that can be sent again), whatever
+      // enforceRetryRules says: an answer that never turns 0 must not resend for ever.
+      if (answer > 0 && resendBlocked(error.options, attemptCount, info.retryOptions.limit) === undefined)
+        return this.resend(error, answer);
       // got asks your calculateDelay in the tick of the failure and raises its error only after that
       // tick's process.nextTick callbacks: an abort your calculateDelay scheduled there ends the call
       // as an abort. Asked after the engine, from a promise continuation, you would see got raise

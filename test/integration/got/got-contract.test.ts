@@ -443,6 +443,12 @@ describe('7a. a retry.limit of yours caps resends wherever it is set', () => {
     before = sent();
     await post(got.extend(adapter), { retry: { limit: 0 } });
     expect(sent() - before).toBe(1);
+
+    // Your calculateDelay has the final say and may never answer 0: got's limit, even at its
+    // default of 2 (set per call here, as got's own suite does), is then what stops the resends.
+    before = sent();
+    await post(got.extend(adapter), { retry: { limit: 2, calculateDelay: () => 1 } });
+    expect(sent() - before).toBe(3);
   });
 });
 
