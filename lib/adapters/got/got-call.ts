@@ -56,6 +56,19 @@ const GOT_DEFAULT_DELAY: unknown = got.defaults.options.retry.calculateDelay;
  */
 const GOT_DEFAULT_LIMIT: unknown = got.defaults.options.retry.limit;
 
+/** Calls whose own options (per call) set `retry.limit`: yours even when it equals got's default. */
+const LIMIT_SET_PER_CALL = new WeakSet<object>();
+
+/**
+ * The adapter's `init` hook (it sees each call's own options raw): notes a call whose options set
+ * `retry.limit`. One function for every adapter, so a call's end can take it out of its options.
+ */
+export function noteLimitSetPerCall(init: unknown, self: object): void {
+  if ((init as { retry?: { limit?: unknown } } | undefined)?.retry?.limit !== undefined) {
+    LIMIT_SET_PER_CALL.add(self);
+  }
+}
+
 /** The abort reason of waits still pending when a call ends (one shared error: no stack per call). */
 const CALL_ENDED = new Error('the call has ended');
 
@@ -201,7 +214,9 @@ export class GotCall {
     // would leave nothing to stop the resends.
     const limit = options.retry.limit as unknown;
     this.liftedLimit =
-      limit === GOT_DEFAULT_LIMIT && this.userDelay === undefined ? (limit as number) : undefined;
+      limit === GOT_DEFAULT_LIMIT && this.userDelay === undefined && !LIMIT_SET_PER_CALL.has(options)
+        ? (limit as number)
+        : undefined;
     if (this.liftedLimit !== undefined) options.retry.limit = Number.POSITIVE_INFINITY;
     const deadlineMs = setup.options.deadlineMs;
     if (deadlineMs !== undefined) {
@@ -661,6 +676,7 @@ export class GotCall {
     if (!options?.hooks) return;
     // Each hook of ours is only ever in its own list: one look per list, on every call's end.
     const hooks = options.hooks as unknown as Record<string, unknown[] | undefined>;
+    unhook(hooks, 'init', noteLimitSetPerCall);
     unhook(hooks, 'beforeRequest', this.beforeRequest);
     unhook(hooks, 'afterResponse', this.afterResponse);
     if (!keepBeforeError) unhook(hooks, 'beforeError', this.beforeError);

@@ -1,7 +1,7 @@
 import type { ExtendOptions, HandlerFunction, InitHook } from 'got';
 import { combinedSignal } from '../../run/combined-signal.js';
 import { createSetup } from '../../run/call-context.js';
-import { GotCall } from './got-call.js';
+import { GotCall, noteLimitSetPerCall } from './got-call.js';
 import type { PolicyArgument, VendorResilienceOptions } from './options.js';
 import { checkResilienceOptions } from '../../run/run-options.js';
 
@@ -47,7 +47,10 @@ export function vendorResilience(
     // instead, see GotCall).
     retry: { enforceRetryRules: false },
     ...(adapterSignal === undefined ? {} : { signal: adapterSignal }),
-    ...(adapterSignal === undefined ? {} : { hooks: { init: [combineSignals] } }),
+    // noteLimitSetPerCall: a retry.limit in the call's own options is yours even at got's default (2).
+    hooks: {
+      init: adapterSignal === undefined ? [noteLimitSetPerCall] : [noteLimitSetPerCall, combineSignals],
+    },
     handlers: [handler],
   };
 }

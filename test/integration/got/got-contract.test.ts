@@ -444,6 +444,11 @@ describe('7a. a retry.limit of yours caps resends wherever it is set', () => {
     await post(got.extend(adapter), { retry: { limit: 0 } });
     expect(sent() - before).toBe(1);
 
+    // A limit of 2 set in the call's own options is yours, though it equals got's default.
+    before = sent();
+    await post(got.extend(adapter), { retry: { limit: 2 } });
+    expect(sent() - before).toBe(3);
+
     // Your calculateDelay has the final say and may never answer 0: got's limit, even at its
     // default of 2 (set per call here, as got's own suite does), is then what stops the resends.
     before = sent();
