@@ -2,6 +2,7 @@ import type { Phase } from '../../core/engine/types.js';
 import type { CallContext } from '../../run/call-context.js';
 import { credentialsIn, redactErrorInPlace } from '../../run/redact.js';
 import type { TryResult } from '../../run/try-judge.js';
+import { untilAborted } from '../../run/until-aborted.js';
 import type { FetchFunction, FetchInput } from './options.js';
 import { fetchNetworkObservation } from './response-signal.js';
 
@@ -204,24 +205,14 @@ function refusedByFetch(error: unknown, input: FetchInput, init: RequestInit | u
   }
 }
 
-/** The next chunk of `reader`, or the reason of `signal` once it aborts (the reader is cancelled with it). */
+/** The next chunk of `reader`, or the reason of `signal` as it is once it aborts (the reader is cancelled with it). */
 function readOrStop(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   signal: AbortSignal | undefined,
 ): ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']> {
   if (signal === undefined) return reader.read();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason);
-      reader.cancel(signal.reason).catch(() => undefined);
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    reader
-      .read()
-      .then(resolve, reject)
-      .finally(() => signal.removeEventListener('abort', onAbort));
-  });
+  const stop = (): void => void reader.cancel(signal.reason).catch(() => undefined);
+  return untilAborted(reader.read(), signal, stop, (aborted) => aborted.reason);
 }
 
 /** `headers` with `extra` set over them, as a new `Headers`. */

@@ -1,7 +1,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Options, Response } from 'got';
 import type { Phase } from '../../core/engine/types.js';
-import { abortReason } from '../../run/sleep.js';
+import { untilAborted } from '../../run/until-aborted.js';
 import { addSentCredentials, attemptOptions, startTry, type TryPromise } from './attempt-options.js';
 import type { CallContext } from '../../run/call-context.js';
 import type { JobReply } from '../../run/job-loop.js';
@@ -14,34 +14,9 @@ import { startTimer, type TimeSource } from '../../run/time-source.js';
 /** A got promise event listener the caller registered (`downloadProgress`, …), attached to every try. */
 export type EventListenerPair = [event: string, listener: (...args: unknown[]) => void];
 
-/**
- * Settles with the try, or rejects with the abort reason as soon as the signal fires. The request
- * is torn down by got itself when it listens to the signal, else by got 14's `cancel()`.
- */
-function untilAborted(pending: TryPromise, signal: AbortSignal): Promise<Response> {
-  const cancel = (): void => (pending as { cancel?: () => void }).cancel?.();
-  if (signal.aborted) {
-    cancel();
-    pending.catch(() => undefined);
-    return Promise.reject(abortReason(signal));
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      cancel();
-      reject(abortReason(signal));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (response) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(response);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+/** got 14's `cancel()` of a try (got 15 and 16 tear a request down through the signal themselves). */
+function cancelTry(pending: TryPromise): () => void {
+  return () => (pending as { cancel?: () => void }).cancel?.();
 }
 
 /** An error response whose body had not ended {@link ERROR_BODY_WAIT_MS} after its headers, and what of it arrived. */
@@ -142,7 +117,7 @@ export async function sendTry(
     pending.on('request', (sent: ClientRequest) => addSentCredentials(context, sent));
     const watch = watchErrorBody(pending, context.setup.time);
     stopWatch = watch.stop;
-    const settled = context.signal ? untilAborted(pending, context.signal) : pending;
+    const settled = context.signal ? untilAborted(pending, context.signal, cancelTry(pending)) : pending;
     const first = await Promise.race([settled, watch.stalled.then((stalled) => ({ stalled }))]);
     if ('stalled' in first) {
       settled.catch(() => undefined);

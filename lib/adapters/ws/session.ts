@@ -15,7 +15,7 @@ import { CallContext, type Observation, type ResilienceSetup } from '../../run/c
 import { cleanCause } from '../../run/clean-cause.js';
 import { credentialsIn, redactText, redactUrl } from '../../run/redact.js';
 import { runTries, type RunTriesOptions } from '../../run/runner.js';
-import { abortReason } from '../../run/sleep.js';
+import { untilAborted } from '../../run/until-aborted.js';
 import type { AttemptCounters, TryResult } from '../../run/try-judge.js';
 import { isVendorError } from '../../run/vendor-error.js';
 import { Connection, observationForEnd, type ConnectionEnd, type ConnectionTarget } from './connection.js';
@@ -950,18 +950,7 @@ async function resolvePerConnection<T>(value: PerConnection<T>, context: Connect
   if (typeof value !== 'function') return value;
   const result = (value as (c: ConnectionContext) => T | PromiseLike<T>)(context);
   if (typeof (result as Partial<PromiseLike<T>> | null)?.then !== 'function') return result as T;
-  const { signal } = context;
-  if (signal.aborted) throw abortReason(signal);
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([result, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  return untilAborted(result as PromiseLike<T>, context.signal);
 }
 
 /**
