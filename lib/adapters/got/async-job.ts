@@ -1,6 +1,11 @@
-import { hasStreamBody, requestCredentials, requestOptions, STREAM_BODY_REASON } from './attempt-options.js';
+import {
+  hasStreamBody,
+  isStreamBody,
+  requestCredentials,
+  requestOptions,
+  STREAM_BODY_REASON,
+} from './attempt-options.js';
 import gotDefault, { type Got, type Options, type OptionsInit } from 'got';
-import type { Readable } from 'node:stream';
 import type { ArgumentCheck } from '../../run/validate-arguments.js';
 import { CallContext, createSetup } from '../../run/call-context.js';
 import { runJob, type JobTransport, type VendorJobResult } from '../../run/job-loop.js';
@@ -40,11 +45,6 @@ const CONSUMED_SUBMIT_REASON =
  * A job's requests sent with got: each request starts from the got instance's defaults, and each
  * try is one got request of it.
  */
-/** True for a Node stream (got's stream body). */
-function isReadableStream(body: unknown): body is Readable {
-  return typeof (body as { pipe?: unknown } | undefined)?.pipe === 'function';
-}
-
 function gotJobTransport(context: CallContext, defaults: Options): JobTransport<JobRequest> {
   return {
     prepare: (request, phase) => {
@@ -59,7 +59,7 @@ function gotJobTransport(context: CallContext, defaults: Options): JobTransport<
     },
     cannotSubmitAgain: (request) => {
       const body = (request.options as { body?: unknown } | undefined)?.body;
-      return isReadableStream(body) && body.readableDidRead ? CONSUMED_SUBMIT_REASON : undefined;
+      return isStreamBody(body) && body.readableDidRead ? CONSUMED_SUBMIT_REASON : undefined;
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ClientRequest } from 'node:http';
 import { types } from 'node:util';
 import got, { Options, type OptionsInit, type Request, type Response } from 'got';
@@ -6,10 +7,14 @@ import { markGotError } from './got-error.js';
 import type { Phase } from '../../core/engine/types.js';
 import type { CallContext } from '../../run/call-context.js';
 
+/** True for a Node stream (got's stream body), which the first try consumes. */
+export function isStreamBody(body: unknown): body is Readable {
+  return typeof (body as { pipe?: unknown } | undefined)?.pipe === 'function';
+}
+
 /** True for a Node stream body, which is consumed by the first try and cannot be resent. */
 export function hasStreamBody(options: Options): boolean {
-  const body = options.body as { pipe?: unknown } | undefined;
-  return typeof body?.pipe === 'function';
+  return isStreamBody(options.body);
 }
 
 /** The credentials the caller's request carries, for redaction. */
