@@ -5,9 +5,10 @@
 //     and so printed its titles without the file), OUT_DIR/MODE.txt (failing test titles, one a line:
 //     "file › title") and OUT_DIR/MODE-errors.txt (the same with each error's first line).
 //   node report.mjs compare TEST_DIR OUT_DIR [HEADER_LINE]...
-//     reads OUT_DIR/plain.json and OUT_DIR/adapter.json (and OUT_DIR/adapter-recheck.json when
-//     present) and writes OUT_DIR/regressions.txt: the tests that pass on plain got but not through
-//     the adapter, grouped by test file, allowed exceptions (tests of got's own retry decisions)
+//     reads OUT_DIR/plain.json and OUT_DIR/adapter.json (and OUT_DIR/adapter-recheck.json and
+//     OUT_DIR/adapter-no-budget.json when present) and writes OUT_DIR/regressions.txt: the tests
+//     that pass on plain got but not through the adapter, grouped by test file, allowed exceptions
+//     (tests of got's own retry decisions), flaky ones and refusals of the default retry budget
 //     listed apart. Prints a summary.
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -200,6 +201,8 @@ function compareCommand([testDir, outDir, ...header]) {
   const adapter = load('adapter');
   const recheckPath = join(outDir, 'adapter-recheck.json');
   const recheck = existsSync(recheckPath) ? JSON.parse(readFileSync(recheckPath, 'utf8')) : undefined;
+  const noBudgetPath = join(outDir, 'adapter-no-budget.json');
+  const noBudget = existsSync(noBudgetPath) ? JSON.parse(readFileSync(noBudgetPath, 'utf8')) : undefined;
   const bodyCache = new Map();
   const bodyOf = (file, title) => {
     if (!bodyCache.has(file)) bodyCache.set(file, testBodies(testDir, file));
@@ -208,6 +211,7 @@ function compareCommand([testDir, outDir, ...header]) {
 
   const regressions = new Map(); // file -> [{ name, error, exception, note }]
   const flaky = [];
+  const refusedByBudget = [];
   const improved = [];
   const bothFail = [];
   const titles = new Set([...Object.keys(plain.tests), ...Object.keys(adapter.tests)]);
@@ -232,6 +236,10 @@ function compareCommand([testDir, outDir, ...header]) {
         flaky.push({ file, ...entry });
         continue;
       }
+      if (!entry.exception && !entry.artifact && noBudget?.tests[title]?.status === 'pass') {
+        refusedByBudget.push({ file, ...entry });
+        continue;
+      }
       if (!regressions.has(file)) regressions.set(file, []);
       regressions.get(file).push(entry);
     } else if (p === 'fail' && aStatus === 'pass') {
@@ -252,7 +260,10 @@ function compareCommand([testDir, outDir, ...header]) {
   out.push(
     `# pass on plain, not through the adapter: ${all.length} ` +
       `(${real.length} regressions, ${allowed.length} allowed exceptions, ${artifacts.length} harness artifacts)` +
-      (recheck ? `; ${flaky.length} more passed on a serial recheck (flaky, listed last)` : ''),
+      (recheck ? `; ${flaky.length} more passed on a serial recheck (flaky, listed last)` : '') +
+      (noBudget
+        ? `; ${refusedByBudget.length} more pass without a retry budget (refused by the default one)`
+        : ''),
   );
   out.push('');
   const section = (heading, pick) => {
@@ -284,6 +295,16 @@ function compareCommand([testDir, outDir, ...header]) {
   if (recheck) {
     out.push(`== FLAKY: failed through the adapter, passed on a serial recheck (${flaky.length})`);
     for (const e of flaky) out.push(`  - ${e.file}${SEP}${e.name}`, `      first run: ${e.error}`);
+    out.push('');
+  }
+  if (noBudget) {
+    out.push(
+      `== RETRY BUDGET: failed through the adapter, passed through one whose pacing has no retry budget (${refusedByBudget.length})`,
+      "   The default retry budget (README: 10 resends, a success gives back 0.1) refused got's resends: to the",
+      '   adapter every test server is one vendor, and these files resend many times within a second.',
+    );
+    for (const e of refusedByBudget)
+      out.push(`  - ${e.file}${SEP}${e.name}`, `      through the adapter: ${e.error}`);
     out.push('');
   }
   out.push(`== Pass through the adapter, fail on plain (${improved.length})`);

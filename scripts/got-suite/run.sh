@@ -36,7 +36,10 @@
 #                         got's own config says 10m, but a test hanging through the adapter would
 #                         then cost 10 minutes)
 #   GOT_SUITE_RECHECK     1 (default): after both modes, run the files with regressions again
-#                         through the adapter with --serial, and list tests that pass then as flaky
+#                         through the adapter with --serial, and list tests that pass then as flaky;
+#                         then (default pacing) the files still with regressions through an adapter
+#                         whose pacing has no retry budget, and list tests that pass then as refused
+#                         by the default retry budget
 #
 # Output in GOT_SUITE_OUT:
 #   {plain,adapter}.tap          ava's TAP output;  {plain,adapter}.stderr  ava's stderr
@@ -111,7 +114,7 @@ node "$VR_ROOT/dist/lib/cli/main.js" check "$POLICY" >/dev/null 2>&1 ||
 
 WORK=${GOT_SUITE_WORK:-$(mktemp -d /tmp/gotsuite-run.XXXXXX)}
 mkdir -p "$WORK" "$OUT"
-rm -f "$OUT"/{plain,adapter,adapter-recheck}{.tap,.stderr,.txt,-errors.txt,.json} "$OUT"/regressions.txt \
+rm -f "$OUT"/{plain,adapter,adapter-recheck,adapter-no-budget}{.tap,.stderr,.txt,-errors.txt,.json} "$OUT"/regressions.txt \
   "$OUT"/regressed-files.txt
 VR="$WORK/vendor-resilience"
 rm -rf "$VR"
@@ -133,9 +136,9 @@ INFO="$OUT/run-info.txt"
   echo "ava: --tap --concurrency=$CONCURRENCY --timeout=$TIMEOUT ${FILES[*]:-(package.json ava.files)}"
 } >"$INFO"
 
-# adapter_options: the second argument of vendorResilience for GOT_SUITE_PACING (none by default).
+# adapter_options [PACING]: the second argument of vendorResilience for GOT_SUITE_PACING (none by default).
 adapter_options() {
-  case "$PACING" in
+  case "${1:-$PACING}" in
     default) ;;
     off) echo ', { pacing: false }' ;;
     no-budget) echo ', { pacing: createPacing({ retryBudget: false }) }' ;;
@@ -143,15 +146,16 @@ adapter_options() {
 }
 
 # --- one mode ---------------------------------------------------------------------------------
-# prepare MODE: a fresh copy of the checkout in $WORK/MODE (node_modules linked), patched for adapter.
+# prepare MODE [PACING]: a fresh copy of the checkout in $WORK/MODE (node_modules linked), patched
+# for any MODE but plain (adapter, adapter-no-budget) with the adapter under PACING (default $PACING).
 prepare() {
-  local mode=$1 copy="$WORK/$1"
+  local mode=$1 copy="$WORK/$1" pacing=${2:-$PACING}
   rm -rf "$copy"
   mkdir -p "$copy"
   tar -C "$CHECKOUT" --exclude=./.git --exclude=./node_modules --exclude=./dist --exclude=./coverage -cf - . |
     tar -C "$copy" -xf -
   ln -s "$CHECKOUT/node_modules" "$copy/node_modules"
-  if [[ $mode == adapter ]]; then
+  if [[ $mode != plain ]]; then
     mv "$copy/source/index.ts" "$copy/source/got-suite-plain-index.ts"
     cat >"$copy/source/index.ts" <<TS
 // Written by vendor-resilience scripts/got-suite/run.sh (adapter mode): got's default instance,
@@ -160,8 +164,8 @@ prepare() {
 import plainGot from './got-suite-plain-index.js';
 import {vendorResilience} from '$(node -p "require('url').pathToFileURL('$VR/dist/lib/adapters/got/index.js').href")';
 
-$([[ $PACING == no-budget ]] && echo "import {createPacing} from '$(node -p "require('url').pathToFileURL('$VR/dist/lib/pacing/index.js').href")';")
-const got = plainGot.extend(vendorResilience($(node -p "JSON.stringify('$POLICY')")$(adapter_options)));
+$([[ $pacing == no-budget ]] && echo "import {createPacing} from '$(node -p "require('url').pathToFileURL('$VR/dist/lib/pacing/index.js').href")';")
+const got = plainGot.extend(vendorResilience($(node -p "JSON.stringify('$POLICY')")$(adapter_options "$pacing")));
 
 export default got;
 export {got};
@@ -177,7 +181,7 @@ node_options() {
 
 got_url() {
   local entry=index.ts
-  [[ $1 == adapter ]] && entry=got-suite-plain-index.ts
+  [[ $1 != plain ]] && entry=got-suite-plain-index.ts
   node -p "require('url').pathToFileURL('$WORK/$1/source/$entry').href"
 }
 
@@ -222,6 +226,15 @@ if [[ $RECHECK == 1 && -s "$OUT/regressed-files.txt" ]]; then
   mapfile -t RECHECK_FILES <"$OUT/regressed-files.txt"
   echo "== adapter recheck: ${#RECHECK_FILES[@]} file(s) with regressions, --serial"
   run_ava adapter adapter-recheck --serial --concurrency=1 "${RECHECK_FILES[@]}"
+  # What is left may be the default retry budget refusing got's resends (README: on by default): the
+  # same files through an adapter whose pacing has no budget tell those apart.
+  node "$SCRIPT_DIR/report.mjs" compare "$WORK/adapter/test" "$OUT" "${HEADER[@]}" >/dev/null
+  if [[ $PACING == default && -s "$OUT/regressed-files.txt" ]]; then
+    mapfile -t RECHECK_FILES <"$OUT/regressed-files.txt"
+    echo "== adapter without a retry budget: ${#RECHECK_FILES[@]} file(s) with regressions"
+    prepare adapter-no-budget no-budget
+    run_ava adapter-no-budget adapter-no-budget --concurrency="$CONCURRENCY" "${RECHECK_FILES[@]}"
+  fi
 fi
 echo "== comparison (full list: $OUT/regressions.txt)"
 node "$SCRIPT_DIR/report.mjs" compare "$WORK/adapter/test" "$OUT" "${HEADER[@]}" | tee -a "$INFO"
