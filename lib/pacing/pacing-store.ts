@@ -1,5 +1,5 @@
 import type { ThrottleRates } from './adaptive-math.js';
-import type { SharedEpisode } from './rate-estimate.js';
+import type { ProbeSend, SharedEpisode } from './rate-estimate.js';
 
 /**
  * Where the gate deadline, the adaptive state and the retry budget live: in this process
@@ -52,7 +52,12 @@ export interface BackoffResult {
    * Shared store, a fresh counted throttle: the episodes every process counted together (the
    * last few steady ones, the one just ended included), and the one just ended (probing or not).
    */
-  episodes?: { kept: SharedEpisode[]; ended: SharedEpisode | undefined };
+  episodes?: {
+    kept: SharedEpisode[];
+    ended: SharedEpisode | undefined;
+    /** The ended episode's sends when it was a probe's (for `crossingEpisode`); else empty. */
+    probeSends: ProbeSend[];
+  };
 }
 
 /** The storage behind pacing. Implementations must bound every operation in time. */

@@ -43,7 +43,15 @@ interface CurrentEpisode {
    * The sends of a probing episode (the pacer's rate doubling from a guess), with the rate each
    * was sent at; `undefined` for an episode paced at a steady rate.
    */
-  probe: { atMs: number; ratePerSec: number }[] | undefined;
+  probe: ProbeSend[] | undefined;
+}
+
+/** One send of a probing episode: when, the rate the pacer allowed then, and its place in the episode. */
+export interface ProbeSend {
+  atMs: number;
+  ratePerSec: number;
+  /** The episode's sends before this one. */
+  sentBefore: number;
 }
 
 /**
@@ -51,6 +59,11 @@ interface CurrentEpisode {
  * among the first ones (a probe crosses the vendor's rate within a few doublings of its guess).
  */
 const PROBE_SENDS_KEPT = 4096;
+/**
+ * The same across processes (the Redis store keeps them in one hash field, rewritten on each
+ * send, so fewer): a probe from a third of the vendor's rate crosses it within 40 sends or so.
+ */
+export const SHARED_PROBE_SENDS_KEPT = 512;
 
 /** A probe's slope is taken over at least this many requests the vendor accepted after the crossing. */
 const MIN_PROBE_REQUESTS = 8;
@@ -111,7 +124,7 @@ export class RateEstimator {
     if (probing && spacingMs > 0) {
       episode.probe ??= [];
       if (episode.probe.length < PROBE_SENDS_KEPT)
-        episode.probe.push({ atMs: nowMs, ratePerSec: 1000 / spacingMs });
+        episode.probe.push({ atMs: nowMs, ratePerSec: 1000 / spacingMs, sentBefore: episode.sent - 1 });
     }
     if (episode.sent === CLOCK_START_SEND) episode.startMs = nowMs - (CLOCK_START_SEND - 1) * spacingMs;
     if (!backlogged) episode.backlogged = false;
@@ -170,37 +183,47 @@ export class RateEstimator {
     this.estimatePerSec = fitted === undefined || floor === undefined ? fitted : Math.max(fitted, floor);
   }
 
-  /**
-   * The part of a probing episode the model holds for. A probe starts below the vendor's rate R,
-   * so the bucket stays full (tokens overflow) until the probe's rate crosses R, and only from
-   * that send on did the pacer send at least as fast as the vendor refills: from there to the
-   * throttle, the vendor accepted B + R·T, as in the last steady episode. Taking each send in turn
-   * as the crossing, the two give a slope; it is below R for a send before the crossing (the sends
-   * between it and the crossing came slower than R) and for one after it (they came faster), and
-   * R at the crossing, where the probe's own rate is R too. So the crossing is the send where the
-   * lower of the slope and the send's rate is highest. Returns `undefined` when there is no steady
-   * episode to pair with, or too few requests after any crossing to say.
-   */
+  /** The part of a probing episode the model holds for ({@link crossingEpisode}), paired with the last steady one. */
   private probeEpisode(episode: CurrentEpisode, nowMs: number): Episode | undefined {
     const steady = this.episodes.at(-1);
     if (!steady) return undefined;
     // The throttled request was sent in the episode, and so were the rejections counted so far.
     const accepted = Math.max(0, episode.sent - episode.rejected - 1);
-    let best: { rate: number; episode: Episode } | undefined;
-    for (const [index, send] of (episode.probe ?? []).entries()) {
-      const seconds = (nowMs - send.atMs) / 1000;
-      const acceptedSince = accepted - index;
-      // Lengths too alike, or too few requests for one more or less not to swing the slope.
-      if (seconds < MIN_SPREAD * steady.seconds || acceptedSince - steady.accepted < MIN_PROBE_REQUESTS)
-        break;
-      const slope = (acceptedSince - steady.accepted) / (seconds - steady.seconds);
-      const rate = Math.min(slope, send.ratePerSec);
-      if (best === undefined || rate > best.rate) {
-        best = { rate, episode: { seconds, accepted: acceptedSince, sinceThrottleSeconds: undefined } };
-      }
-    }
-    return best?.episode;
+    const crossing = crossingEpisode(steady, episode.probe ?? [], accepted, nowMs);
+    return crossing && { ...crossing, sinceThrottleSeconds: undefined };
   }
+}
+
+/**
+ * The part of a probing episode the model holds for. A probe starts below the vendor's rate R,
+ * so the bucket stays full (tokens overflow) until the probe's rate crosses R, and only from
+ * that send on did the pacer send at least as fast as the vendor refills: from there to the
+ * throttle at `nowMs`, the vendor accepted B + R·T, as in the `steady` episode before it (paced,
+ * or the first unpaced burst). Taking each send in turn as the crossing, the two give a slope; it
+ * is below R for a send before the crossing (the sends between it and the crossing came slower
+ * than R) and for one after it (they came faster), and R at the crossing, where the probe's own
+ * rate is R too. So the crossing is the send where the lower of the slope and the send's rate is
+ * highest. `sends` are the episode's sends in order, `accepted` what the vendor accepted of them.
+ * Returns `undefined` when there are too few requests after any crossing to say.
+ */
+export function crossingEpisode(
+  steady: SharedEpisode,
+  sends: readonly ProbeSend[],
+  accepted: number,
+  nowMs: number,
+): SharedEpisode | undefined {
+  let best: { rate: number; episode: SharedEpisode } | undefined;
+  for (const send of sends) {
+    const seconds = (nowMs - send.atMs) / 1000;
+    const acceptedSince = accepted - send.sentBefore;
+    // Lengths too alike, or too few requests for one more or less not to swing the slope.
+    if (seconds < MIN_SPREAD * steady.seconds || acceptedSince - steady.accepted < MIN_PROBE_REQUESTS) break;
+    const slope = (acceptedSince - steady.accepted) / (seconds - steady.seconds);
+    const rate = Math.min(slope, send.ratePerSec);
+    if (best === undefined || rate > best.rate)
+      best = { rate, episode: { seconds, accepted: acceptedSince } };
+  }
+  return best?.episode;
 }
 
 /** An episode that every process of a cluster counted together (the Redis store keeps the last few). */
@@ -234,11 +257,10 @@ export function estimateFromSharedEpisodes(
 }
 
 /**
- * Cluster mode's estimate after a probe (`ThrottleMemory.probing`) was throttled, when the kept
- * episodes give no fit: the store keeps no probing episode for the fit (the linear model does
- * not hold for it, and no process sees every send to find the crossing as
- * `RateEstimator.probeEpisode` does), but what the vendor accepted per second of it is near the
- * vendor's rate: the probe's first sends came slower than the vendor refills, its last ones
+ * Cluster mode's estimate after a probe (`ThrottleMemory.probing`) was throttled, when its sends
+ * give no crossing ({@link crossingEpisode}: no steady episode before it, too few requests after
+ * the crossing, or a fit the episodes contradict): what the vendor accepted per second of it is
+ * near the vendor's rate: the probe's first sends came slower than the vendor refills, its last ones
  * faster with the bucket's burst on top. From the guess a first burst gives (about 0.3 × the rate)
  * it is 0.75–1 × the rate with a burst of a fifth of a second's worth; with a burst of a second's
  * worth or more it is above the rate, but still below `beta` × the doubling that overshot, the

@@ -23,7 +23,8 @@ return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0', v[6] or 
  * (sent before the gate closed) was refused in the episode just ended, and amends it.
  *
  * Returns the state (as READ_STATE_SCRIPT), whether the gate was open ('1'|'0'), the kept episodes
- * (JSON [[seconds, accepted], …]) and the ended episode's seconds and accepted ('' when none).
+ * (JSON [[seconds, accepted], …]), the ended episode's seconds and accepted ('' when none) and,
+ * when it was a probe's, its sends as COUNT_SEND_SCRIPT kept them ('sentBefore:atMs:rate;…', else '').
  */
 export const BACKOFF_SCRIPT = `
 local gateRaw = redis.call('HGET', KEYS[1], 'gate')
@@ -32,7 +33,7 @@ local now = tonumber(ARGV[1])
 local fresh = now >= gate
 local counted = ARGV[11] == '1'
 local eps = '[]'
-local endedSeconds, endedAccepted = '', ''
+local endedSeconds, endedAccepted, probeSends = '', '', ''
 if counted and not fresh then
   local raw = redis.call('HGET', KEYS[1], 'eps')
   if raw then
@@ -54,6 +55,9 @@ if fresh and ARGV[3] ~= '' then
       local accepted = math.max(0, sent - 1)
       endedSeconds = string.format('%.17g', seconds)
       endedAccepted = tostring(accepted)
+      if redis.call('HGET', KEYS[1], 'probe') == '1' then
+        probeSends = redis.call('HGET', KEYS[1], 'pSends') or ''
+      end
       if ARGV[12] == '1' and redis.call('HGET', KEYS[1], 'probe') ~= '1' then
         table.insert(list, {seconds, accepted})
         if #list > 4 then table.remove(list, 1) end
@@ -62,6 +66,7 @@ if fresh and ARGV[3] ~= '' then
     eps = cjson.encode(list)
     if #list == 0 then eps = '[]' end
     redis.call('HSET', KEYS[1], 'eps', eps, 'epSent', '0', 'epStart', string.format('%.17g', recoveryAt))
+    redis.call('HDEL', KEYS[1], 'pSends')
   end
   redis.call('HSET', KEYS[1], 'lastMax', ARGV[3], 'restart', ARGV[9], 'probe', ARGV[10], 'throttleAt', string.format('%.17g', recoveryAt))
 end
@@ -73,13 +78,15 @@ end
 if tonumber(ARGV[2]) > gate then redis.call('HSET', KEYS[1], 'gate', ARGV[2]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
 local v = redis.call('HMGET', KEYS[1], 'gate', 'lastMax', 'throttleAt', 'conc', 'restart', 'probe')
-return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0', v[6] or '0', fresh and '1' or '0', eps, endedSeconds, endedAccepted}`;
+return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0', v[6] or '0', fresh and '1' or '0', eps, endedSeconds, endedAccepted, probeSends}`;
 
 /**
- * KEYS[1] state hash. ARGV: now, ttlMs, restMs, spacingMs. One send of any process: counted in the
- * episode under way, or the first of a new one when nothing was sent for restMs (the bucket
- * rested). As in process, the episode's start is projected back from its third send at the
- * spacing (the first sends of a storm reach the vendor late, and across processes later still).
+ * KEYS[1] state hash. ARGV: now, ttlMs, restMs, spacingMs, probeSendsKept. One send of any process:
+ * counted in the episode under way, or the first of a new one when nothing was sent for restMs
+ * (the bucket rested). As in process, the episode's start is projected back from its third send
+ * at the spacing (the first sends of a storm reach the vendor late, and across processes later
+ * still). While the rate is a probe's, the episode's first probeSendsKept sends are kept with
+ * their rate ('sentBefore:atMs:rate;' in 'pSends'), for the crossing (rate-estimate.ts crossingEpisode).
  */
 export const COUNT_SEND_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -90,10 +97,16 @@ if gateRaw and now < tonumber(gateRaw) then return 0 end
 local lastRaw = redis.call('HGET', KEYS[1], 'lastSend')
 if not lastRaw or now - tonumber(lastRaw) >= tonumber(ARGV[3]) then
   redis.call('HSET', KEYS[1], 'epSent', '0', 'epStart', ARGV[1])
+  redis.call('HDEL', KEYS[1], 'pSends')
 end
 local sent = redis.call('HINCRBY', KEYS[1], 'epSent', 1)
+local spacing = tonumber(ARGV[4])
+if spacing > 0 and sent <= tonumber(ARGV[5]) and redis.call('HGET', KEYS[1], 'probe') == '1' then
+  local kept = redis.call('HGET', KEYS[1], 'pSends') or ''
+  redis.call('HSET', KEYS[1], 'pSends', kept .. string.format('%d:%.17g:%.17g;', sent - 1, now, 1000 / spacing))
+end
 if sent == 3 then
-  redis.call('HSET', KEYS[1], 'epStart', string.format('%.17g', now - 2 * tonumber(ARGV[4])))
+  redis.call('HSET', KEYS[1], 'epStart', string.format('%.17g', now - 2 * spacing))
 end
 redis.call('HSET', KEYS[1], 'lastSend', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])

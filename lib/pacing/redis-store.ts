@@ -6,7 +6,7 @@ import {
 } from './pacing-store.js';
 import type { ClusterConnection } from './redis-connection.js';
 import type { ThrottleRates } from './adaptive-math.js';
-import { REST_MS, type SharedEpisode } from './rate-estimate.js';
+import { type ProbeSend, REST_MS, SHARED_PROBE_SENDS_KEPT, type SharedEpisode } from './rate-estimate.js';
 import {
   BACKOFF_SCRIPT,
   CLAIM_START_SCRIPT,
@@ -62,7 +62,16 @@ export class RedisPacingStore implements PacingStore {
   }
 
   async countSend(key: string, nowMs: number, spacingMs: number): Promise<void> {
-    await this.script('a send count', COUNT_SEND_SCRIPT, key, nowMs, this.idleExpiryMs, REST_MS, spacingMs);
+    await this.script(
+      'a send count',
+      COUNT_SEND_SCRIPT,
+      key,
+      nowMs,
+      this.idleExpiryMs,
+      REST_MS,
+      spacingMs,
+      SHARED_PROBE_SENDS_KEPT,
+    );
   }
 
   async setThrottle(key: string, throttleAtMs: number, rates: ThrottleRates): Promise<SharedPacingState> {
@@ -128,7 +137,7 @@ export class RedisPacingStore implements PacingStore {
 }
 
 /** The episodes part of BACKOFF_SCRIPT's reply. */
-function parseEpisodes(reply: unknown[]): { kept: SharedEpisode[]; ended: SharedEpisode | undefined } {
+function parseEpisodes(reply: unknown[]): NonNullable<BackoffResult['episodes']> {
   let kept: SharedEpisode[] = [];
   try {
     const list: unknown = JSON.parse(typeof reply[7] === 'string' ? reply[7] : '[]');
@@ -148,7 +157,25 @@ function parseEpisodes(reply: unknown[]): { kept: SharedEpisode[]; ended: Shared
     reply[8] !== '' && Number.isFinite(seconds) && Number.isFinite(accepted)
       ? { seconds, accepted }
       : undefined;
-  return { kept, ended };
+  return { kept, ended, probeSends: parseProbeSends(reply[10]) };
+}
+
+/** COUNT_SEND_SCRIPT's 'sentBefore:atMs:rate;…' (malformed entries, another version's, are left out). */
+function parseProbeSends(raw: unknown): ProbeSend[] {
+  if (typeof raw !== 'string' || raw === '') return [];
+  return raw.split(';').flatMap((entry) => {
+    const [sentBefore, atMs, ratePerSec] = entry.split(':').map(Number);
+    return sentBefore !== undefined &&
+      atMs !== undefined &&
+      ratePerSec !== undefined &&
+      Number.isInteger(sentBefore) &&
+      sentBefore >= 0 &&
+      Number.isFinite(atMs) &&
+      ratePerSec > 0 &&
+      Number.isFinite(ratePerSec)
+      ? [{ sentBefore, atMs, ratePerSec }]
+      : [];
+  });
 }
 
 function parseState(reply: unknown): SharedPacingState {

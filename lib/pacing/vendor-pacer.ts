@@ -12,7 +12,12 @@ import { CallQueue, type WaitingCall } from './call-queue.js';
 import type { PacerIdentity, PacingEventHub } from './events.js';
 import { MeasuredRate, RecentCount } from './measured-rate.js';
 import type { PacingStore } from './pacing-store.js';
-import { RateEstimator, estimateFromProbeEpisode, estimateFromSharedEpisodes } from './rate-estimate.js';
+import {
+  crossingEpisode,
+  RateEstimator,
+  estimateFromProbeEpisode,
+  estimateFromSharedEpisodes,
+} from './rate-estimate.js';
 import { budgetExhaustedDecision, chargesRetryBudget, refillsRetryBudget } from './retry-budget.js';
 import { SharedStateView } from './shared-state-view.js';
 import type { SlotLimiter } from './slot-limiter.js';
@@ -326,7 +331,7 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
     if (result.episodes) {
       // Cluster mode: the store ended the episode every process counted. What it teaches
       // replaces the plain decrease just stored (unless another throttle came meanwhile).
-      const { kept, ended } = result.episodes;
+      const { kept, ended, probeSends } = result.episodes;
       const estimatedPerSec = estimateFromSharedEpisodes(kept, ratePerSec);
       let learned: ThrottleRates | undefined;
       if (estimatedPerSec !== undefined) {
@@ -337,7 +342,14 @@ export function createVendorPacer(parts: VendorPacerParts): VendorPacerHandle {
         const guessPerSec = Math.max(minRatePerSec, ended.accepted / Math.max(1, ended.seconds));
         learned = rememberThrottle(guessPerSec, undefined, beta, true);
       } else if (probing && ended) {
-        const probedPerSec = estimateFromProbeEpisode(ended);
+        // The probe's sends from its crossing on, fitted with the last steady episode (the first
+        // burst, when nothing was paced before), as in process; without them (too few after the
+        // crossing, or a contradicting fit), what the vendor accepted per second of the probe.
+        const steady = kept.at(-1);
+        const crossing = steady && crossingEpisode(steady, probeSends, ended.accepted, nowMs);
+        const probedPerSec =
+          (crossing && estimateFromSharedEpisodes([...kept, crossing], ratePerSec)) ??
+          estimateFromProbeEpisode(ended);
         if (probedPerSec !== undefined)
           learned = rememberThrottle(ratePerSec, Math.max(minRatePerSec, probedPerSec), beta, false);
       }
