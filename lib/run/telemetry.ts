@@ -1,6 +1,5 @@
 import type { Decision, Phase } from '../core/engine/types.js';
 import { formatMs } from '../core/engine/reason.js';
-import { redactText } from './redact.js';
 import type { TimeSource } from './time-source.js';
 import type { ArgumentCheck } from './validate-arguments.js';
 
@@ -166,11 +165,10 @@ export class Telemetry {
   }
 
   /**
-   * A decision the call acted on (what `onDecision` receives). `secrets` are the call's known
-   * credentials: the vendor's code and the reason quote the vendor's words, which may echo the key
-   * (`invalid key sk_…`), so both are redacted as the call's error redacts its reason.
+   * A decision the call acted on, as `onDecision` receives it: already redacted (the vendor's code
+   * and the reason quote the vendor, who may echo the key; see call-context's reportDecision).
    */
-  decided(event: DecisionEvent, secrets: readonly string[] = []): void {
+  decided(event: DecisionEvent): void {
     const { decision } = event;
     // Built key by key, not as `{ ...metric, more }`: on Node 20 (V8 11) a literal that adds
     // properties after a spread takes a slow path (about 2 µs per decision; see signalOf).
@@ -180,8 +178,7 @@ export class Telemetry {
       category: decision.category,
       phase: event.phase,
     };
-    // Only a vendor's code is redacted here (the common decision has none): the cost stays with error replies.
-    if (decision.code !== undefined) metric['code'] = redactText(decision.code, secrets);
+    if (decision.code !== undefined) metric['code'] = decision.code;
     if (this.decisions) guarded(this.decisions, 'add', 1, metric);
     const logger = this.options.logger;
     // The details are only built for a span or a logger (with no SDK registered there is no span).
@@ -196,7 +193,7 @@ export class Telemetry {
     if (event.status !== undefined) detail['status'] = event.status;
     if (span) addEvent(span, TELEMETRY_NAMES.decisionEvent, detail);
     if (!logger) return;
-    const reason = redactText(decision.reason, secrets);
+    const reason = decision.reason;
     const message = `${event.vendor}: ${reason}`;
     const fields = Object.assign({}, detail, { reason });
     const level = decision.action === 'fail' ? 'warn' : decision.action === 'ok' ? 'debug' : 'info';

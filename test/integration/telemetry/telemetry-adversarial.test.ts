@@ -99,6 +99,33 @@ describe("the call's error, as a logger is given it, carries no credential", () 
   });
 });
 
+describe("onDecision, as the call's error, carries no credential", () => {
+  it('a key the vendor echoes in its error code reaches onDecision redacted, through got and fetch, with and without telemetry', async () => {
+    // A 400 whose code quotes the caller's key (Breeze reads `code` from the body).
+    const echoed = json(400, { ok: false, code: `BAD_KEY_${CANARY}`, detail: 'bad key', error: 'bad key' });
+    server = await startScriptedServer({ 'POST /v1/text-to-speech/v': [echoed] });
+    const url = `${server.url}/v1/text-to-speech/v`;
+    for (const telemetry of [undefined, { logger: recordingLogger() }]) {
+      const events: DecisionEvent[] = [];
+      const options = {
+        pacing: false as const,
+        onDecision: (e: DecisionEvent) => void events.push(e),
+        ...(telemetry ? { telemetry } : {}),
+      };
+      const client = got.extend({ headers: { 'xi-api-key': CANARY } }, vendorResilience('breeze', options));
+      await client.post(url, { json: { text: 'hi' } }).catch(() => undefined);
+      await resilientFetch('breeze', options)(url, {
+        method: 'POST',
+        headers: { 'xi-api-key': CANARY },
+        body: '{"text":"hi"}',
+      }).catch(() => undefined);
+      // Both calls reported their decision, with the vendor's code (so the check is about redaction).
+      expect(events.map((e) => e.decision.code)).toEqual(['BAD_KEY_[REDACTED]', 'BAD_KEY_[REDACTED]']);
+      expect(JSON.stringify(events)).not.toContain(CANARY);
+    }
+  });
+});
+
 describe('a failing telemetry sink changes nothing', () => {
   it('a logger whose methods return a rejected promise leaves no unhandled rejection', async () => {
     server = await startScriptedServer({ 'GET /v3/voices': [json(200, { voices: [] })] });
