@@ -158,6 +158,12 @@ export interface WaitContext {
   cause?: unknown;
   /** The vendor's id for what is being waited on (a job id), kept by the error if the wait is refused. */
   requestId?: string | undefined;
+  /**
+   * The decision waited for stays pending through the wait (not reported when it starts): the
+   * caller reports it once it knows it can carry it out (a job's `resubmit`, whose fresh
+   * submission may be refused after the wait), or ends the call with another decision.
+   */
+  reportAfter?: boolean;
 }
 
 /**
@@ -427,7 +433,7 @@ export class CallContext {
         requestId: at.requestId,
       });
     }
-    this.settle();
+    if (at.reportAfter !== true) this.settle();
     const telemetry = this.setup.telemetry;
     const watch = telemetry?.waitStarted(
       { vendor: this.vendor, callId: this.callId, decision },
