@@ -16,7 +16,10 @@ import {
   type DecisionEvent,
   type VendorJobSpec,
 } from '../../../lib/adapters/got/index.js';
-import { runVendorJob as runFetchJob } from '../../../lib/adapters/fetch/index.js';
+import {
+  presetJob as presetFetchJob,
+  runVendorJob as runFetchJob,
+} from '../../../lib/adapters/fetch/index.js';
 import { ERROR_BODY_WAIT_MS } from '../../../lib/run/body-head.js';
 import { createManualClock } from '../../../lib/testing/index.js';
 import { fakeTime } from './helpers/fake-time.js';
@@ -547,6 +550,62 @@ describe('runVendorJob: onDecision reports the decision the job really acted on'
       const last = events.at(-1);
       expect(last?.decision.action).toBe('fail');
       expect(last?.decision.reason).toBe(error.decision.reason);
+    },
+  );
+});
+
+describe("presetJob: the vendor's job id is one segment of the poll URL", () => {
+  // The preset put the submit reply's id into the poll path: an id that is a dot segment (`..`)
+  // moved the poll up the vendor's path tree (the URL parser resolves it, encoded or not). Such
+  // an id cannot be a segment: the job ends saying the reply has no job id to poll.
+  const ids = ['../../admin', 'a/b?x=1', 'x#frag', '..', '.', '%2e%2e', 'a b'];
+
+  it.each(['got', 'fetch'] as const)(
+    '%s: an id with slashes, a query, a fragment or dots polls under the job path, or the job fails',
+    async (transport) => {
+      const polled: string[] = [];
+      const url = await loopback.serve((req, res) => {
+        req.resume();
+        if (req.method === 'POST') {
+          const id = decodeURIComponent(new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? '');
+          res
+            .writeHead(202, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ id, status: 'queued' }));
+          return;
+        }
+        polled.push(req.url ?? '');
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success' }));
+      });
+      for (const id of ids) {
+        const baseUrl = `${url}/tenant`;
+        const submitUrl = `${url}/tenant/api/v1/speech/analyze?id=${encodeURIComponent(id)}`;
+        const outcome =
+          transport === 'got'
+            ? await runVendorJob(
+                'zenhire',
+                {
+                  ...presetJob('zenhire', { baseUrl, submit: {} }),
+                  submit: () => ({ url: submitUrl, options: { method: 'POST' } }),
+                },
+                { clock: fakeTime().clock, pacing: false },
+              ).catch((e: unknown) => e)
+            : await runFetchJob(
+                'zenhire',
+                {
+                  ...presetFetchJob('zenhire', { baseUrl, submit: {} }),
+                  submit: () => ({ url: submitUrl, init: { method: 'POST' } }),
+                },
+                { clock: fakeTime().clock, pacing: false },
+              ).catch((e: unknown) => e);
+        const poll = polled.splice(0).join(' ') || undefined;
+        if (poll === undefined) {
+          // Not polled: the job ended with the vendor error that says why.
+          expect({ id, vendorError: isVendorError(outcome) }).toEqual({ id, vendorError: true });
+          expect((outcome as Error).message).toMatch(/job id/);
+          continue;
+        }
+        expect({ id, poll }).toEqual({ id, poll: `/tenant/api/v1/speech/analyze/${encodeURIComponent(id)}` });
+      }
     },
   );
 });
