@@ -76,6 +76,7 @@ export const TELEMETRY_NAMES = {
 } as const;
 
 type Counter = ReturnType<TelemetryMeter['createCounter']>;
+type InstrumentOptions = NonNullable<Parameters<TelemetryMeter['createCounter']>[1]>;
 type Histogram = ReturnType<TelemetryMeter['createHistogram']>;
 
 /** What the `waiting` progress ticker logs about: the wait and the call it belongs to. */
@@ -148,20 +149,49 @@ export class Telemetry {
       );
     }
     if (!meter) return;
-    this.decisions = meter.createCounter(TELEMETRY_NAMES.decisions, {
+    // A meter that cannot make an instrument (its provider shut down, a wrong SDK) leaves that
+    // metric off: the adapter is made and its calls run all the same, and the failure is said once.
+    let failure: unknown;
+    const counter = (name: string, instrument: InstrumentOptions): Counter | undefined => {
+      try {
+        return meter.createCounter(name, instrument);
+      } catch (error) {
+        failure ??= error;
+        return undefined;
+      }
+    };
+    const histogram = (name: string, instrument: InstrumentOptions): Histogram | undefined => {
+      try {
+        return meter.createHistogram(name, instrument);
+      } catch (error) {
+        failure ??= error;
+        return undefined;
+      }
+    };
+    this.decisions = counter(TELEMETRY_NAMES.decisions, {
       description: 'Decisions the calls acted on, by vendor, action, category and code',
     });
-    this.waits = meter.createHistogram(TELEMETRY_NAMES.waitDuration, {
+    this.waits = histogram(TELEMETRY_NAMES.waitDuration, {
       description: 'Waits before the next try, poll or reconnect',
       unit: 'ms',
     });
-    this.gateClosed = meter.createHistogram(TELEMETRY_NAMES.gateClosedDuration, {
+    this.gateClosed = histogram(TELEMETRY_NAMES.gateClosedDuration, {
       description: "How long a vendor's backoff gate stayed closed",
       unit: 'ms',
     });
-    this.budgetExhausted = meter.createCounter(TELEMETRY_NAMES.budgetExhausted, {
+    this.budgetExhausted = counter(TELEMETRY_NAMES.budgetExhausted, {
       description: "Retries refused because the vendor's retry budget was empty",
     });
+    if (failure !== undefined) this.meterFailed(failure);
+  }
+
+  /** Says that the meter could not make an instrument: through the logger, else as a process warning. */
+  private meterFailed(error: unknown): void {
+    const why = error instanceof Error ? error.message : typeof error === 'string' ? error : 'not an Error';
+    const message = `vendor-resilience: telemetry.meter could not make its instruments (${why}); those metrics are off, the calls are not affected`;
+    const logger = this.options.logger;
+    if (logger) guarded(logger, 'warn', { error: why }, message);
+    else process.emitWarning(message, 'VendorResilienceWarning');
   }
 
   /**
