@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { formatMs } from '../core/engine/reason.js';
 import { SignalError } from '../core/engine/signal.js';
@@ -17,6 +18,17 @@ import { CliVendors } from './vendor-registry.js';
 export interface CliIo {
   stdin: Readable;
   stdout: Writable;
+  /** The file descriptor behind `stdin` when it is the process's (0), checked before `--batch` reads it. */
+  stdinFd?: number;
+}
+
+/** Whether `fd` is a directory: Node hands one on stdin over as an empty stream, no error. */
+function isDirectory(fd: number): boolean {
+  try {
+    return fstatSync(fd).isDirectory();
+  } catch {
+    return false; // Not ours to judge: reading it says what is wrong.
+  }
 }
 
 /** Anything with a slash or ending `.json` names a policy file, as in the library's `resolvePolicy`. */
@@ -61,6 +73,12 @@ export async function explainCommand(argv: readonly string[], io: CliIo): Promis
   const vendor = vendorName === undefined ? extra?.vendor : vendorPolicy(vendors, vendorName).vendor;
   const engine = vendors.engine();
   if (args.batch) {
+    if (io.stdinFd !== undefined && isDirectory(io.stdinFd)) {
+      throw new CliError(
+        'explain --batch: stdin is a directory; give it NDJSON signals (a file or a pipe)',
+        1,
+      );
+    }
     const bad = await runBatch(
       engine,
       io.stdin,

@@ -48,7 +48,13 @@ export function openClusterConnection(
 ): ClusterConnection {
   const { timeoutMs } = options;
   // Fail commands instead of queueing them for ever while Redis is away.
-  const ownOptions = { commandTimeout: timeoutMs, maxRetriesPerRequest: 1, connectTimeout: timeoutMs };
+  // close() waits for nothing: a socket it ends is destroyed at once, not after ioredis' 2 s.
+  const ownOptions = {
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 1,
+    connectTimeout: timeoutMs,
+    disconnectTimeout: 0,
+  };
   const client =
     typeof redis === 'string' ? createClientFromUrl(redis, ownOptions) : redis.duplicate(ownOptions);
   const bottleneck = new Bottleneck.IORedisConnection({
@@ -132,8 +138,22 @@ export function openClusterConnection(
       cancelProbe?.();
       // Non-flushing: quit() would wait for a Redis that may be gone.
       await bottleneck.disconnect(false);
+      const { subscriber } = bottleneck as unknown as { subscriber?: RedisClientLike };
+      for (const each of [client, subscriber]) if (each) endStranded(each);
     },
   };
+}
+
+/**
+ * ioredis (5.x) does not end a client that was waiting to reconnect when it is disconnected: its
+ * socket is already closed, so no event comes to flush its offline queue (bottleneck's unsubscribes
+ * as the pacers close), whose commands keep their `commandTimeout` timers and the process alive
+ * that long (redis/ioredis#1535, #2169). Such a client's queue is flushed as its close would.
+ */
+function endStranded(client: RedisClientLike): void {
+  const internals = client as RedisClientLike & { flushQueue?: (error: Error) => void };
+  if (client.status !== 'reconnecting' || typeof internals.flushQueue !== 'function') return;
+  internals.flushQueue(new Error('Connection is closed.'));
 }
 
 /** bottleneck's own recoverable script errors (its keys expired or were flushed; a client unknown to Redis). */

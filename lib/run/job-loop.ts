@@ -184,8 +184,9 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
       }
       if (decision.action === 'resubmit') {
         // The fresh request is made after the wait: one the wait's refusal left unsent would hold
-        // what submit(n) opened for it (a file stream).
-        await context.wait(decision, at);
+        // what submit(n) opened for it (a file stream). So the resubmit is reported only once that
+        // request can be sent; a refused one is reported as the fail the job ends with.
+        await context.wait(decision, { ...at, reportAfter: true });
         const fresh = spec.submit(submission + 1);
         const blocked = run.transport.cannotSubmitAgain?.(fresh);
         if (blocked !== undefined) {
@@ -195,6 +196,7 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
             vendorMessage,
           });
         }
+        context.settle();
         resubmission = fresh;
         // The fresh job has no id until its submit reply.
         context.workingOn = undefined;

@@ -31,7 +31,10 @@ export interface PresetEndpoints {
   /** The poll URL for a job id. */
   pollUrl: (jobId: string) => string;
   pollMethod: CompiledJobRequest['method'];
-  /** The job id in the parsed submit body, where the policy says it is (the first present path wins). */
+  /**
+   * The job id in the parsed submit body, where the policy says it is (the first present path
+   * wins); none when it is `.` or `..` and the poll path holds it as a segment (it cannot be one).
+   */
   jobId: (submitBody: unknown) => string | undefined;
 }
 
@@ -102,11 +105,16 @@ export function presetEndpoints(
     init.voiceId,
   );
   const base = init.baseUrl ?? job.baseUrl;
+  // The job id is one path segment, percent-encoded; but `.` and `..` are dot segments however
+  // they are written (the URL parser resolves `%2E` too): such an id would poll another path.
+  const idInPath = (job.poll.path.split('?')[0] ?? '').includes('{jobId}');
+  const pollable = (id: string | undefined): string | undefined =>
+    idInPath && (id === '.' || id === '..') ? undefined : id;
   return {
     submitUrl: joinUrl(base, fillPath(job.submit.path, 'voiceId', init.voiceId ?? '')),
     submitMethod: job.submit.method,
     pollUrl: (jobId) => joinUrl(base, fillPath(job.poll.path, 'jobId', jobId)),
     pollMethod: job.poll.method,
-    jobId: (body) => readJobId(body, job.jobIdPaths),
+    jobId: (body) => pollable(readJobId(body, job.jobIdPaths)),
   };
 }

@@ -1,6 +1,5 @@
 import type { Decision, Phase } from '../core/engine/types.js';
 import { formatMs } from '../core/engine/reason.js';
-import { redactText } from './redact.js';
 import type { TimeSource } from './time-source.js';
 import type { ArgumentCheck } from './validate-arguments.js';
 
@@ -77,6 +76,7 @@ export const TELEMETRY_NAMES = {
 } as const;
 
 type Counter = ReturnType<TelemetryMeter['createCounter']>;
+type InstrumentOptions = NonNullable<Parameters<TelemetryMeter['createCounter']>[1]>;
 type Histogram = ReturnType<TelemetryMeter['createHistogram']>;
 
 /** What the `waiting` progress ticker logs about: the wait and the call it belongs to. */
@@ -149,28 +149,56 @@ export class Telemetry {
       );
     }
     if (!meter) return;
-    this.decisions = meter.createCounter(TELEMETRY_NAMES.decisions, {
+    // A meter that cannot make an instrument (its provider shut down, a wrong SDK) leaves that
+    // metric off: the adapter is made and its calls run all the same, and the failure is said once.
+    let failure: unknown;
+    const counter = (name: string, instrument: InstrumentOptions): Counter | undefined => {
+      try {
+        return meter.createCounter(name, instrument);
+      } catch (error) {
+        failure ??= error;
+        return undefined;
+      }
+    };
+    const histogram = (name: string, instrument: InstrumentOptions): Histogram | undefined => {
+      try {
+        return meter.createHistogram(name, instrument);
+      } catch (error) {
+        failure ??= error;
+        return undefined;
+      }
+    };
+    this.decisions = counter(TELEMETRY_NAMES.decisions, {
       description: 'Decisions the calls acted on, by vendor, action, category and code',
     });
-    this.waits = meter.createHistogram(TELEMETRY_NAMES.waitDuration, {
+    this.waits = histogram(TELEMETRY_NAMES.waitDuration, {
       description: 'Waits before the next try, poll or reconnect',
       unit: 'ms',
     });
-    this.gateClosed = meter.createHistogram(TELEMETRY_NAMES.gateClosedDuration, {
+    this.gateClosed = histogram(TELEMETRY_NAMES.gateClosedDuration, {
       description: "How long a vendor's backoff gate stayed closed",
       unit: 'ms',
     });
-    this.budgetExhausted = meter.createCounter(TELEMETRY_NAMES.budgetExhausted, {
+    this.budgetExhausted = counter(TELEMETRY_NAMES.budgetExhausted, {
       description: "Retries refused because the vendor's retry budget was empty",
     });
+    if (failure !== undefined) this.meterFailed(failure);
+  }
+
+  /** Says that the meter could not make an instrument: through the logger, else as a process warning. */
+  private meterFailed(error: unknown): void {
+    const why = error instanceof Error ? error.message : typeof error === 'string' ? error : 'not an Error';
+    const message = `vendor-resilience: telemetry.meter could not make its instruments (${why}); those metrics are off, the calls are not affected`;
+    const logger = this.options.logger;
+    if (logger) guarded(logger, 'warn', { error: why }, message);
+    else process.emitWarning(message, 'VendorResilienceWarning');
   }
 
   /**
-   * A decision the call acted on (what `onDecision` receives). `secrets` are the call's known
-   * credentials: the vendor's code and the reason quote the vendor's words, which may echo the key
-   * (`invalid key sk_…`), so both are redacted as the call's error redacts its reason.
+   * A decision the call acted on, as `onDecision` receives it: already redacted (the vendor's code
+   * and the reason quote the vendor, who may echo the key; see call-context's reportDecision).
    */
-  decided(event: DecisionEvent, secrets: readonly string[] = []): void {
+  decided(event: DecisionEvent): void {
     const { decision } = event;
     // Built key by key, not as `{ ...metric, more }`: on Node 20 (V8 11) a literal that adds
     // properties after a spread takes a slow path (about 2 µs per decision; see signalOf).
@@ -180,8 +208,7 @@ export class Telemetry {
       category: decision.category,
       phase: event.phase,
     };
-    // Only a vendor's code is redacted here (the common decision has none): the cost stays with error replies.
-    if (decision.code !== undefined) metric['code'] = redactText(decision.code, secrets);
+    if (decision.code !== undefined) metric['code'] = decision.code;
     if (this.decisions) guarded(this.decisions, 'add', 1, metric);
     const logger = this.options.logger;
     // The details are only built for a span or a logger (with no SDK registered there is no span).
@@ -196,7 +223,7 @@ export class Telemetry {
     if (event.status !== undefined) detail['status'] = event.status;
     if (span) addEvent(span, TELEMETRY_NAMES.decisionEvent, detail);
     if (!logger) return;
-    const reason = redactText(decision.reason, secrets);
+    const reason = decision.reason;
     const message = `${event.vendor}: ${reason}`;
     const fields = Object.assign({}, detail, { reason });
     const level = decision.action === 'fail' ? 'warn' : decision.action === 'ok' ? 'debug' : 'info';

@@ -130,7 +130,9 @@ export class TryJudge {
     const status = result.observation.status;
     context.report(decision, phase, attempt, status);
     if (accept.has(decision.action)) {
-      context.settle();
+      // An `ok` is what happened. A job's `poll` or `resubmit` is the job loop's to carry out: it
+      // is reported when the loop acts on it, or replaced by the decision the job ends with instead.
+      if (decision.action === 'ok') context.settle();
       return { accepted: true, decision };
     }
     const extra = { cause: result.cause, requestId: result.requestId ?? this.options.requestId };

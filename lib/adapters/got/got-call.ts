@@ -552,7 +552,7 @@ export class GotCall {
             status,
             decision,
           };
-          reportDecision(this.setup, event, this.setup.telemetry && this.allSecrets());
+          reportDecision(this.setup, event, this.allSecrets());
         }
         return this.accepted(response);
       }

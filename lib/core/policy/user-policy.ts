@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CompiledPolicy } from './compiled.js';
 import { canonicalMatch, compileSchemaValidPolicy } from './compile.js';
 import type { EnvelopeDocument, PolicyDocument, RuleDocument } from './document.js';
-import { builtinPolicy, namesPolicyFile, readPolicyDocument } from './load.js';
+import { builtinPolicy, builtinPolicyNames, namesPolicyFile, readPolicyDocument } from './load.js';
 import { ArgumentCheck } from '../../run/validate-arguments.js';
 import { isPolicyError, PolicyError, type PolicyProblem } from './policy-error.js';
 import { assertMatchesSchema } from './schema-validate.js';
@@ -246,6 +246,13 @@ function sameFileKey(path: string): string {
  */
 function loadBase(name: string, file: string, chain: readonly string[]): CompiledPolicy {
   if (!namesPolicyFile(name)) {
+    // Built-in names are exact, in lower case: one written in another case is named for what it meant.
+    const names = builtinPolicyNames();
+    const meant = names.includes(name) ? undefined : names.find((b) => b === name.toLowerCase());
+    if (meant !== undefined) {
+      const problem = `is not a built-in policy (did you mean "${meant}"? built-in: ${names.join(', ')})`;
+      throw new PolicyError(file, 'extends', `names "${name}", which ${problem}`);
+    }
     try {
       return builtinPolicy(name);
     } catch (error) {

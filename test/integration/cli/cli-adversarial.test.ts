@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runCli, type CliRun } from '../../support/run-cli.js';
 
 /**
@@ -122,5 +124,33 @@ describe("explain never credits a fallback's decision to a policy rule", () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^vendor-resilience: reserved-id\.json: rules\[0\]\.id: .*reserved.*\n$/);
+  });
+});
+
+describe('explain --batch whose stdin is a directory', () => {
+  // `explain --batch < some-directory`: Node hands a directory on fd 0 over as an empty stream,
+  // so the batch read nothing and exited 0, silently, as if the input were an empty file.
+  it('fails with one line saying so, exit 1', async () => {
+    const main = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'dist/lib/cli/main.js');
+    const fd = openSync(dir, 'r');
+    try {
+      const run = await new Promise<CliRun>((done) => {
+        const child = spawn(process.execPath, [main, 'explain', '--batch', '--vendor', 'breeze'], {
+          stdio: [fd, 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', (status) => done({ status, stdout, stderr }));
+      });
+      expect(run).toEqual({
+        status: 1,
+        stdout: '',
+        stderr: expect.stringMatching(/^[^\n]*stdin is a directory[^\n]*\n$/),
+      });
+    } finally {
+      closeSync(fd);
+    }
   });
 });

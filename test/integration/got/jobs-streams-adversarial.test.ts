@@ -13,8 +13,13 @@ import {
   presetJob,
   readVendorMessages,
   runVendorJob,
+  type DecisionEvent,
   type VendorJobSpec,
 } from '../../../lib/adapters/got/index.js';
+import {
+  presetJob as presetFetchJob,
+  runVendorJob as runFetchJob,
+} from '../../../lib/adapters/fetch/index.js';
 import { ERROR_BODY_WAIT_MS } from '../../../lib/run/body-head.js';
 import { createManualClock } from '../../../lib/testing/index.js';
 import { fakeTime } from './helpers/fake-time.js';
@@ -470,4 +475,137 @@ describe("runVendorJob: the job's result", () => {
       clock.dispose();
     }
   });
+});
+
+describe('runVendorJob: onDecision reports the decision the job really acted on', () => {
+  // A `resubmit` or `poll` read from a poll reply was reported as soon as it was judged. When the
+  // job then could not carry it out (the fresh submission's stream was consumed, the wait did not
+  // fit the polling deadline), onDecision had seen a decision that never happened, and the `fail`
+  // the job ended with was never reported.
+  const actions = (events: DecisionEvent[]) => events.map((e) => `${e.phase}:${e.decision.action}`);
+
+  it('a resubmit refused because the stream body was consumed is reported as the fail', async () => {
+    const url = await serveReadingBodies((req, res) => {
+      const failed = { id: 'j1', status: 'failed', error: { code: 'TRANSCRIPTION_FAILED', message: 'x' } };
+      res
+        .writeHead(req.method === 'POST' ? 202 : 200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(req.method === 'POST' ? { id: 'j1', status: 'queued' } : failed));
+    });
+    const events: DecisionEvent[] = [];
+    const job = presetJob('zenhire', {
+      baseUrl: url,
+      submit: { body: Readable.from([Buffer.from('RIFF-audio-bytes')]) },
+    });
+    const error = await runVendorJob('zenhire', job, {
+      clock: fakeTime().clock,
+      pacing: false,
+      onDecision: (e) => events.push(e),
+    }).catch((e: unknown) => e);
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.message).toMatch(/stream/);
+    expect(actions(events)).toEqual(['submit:ok', 'poll:poll', 'poll:fail']);
+    expect(events.at(-1)?.decision.reason).toBe(error.decision.reason);
+  });
+
+  it.each([
+    ['got', runVendorJob],
+    ['fetch', runFetchJob],
+  ] as const)(
+    "%s: a poll wait the policy's polling deadline refuses is reported as the fail",
+    async (_, run) => {
+      const url = await loopback.serve((req, res) => {
+        req.resume();
+        res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            generation_id: 'gen_1',
+            status: req.method === 'POST' ? 'IN_QUEUE' : 'GENERATING',
+          }),
+        );
+      });
+      const events: DecisionEvent[] = [];
+      const spec = {
+        submit: () => ({ url: `${url}/submit`, options: { method: 'POST' as const, json: {} } }),
+        jobId: (body: unknown) => (body as { generation_id?: string }).generation_id,
+        poll: (id: string) => ({ url: `${url}/poll?generation_id=${id}` }),
+      };
+      const fetchSpec = {
+        submit: () => ({ url: `${url}/submit`, init: { method: 'POST', body: '{}' } }),
+        jobId: spec.jobId,
+        poll: (id: string) => ({ url: `${url}/poll?generation_id=${id}` }),
+      };
+      const options = {
+        clock: fakeTime().clock,
+        pacing: false as const,
+        onDecision: (e: DecisionEvent) => void events.push(e),
+      };
+      const error = await (
+        run === runVendorJob
+          ? runVendorJob('audixa', spec, options)
+          : runFetchJob('audixa', fetchSpec, options)
+      ).catch((e: unknown) => e);
+      expect(isVendorError(error)).toBe(true);
+      if (!isVendorError(error)) return;
+      expect(error.message).toMatch(/polling deadline leaves/);
+      const last = events.at(-1);
+      expect(last?.decision.action).toBe('fail');
+      expect(last?.decision.reason).toBe(error.decision.reason);
+    },
+  );
+});
+
+describe("presetJob: the vendor's job id is one segment of the poll URL", () => {
+  // The preset put the submit reply's id into the poll path: an id that is a dot segment (`..`)
+  // moved the poll up the vendor's path tree (the URL parser resolves it, encoded or not). Such
+  // an id cannot be a segment: the job ends saying the reply has no job id to poll.
+  const ids = ['../../admin', 'a/b?x=1', 'x#frag', '..', '.', '%2e%2e', 'a b'];
+
+  it.each(['got', 'fetch'] as const)(
+    '%s: an id with slashes, a query, a fragment or dots polls under the job path, or the job fails',
+    async (transport) => {
+      const polled: string[] = [];
+      const url = await loopback.serve((req, res) => {
+        req.resume();
+        if (req.method === 'POST') {
+          const id = decodeURIComponent(new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? '');
+          res
+            .writeHead(202, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ id, status: 'queued' }));
+          return;
+        }
+        polled.push(req.url ?? '');
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success' }));
+      });
+      for (const id of ids) {
+        const baseUrl = `${url}/tenant`;
+        const submitUrl = `${url}/tenant/api/v1/speech/analyze?id=${encodeURIComponent(id)}`;
+        const outcome =
+          transport === 'got'
+            ? await runVendorJob(
+                'zenhire',
+                {
+                  ...presetJob('zenhire', { baseUrl, submit: {} }),
+                  submit: () => ({ url: submitUrl, options: { method: 'POST' } }),
+                },
+                { clock: fakeTime().clock, pacing: false },
+              ).catch((e: unknown) => e)
+            : await runFetchJob(
+                'zenhire',
+                {
+                  ...presetFetchJob('zenhire', { baseUrl, submit: {} }),
+                  submit: () => ({ url: submitUrl, init: { method: 'POST' } }),
+                },
+                { clock: fakeTime().clock, pacing: false },
+              ).catch((e: unknown) => e);
+        const poll = polled.splice(0).join(' ') || undefined;
+        if (poll === undefined) {
+          // Not polled: the job ended with the vendor error that says why.
+          expect({ id, vendorError: isVendorError(outcome) }).toEqual({ id, vendorError: true });
+          expect((outcome as Error).message).toMatch(/job id/);
+          continue;
+        }
+        expect({ id, poll }).toEqual({ id, poll: `/tenant/api/v1/speech/analyze/${encodeURIComponent(id)}` });
+      }
+    },
+  );
 });

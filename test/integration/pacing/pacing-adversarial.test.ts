@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
+import { fork } from 'node:child_process';
+import { compileForChild } from '../../support/compile-for-child.js';
+import type { CloseWorkerStart } from './close-worker.js';
 import { Redis } from 'ioredis';
 import {
   createPacing,
@@ -191,4 +194,41 @@ describeRedis('cluster pacing, adversarial', () => {
     }
     expect(result).toBe('sent');
   });
+});
+
+describeRedis('cluster pacing: close() while Redis is down', () => {
+  // ioredis (5.x) leaves a client that waits to reconnect half-closed by disconnect(): no stream
+  // event comes to end it, so the commands in its offline queue (bottleneck's unsubscribe, sent
+  // as the pacers close) kept their commandTimeout timers (redisTimeoutMs), and the disconnect a
+  // 2 s timer of its own: after close() the process stayed alive that long.
+  test('leaves nothing that holds the process: it exits at once after close()', async () => {
+    redis = await startRedisServer();
+    const tree = compileForChild('test/integration/pacing/close-worker.ts');
+    try {
+      const child = fork(tree.entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const killTimer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const exited = new Promise<number>((resolve) =>
+        child.once('exit', () => (clearTimeout(killTimer), resolve(Date.now()))),
+      );
+      const said = (word: string) =>
+        new Promise<number>((resolve) =>
+          child.on('message', (message) => message === word && resolve(Date.now())),
+        );
+      const used = said('used');
+      const closed = said('closed');
+      // Timers that outlive close() would run 20 s: far beyond the bound below, whatever the load.
+      const start: CloseWorkerStart = { redisUrl: redis.url, redisTimeoutMs: 20_000 };
+      child.send(start);
+      await used;
+      await redis.stop(true);
+      // ioredis sees the connection close and waits to reconnect (50 ms, then longer).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.send('close');
+      const closedAt = await closed;
+      const exitedAt = await exited;
+      expect(exitedAt - closedAt).toBeLessThan(1500);
+    } finally {
+      tree.remove();
+    }
+  }, 40_000);
 });

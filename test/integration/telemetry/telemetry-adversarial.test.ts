@@ -5,7 +5,7 @@
  * pacer dropped as idle when its gate reopens.
  * Metrics are cumulative over the file: each test uses its own vendor.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { inspect } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -14,6 +14,8 @@ import { vendorResilience, type DecisionEvent } from '../../../lib/adapters/got/
 import { resilientFetch } from '../../../lib/adapters/fetch/index.js';
 import type { Decision } from '../../../lib/index.js';
 import { createPacing } from '../../../lib/pacing/index.js';
+import { createResilientWebSocket } from '../../../lib/adapters/ws/index.js';
+import type { TelemetryMeter } from '../../../lib/run/telemetry.js';
 import { createSetup, lookUpPacer } from '../../../lib/run/call-context.js';
 import { createManualClock } from '../../../lib/testing/index.js';
 import { fakeTime } from '../got/helpers/fake-time.js';
@@ -95,6 +97,33 @@ describe("the call's error, as a logger is given it, carries no credential", () 
       expect(JSON.stringify({ ...(error as object) })).not.toContain(CANARY);
       expect(JSON.stringify(error)).not.toContain(CANARY);
       expect(inspect(error)).not.toContain(CANARY);
+    }
+  });
+});
+
+describe("onDecision, as the call's error, carries no credential", () => {
+  it('a key the vendor echoes in its error code reaches onDecision redacted, through got and fetch, with and without telemetry', async () => {
+    // A 400 whose code quotes the caller's key (Breeze reads `code` from the body).
+    const echoed = json(400, { ok: false, code: `BAD_KEY_${CANARY}`, detail: 'bad key', error: 'bad key' });
+    server = await startScriptedServer({ 'POST /v1/text-to-speech/v': [echoed] });
+    const url = `${server.url}/v1/text-to-speech/v`;
+    for (const telemetry of [undefined, { logger: recordingLogger() }]) {
+      const events: DecisionEvent[] = [];
+      const options = {
+        pacing: false as const,
+        onDecision: (e: DecisionEvent) => void events.push(e),
+        ...(telemetry ? { telemetry } : {}),
+      };
+      const client = got.extend({ headers: { 'xi-api-key': CANARY } }, vendorResilience('breeze', options));
+      await client.post(url, { json: { text: 'hi' } }).catch(() => undefined);
+      await resilientFetch('breeze', options)(url, {
+        method: 'POST',
+        headers: { 'xi-api-key': CANARY },
+        body: '{"text":"hi"}',
+      }).catch(() => undefined);
+      // Both calls reported their decision, with the vendor's code (so the check is about redaction).
+      expect(events.map((e) => e.decision.code)).toEqual(['BAD_KEY_[REDACTED]', 'BAD_KEY_[REDACTED]']);
+      expect(JSON.stringify(events)).not.toContain(CANARY);
     }
   });
 });
@@ -208,5 +237,53 @@ describe('the gate closed time', () => {
       (p) => p.name === 'vendor_resilience.gate.closed.duration' && p.attributes['vendor'] === 'zenhire',
     );
     expect(gate.map((p) => p.value)).toEqual([{ count: 2, sum: 75_500 }]);
+  });
+});
+
+describe('a meter whose instruments cannot be made', () => {
+  // `createCounter`/`createHistogram` were called unguarded in the Telemetry constructor: a meter
+  // that throws there made vendorResilience, resilientFetch, createResilientWebSocket and
+  // createPacing throw, when telemetry must never break the calls.
+  const brokenMeter = (): TelemetryMeter => ({
+    createCounter: () => {
+      throw new Error('meter provider shut down');
+    },
+    createHistogram: () => {
+      throw new Error('meter provider shut down');
+    },
+  });
+
+  it('every adapter (and createPacing) is made and works; the failure is logged once per adapter', async () => {
+    server = await startScriptedServer({ 'GET /v3/voices': [json(200, { voices: [] })] });
+    const logger = recordingLogger();
+    const telemetry = { meter: brokenMeter(), logger };
+    const client = got.extend(vendorResilience('audixa', { pacing: false, telemetry }));
+    await expect(client.get(`${server.url}/v3/voices`).json()).resolves.toEqual({ voices: [] });
+    const fetchCall = resilientFetch('audixa', { pacing: false, telemetry });
+    await expect(fetchCall(`${server.url}/v3/voices`).then((r) => r.json())).resolves.toEqual({ voices: [] });
+    expect(
+      typeof createResilientWebSocket('elsa', { url: 'ws://127.0.0.1:9', pacing: false, telemetry }),
+    ).toBe('function');
+    const pacing = createPacing({ telemetry });
+    await pacing.close();
+    // One warning per adapter made (four), each naming what failed; none per call.
+    const warnings = logger.lines.filter((line) => line.level === 'warn');
+    expect(warnings).toHaveLength(4);
+    for (const line of warnings) expect(line.message).toMatch(/meter provider shut down/);
+  });
+
+  it('without a logger, the failure is a process warning, once', () => {
+    // Jest's `process` is a copy whose 'warning' listeners Node never calls: emitWarning is watched.
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      expect(() =>
+        vendorResilience('audixa', { pacing: false, telemetry: { meter: brokenMeter() } }),
+      ).not.toThrow();
+      expect(emitWarning.mock.calls.map(([warning]) => String(warning))).toEqual([
+        expect.stringMatching(/meter provider shut down/),
+      ]);
+    } finally {
+      emitWarning.mockRestore();
+    }
   });
 });

@@ -326,3 +326,17 @@ describe('a refused pattern is refused for the right reason', () => {
     expect(problem).toMatch(/keeps too many partial matches alive/);
   });
 });
+
+describe('extends: a built-in name in another case', () => {
+  // Built-in names are exact and lower case: `"extends": "Breeze"` was refused with the list of
+  // names, but without saying which one was meant (the command line accepts `--vendor Breeze`).
+  it('is refused, naming the built-in that was meant', () => {
+    const error = thrownBy(() => compilePolicy({ extends: 'Breeze' }));
+    expect(isPolicyError(error)).toBe(true);
+    const policyError = error as PolicyError;
+    expect(policyError.field).toBe('extends');
+    expect(policyError.problem).toMatch(
+      /^names "Breeze", which is not a built-in policy \(did you mean "breeze"\?/,
+    );
+  });
+});
