@@ -9,6 +9,8 @@ import { runInNewContext } from 'node:vm';
 import { isVendorError } from '../../../lib/index.js';
 import { runVendorJob, type VendorJobSpec } from '../../../lib/adapters/got/index.js';
 import { createManualClock } from '../../../lib/testing/index.js';
+import { createPacing } from '../../../lib/pacing/index.js';
+import { decision } from '../../unit/pacing/helpers.js';
 import { runBatch } from '../../../lib/cli/batch.js';
 import { createVendorEngine } from '../../../lib/core/default-engine.js';
 import { loopbackResources } from '../got/helpers/loopback.js';
@@ -131,4 +133,71 @@ describe('explain --batch: a line that never ends', () => {
     expect(JSON.parse(lines[1] as string)).toMatchObject({ action: expect.any(String) });
     expect(peakGrowth).toBeLessThan(48 * MiB);
   });
+});
+
+describe('pacing: a long queue costs time in proportion to its length', () => {
+  // Each call queued, and each call started, asked the limiter for slots by counting the waiting
+  // calls per weight over the whole queue: queueing n calls (and draining them) took time in n².
+  it('30 000 calls queued behind maxConcurrent 1 are queued and run within 4 s', async () => {
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    const pacing = createPacing({ retryBudget: false, clock });
+    try {
+      const pacer = pacing.pacer({ vendor: 'acme', limits: { maxConcurrent: 1 } });
+      let release = (): void => undefined;
+      const first = pacer.schedule(() => new Promise<void>((resolve) => (release = resolve)));
+      while (pacer.counts().running === 0) await realDelay(1);
+      const started = performance.now();
+      let ran = 0;
+      const calls = Array.from({ length: 30_000 }, () => pacer.schedule(async () => ran++));
+      expect(pacer.counts().queued).toBe(30_000);
+      release();
+      await first;
+      await Promise.all(calls);
+      const elapsedMs = performance.now() - started;
+      expect(ran).toBe(30_000);
+      expect(elapsedMs).toBeLessThan(4_000);
+    } finally {
+      await pacing.close();
+      clock.dispose();
+    }
+  }, 120_000);
+
+  // One abort listener per queued call on the caller's signal: an adapter hands every call the
+  // same signal (its `signal` option, when no deadline is set), and adding (or removing) a
+  // listener to an AbortSignal walks the ones it already has, so 50 000 queued calls took time in n².
+  it('50 000 calls behind a closed gate on one signal are queued, then aborted, within 3 s, and freed', async () => {
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    const pacing = createPacing({ retryBudget: false, clock });
+    try {
+      const pacer = pacing.pacer({ vendor: 'acme' });
+      const gate = decision({
+        action: 'backoff',
+        category: 'rate_limited',
+        code: 'RATE_LIMIT_EXCEEDED',
+        delayMs: 60_000,
+        delaySource: 'header',
+        retryAfterMs: 60_000,
+      });
+      await pacer.record(gate);
+      const controller = new AbortController();
+      const base = retainedBytes();
+      const started = performance.now();
+      let rejected = 0;
+      const calls = Array.from({ length: 50_000 }, () =>
+        pacer.schedule(async () => 'sent', { signal: controller.signal }).catch(() => rejected++),
+      );
+      expect(pacer.counts().queued).toBe(50_000);
+      controller.abort(new Error('shutting down'));
+      await Promise.all(calls);
+      const elapsedMs = performance.now() - started;
+      expect(rejected).toBe(50_000);
+      expect(pacer.counts()).toEqual({ queued: 0, running: 0 });
+      expect(elapsedMs).toBeLessThan(3_000);
+      calls.length = 0;
+      expect(retainedBytes() - base).toBeLessThan(4 * MiB);
+    } finally {
+      await pacing.close();
+      clock.dispose();
+    }
+  }, 120_000);
 });
