@@ -7,7 +7,11 @@ import { Readable, Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isVendorError } from '../../../lib/index.js';
-import { runVendorJob, type VendorJobSpec } from '../../../lib/adapters/got/index.js';
+import { readVendorMessages, runVendorJob, type VendorJobSpec } from '../../../lib/adapters/got/index.js';
+import { resilientFetch } from '../../../lib/adapters/fetch/index.js';
+import { createResilientWebSocket } from '../../../lib/adapters/ws/index.js';
+import { WebSocketServer } from 'ws';
+import type { AddressInfo } from 'node:net';
 import { createManualClock } from '../../../lib/testing/index.js';
 import { createPacing } from '../../../lib/pacing/index.js';
 import { decision } from '../../unit/pacing/helpers.js';
@@ -200,4 +204,174 @@ describe('pacing: a long queue costs time in proportion to its length', () => {
       clock.dispose();
     }
   }, 120_000);
+});
+
+describe('readVendorMessages: a stream that misbehaves', () => {
+  it('a line that never ends: the call fails past maxLineBytes, having read a bounded amount, its connection closed', async () => {
+    let poured: Promise<number> | undefined;
+    const url = await loopback.serve((req, res) => {
+      req.resume();
+      // A body that runs until the connection closes (no length, not chunked): one line, no newline.
+      const socket = res.socket as Socket;
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/x-ndjson\r\nconnection: close\r\n\r\n');
+      poured = pour(socket, 0x61, 256 * MiB);
+    });
+    const base = retainedBytes();
+    let peak = 0;
+    const watch = setInterval(() => (peak = Math.max(peak, retainedBytes() - base)), 50);
+    try {
+      const read = (async () => {
+        for await (const message of readVendorMessages('gradium', url, { pacing: false })) void message;
+      })();
+      const error = await read.catch((e: unknown) => e);
+      expect(isVendorError(error)).toBe(true);
+      if (!isVendorError(error)) return;
+      expect(error.action).toBe('fail');
+      expect(error.message).toMatch(/maxLineBytes/);
+      while (poured === undefined) await realDelay(5);
+      // The default maxLineBytes is 8 MiB; what the socket and the kernel buffered besides is a few MiB.
+      expect(await poured).toBeLessThan(40 * MiB);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(peak).toBeLessThan(48 * MiB);
+  });
+
+  // openOne took its error listener off a 2xx stream before the caller's loop put the stream's own
+  // on: a socket error in between (the first chunk came with the headers, and was malformed) was
+  // emitted with no listener, an uncaught exception that ends the process (jest: "Unhandled error").
+  it('a malformed first chunk that arrives with the headers fails the call, with no uncaught error', async () => {
+    const url = await loopback.serve((req, res) => {
+      req.resume();
+      (res.socket as Socket).write(
+        'HTTP/1.1 200 OK\r\ncontent-type: application/x-ndjson\r\ntransfer-encoding: chunked\r\n\r\nzzzz\r\n',
+      );
+    });
+    const messages: unknown[] = [];
+    const read = (async () => {
+      for await (const message of readVendorMessages('gradium', url, { pacing: false }))
+        messages.push(message);
+    })();
+    const error = await read.catch((e: unknown) => e);
+    expect(isVendorError(error)).toBe(true);
+    if (!isVendorError(error)) return;
+    expect(error.message).toMatch(/HPE_INVALID_CHUNK_SIZE/);
+    expect(messages).toEqual([]);
+  });
+
+  it('a reader that stops (break out of for await) closes the connection of a stream that goes on for ever', async () => {
+    let closed = false;
+    let written = 0;
+    const url = await loopback.serve((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      const timer = setInterval(() => {
+        written++;
+        res.write('{"type":"text","text":"more"}\n');
+      }, 2);
+      res.socket?.once('close', () => {
+        closed = true;
+        clearInterval(timer);
+      });
+    });
+    let seen = 0;
+    for await (const message of readVendorMessages('gradium', url, { pacing: false })) {
+      void message;
+      if (++seen === 3) break;
+    }
+    for (let i = 0; i < 100 && !closed; i++) await realDelay(5);
+    expect(closed).toBe(true);
+    expect(written).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('resilientFetch: an error reply far larger than the engine reads', () => {
+  it('a 400 with a 256 MiB body: the engine reads its start, the rest stays unread until the caller reads it', async () => {
+    let poured: Promise<number> | undefined;
+    let socket: Socket | undefined;
+    const url = await loopback.serve((req, res) => {
+      req.resume();
+      socket = res.socket as Socket;
+      socket.write('HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\n');
+      socket.write(`content-length: ${256 * MiB}\r\nconnection: close\r\n\r\n`);
+      poured = pour(socket, 0x61, 256 * MiB);
+    });
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    try {
+      const fetch = resilientFetch('zenhire', { pacing: false, clock, throwOnFail: false });
+      const response = await fetch(`${url}/v1/analyze`, { method: 'POST', body: '{}' });
+      expect(response.status).toBe(400);
+      const countNow = async (): Promise<number> => {
+        // What the socket accepted so far: pour() resolves only at the close.
+        await realDelay(300);
+        return (socket as Socket).bytesWritten;
+      };
+      expect(await countNow()).toBeLessThan(32 * MiB);
+      await response.body?.cancel();
+      expect(await poured).toBeLessThan(32 * MiB);
+    } finally {
+      clock.dispose();
+    }
+  });
+});
+
+describe('ws: a server that never answers the closing handshake', () => {
+  it('close() settles `closed` once closeTimeoutMs has passed on the session clock, not before', async () => {
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    // The server stops reading its socket once the session is open: it never sees the close frame.
+    server.on('connection', (_socket, request) => {
+      setTimeout(() => request.socket.pause(), 20);
+    });
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const session = createResilientWebSocket('gradium', {
+        url: `ws://127.0.0.1:${port}`,
+        clock,
+        closeTimeoutMs: 5_000,
+        pacing: false,
+      })();
+      await new Promise<void>((resolve) => session.once('open', resolve));
+      await realDelay(60);
+      let settled = false;
+      void session.closed.then(() => (settled = true));
+      session.close(1000, 'done');
+      await realDelay(100);
+      clock.advance(4_999);
+      await realDelay(50);
+      expect(settled).toBe(false);
+      clock.advance(1);
+      for (let i = 0; i < 100 && !settled; i++) await realDelay(5);
+      expect(settled).toBe(true);
+      expect(session.readyState).toBe(session.CLOSED);
+    } finally {
+      clock.dispose();
+      for (const client of server.clients) client.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('Retry-After values no server should send', () => {
+  const engine = createVendorEngine();
+  const decide = (retryAfter: string) =>
+    engine.decide({ vendor: 'zenhire', status: 429, headers: { 'retry-after': retryAfter } });
+  it.each(['999999999999', '120001', 'Fri, 31 Dec 9999 23:59:59 GMT'])(
+    '%s: past the policy cap (120 s) the call fails now instead of waiting',
+    (value) => {
+      const decision = decide(value);
+      expect(decision.action).toBe('fail');
+      expect(decision.delayMs).toBe(0);
+    },
+  );
+  it.each(['-5', '1e12', 'NaN', 'Infinity', '', 'soon'])(
+    '%s: not a wait, so the computed backoff (finite, at most 20 s) is used',
+    (value) => {
+      const decision = decide(value);
+      expect(Number.isFinite(decision.delayMs)).toBe(true);
+      expect(decision.delayMs).toBeLessThanOrEqual(20_000);
+      expect(decision.delayMs).toBeGreaterThanOrEqual(0);
+    },
+  );
 });
