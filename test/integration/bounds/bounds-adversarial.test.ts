@@ -101,6 +101,44 @@ describe('runVendorJob (got): an error reply far larger than the engine reads', 
   });
 });
 
+describe('runVendorJob (got): a job that stays queued, each status reply 60 KiB', () => {
+  // A 2xx status is read whole (it may be the result): what must not grow is what the job keeps of
+  // the replies before the last one. One measure can catch the heap mid-growth: the median of
+  // seven, every 50 polls, is compared (all 400 replies kept would be 24 MiB).
+  it('holds about one reply, not all of them, over 400 polls', async () => {
+    const pad = 'x'.repeat(60 * 1024);
+    let polls = 0;
+    let base = 0;
+    const held: number[] = [];
+    const url = await loopback.serve((req, res) => {
+      req.resume();
+      const submit = req.method === 'POST';
+      if (!submit) polls++;
+      if (polls === 50) base = retainedBytes();
+      if (polls >= 100 && polls % 50 === 0) held.push(retainedBytes() - base);
+      const status = polls >= 400 ? 'success' : 'queued';
+      res.writeHead(submit ? 202 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'job_1', status, pollIntervalSeconds: 1, pad: submit ? '' : pad }));
+    });
+    const clock = createManualClock(Date.UTC(2026, 0, 1), { autoAdvance: true });
+    try {
+      // ZenHire polls every 10 s at most: 400 polls take longer than its 10-minute polling deadline.
+      const policy = {
+        extends: 'zenhire',
+        polling: { deadlineMs: 36_000_000, source: 'a test of many polls' },
+      };
+      const done = await runVendorJob(policy, jobSpec(url), { clock, pacing: false });
+      expect((done.body as { status: string }).status).toBe('success');
+      expect(polls).toBe(400);
+      expect(held).toHaveLength(7);
+      const median = [...held].sort((a, b) => a - b)[3] as number;
+      expect(median).toBeLessThan(6 * MiB);
+    } finally {
+      clock.dispose();
+    }
+  }, 60_000);
+});
+
 describe('explain --batch: a line that never ends', () => {
   it('holds a bounded amount of it (not the whole line) and reports it as too long', async () => {
     // 96 MiB of one line with no newline, then a good line: the good line must still be decided.
