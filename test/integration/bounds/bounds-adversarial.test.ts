@@ -396,7 +396,7 @@ describe('Retry-After values no server should send', () => {
   const decide = (retryAfter: string) =>
     engine.decide({ vendor: 'zenhire', status: 429, headers: { 'retry-after': retryAfter } });
   it.each(['999999999999', '120001', 'Fri, 31 Dec 9999 23:59:59 GMT'])(
-    '%s: past the policy cap (120 s) the call fails now instead of waiting',
+    "%s: past the policy's cap (ZenHire's is 5 min) the call fails now instead of waiting",
     (value) => {
       const decision = decide(value);
       expect(decision.action).toBe('fail');
@@ -410,6 +410,30 @@ describe('Retry-After values no server should send', () => {
       expect(Number.isFinite(decision.delayMs)).toBe(true);
       expect(decision.delayMs).toBeLessThanOrEqual(20_000);
       expect(decision.delayMs).toBeGreaterThanOrEqual(0);
+    },
+  );
+  const poll = (seconds: unknown) =>
+    engine.decide({
+      vendor: 'zenhire',
+      status: 200,
+      phase: 'poll',
+      body: JSON.stringify({ id: 'job_1', status: 'processing', pollIntervalSeconds: seconds }),
+    });
+  it.each([1e12, 1e308])(
+    'pollIntervalSeconds %s: past the cap, the job fails now instead of waiting',
+    (value) => {
+      const decision = poll(value);
+      expect(decision.action).toBe('fail');
+      expect(decision.delayMs).toBe(0);
+    },
+  );
+  it.each([-5, 'NaN', '1e12', 0])(
+    'pollIntervalSeconds %s: the poll waits the schedule or the minimum interval (finite, at most 5 min)',
+    (value) => {
+      const decision = poll(value);
+      expect(decision.action).toBe('poll');
+      expect(decision.delayMs).toBeGreaterThanOrEqual(10_000);
+      expect(decision.delayMs).toBeLessThanOrEqual(300_000);
     },
   );
 });
