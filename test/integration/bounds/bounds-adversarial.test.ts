@@ -3,7 +3,9 @@
 // stops, or never answers. A test that failed on the code it was written against says so, and why.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isVendorError } from '../../../lib/index.js';
@@ -95,6 +97,50 @@ describe('runVendorJob (got): an error reply far larger than the engine reads', 
       clock.advance(60_000);
       const error = await outcome;
       expect(isVendorError(error)).toBe(true);
+    } finally {
+      clock.dispose();
+    }
+  });
+});
+
+describe('runVendorJob (got): a compressed error reply far larger than the engine reads', () => {
+  it('a gzip 500 body of 256 MiB is not read whole either (its bytes are counted, not kept)', async () => {
+    let poured: Promise<number> | undefined;
+    // Random bytes do not compress: the gzip stream is as long as what it carries.
+    const noise = randomBytes(1 * MiB);
+    const url = await loopback.serve((req, res) => {
+      req.resume();
+      const socket = res.socket as Socket;
+      socket.write('HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain\r\n');
+      socket.write('content-encoding: gzip\r\nconnection: close\r\n\r\n');
+      const gzip = createGzip({ level: 1 });
+      let written = 0;
+      poured = new Promise((resolve) => {
+        socket.once('close', () => resolve(written));
+        socket.on('error', () => undefined);
+        gzip.on('data', (chunk: Buffer) => {
+          written += chunk.length;
+          if (!socket.write(chunk)) {
+            gzip.pause();
+            socket.once('drain', () => gzip.resume());
+          }
+        });
+        const more = (): void => {
+          for (let i = 0; i < 256 && !socket.destroyed; i++)
+            if (!gzip.write(noise)) return void gzip.once('drain', more);
+          gzip.end();
+        };
+        more();
+      });
+    });
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    try {
+      const job = runVendorJob('zenhire', jobSpec(url), { clock, pacing: false, deadlineMs: 60_000 });
+      const outcome = job.catch((error: unknown) => error);
+      while (poured === undefined) await realDelay(5);
+      expect(await poured).toBeLessThan(32 * MiB);
+      clock.advance(60_000);
+      expect(isVendorError(await outcome)).toBe(true);
     } finally {
       clock.dispose();
     }
