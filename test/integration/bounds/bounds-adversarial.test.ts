@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { createManualClock } from '../../../lib/testing/index.js';
 import { createPacing } from '../../../lib/pacing/index.js';
 import { decision } from '../../unit/pacing/helpers.js';
+import { redisTestsEnabled, startRedisServer } from '../pacing/redis-server.js';
 import { runBatch } from '../../../lib/cli/batch.js';
 import { createVendorEngine } from '../../../lib/core/default-engine.js';
 import { loopbackResources } from '../got/helpers/loopback.js';
@@ -289,6 +290,31 @@ describe('pacing: a long queue costs time in proportion to its length', () => {
     }
   }, 120_000);
 });
+
+(redisTestsEnabled() ? describe : describe.skip)(
+  'cluster pacing: a Redis timeout longer than a Node timer',
+  () => {
+    // redisTimeoutMs went as it was to setTimeout (and to ioredis' connect and command timeouts):
+    // Node sets a timer past 2^31 - 1 ms to 1 ms (TimeoutOverflowWarning), so a timeout of "25 days"
+    // expired at once and every call was refused: "Redis did not accept a connection within
+    // 2147483648 ms".
+    it('2^31 ms: calls run (the timeout is as good as none, not 1 ms)', async () => {
+      const redis = await startRedisServer();
+      const pacing = createPacing({ redis: redis.url, redisTimeoutMs: 2 ** 31 });
+      try {
+        const pacer = pacing.pacer({ vendor: 'acme', limits: { maxConcurrent: 2 } });
+        const outcomes: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          outcomes.push(await pacer.schedule(async () => 'ran').catch((error: Error) => error.message));
+        }
+        expect(outcomes).toEqual(['ran', 'ran', 'ran']);
+      } finally {
+        await pacing.close();
+        await redis.stop(true);
+      }
+    });
+  },
+);
 
 describe('readVendorMessages: a stream that misbehaves', () => {
   it('a line that never ends: the call fails past maxLineBytes, having read a bounded amount, its connection closed', async () => {
