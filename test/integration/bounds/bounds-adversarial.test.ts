@@ -19,6 +19,7 @@ import { createPacing } from '../../../lib/pacing/index.js';
 import { decision } from '../../unit/pacing/helpers.js';
 import { redisTestsEnabled, startRedisServer } from '../pacing/redis-server.js';
 import { runBatch } from '../../../lib/cli/batch.js';
+import { ndjsonLines } from '../../../lib/adapters/got/ndjson-lines.js';
 import { createVendorEngine } from '../../../lib/core/default-engine.js';
 import { loopbackResources } from '../got/helpers/loopback.js';
 
@@ -393,6 +394,30 @@ describe('readVendorMessages: a stream that misbehaves', () => {
     expect(closed).toBe(true);
     expect(written).toBeGreaterThanOrEqual(3);
   });
+});
+
+describe("readVendorMessages' line splitter: a line dripped a byte at a time", () => {
+  // maxLineBytes bounds the bytes of a line held, but each piece of it was held as its own Buffer
+  // (a view on the socket's chunk, which keeps that chunk): a server that sends one byte per
+  // TCP segment made a line cost a few hundred bytes per byte, ~3 GB for the default 8 MiB.
+  it('400 000 one-byte chunks of one line hold about the line, not a Buffer per byte', async () => {
+    const chunkCount = 400_000;
+    const base = retainedBytes();
+    let peak = 0;
+    async function* drip(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < chunkCount; i++) {
+        if (i > 0 && i % 100_000 === 0) peak = Math.max(peak, retainedBytes() - base);
+        // A chunk of its own, as a socket read hands out.
+        yield Buffer.alloc(1, 0x61);
+      }
+      yield Buffer.from('\n');
+    }
+    const lines: string[] = [];
+    for await (const line of ndjsonLines(drip())) lines.push(line);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toHaveLength(chunkCount);
+    expect(peak).toBeLessThan(8 * MiB);
+  }, 60_000);
 });
 
 describe('resilientFetch: an error reply far larger than the engine reads', () => {
