@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../core/engine/types.js';
+import { MAX_TIMER_MS } from '../run/sleep.js';
 import { startTimer, timeSourceOf } from '../run/time-source.js';
 import { ArgumentCheck } from '../run/validate-arguments.js';
 import { DEFAULT_RATE_CONSTANTS } from './adaptive-math.js';
@@ -32,7 +33,10 @@ export interface PacingOptions {
    * `vendor-resilience/testing`), the gate and the rate spacing wait on it too. Cluster mode needs a real clock.
    */
   clock?: Clock;
-  /** Bound on every Redis command and on connecting, in ms (default 2000). */
+  /**
+   * Bound on every Redis command and on connecting, in ms (default 2000); a longer one than Node's
+   * longest timer (2^31 - 1 ms, about 24.8 days) is that.
+   */
   redisTimeoutMs?: number;
   /** How long a Redis read of the gate and adaptive state is reused, in ms (default 25). */
   sharedStateCacheMs?: number;
@@ -130,7 +134,9 @@ export function createPacing(options: PacingOptions = {}): Pacing {
   if (options.telemetry) reportPacingTo(events, new Telemetry(options.telemetry), time);
   const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
   const idleExpiryMs = options.idleExpiryMs ?? 10 * 60_000;
-  const timeoutMs = options.redisTimeoutMs ?? 2000;
+  // Every Redis bound is a Node timer (ours and ioredis' connect and command timeouts), and Node
+  // sets a longer one to 1 ms: a timeout of "25 days" would expire at once and refuse every call.
+  const timeoutMs = Math.min(options.redisTimeoutMs ?? 2000, MAX_TIMER_MS);
   /** Live pacers by key, least recently used first (a use moves a pacer to the end). */
   const pacers = new Map<string, PacerEntry>();
   let cancelSweep: (() => void) | undefined;

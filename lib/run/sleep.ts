@@ -15,7 +15,7 @@ export interface SleepOptions {
  * Longest delay one Node timer takes: setTimeout sets a longer one to 1 ms (TimeoutOverflowWarning),
  * and a policy may allow waits of years (`serverWait.maxMs` with `overCap: "clamp"`).
  */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Waits `delayMs` milliseconds (in steps of at most {@link MAX_TIMER_MS}); abort-aware. Leaves no timer or listener behind. */
 export function sleep(delayMs: number, options: SleepOptions = {}): Promise<void> {

@@ -14,6 +14,14 @@ export class LineTooLongError extends Error {
 
 const NEWLINE = 0x0a;
 
+/**
+ * Most pieces of an unfinished line held apart: each is a view that keeps its chunk alive (a few
+ * hundred bytes for a one-byte chunk), so a server that sends a line a byte per TCP segment made
+ * it cost hundreds of times its bytes. Past this many, the pieces since the last merge are copied
+ * into one: a line costs about its bytes, and each byte is copied once more at most.
+ */
+const MAX_LOOSE_PIECES = 256;
+
 /** One complete line's bytes as text, without a trailing CR; `undefined` for a blank line. */
 function lineText(parts: Buffer[], size: number): string | undefined {
   const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
@@ -24,8 +32,9 @@ function lineText(parts: Buffer[], size: number): string | undefined {
 /**
  * Splits a byte stream into text lines (LF or CRLF), skipping blank lines; a final unterminated
  * line counts. Linear in the bytes read: each chunk is searched once, and a line's pieces are
- * joined once, when its newline arrives. A line longer than `maxLineBytes` throws a
- * {@link LineTooLongError} before more of it is held, so memory stays within that bound.
+ * joined once, when its newline arrives (a line in many small pieces is merged as it grows, see
+ * {@link MAX_LOOSE_PIECES}). A line longer than `maxLineBytes` throws a {@link LineTooLongError}
+ * before more of it is held, so memory stays within that bound.
  */
 export async function* ndjsonLines(
   source: AsyncIterable<Buffer | string>,
@@ -46,6 +55,8 @@ export async function* ndjsonLines(
   // and decoded whole.
   let parts: Buffer[] = [];
   let size = 0;
+  /** Pieces at the start of `parts` that are merges of earlier ones. */
+  let merged = 0;
   for await (const chunk of source) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     let start = 0;
@@ -55,6 +66,7 @@ export async function* ndjsonLines(
       const line = lineText(parts, size + newline - start);
       parts = [];
       size = 0;
+      merged = 0;
       start = newline + 1;
       if (line !== undefined) yield line;
     }
@@ -62,6 +74,10 @@ export async function* ndjsonLines(
       size += bytes.length - start;
       if (size > maxLineBytes) throw new LineTooLongError(maxLineBytes);
       parts.push(bytes.subarray(start));
+      if (parts.length - merged >= MAX_LOOSE_PIECES) {
+        parts.push(Buffer.concat(parts.splice(merged)));
+        merged = parts.length;
+      }
     }
   }
   if (size > 0) {

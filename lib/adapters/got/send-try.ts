@@ -19,8 +19,11 @@ function cancelTry(pending: TryPromise): () => void {
   return () => (pending as { cancel?: () => void }).cancel?.();
 }
 
-/** An error response whose body had not ended {@link ERROR_BODY_WAIT_MS} after its headers, and what of it arrived. */
-interface StalledReply {
+/**
+ * An error response whose body was judged before its end, and what of it arrived: it had not ended
+ * {@link ERROR_BODY_WAIT_MS} after its headers, or {@link MAX_SIGNAL_BODY_BYTES} of it were in.
+ */
+interface CutReply {
   status: number;
   headers: IncomingMessage['headers'];
   body: Buffer;
@@ -31,50 +34,47 @@ interface StalledReply {
 /**
  * Watches the try's error response (status 400 and up; a redirect got follows is not one): got's
  * promise settles only once the whole body is in, so a body that stalls after its headers would
- * hold the call (and its pacer turn) for as long as the server keeps the connection open.
- * `stalled` resolves when the body has not ended {@link ERROR_BODY_WAIT_MS} after the headers, on
- * the call's clock, with what arrived (its first bytes, when not compressed); never otherwise.
+ * hold the call (and its pacer turn) for as long as the server keeps the connection open, and a
+ * huge one would be held whole in memory though the engine reads only its start. `cut` resolves
+ * when the body has not ended {@link ERROR_BODY_WAIT_MS} after the headers, on the call's clock,
+ * or once {@link MAX_SIGNAL_BODY_BYTES} of it arrived before its end (as the fetch entry's jobs
+ * and readVendorMessages read no more), with what arrived (its first bytes, when not compressed);
+ * never otherwise.
  */
-function watchErrorBody(
-  pending: TryPromise,
-  time: TimeSource,
-): { stalled: Promise<StalledReply>; stop: () => void } {
+function watchErrorBody(pending: TryPromise, time: TimeSource): { cut: Promise<CutReply>; stop: () => void } {
   let stop = (): void => undefined;
-  const stalled = new Promise<StalledReply>((resolve) => {
+  const cut = new Promise<CutReply>((resolve) => {
     pending.on('request', (clientRequest: ClientRequest) => {
       clientRequest.once('response', (native: IncomingMessage) => {
         const status = native.statusCode ?? 0;
         if (status < 400) return;
-        // Compressed bytes say nothing to the engine: then the status and headers are judged alone.
-        // So too while got is not reading the body yet (it awaits a cookie jar first): a 'data'
-        // listener would then start the flow and take chunks got never sees.
+        // While got is not reading the body yet (it awaits a cookie jar first), a 'data' listener
+        // would start the flow and take chunks got never sees.
+        const flowing = native.readableFlowing !== null;
+        // Compressed bytes say nothing to the engine: then the status and headers are judged
+        // alone, and the bytes are only counted.
         const encoding = native.headers['content-encoding'];
-        const readable =
-          (encoding === undefined || encoding === 'identity') && native.readableFlowing !== null;
+        const kept = encoding === undefined || encoding === 'identity';
         const chunks: Buffer[] = [];
         let size = 0;
+        const judge = (): void => {
+          stop();
+          const body = kept ? Buffer.concat(chunks, size) : Buffer.alloc(0);
+          resolve({
+            status,
+            headers: native.headers,
+            body: body.subarray(0, MAX_SIGNAL_BODY_BYTES),
+            destroy: () => native.destroy(),
+          });
+        };
         const onData = (chunk: Buffer): void => {
-          if (size >= MAX_SIGNAL_BODY_BYTES) return;
-          chunks.push(chunk);
+          if (kept) chunks.push(chunk);
           size += chunk.length;
+          if (size >= MAX_SIGNAL_BODY_BYTES) judge();
         };
         // A 'data' listener beside got's 'readable' one sees what got reads, without taking it.
-        if (readable) native.on('data', onData);
-        const cancelTimer = startTimer(
-          time,
-          () => {
-            native.off('data', onData);
-            const body = Buffer.concat(chunks, size);
-            resolve({
-              status,
-              headers: native.headers,
-              body: body.subarray(0, MAX_SIGNAL_BODY_BYTES),
-              destroy: () => native.destroy(),
-            });
-          },
-          ERROR_BODY_WAIT_MS,
-          { unref: true },
-        );
+        if (flowing) native.on('data', onData);
+        const cancelTimer = startTimer(time, judge, ERROR_BODY_WAIT_MS, { unref: true });
         stop = () => {
           cancelTimer();
           native.off('data', onData);
@@ -83,21 +83,22 @@ function watchErrorBody(
       });
     });
   });
-  return { stalled, stop: () => stop() };
+  return { cut, stop: () => stop() };
 }
 
-/** Ends a try whose stalled reply was judged: got 14's `cancel()`, and its connection closed; its rejection is ignored. */
-function abandon(pending: TryPromise, stalled: StalledReply): void {
+/** Ends a try whose cut reply was judged: got 14's `cancel()`, and its connection closed; its rejection is ignored. */
+function abandon(pending: TryPromise, cutReply: CutReply): void {
   pending.catch(() => undefined);
   (pending as { cancel?: () => void }).cancel?.();
-  stalled.destroy();
+  cutReply.destroy();
 }
 
 /**
  * Sends one promise-API try and reports what happened on the wire: the whole response (any
  * status), or the transport error as a network observation. Only an abort is thrown. An error
- * status's body is waited for at most {@link ERROR_BODY_WAIT_MS} on the call's clock: one that
- * stalls is judged by what arrived, and the try is torn down. `start` begins the try (by default a
+ * status's body is waited for at most {@link ERROR_BODY_WAIT_MS} on the call's clock, and read no
+ * further than {@link MAX_SIGNAL_BODY_BYTES}: one that stalls or goes on is judged by what arrived,
+ * and the try is torn down. `start` begins the try (by default a
  * fresh got request from `base`).
  */
 export async function sendTry(
@@ -118,11 +119,11 @@ export async function sendTry(
     const watch = watchErrorBody(pending, context.setup.time);
     stopWatch = watch.stop;
     const settled = context.signal ? untilAborted(pending, context.signal, cancelTry(pending)) : pending;
-    const first = await Promise.race([settled, watch.stalled.then((stalled) => ({ stalled }))]);
-    if ('stalled' in first) {
+    const first = await Promise.race([settled, watch.cut.then((cutReply) => ({ cutReply }))]);
+    if ('cutReply' in first) {
       settled.catch(() => undefined);
-      abandon(pending, first.stalled);
-      const { status, headers, body } = first.stalled;
+      abandon(pending, first.cutReply);
+      const { status, headers, body } = first.cutReply;
       return { observation: responseObservation(status, headers, body), value: { status, body } };
     }
     const response: Response = first;

@@ -33,6 +33,10 @@ export function openOne(
     request.once('response', (response: Response) => {
       if (response.ok) {
         request.off('error', onError);
+        // Until the caller's loop reads it, the stream has no listener of its own: an error the
+        // socket raises meanwhile (its first chunk arrived with the headers, and is malformed)
+        // would be an uncaught exception. The stream keeps the error, and the read throws it.
+        settleQuietly();
         request.pause();
         resolve({
           observation: {
