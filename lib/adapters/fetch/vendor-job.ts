@@ -1,7 +1,7 @@
 import type { PolicyInput } from '../../core/policy/user-policy.js';
 import { CallContext, createSetup } from '../../run/call-context.js';
 import { runJob, type JobTransport, type SendJobTry, type VendorJobResult } from '../../run/job-loop.js';
-import { bodyText } from '../../run/observation.js';
+import { bodyText, wholeBodyText } from '../../run/observation.js';
 import type { ArgumentCheck } from '../../run/validate-arguments.js';
 import {
   checkFetchArguments,
@@ -60,7 +60,12 @@ function fetchJobTransport(
         const { status } = response;
         const headers = headersOf(response.headers);
         return {
-          observation: { transport: 'http', status, headers, body: bodyText(body) },
+          observation: {
+            transport: 'http',
+            status,
+            headers,
+            body: response.ok ? wholeBodyText(body) : bodyText(body),
+          },
           value: { status, body },
         };
       };

@@ -128,7 +128,7 @@ export async function sendTry(
     }
     const response: Response = first;
     return {
-      observation: responseObservation(response.statusCode, response.headers, response.rawBody),
+      observation: responseObservation(response.statusCode, response.headers, response.rawBody, true),
       value: { status: response.statusCode, body: response.rawBody },
     };
   } catch (error) {

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { HeaderValue } from '../../core/engine/types.js';
 import type { Observation } from '../../run/call-context.js';
 import type { Response } from 'got';
-import { bodyText, MAX_SIGNAL_BODY_BYTES } from '../../run/observation.js';
+import { bodyText, MAX_SIGNAL_BODY_BYTES, wholeBodyText } from '../../run/observation.js';
 
 /** Response headers in the Signal's shape (drops `undefined` values), as a copy the caller may keep. */
 export function signalHeaders(headers: IncomingHttpHeaders): Record<string, HeaderValue> {
@@ -14,13 +14,15 @@ export function signalHeaders(headers: IncomingHttpHeaders): Record<string, Head
 /**
  * What a complete HTTP response says, as the engine reads it. The response's own headers object
  * is handed over as it is (the Signal allows `undefined` values; the engine only reads it).
+ * `whole`: the body is the whole reply (a job's, read whole), condensed when long ({@link wholeBodyText}).
  */
 export function responseObservation(
   status: number,
   headers: IncomingHttpHeaders,
   body: Uint8Array | undefined,
+  whole = false,
 ): Observation {
-  return { transport: 'http', status, headers, body: bodyText(body) };
+  return { transport: 'http', status, headers, body: whole ? wholeBodyText(body) : bodyText(body) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isVendorError } from '../../../lib/index.js';
 import { readVendorMessages, runVendorJob, type VendorJobSpec } from '../../../lib/adapters/got/index.js';
-import { resilientFetch } from '../../../lib/adapters/fetch/index.js';
+import { resilientFetch, runVendorJob as runFetchJob } from '../../../lib/adapters/fetch/index.js';
 import { createResilientWebSocket } from '../../../lib/adapters/ws/index.js';
 import { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
@@ -185,6 +185,64 @@ describe('runVendorJob (got): a job that stays queued, each status reply 60 KiB'
       clock.dispose();
     }
   }, 60_000);
+});
+
+describe('runVendorJob: a status reply longer than the engine parses', () => {
+  // The engine cuts a body at MAX_PARSE_CHARS (64 Ki characters) before parsing it: a `queued`
+  // status reply past that (a vendor that sends partial results with its status) did not parse,
+  // so no job state was read, and a 200 that says nothing was taken as the job's end: the job
+  // resolved after its first poll with the `queued` reply as its result. A reply read whole is
+  // condensed for the engine instead (observation.ts wholeBodyText); the result stays whole.
+  const replies = {
+    'a long field after the state': (status: string) =>
+      JSON.stringify({ id: 'job_1', status, pollIntervalSeconds: 1, pad: 'x'.repeat(70 * 1024) }),
+    'a long partial transcript before the state': (status: string) =>
+      JSON.stringify({
+        id: 'job_1',
+        segments: Array.from({ length: 4000 }, (_, i) => ({ i, text: 'some words said' })),
+        status,
+        pollIntervalSeconds: 1,
+      }),
+  };
+  const fetchJobSpec = (url: string) => ({
+    submit: () => ({ url: `${url}/submit`, init: { method: 'POST', body: '{}' } }),
+    jobId: (body: unknown) => (body as { id?: string }).id,
+    poll: (id: string) => ({ url: `${url}/poll/${id}` }),
+  });
+  const run = {
+    got: (url: string, clock: ReturnType<typeof createManualClock>) =>
+      runVendorJob('zenhire', jobSpec(url), { clock, pacing: false }),
+    fetch: (url: string, clock: ReturnType<typeof createManualClock>) =>
+      runFetchJob('zenhire', fetchJobSpec(url), { clock, pacing: false }),
+  };
+  it.each(
+    (['got', 'fetch'] as const).flatMap((client) =>
+      Object.keys(replies).map((shape) => [client, shape] as [typeof client, keyof typeof replies]),
+    ),
+  )(
+    "%s, %s: a `queued` reply is not the job's result; polling goes on to `success`",
+    async (client, shape) => {
+      let polls = 0;
+      const url = await loopback.serve((req, res) => {
+        req.resume();
+        const submit = req.method === 'POST';
+        if (!submit) polls++;
+        const status = submit || polls < 2 ? 'queued' : 'success';
+        res.writeHead(submit ? 202 : 200, { 'content-type': 'application/json' });
+        res.end(submit ? JSON.stringify({ id: 'job_1', status }) : replies[shape](status));
+      });
+      const clock = createManualClock(Date.UTC(2026, 0, 1), { autoAdvance: true });
+      try {
+        const done = await run[client](url, clock);
+        expect((done.body as { status: string }).status).toBe('success');
+        expect(polls).toBe(2);
+        // The result is the whole reply, not what the engine read of it.
+        expect(JSON.stringify(done.body)).toBe(replies[shape]('success'));
+      } finally {
+        clock.dispose();
+      }
+    },
+  );
 });
 
 describe('explain --batch: a line that never ends', () => {
