@@ -1,3 +1,4 @@
+import { DeliveredMessages } from './delivered-messages.js';
 import { credentialsIn } from '../../run/redact.js';
 import gotDefault, { type Got, type Options, type OptionsInit, type Request } from 'got';
 import type { Decision } from '../../core/engine/types.js';
@@ -44,8 +45,9 @@ type TryEnd =
  * `only_audio: false`) and yields each message. Every line is shown to the engine (phase
  * `stream`); an error line before anything was yielded is handled like a failed request (retry,
  * back off or fail, per the decision); after output was yielded it throws a `VendorError` whose
- * `partialOutput` holds the messages already delivered. Failures before the stream starts, and an
- * empty 200, are decided like any response.
+ * `partialOutput` holds the messages already delivered (the newest, within 8 MiB of their
+ * lines: `PARTIAL_OUTPUT_BYTES`). Failures before the stream starts, and an empty
+ * 200, are decided like any response.
  */
 export async function* readVendorMessages(
   policy: PolicyArgument,
@@ -86,7 +88,7 @@ async function* messagesOf(
   maxLineBytes: number,
 ): AsyncGenerator<unknown> {
   const counters: AttemptCounters = { failures: 0, polls: 0 };
-  const delivered: unknown[] = [];
+  const delivered = new DeliveredMessages();
   const bodyIsStream = hasStreamBody(base);
   for (;;) {
     const {
@@ -114,7 +116,7 @@ async function* messagesOf(
         const counted = decideCounted(context, observation, 'stream', counters);
         if (counted.decision.action === 'ok') {
           const message = parseLine(line);
-          delivered.push(message);
+          delivered.add(message, line.length);
           yield message;
           continue;
         }
@@ -159,12 +161,16 @@ async function* messagesOf(
     }
     end = { ...end, decision: await context.recorded(end.decision) };
     const resend = end.decision.action === 'retry' || end.decision.action === 'backoff';
-    const extra = { cause: end.cause, partialOutput: [...delivered], vendorMessage: end.vendorMessage };
+    const extra = {
+      cause: end.cause,
+      partialOutput: delivered.partialOutput(),
+      vendorMessage: end.vendorMessage,
+    };
     if (!resend) throw context.failure(end.decision, end.attempt, end.status, extra);
-    if (delivered.length > 0 || bodyIsStream) {
+    if (delivered.count > 0 || bodyIsStream) {
       const why =
-        delivered.length > 0
-          ? `${delivered.length} messages were already delivered to the caller, so it is not retried`
+        delivered.count > 0
+          ? `${delivered.count} messages were already delivered to the caller, so it is not retried`
           : 'the request body was a stream';
       throw context.failure(endedDecision(end.decision, why), end.attempt, end.status, extra);
     }

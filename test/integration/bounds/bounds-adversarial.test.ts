@@ -478,6 +478,42 @@ describe("readVendorMessages' line splitter: a line dripped a byte at a time", (
   }, 60_000);
 });
 
+describe('readVendorMessages: a long stream', () => {
+  // Every message yielded was also kept for a later error's partialOutput, for the life of the
+  // stream: memory grew with the stream's length (a TTS stream of base64 audio for an hour), though
+  // the caller had each message already and may have let it go.
+  it('holds a bounded amount of what it has delivered: 64 MiB of messages read and dropped', async () => {
+    const messageText = JSON.stringify({ type: 'text', text: 'x'.repeat(1000) }) + '\n';
+    const count = 64 * 1024;
+    const url = await loopback.serve((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      let sent = 0;
+      const more = (): void => {
+        while (sent < count) {
+          sent += 64;
+          if (!res.write(messageText.repeat(64))) {
+            res.once('drain', more);
+            return;
+          }
+        }
+        res.end();
+      };
+      more();
+    });
+    const base = retainedBytes();
+    let read = 0;
+    let heldAtEnd = 0;
+    for await (const message of readVendorMessages('gradium', url, { pacing: false })) {
+      void message;
+      // Measured while the stream is still open, at its last message.
+      if (++read === count) heldAtEnd = retainedBytes() - base;
+    }
+    expect(read).toBe(count);
+    expect(heldAtEnd).toBeLessThan(16 * MiB);
+  });
+});
+
 describe('resilientFetch: an error reply far larger than the engine reads', () => {
   it('a 400 with a 256 MiB body: the engine reads its start, the rest stays unread until the caller reads it', async () => {
     let poured: Promise<number> | undefined;
