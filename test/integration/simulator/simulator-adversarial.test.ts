@@ -1,0 +1,390 @@
+// Adversarial tests of `vendor-resilience/testing` as a user's own test suite would lean on it: what
+// docs/testing.md promises about fault plans, closing, clocks, vendor envelopes and the request log.
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import {
+  createManualClock,
+  FaultPlanError,
+  parseFaultPlan,
+  startVendorSimulator,
+  type FaultPlan,
+  type VendorSimulator,
+  type VendorSimulatorOptions,
+} from '../../../lib/testing/index.js';
+import { messageTypes, openWebSocket, runSession, UpgradeRejected } from './ws-client.js';
+
+const started: VendorSimulator[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((sim) => sim.close()));
+});
+
+async function start(options: VendorSimulatorOptions): Promise<VendorSimulator> {
+  const sim = await startVendorSimulator(options);
+  started.push(sim);
+  return sim;
+}
+
+const breezeTts = (sim: VendorSimulator) =>
+  fetch(`${sim.url}/v1/text-to-speech/v1`, { method: 'POST', body: JSON.stringify({ text: 'hi' }) });
+const zenhireSubmit = (sim: VendorSimulator) =>
+  fetch(`${sim.url}/api/v1/speech/analyze`, { method: 'POST', body: 'audio' });
+
+/** Sends raw bytes on a fresh connection; resolves with what came back before the server closed (or 2 s). */
+function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    let received = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(`${received}[no answer]`);
+    }, 2000);
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(received);
+    });
+  });
+}
+
+describe('fault plans are refused early, naming the field', () => {
+  it.each([1004, 1005, 1006, 1015, 2000])(
+    'ws-error closeCode %i (a code no server can send) is refused',
+    (closeCode) => {
+      const plan = { faults: [{ kind: 'ws-error', afterMessages: 1, closeCode }] };
+      expect(() => parseFaultPlan(plan)).toThrow(FaultPlanError);
+      expect(() => parseFaultPlan(plan)).toThrow(/faults\[0\]\.closeCode/);
+    },
+  );
+
+  it('ws-error closeCodes a server can send (1000–1003, 1007–1014, 3000–4999) pass', () => {
+    for (const closeCode of [1000, 1003, 1007, 1011, 1014, 3000, 4999]) {
+      expect(() =>
+        parseFaultPlan({ faults: [{ kind: 'ws-error', afterMessages: 0, closeCode }] }),
+      ).not.toThrow();
+    }
+  });
+
+  it.each([
+    ['error', { kind: 'error', status: 103 }],
+    ['reject-upgrade', { kind: 'reject-upgrade', status: 101 }],
+  ])('%s with a 1xx status (no final answer: the client hangs) is refused', (_kind, fault) => {
+    expect(() => parseFaultPlan({ faults: [fault] })).toThrow(/faults\[0\]\.status: expected an HTTP status/);
+  });
+
+  it.each([0.5, 1.5])('rate-limit burst %d (not a whole number of requests) is refused', (burst) => {
+    const plan = { faults: [{ kind: 'rate-limit', tokensPerSecond: 1, burst }] };
+    expect(() => parseFaultPlan(plan)).toThrow(/faults\[0\]\.burst: expected an integer ≥ 1/);
+  });
+
+  it('a plan naming another vendor’s endpoint is refused when the simulator starts (it could never fire)', async () => {
+    const plan: FaultPlan = { faults: [{ kind: 'error', times: 1, match: { endpoint: 'breeze.tts' } }] };
+    const error: unknown = await start({ vendor: 'zenhire', faultPlan: plan }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FaultPlanError);
+    expect((error as Error).message).toMatch(
+      /faults\[0\]\.match\.endpoint: "breeze\.tts" is not a zenhire endpoint/,
+    );
+  });
+
+  it('setFaultPlan refuses another vendor’s endpoint too, and keeps the running plan', async () => {
+    const sim = await start({ vendor: 'zenhire', faultPlan: { faults: [{ kind: 'error', times: 1 }] } });
+    const wrong: FaultPlan = {
+      faults: [{ kind: 'error', match: { endpoint: ['zenhire.poll', 'audixa.poll'] } }],
+    };
+    expect(() => sim.setFaultPlan(wrong)).toThrow(
+      /faults\[0\]\.match\.endpoint: "audixa\.poll" is not a zenhire endpoint/,
+    );
+    expect((await zenhireSubmit(sim)).status).toBe(500);
+  });
+
+  it('a WebSocket-only fault on a vendor without WebSockets is refused (it could never fire)', async () => {
+    const plan: FaultPlan = { faults: [{ kind: 'reject-upgrade', status: 503 }] };
+    await expect(start({ vendor: 'breeze', faultPlan: plan })).rejects.toThrow(
+      /faults\[0\]\.kind: "reject-upgrade" acts only on WebSocket endpoints; breeze has none/,
+    );
+  });
+
+  it('changing the plan object after the simulator started does not change the running plan', async () => {
+    const plan = { faults: [{ kind: 'error' as const, code: 'INTERNAL_ERROR', times: 1 }] };
+    const sim = await start({ vendor: 'breeze', faultPlan: plan });
+    // A shared fixture edited by a later test, unvalidated (a string `times` means "unlimited" below).
+    (plan.faults[0] as { times: unknown }).times = 'many';
+    const statuses = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await breezeTts(sim)).status);
+    expect(statuses).toEqual([500, 200, 200]);
+  });
+});
+
+describe('unknown and malformed requests get an answer, not a hang', () => {
+  it('a request-target that is not a valid URL is answered 404 (no unhandled rejection)', async () => {
+    const sim = await start({ vendor: 'breeze' });
+    const answer = await rawExchange(sim.port, 'GET http://[bad/ HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(answer).toContain('"code":"RESOURCE_NOT_FOUND"');
+    expect(sim.requests()).toMatchObject([{ endpoint: undefined, status: 404, outcome: 'responded' }]);
+  });
+
+  it('a WebSocket upgrade to a malformed request-target is refused 404', async () => {
+    const sim = await start({ vendor: 'gradium' });
+    const upgrade =
+      'GET http://[bad/ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
+    expect(await rawExchange(sim.port, upgrade)).toMatch(/^HTTP\/1\.1 404 /);
+    expect(sim.requests()).toMatchObject([{ transport: 'ws', status: 404, outcome: 'upgrade-rejected' }]);
+  });
+
+  it.each([
+    ['zenhire', 'GET', '/nope', 404, '"code":"NOT_FOUND"'],
+    ['breeze', 'PUT', '/v1/text-to-speech/v1', 404, '"code":"RESOURCE_NOT_FOUND"'],
+    ['audixa', 'GET', '/v3/nope', 404, '"detail":"Generation not found"'],
+    ['gradium', 'GET', '/api/speech/tts', 404, 'Not Found'],
+  ] as const)('%s %s %s → %i', async (vendor, method, path, status, body) => {
+    const sim = await start({ vendor });
+    const res = await fetch(`${sim.url}${path}`, { method });
+    expect(res.status).toBe(status);
+    expect(await res.text()).toContain(body);
+  });
+});
+
+describe('documented Retry-After on errors named by code', () => {
+  it('ZenHire POLL_RATE_LIMITED by code alone carries Retry-After and error.retryAfterSeconds (documented on every 429)', async () => {
+    const sim = await start({
+      vendor: 'zenhire',
+      faultPlan: { faults: [{ kind: 'error', code: 'POLL_RATE_LIMITED' }] },
+    });
+    const res = await zenhireSubmit(sim);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('10');
+    expect(((await res.json()) as { error: Record<string, unknown> }).error).toMatchObject({
+      code: 'POLL_RATE_LIMITED',
+      retryAfterSeconds: 10,
+    });
+  });
+
+  it.each([
+    ['RATE_LIMIT_EXCEEDED', 429],
+    ['SERVICE_WARMING_UP', 503],
+  ])('ZenHire %s by code alone carries Retry-After and error.retryAfterSeconds', async (code, status) => {
+    const sim = await start({ vendor: 'zenhire', faultPlan: { faults: [{ kind: 'error', code }] } });
+    const res = await zenhireSubmit(sim);
+    expect(res.status).toBe(status);
+    const seconds = Number(res.headers.get('retry-after'));
+    expect(seconds).toBeGreaterThan(0);
+    expect(((await res.json()) as { error: Record<string, unknown> }).error['retryAfterSeconds']).toBe(
+      seconds,
+    );
+  });
+
+  it('Breeze GENERATION_NOT_READY by code alone carries Retry-After (documented: "with Retry-After")', async () => {
+    const sim = await start({
+      vendor: 'breeze',
+      faultPlan: { faults: [{ kind: 'error', code: 'GENERATION_NOT_READY' }] },
+    });
+    const res = await breezeTts(sim);
+    expect(res.status).toBe(425);
+    expect(res.headers.get('retry-after')).toBe('1');
+  });
+
+  it('a fault’s own retryAfterSeconds, and sendRetryAfterHeader: false, still win', async () => {
+    const sim = await start({
+      vendor: 'zenhire',
+      faultPlan: {
+        faults: [
+          { kind: 'error', code: 'POLL_RATE_LIMITED', retryAfterSeconds: 3, times: 1 },
+          { kind: 'error', code: 'POLL_RATE_LIMITED', sendRetryAfterHeader: false, times: 1 },
+        ],
+      },
+    });
+    const first = await zenhireSubmit(sim);
+    expect(first.headers.get('retry-after')).toBe('3');
+    await first.arrayBuffer();
+    const second = await zenhireSubmit(sim);
+    expect(second.status).toBe(429);
+    expect(second.headers.get('retry-after')).toBeNull();
+    await second.arrayBuffer();
+  });
+});
+
+describe('WebSocket close codes', () => {
+  it('ws-error with 4000 (an application code) sends the error message, then closes with 4000', async () => {
+    const sim = await start({
+      vendor: 'gradium',
+      faultPlan: { faults: [{ kind: 'ws-error', afterMessages: 1, closeCode: 4000, message: 'custom' }] },
+    });
+    const ws = await openWebSocket(`${sim.wsUrl}/api/speech/tts`);
+    const result = await runSession(ws, [{ type: 'setup' }]);
+    expect(result.closeCode).toBe(4000);
+    expect(messageTypes(result.messages)).toEqual(['ready', 'error']);
+    expect(result.messages[1]).toEqual({
+      kind: 'json',
+      value: { type: 'error', message: 'custom', code: 4000 },
+    });
+  });
+});
+
+describe('what holds up', () => {
+  it('close() settles at once with a latency wait, a half-sent body and an open WebSocket; twice is fine', async () => {
+    const clock = createManualClock(0);
+    const sim = await start({
+      vendor: 'gradium',
+      clock,
+      faultPlan: { faults: [{ kind: 'latency', delayMs: 60_000, match: { endpoint: 'gradium.tts' } }] },
+    });
+    const held = fetch(`${sim.url}/api/post/speech/tts`, { method: 'POST', body: '{"text":"x"}' }).then(
+      (res) => res.status,
+      (error: unknown) => (error as Error).message,
+    );
+    const ws = await openWebSocket(`${sim.wsUrl}/api/speech/asr`);
+    const wsClosed = runSession(ws, [{ type: 'setup' }]);
+    const halfSent = httpRequest(`${sim.url}/api/post/speech/asr`, {
+      method: 'POST',
+      headers: { 'content-length': '1000' },
+    });
+    const halfSentEnded = new Promise((resolve) => halfSent.on('error', resolve));
+    halfSent.write('abc');
+    while (clock.pendingWaits() === 0) await new Promise((resolve) => setImmediate(resolve));
+
+    await Promise.all([sim.close(), sim.close()]);
+    await sim.close();
+
+    expect(await held).toBe('fetch failed');
+    expect((await wsClosed).closeCode).toBe(1006);
+    await halfSentEnded;
+    expect(clock.pendingWaits()).toBe(0);
+    await expect(fetch(sim.url)).rejects.toThrow(/fetch failed/);
+  });
+
+  it('several simulators run at once with their own counters, jobs and logs', async () => {
+    const plan: FaultPlan = { faults: [{ kind: 'error', times: 1 }] };
+    const [a, b] = await Promise.all([
+      start({ vendor: 'zenhire', faultPlan: plan }),
+      start({ vendor: 'zenhire', faultPlan: plan }),
+    ]);
+    expect(a.port).not.toBe(b.port);
+    const statuses = [];
+    for (const sim of [a, b, a, b]) statuses.push((await zenhireSubmit(sim)).status);
+    expect(statuses).toEqual([500, 500, 202, 202]);
+    expect(a.requests()).toHaveLength(2);
+    expect(b.faultFirings()).toHaveLength(1);
+  });
+
+  it('the same seed gives the same probabilistic failures', async () => {
+    const plan: FaultPlan = { seed: 7, faults: [{ kind: 'error', probability: 0.5 }] };
+    const run = async (): Promise<number[]> => {
+      const sim = await start({ vendor: 'breeze', faultPlan: plan });
+      const statuses = [];
+      for (let i = 0; i < 12; i += 1) statuses.push((await breezeTts(sim)).status);
+      return statuses;
+    };
+    const first = await run();
+    expect(first).toContain(500);
+    expect(first).toContain(200);
+    expect(await run()).toEqual(first);
+  });
+
+  it('token bucket: burst back to back, then 429 with Retry-After = seconds to the next token, then refill', async () => {
+    const clock = createManualClock(0);
+    const sim = await start({
+      vendor: 'zenhire',
+      clock,
+      faultPlan: { faults: [{ kind: 'rate-limit', tokensPerSecond: 0.25, burst: 2 }] },
+    });
+    expect((await zenhireSubmit(sim)).status).toBe(202);
+    expect((await zenhireSubmit(sim)).status).toBe(202);
+    const limited = await zenhireSubmit(sim);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('4');
+    expect(await limited.json()).toMatchObject({
+      error: { code: 'RATE_LIMIT_EXCEEDED', retryAfterSeconds: 4 },
+    });
+    clock.advance(3_999);
+    expect((await zenhireSubmit(sim)).status).toBe(429);
+    clock.advance(1);
+    expect((await zenhireSubmit(sim)).status).toBe(202);
+    expect((await zenhireSubmit(sim)).status).toBe(429);
+  });
+
+  it('jest modern fake timers drive the default clock: a warm-up ends when jest time passes it', async () => {
+    jest.useFakeTimers({ now: Date.parse('2026-04-21T12:00:00Z'), doNotFake: ['setImmediate', 'nextTick'] });
+    try {
+      const sim = await start({
+        vendor: 'zenhire',
+        faultPlan: { faults: [{ kind: 'warm-up', durationMs: 60_000 }] },
+      });
+      expect((await zenhireSubmit(sim)).status).toBe(503);
+      jest.setSystemTime(Date.now() + 60_000);
+      expect((await zenhireSubmit(sim)).status).toBe(202);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('ZenHire jobs: 202 queued, processing with Retry-After, POLL_RATE_LIMITED between polls, then failed by a job-failure', async () => {
+    const clock = createManualClock(0);
+    const sim = await start({
+      vendor: 'zenhire',
+      clock,
+      faultPlan: { faults: [{ kind: 'job-failure', code: 'STUCK_TIMEOUT' }] },
+    });
+    const { id } = (await (await zenhireSubmit(sim)).json()) as { id: string };
+    const poll = () => fetch(`${sim.url}/api/v1/speech/analyze/${id}`);
+    const first = await poll();
+    expect(first.headers.get('retry-after')).toBe('15');
+    expect(await first.json()).toMatchObject({ status: 'processing' });
+    clock.advance(4_000);
+    const tooSoon = await poll();
+    expect(tooSoon.status).toBe(429);
+    expect(tooSoon.headers.get('retry-after')).toBe('6');
+    await tooSoon.arrayBuffer();
+    clock.advance(6_000);
+    expect(await (await poll()).json()).toMatchObject({ status: 'failed', error: { code: 'STUCK_TIMEOUT' } });
+  });
+
+  it('Breeze job audio: 425 GENERATION_NOT_READY with Retry-After while active, then the audio', async () => {
+    const sim = await start({ vendor: 'breeze' });
+    const submit = await fetch(`${sim.url}/v1/text-to-speech/v1`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'hi', delivery: 'async' }),
+    });
+    const { generation_job_id: id } = (await submit.json()) as { generation_job_id: string };
+    const early = await fetch(`${sim.url}/v1/generation-jobs/${id}/audio`);
+    expect(early.status).toBe(425);
+    expect(early.headers.get('retry-after')).toBe('1');
+    expect(await early.json()).toEqual({
+      ok: false,
+      code: 'GENERATION_NOT_READY',
+      detail: 'Generation is not ready yet.',
+      error: 'Generation is not ready yet.',
+    });
+    const done = await fetch(`${sim.url}/v1/generation-jobs/${id}/audio`);
+    expect(done.status).toBe(200);
+    expect(done.headers.get('content-type')).toBe('audio/mpeg');
+  });
+
+  it('the request log never holds a credential: headers, query parameters of HTTP and upgrade requests', async () => {
+    const sim = await start({ vendor: 'audixa', apiKey: 'ak_secret_123456' });
+    await fetch(`${sim.url}/v3/tts?generation_id=x&api_key=ak_secret_123456`, {
+      headers: { 'x-api-key': 'ak_secret_123456', authorization: 'Bearer ak_secret_123456' },
+    });
+    const ws = await openWebSocket(`${sim.wsUrl}/v3/tts/stream?api_key=ak_secret_123456`);
+    await runSession(ws, [{ text: 'a b', voice_id: 'v' }]);
+    expect(JSON.stringify(sim.requests())).not.toContain('ak_secret_123456');
+    expect(sim.requests()[1]).toMatchObject({
+      path: '/v3/tts/stream?api_key=[REDACTED]',
+      outcome: 'ws-closed',
+    });
+  });
+
+  it('reject-upgrade answers the upgrade with the status, Retry-After and body', async () => {
+    const sim = await start({
+      vendor: 'elsa',
+      faultPlan: {
+        faults: [{ kind: 'reject-upgrade', status: 429, retryAfterSeconds: 5, body: 'slow down' }],
+      },
+    });
+    const error: unknown = await openWebSocket(`${sim.wsUrl}/api/v2/ws/score_audio`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpgradeRejected);
+    expect(error).toMatchObject({ status: 429, body: 'slow down', headers: { 'retry-after': '5' } });
+  });
+});
