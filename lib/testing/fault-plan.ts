@@ -41,7 +41,7 @@ export interface RateLimitFault<E extends string = string> extends FaultSchedule
   kind: 'rate-limit';
   /** Refill rate. */
   tokensPerSecond: number;
-  /** Bucket size (requests allowed back to back). */
+  /** Bucket size: requests allowed back to back (an integer ≥ 1). */
   burst: number;
   /** A fixed wait to announce; default: seconds until the next token, rounded up. */
   retryAfterSeconds?: number | undefined;
@@ -83,7 +83,7 @@ export interface WsErrorFault<E extends string = string> extends FaultSchedule<E
   kind: 'ws-error';
   /** Server messages (text or binary) sent before the error. */
   afterMessages: number;
-  /** Close code (1011 internal, 1008 policy, 1003 payload). */
+  /** Close code (1011 internal, 1008 policy, 1003 payload); one a server can send, so not 1005/1006/1015. */
   closeCode: number;
   /** Error message text. */
   message?: string | undefined;

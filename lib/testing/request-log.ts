@@ -71,13 +71,12 @@ export class RequestLog<E extends string = string> {
 
   /** Starts a record for an arriving request. */
   begin(transport: SimulatorTransport, endpoint: E | undefined, req: IncomingMessage): RecordedRequest<E> {
-    const redacted = redactUrl(new URL(req.url ?? '/', 'http://simulator.invalid'));
     const entry: RecordedRequest<E> = {
       sequence: this.entries.length + 1,
       transport,
       endpoint,
       method: req.method ?? 'GET',
-      path: redacted.replace(/^http:\/\/simulator\.invalid/, ''),
+      path: redactedPath(req.url ?? '/'),
       headers: redactHeaders(req.headers as Record<string, unknown>) ?? {},
       bodyBytes: 0,
       receivedAtMs: this.clock.now(),
@@ -109,4 +108,13 @@ export class RequestLog<E extends string = string> {
   list(): readonly RecordedRequest<E>[] {
     return this.entries.map((entry) => structuredClone(entry));
   }
+}
+
+/** Path and query with credential parameters redacted; a target no URL parser accepts is kept as text, redacted. */
+function redactedPath(target: string): string {
+  const base = 'http://simulator.invalid';
+  if (!URL.canParse(target, base)) return redactText(target);
+  const redacted = redactUrl(new URL(target, base));
+  // An absolute-form target (a proxy's `GET http://host/…`) keeps its own origin.
+  return redacted.startsWith(`${base}/`) ? redacted.slice(base.length) : redacted;
 }

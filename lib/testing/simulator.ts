@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { SIMULATOR_ENDPOINTS, type SimulatorEndpoint, type VendorName } from './endpoints.js';
 import type { FaultPlan } from './fault-plan.js';
-import { parseFaultPlan } from './fault-plan-parse.js';
+import { checkPlanForVendor, parseFaultPlan } from './fault-plan-parse.js';
 import {
   FaultScheduler,
   type AdmissionVerdict,
@@ -76,7 +76,6 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   check.number('options.minPollIntervalMs', options.minPollIntervalMs, { min: 0 });
   const clock = timeSourceOf(options.clock);
   const log = new RequestLog<SimulatorEndpoint>(clock);
-  let scheduler = new FaultScheduler(parseFaultPlan(options.faultPlan ?? { faults: [] }), clock, clock.now());
   let baseUrl = '';
   const vendor = createVendorModule(options.vendor, {
     clock,
@@ -85,6 +84,13 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
     jobs: new JobStore(options.pollsUntilDone ?? 2, clock),
     minPollIntervalMs: options.minPollIntervalMs ?? 10_000,
   });
+  // Validated against the vendor too: a fault that could never fire here is a mistake in the plan.
+  const planFor = (plan: FaultPlan<SimulatorEndpoint>): FaultPlan<SimulatorEndpoint> => {
+    const parsed = parseFaultPlan(plan);
+    checkPlanForVendor(parsed, options.vendor);
+    return parsed;
+  };
+  let scheduler = new FaultScheduler(planFor(options.faultPlan ?? { faults: [] }), clock, clock.now());
   const sockets = new Set<Socket>();
   let closed = false;
   const closing = new AbortController();
@@ -107,15 +113,15 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   };
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', baseUrl);
-    const route = vendor.httpRoutes.find((r) => r.method === req.method && r.path.test(url.pathname));
+    const url = requestUrl(req, baseUrl);
+    const route = url && vendor.httpRoutes.find((r) => r.method === req.method && r.path.test(url.pathname));
     const entry = log.begin('http', route?.endpoint, req);
     const { body, totalBytes } = await readRequestBody(req);
     entry.bodyBytes = totalBytes;
     const target = route ? targetOf(route.endpoint) : undefined;
     const claimDrop = () => (target ? scheduler.claim('drop', target) : undefined);
     const reply = new HttpReplier(res, log, entry, claimDrop, vendor.commonHeaders?.());
-    if (!route || !target) return reply.send(vendor.errorReply('not-found', {}));
+    if (!url || !route || !target) return reply.send(vendor.errorReply('not-found', {}));
     const verdict = await admit(target, entry);
     if (!verdict) return;
     if (verdict.gate) {
@@ -139,10 +145,10 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   };
 
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
-    const url = new URL(req.url ?? '/', baseUrl);
-    const route = vendor.wsRoutes.find((r) => r.path === url.pathname);
+    const url = requestUrl(req, baseUrl);
+    const route = url && vendor.wsRoutes.find((r) => r.path === url.pathname);
     const entry = log.begin('ws', route?.endpoint, req);
-    if (!route) {
+    if (!url || !route) {
       rejectUpgrade(socket, vendor.errorReply('not-found', {}));
       return log.finish(entry, 'upgrade-rejected', 404);
     }
@@ -198,7 +204,7 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
     requests: () => log.list(),
     faultFirings: () => scheduler.firings.map((firing) => ({ ...firing })),
     setFaultPlan(plan: FaultPlan<SimulatorEndpoint>): void {
-      scheduler = new FaultScheduler(parseFaultPlan(plan), clock, clock.now());
+      scheduler = new FaultScheduler(planFor(plan), clock, clock.now());
     },
     async close(): Promise<void> {
       if (closed) return;
@@ -213,6 +219,11 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The request's URL; undefined for a request-target no URL parser accepts (answered as an unknown route). */
+function requestUrl(req: IncomingMessage, baseUrl: string): URL | undefined {
+  return URL.canParse(req.url ?? '/', baseUrl) ? new URL(req.url ?? '/', baseUrl) : undefined;
 }
 
 function targetOf(endpoint: SimulatorEndpoint): FaultTarget<SimulatorEndpoint> {

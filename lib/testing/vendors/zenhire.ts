@@ -43,6 +43,16 @@ const ZENHIRE_CODES: Readonly<Record<string, readonly [number, string]>> = {
   SERVICE_WARMING_UP: [503, 'The scoring service is warming up after a deployment.'],
 };
 
+/**
+ * Waits announced with ZenHire's retry codes when a fault names no other ("429 rate limits and 503
+ * service-warming … carry error.retryAfterSeconds and the standard HTTP Retry-After header"): the
+ * warm-up's documented 30 s lower bound, the poll interval, and one second for a submit burst.
+ */
+const DOCUMENTED_RETRY_AFTER_SECONDS: Readonly<Record<string, number>> = {
+  RATE_LIMIT_EXCEEDED: 1,
+  SERVICE_WARMING_UP: 30,
+};
+
 /** ZenHire's fallback cadence for the first two minutes (docs: 0–2 min → 15 s). */
 const DEFAULT_POLL_INTERVAL_SECONDS = 15;
 
@@ -120,6 +130,10 @@ export function createZenhireVendor(
     ],
     wsRoutes: [],
     errorReply,
+    documentedRetryAfterSeconds: (code) =>
+      code === 'POLL_RATE_LIMITED'
+        ? Math.max(1, Math.ceil(environment.minPollIntervalMs / 1000))
+        : DOCUMENTED_RETRY_AFTER_SECONDS[code],
     wsErrorMessage: (message, closeCode) => JSON.stringify({ error: { code: String(closeCode), message } }),
     streamErrorLine: (message) => JSON.stringify({ error: { code: 'INTERNAL_ERROR', message } }),
   };
