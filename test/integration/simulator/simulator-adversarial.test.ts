@@ -223,6 +223,47 @@ describe('WebSocket close codes', () => {
   });
 });
 
+describe('session faults act on the sessions and streams they count against', () => {
+  it('a ws-error is not used up by a session the vendor refused (wrong key): the next good session gets it', async () => {
+    const sim = await start({
+      vendor: 'gradium',
+      apiKey: 'good-key',
+      faultPlan: { faults: [{ kind: 'ws-error', afterMessages: 1, closeCode: 1011, times: 1 }] },
+    });
+    const refused = await runSession(
+      await openWebSocket(`${sim.wsUrl}/api/speech/tts`, { 'x-api-key': 'wrong-key' }),
+      [],
+    );
+    expect(refused.closeCode).toBe(1008);
+    const good = await runSession(
+      await openWebSocket(`${sim.wsUrl}/api/speech/tts`, { 'x-api-key': 'good-key' }),
+      [{ type: 'setup' }, { type: 'text', text: 'a b' }, { type: 'end_of_stream' }],
+    );
+    expect(good.closeCode).toBe(1011);
+    expect(sim.requests().map((r) => [r.wsCloseCode, r.faults])).toEqual([
+      [1008, []],
+      [1011, ['ws-error']],
+    ]);
+    expect(sim.faultFirings()).toHaveLength(1);
+  });
+
+  it('a stream-error on a stream shorter than afterLines still reaches the client: before the final end_of_stream', async () => {
+    const sim = await start({
+      vendor: 'gradium',
+      faultPlan: { faults: [{ kind: 'stream-error', afterLines: 50 }] },
+    });
+    const res = await fetch(`${sim.url}/api/post/speech/tts`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'a' }),
+    });
+    const types = (await res.text())
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { type: string }).type);
+    expect(types).toEqual(['text', 'audio', 'error']);
+  });
+});
+
 describe('what holds up', () => {
   it('close() settles at once with a latency wait, a half-sent body and an open WebSocket; twice is fine', async () => {
     const clock = createManualClock(0);
