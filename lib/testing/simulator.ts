@@ -170,10 +170,11 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
     if (!wss) return void socket.destroy();
     wss.handleUpgrade(req, socket, head, (ws) => {
       log.finish(entry, 'ws-open', 101);
-      const faults = { wsError: scheduler.claim('ws-error', target), drop: scheduler.claim('drop', target) };
-      const session = new WsSession(ws, log, entry, faults, vendor.wsErrorMessage);
+      const session = new WsSession(ws, log, entry, vendor.wsErrorMessage);
       route.handle(session, { url, headers: req.headers });
-      session.start();
+      // Claimed only for a session the vendor kept open: one it refused (a wrong key) must not use them up.
+      if (!session.isOpen) return;
+      session.start({ wsError: scheduler.claim('ws-error', target), drop: scheduler.claim('drop', target) });
     });
   };
 
