@@ -264,6 +264,34 @@ describe('session faults act on the sessions and streams they count against', ()
   });
 });
 
+describe('faults count requests in the order they arrived (the log’s order)', () => {
+  it('a request whose body is still arriving is counted before one that came after it', async () => {
+    const sim = await start({ vendor: 'breeze', faultPlan: { faults: [{ kind: 'error', times: 1 }] } });
+    const body = JSON.stringify({ text: 'hi' });
+    const slow = httpRequest(`${sim.url}/v1/text-to-speech/v1`, {
+      method: 'POST',
+      headers: { 'content-length': String(body.length) },
+    });
+    const slowStatus = new Promise<number | undefined>((resolve) =>
+      slow.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }),
+    );
+    slow.write(body.slice(0, 4));
+    while (sim.requests().length === 0) await new Promise((resolve) => setImmediate(resolve));
+
+    const fast = await breezeTts(sim);
+    slow.end(body.slice(4));
+
+    expect([await slowStatus, fast.status]).toEqual([500, 200]);
+    expect(sim.requests().map((r) => [r.sequence, r.status])).toEqual([
+      [1, 500],
+      [2, 200],
+    ]);
+  });
+});
+
 describe('what holds up', () => {
   it('close() settles at once with a latency wait, a half-sent body and an open WebSocket; twice is fine', async () => {
     const clock = createManualClock(0);
