@@ -100,11 +100,11 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   const delay = (delayMs: number): Promise<void> =>
     clock.sleep(delayMs, { signal: closing.signal }).catch(() => undefined);
 
-  const admit = async (
-    target: FaultTarget<SimulatorEndpoint>,
+  /** Waits out the verdict's latency; undefined when the simulator closed meanwhile. */
+  const hold = async (
+    verdict: AdmissionVerdict,
     entry: RecordedRequest<SimulatorEndpoint>,
   ): Promise<AdmissionVerdict | undefined> => {
-    const verdict = scheduler.admit(target);
     if (verdict.delayMs > 0) {
       entry.faults.push('latency');
       await delay(verdict.delayMs);
@@ -116,13 +116,16 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
     const url = requestUrl(req, baseUrl);
     const route = url && vendor.httpRoutes.find((r) => r.method === req.method && r.path.test(url.pathname));
     const entry = log.begin('http', route?.endpoint, req);
+    const target = route ? targetOf(route.endpoint) : undefined;
+    // Decided on arrival, not once the body is in: faults count requests in the order they came (the
+    // log's order), whatever the order their bodies finish in.
+    const decided = target && scheduler.admit(target);
     const { body, totalBytes } = await readRequestBody(req);
     entry.bodyBytes = totalBytes;
-    const target = route ? targetOf(route.endpoint) : undefined;
     const claimDrop = () => (target ? scheduler.claim('drop', target) : undefined);
     const reply = new HttpReplier(res, log, entry, claimDrop, vendor.commonHeaders?.());
-    if (!url || !route || !target) return reply.send(vendor.errorReply('not-found', {}));
-    const verdict = await admit(target, entry);
+    if (!url || !route || !target || !decided) return reply.send(vendor.errorReply('not-found', {}));
+    const verdict = await hold(decided, entry);
     if (!verdict) return;
     if (verdict.gate) {
       entry.faults.push(verdict.gate.fault.kind);
@@ -153,7 +156,7 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
       return log.finish(entry, 'upgrade-rejected', 404);
     }
     const target = targetOf(route.endpoint);
-    const verdict = await admit(target, entry);
+    const verdict = await hold(scheduler.admit(target), entry);
     if (!verdict) return void socket.destroy();
     if (verdict.gate) {
       const fault = verdict.gate.fault;
