@@ -1,6 +1,7 @@
 // Adversarial tests of `vendor-resilience/testing` as a user's own test suite would lean on it: what
 // docs/testing.md promises about fault plans, closing, clocks, vendor envelopes and the request log.
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import {
@@ -203,6 +204,49 @@ describe('documented Retry-After on errors named by code', () => {
     expect(second.status).toBe(429);
     expect(second.headers.get('retry-after')).toBeNull();
     await second.arrayBuffer();
+  });
+});
+
+const vendorDoc = (name: string): string =>
+  readFileSync(new URL(`../../../docs/vendor-docs/${name}`, import.meta.url), 'utf8');
+
+describe('every documented error code, as the vendor documents it', () => {
+  it('Breeze: each row of the error reference gives its status and the envelope with its default message', async () => {
+    const rows = [
+      ...vendorDoc('breeze-errors.txt').matchAll(/^([A-Z_]+) \| (\d{3}) \| \w+ \| \w+ \| (.+?) \|$/gm),
+    ];
+    expect(rows.length).toBeGreaterThan(30);
+    const sim = await start({ vendor: 'breeze' });
+    const wrong = [];
+    for (const [, code, status, message] of rows) {
+      sim.setFaultPlan({ faults: [{ kind: 'error', code }] });
+      const res = await breezeTts(sim);
+      const body = await res.text();
+      const expected = JSON.stringify({ ok: false, code, detail: message, error: message });
+      if (res.status !== Number(status) || body !== expected) wrong.push(`${code}: ${res.status} ${body}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('ZenHire: each HTTP row of the code table (VENDORS.md §4) gives its status in the documented envelope', async () => {
+    const section = vendorDoc('VENDORS.md').split('## 4. ZenHire')[1]!.split('\n## 5.')[0]!;
+    const rows = [...section.matchAll(/^\| ([A-Z_ /]+) \| (\d{3}) \|/gm)].flatMap(([, names, status]) =>
+      names!.split(' / ').map((code) => [code.trim(), Number(status)] as const),
+    );
+    expect(rows.length).toBeGreaterThan(20);
+    const sim = await start({ vendor: 'zenhire' });
+    const wrong = [];
+    for (const [code, status] of rows) {
+      sim.setFaultPlan({ faults: [{ kind: 'error', code }] });
+      const res = await zenhireSubmit(sim);
+      const body = (await res.json()) as { error: Record<string, unknown> };
+      const shapeOk =
+        body.error['code'] === code &&
+        typeof body.error['message'] === 'string' &&
+        typeof body.error['timestamp'] === 'string';
+      if (res.status !== status || !shapeOk) wrong.push(`${code}: ${res.status} ${JSON.stringify(body)}`);
+    }
+    expect(wrong).toEqual([]);
   });
 });
 
