@@ -308,6 +308,21 @@ describe('session faults act on the sessions and streams they count against', ()
   });
 });
 
+describe('job endpoints as each vendor documents them', () => {
+  it('Audixa WS: the audio_url of `completed` serves the finished file (the documented backup)', async () => {
+    const sim = await start({ vendor: 'audixa' });
+    const ws = await openWebSocket(`${sim.wsUrl}/v3/tts/stream?api_key=k`);
+    const result = await runSession(ws, [{ text: 'one two', voice_id: 'am_ethan' }]);
+    expect(result.closeCode).toBe(1000);
+    const completed = result.messages.at(-1);
+    expect(completed).toMatchObject({ kind: 'json', value: { type: 'completed' } });
+    const audioUrl = (completed as { value: { audio_url: string } }).value.audio_url;
+    const audio = await fetch(audioUrl);
+    expect(audio.status).toBe(200);
+    expect(audio.headers.get('content-type')).toBe('audio/wav');
+  });
+});
+
 describe('faults count requests in the order they arrived (the log’s order)', () => {
   it('a request whose body is still arriving is counted before one that came after it', async () => {
     const sim = await start({ vendor: 'breeze', faultPlan: { faults: [{ kind: 'error', times: 1 }] } });
