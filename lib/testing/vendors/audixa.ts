@@ -100,6 +100,8 @@ export function createAudixaVendor(
       // Raw PCM float32 LE, 24 kHz mono in the real service; here deterministic bytes, one chunk per word.
       const words = wordsOf(String(request['text']));
       for (const [index] of words.entries()) if (!session.send(fakeAudio(960, index))) return;
+      // `completed` means the backup file is ready: its audio_url must serve it, as the CDN would.
+      environment.jobs.complete(job);
       if (session.send({ type: 'completed', audio_url: audioUrl(job.id) })) session.finish();
     });
   }

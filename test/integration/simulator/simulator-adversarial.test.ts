@@ -316,7 +316,7 @@ describe('job endpoints as each vendor documents them', () => {
     expect(result.closeCode).toBe(1000);
     const completed = result.messages.at(-1);
     expect(completed).toMatchObject({ kind: 'json', value: { type: 'completed' } });
-    const audioUrl = (completed as { value: { audio_url: string } }).value.audio_url;
+    const audioUrl = completed?.kind === 'json' ? String(completed.value['audio_url']) : '';
     const audio = await fetch(audioUrl);
     expect(audio.status).toBe(200);
     expect(audio.headers.get('content-type')).toBe('audio/wav');
