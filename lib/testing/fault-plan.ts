@@ -100,7 +100,10 @@ export interface RejectUpgradeFault<E extends string = string> extends FaultSche
   body?: string | undefined;
 }
 
-/** Hold the answer for `delayMs` of real time (keep it small: it is a real timer). */
+/**
+ * Hold the answer for `delayMs` on the simulator's clock: real time with the system clock (keep it
+ * small), simulated time with a manual clock (it waits until the clock passes it).
+ */
 export interface LatencyFault<E extends string = string> extends FaultSchedule<E> {
   kind: 'latency';
   /** Added delay before the request is handled. */

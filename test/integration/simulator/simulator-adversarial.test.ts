@@ -383,6 +383,37 @@ describe('what holds up', () => {
     await expect(fetch(sim.url)).rejects.toThrow(/fetch failed/);
   });
 
+  it('a ws-error the session never reaches (afterMessages beyond its end) is used up without acting, as documented', async () => {
+    const sim = await start({
+      vendor: 'gradium',
+      faultPlan: { faults: [{ kind: 'ws-error', afterMessages: 50, closeCode: 1011, times: 1 }] },
+    });
+    const ws = await openWebSocket(`${sim.wsUrl}/api/speech/tts`);
+    const result = await runSession(ws, [
+      { type: 'setup' },
+      { type: 'text', text: 'a' },
+      { type: 'end_of_stream' },
+    ]);
+    expect(result.closeCode).toBe(1000);
+    expect(sim.requests()[0]!.faults).toEqual([]);
+    expect(sim.faultFirings()).toMatchObject([{ kind: 'ws-error' }]);
+  });
+
+  it('a latency fault waits on the simulator’s clock: with a manual clock, until the test moves it', async () => {
+    const clock = createManualClock(0);
+    const sim = await start({
+      vendor: 'breeze',
+      clock,
+      faultPlan: { faults: [{ kind: 'latency', delayMs: 5_000 }] },
+    });
+    const answered = breezeTts(sim).then((res) => res.status);
+    while (clock.pendingWaits() === 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(sim.requests()[0]).toMatchObject({ outcome: 'pending', faults: ['latency'] });
+    clock.advance(5_000);
+    expect(await answered).toBe(200);
+    expect(sim.requests()[0]).toMatchObject({ receivedAtMs: 0, answeredAtMs: 5_000 });
+  });
+
   it('several simulators run at once with their own counters, jobs and logs', async () => {
     const plan: FaultPlan = { faults: [{ kind: 'error', times: 1 }] };
     const [a, b] = await Promise.all([
