@@ -535,6 +535,19 @@ describe('what holds up', () => {
     });
   });
 
+  it('the simulator’s apiKey never appears in the log, wherever the client put it (a JSON field of a text frame, an unknown header)', async () => {
+    const key = 'ak_live_5ecret99';
+    const sim = await start({ vendor: 'audixa', apiKey: key });
+    const ws = await openWebSocket(`${sim.wsUrl}/v3/tts/stream?api_key=${key}`);
+    await runSession(ws, [{ text: 'a', voice_id: 'v', api_key: key }]);
+    await fetch(`${sim.url}/v3/tts?generation_id=gen_000001&auth_key=${key}`, {
+      headers: { 'x-api-key': key, 'x-audixa-key': key },
+    });
+    const log = JSON.stringify(sim.requests());
+    expect(log).not.toContain(key);
+    expect(sim.requests()[1]!.headers['x-audixa-key']).toBe('[REDACTED]');
+  });
+
   it('reject-upgrade answers the upgrade with the status, Retry-After and body', async () => {
     const sim = await start({
       vendor: 'elsa',
