@@ -67,7 +67,11 @@ export interface RecordedRequest<E extends string = string> {
 export class RequestLog<E extends string = string> {
   private readonly entries: RecordedRequest<E>[] = [];
 
-  constructor(private readonly clock: Clock) {}
+  /** @param secrets credentials to remove wherever they appear (the simulator's `apiKey`), besides the named ones. */
+  constructor(
+    private readonly clock: Clock,
+    private readonly secrets: readonly string[] = [],
+  ) {}
 
   /** Starts a record for an arriving request. */
   begin(transport: SimulatorTransport, endpoint: E | undefined, req: IncomingMessage): RecordedRequest<E> {
@@ -76,8 +80,8 @@ export class RequestLog<E extends string = string> {
       transport,
       endpoint,
       method: req.method ?? 'GET',
-      path: redactedPath(req.url ?? '/'),
-      headers: redactHeaders(req.headers as Record<string, unknown>) ?? {},
+      path: redactText(redactedPath(req.url ?? '/'), this.secrets),
+      headers: this.withoutSecrets(redactHeaders(req.headers as Record<string, unknown>) ?? {}),
       bodyBytes: 0,
       receivedAtMs: this.clock.now(),
       outcome: 'pending',
@@ -100,8 +104,20 @@ export class RequestLog<E extends string = string> {
   /** Adds a received WebSocket message to a record. */
   addWsMessage(entry: RecordedRequest, data: Buffer, isBinary: boolean): void {
     const message: RecordedWsMessage = { atMs: this.clock.now(), bytes: data.length };
-    if (!isBinary) message.text = redactText(data.toString('utf8'));
+    if (!isBinary) message.text = redactText(data.toString('utf8'), this.secrets);
     entry.wsMessagesReceived.push(message);
+  }
+
+  /** Header values with the known secrets removed (a credential sent under a name no list knows). */
+  private withoutSecrets(headers: Record<string, unknown>): Record<string, unknown> {
+    if (this.secrets.length === 0) return headers;
+    const scrub = (value: unknown): unknown =>
+      typeof value === 'string'
+        ? redactText(value, this.secrets)
+        : Array.isArray(value)
+          ? value.map(scrub)
+          : value;
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, scrub(value)]));
   }
 
   /** A snapshot of every record so far, in arrival order. */

@@ -75,7 +75,7 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   check.number('options.pollsUntilDone', options.pollsUntilDone, { min: 0, integer: true });
   check.number('options.minPollIntervalMs', options.minPollIntervalMs, { min: 0 });
   const clock = timeSourceOf(options.clock);
-  const log = new RequestLog<SimulatorEndpoint>(clock);
+  const log = new RequestLog<SimulatorEndpoint>(clock, options.apiKey === undefined ? [] : [options.apiKey]);
   let baseUrl = '';
   const vendor = createVendorModule(options.vendor, {
     clock,
