@@ -228,6 +228,24 @@ describe('every documented error code, as the vendor documents it', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('Audixa: an error fault with each documented status answers the documented {"detail"} body', async () => {
+    const doc = vendorDoc('audixa-errors.txt').split('Common Errors')[1]!;
+    const documented = [...doc.matchAll(/^(\d{3}) [A-Za-z ]+\n[\s\S]*?"detail": "([^"]+)"/gm)].map(
+      ([, status, detail]) => [Number(status), detail!] as const,
+    );
+    expect(documented.map(([status]) => status)).toEqual([400, 401, 402, 404, 429, 500]);
+    const sim = await start({ vendor: 'audixa' });
+    const wrong = [];
+    for (const [status, detail] of documented) {
+      sim.setFaultPlan({ faults: [{ kind: 'error', status }] });
+      const res = await fetch(`${sim.url}/v3/tts?generation_id=x`);
+      const body = (await res.json()) as { detail: unknown };
+      if (res.status !== status || body.detail !== detail)
+        wrong.push(`${status}: ${res.status} ${JSON.stringify(body)}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('ZenHire: each HTTP row of the code table (VENDORS.md §4) gives its status in the documented envelope', async () => {
     const section = vendorDoc('VENDORS.md').split('## 4. ZenHire')[1]!.split('\n## 5.')[0]!;
     const rows = [...section.matchAll(/^\| ([A-Z_ /]+) \| (\d{3}) \|/gm)].flatMap(([, names, status]) =>
