@@ -369,6 +369,45 @@ describe('faults count requests in the order they arrived (the log’s order)', 
   });
 });
 
+describe('the manual clock next to jest’s fake timers', () => {
+  it('autoAdvance and advanceAsync still move time when jest fakes setImmediate (its default)', async () => {
+    const { setTimeout: realDelay } = await import('node:timers/promises');
+    jest.useFakeTimers();
+    const clock = createManualClock(0, { autoAdvance: true });
+    try {
+      const slept = clock.sleep(1_000).then(() => 'slept');
+      expect(await Promise.race([slept, realDelay(1_000).then(() => 'stuck')])).toBe('slept');
+      const manual = createManualClock(0);
+      const waited = manual.sleep(500).then(() => manual.now());
+      const advanced = manual.advanceAsync(500).then(() => 'advanced');
+      expect(await Promise.race([advanced, realDelay(1_000).then(() => 'stuck')])).toBe('advanced');
+      expect(await waited).toBe(500);
+    } finally {
+      clock.dispose();
+      jest.useRealTimers();
+    }
+  });
+
+  it('a simulator and the library on one auto-advancing manual clock under jest fake timers', async () => {
+    jest.useFakeTimers();
+    const clock = createManualClock(0, { autoAdvance: true });
+    try {
+      const sim = await start({
+        vendor: 'zenhire',
+        clock,
+        faultPlan: { faults: [{ kind: 'latency', delayMs: 30_000, times: 1 }] },
+      });
+      const { setTimeout: realDelay } = await import('node:timers/promises');
+      const answered = zenhireSubmit(sim).then((res) => res.status);
+      expect(await Promise.race([answered, realDelay(2_000).then(() => 'stuck')])).toBe(202);
+      expect(clock.now()).toBe(30_000);
+    } finally {
+      clock.dispose();
+      jest.useRealTimers();
+    }
+  });
+});
+
 describe('what holds up', () => {
   it('close() settles at once with a latency wait, a half-sent body and an open WebSocket; twice is fine', async () => {
     const clock = createManualClock(0);
