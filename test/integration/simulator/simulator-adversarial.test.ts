@@ -531,6 +531,18 @@ describe('what holds up', () => {
       expect((await zenhireSubmit(sim)).status).toBe(503);
       jest.setSystemTime(Date.now() + 60_000);
       expect((await zenhireSubmit(sim)).status).toBe(202);
+      // A latency fault waits on the faked setTimeout: jest's time releases it.
+      sim.setFaultPlan({ faults: [{ kind: 'latency', delayMs: 5_000 }] });
+      let status: number | undefined;
+      const answered = zenhireSubmit(sim).then((res) => (status = res.status));
+      // The fault is logged as the wait starts: its timer is set from then on.
+      while (!sim.requests()[2]?.faults.includes('latency')) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await jest.advanceTimersByTimeAsync(4_999);
+      expect(status).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(await answered).toBe(202);
     } finally {
       jest.useRealTimers();
     }
