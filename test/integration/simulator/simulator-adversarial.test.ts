@@ -106,6 +106,17 @@ describe('fault plans are refused early, naming the field', () => {
     );
   });
 
+  it('a misspelt endpoint is refused with the endpoints that vendor has', () => {
+    const plan = { faults: [{ kind: 'error', match: { endpoint: 'zenhire.submitt' } }] };
+    expect(() => parseFaultPlan(plan)).toThrow(
+      'faults[0].match.endpoint: unknown endpoint "zenhire.submitt" (zenhire has zenhire.submit, zenhire.poll)',
+    );
+    const unknownVendor = { faults: [{ kind: 'error', match: { endpoint: 'eleven.tts' } }] };
+    expect(() => parseFaultPlan(unknownVendor)).toThrow(
+      /unknown endpoint "eleven\.tts" \(endpoints are named <vendor>\.<name>: gradium\.tts, /,
+    );
+  });
+
   it('changing the plan object after the simulator started does not change the running plan', async () => {
     const plan = { faults: [{ kind: 'error' as const, code: 'INTERNAL_ERROR', times: 1 }] };
     const sim = await start({ vendor: 'breeze', faultPlan: plan });
