@@ -145,7 +145,9 @@ function checkMatch(match: unknown, where: string): void {
   const endpoints = Array.isArray(match['endpoint']) ? match['endpoint'] : [match['endpoint']];
   for (const endpoint of endpoints) {
     if (match['endpoint'] !== undefined && !isSimulatorEndpoint(endpoint)) {
-      throw new FaultPlanError(`${where}.endpoint: unknown endpoint ${JSON.stringify(endpoint)}`);
+      throw new FaultPlanError(
+        `${where}.endpoint: unknown endpoint ${JSON.stringify(endpoint)} (${knownEndpointsHint(endpoint)})`,
+      );
     }
   }
   const phase = match['phase'];
@@ -156,6 +158,15 @@ function checkMatch(match: unknown, where: string): void {
   if (transport !== undefined && transport !== 'http' && transport !== 'ws') {
     throw new FaultPlanError(`${where}.transport: expected "http" or "ws"`);
   }
+}
+
+/** The endpoints of the vendor an unknown id names, or every endpoint when it names no vendor. */
+function knownEndpointsHint(endpoint: unknown): string {
+  const all = Object.keys(SIMULATOR_ENDPOINTS) as SimulatorEndpoint[];
+  const vendor = typeof endpoint === 'string' ? endpoint.split('.')[0] : undefined;
+  const own = all.filter((id) => SIMULATOR_ENDPOINTS[id].vendor === vendor);
+  if (own.length > 0) return `${String(vendor)} has ${own.join(', ')}`;
+  return `endpoints are named <vendor>.<name>: ${all.join(', ')}`;
 }
 
 function checkField(value: unknown, check: Check, where: string): void {
