@@ -146,18 +146,6 @@ describe('unknown and malformed requests get an answer, not a hang', () => {
     expect(sim.requests()).toMatchObject([{ transport: 'ws', status: 404, outcome: 'upgrade-rejected' }]);
   });
 
-  it('an HTTP request offering an h2c upgrade (curl --http2 on http://) is answered as HTTP/1.1, not refused as a WebSocket', async () => {
-    const sim = await start({ vendor: 'breeze' });
-    const body = '{"text":"hi"}';
-    const answer = await rawExchange(
-      sim.port,
-      'POST /v1/text-to-speech/v1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n' +
-        `Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-    );
-    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
-    expect(sim.requests()).toMatchObject([{ transport: 'http', endpoint: 'breeze.tts', status: 200 }]);
-  });
-
   it.each([
     ['zenhire', 'GET', '/nope', 404, '"code":"NOT_FOUND"'],
     ['breeze', 'PUT', '/v1/text-to-speech/v1', 404, '"code":"RESOURCE_NOT_FOUND"'],
