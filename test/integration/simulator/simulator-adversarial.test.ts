@@ -482,6 +482,29 @@ describe('what holds up', () => {
     expect(sim.requests()[0]).toMatchObject({ receivedAtMs: 0, answeredAtMs: 5_000 });
   });
 
+  it('plan order: the first answering fault wins and the ones after it do not see (or charge) that request', async () => {
+    const clock = createManualClock(0);
+    const sim = await start({
+      vendor: 'breeze',
+      clock,
+      faultPlan: {
+        faults: [
+          { kind: 'error', code: 'UPSTREAM_TIMEOUT', times: 1 },
+          { kind: 'rate-limit', tokensPerSecond: 1, burst: 1 },
+          { kind: 'error', code: 'INTERNAL_ERROR', after: 1, times: 1 },
+        ],
+      },
+    });
+    const statuses = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await breezeTts(sim)).status);
+    clock.advance(1_000);
+    statuses.push((await breezeTts(sim)).status);
+    // 504 (the bucket untouched) · 200 (the token; the third fault lets its first request through) ·
+    // 429 (no token; the third fault never sees it) · 500 (a new token; now the third fault fires).
+    expect(statuses).toEqual([504, 200, 429, 500]);
+    expect(sim.faultFirings().map((f) => f.index)).toEqual([0, 1, 2]);
+  });
+
   it('several simulators run at once with their own counters, jobs and logs', async () => {
     const plan: FaultPlan = { faults: [{ kind: 'error', times: 1 }] };
     const [a, b] = await Promise.all([
