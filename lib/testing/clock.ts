@@ -1,3 +1,6 @@
+// node:timers' own functions, not the globals: jest's fake timers replace the globals (setImmediate
+// too, by default), and the turn that tells "the process is idle" must be a real one.
+import { clearImmediate, setImmediate } from 'node:timers';
 import type { Clock } from '../core/engine/types.js';
 import { abortReason } from '../run/sleep.js';
 import { ArgumentCheck } from '../run/validate-arguments.js';

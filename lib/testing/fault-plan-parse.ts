@@ -1,6 +1,12 @@
 import { ArgumentCheck } from '../run/validate-arguments.js';
-import { isSimulatorEndpoint, type SimulatorEndpoint } from './endpoints.js';
+import {
+  isSimulatorEndpoint,
+  SIMULATOR_ENDPOINTS,
+  type SimulatorEndpoint,
+  type VendorName,
+} from './endpoints.js';
 import type { Fault, FaultKind, FaultPlan } from './fault-plan.js';
+import { faultMatches } from './fault-scheduler.js';
 
 /** A fault plan that does not validate; the message names the field (`faults[2].times`) and the problem. */
 export class FaultPlanError extends Error {
@@ -8,7 +14,7 @@ export class FaultPlanError extends Error {
 }
 
 type Check =
-  'count' | 'positive' | 'nonNegative' | 'probability' | 'status' | 'closeCode' | 'string' | 'boolean';
+  'count' | 'positiveCount' | 'nonNegative' | 'probability' | 'status' | 'closeCode' | 'string' | 'boolean';
 
 const SCHEDULE_FIELDS: Record<string, Check> = { after: 'count', times: 'count', probability: 'probability' };
 const REPLY_FIELDS: Record<string, Check> = {
@@ -21,7 +27,7 @@ const REPLY_FIELDS: Record<string, Check> = {
 const KIND_FIELDS: Record<FaultKind, Record<string, Check>> = {
   'rate-limit': {
     'tokensPerSecond!': 'nonNegative',
-    'burst!': 'positive',
+    'burst!': 'positiveCount',
     retryAfterSeconds: 'nonNegative',
     ...REPLY_FIELDS,
   },
@@ -65,6 +71,43 @@ export function loadFaultPlan(jsonText: string): FaultPlan<SimulatorEndpoint> {
   return parseFaultPlan(value);
 }
 
+/**
+ * Refuses a (parsed) plan's faults that could never fire on `vendor`'s simulator: one naming another
+ * vendor's endpoint, or whose match (for `ws-error` and `reject-upgrade`, among WebSocket endpoints)
+ * selects none of `vendor`'s endpoints. Throws {@link FaultPlanError}.
+ */
+export function checkPlanForVendor(plan: FaultPlan<SimulatorEndpoint>, vendor: VendorName): void {
+  const own = (Object.keys(SIMULATOR_ENDPOINTS) as SimulatorEndpoint[])
+    .map((endpoint) => ({ endpoint, ...SIMULATOR_ENDPOINTS[endpoint] }))
+    .filter((target) => target.vendor === vendor);
+  plan.faults.forEach((fault, index) => {
+    const where = `faults[${index}]`;
+    const named = fault.match?.endpoint;
+    for (const endpoint of named === undefined ? [] : typeof named === 'string' ? [named] : named) {
+      if (SIMULATOR_ENDPOINTS[endpoint].vendor !== vendor) {
+        throw new FaultPlanError(
+          `${where}.match.endpoint: ${JSON.stringify(endpoint)} is not a ${vendor} endpoint (the fault could never fire)`,
+        );
+      }
+    }
+    const wsOnly = fault.kind === 'ws-error' || fault.kind === 'reject-upgrade';
+    const reachable = own.filter((target) => !wsOnly || target.transport === 'ws');
+    if (reachable.length === 0) {
+      throw new FaultPlanError(
+        `${where}.kind: ${JSON.stringify(fault.kind)} acts only on WebSocket endpoints; ${vendor} has none`,
+      );
+    }
+    if (!reachable.some((target) => faultMatches(fault.match, target))) {
+      const which = wsOnly
+        ? `WebSocket endpoints (${reachable.map((t) => t.endpoint).join(', ')})`
+        : 'endpoints';
+      throw new FaultPlanError(
+        `${where}.match: selects none of ${vendor}'s ${which}; the fault could never fire`,
+      );
+    }
+  });
+}
+
 function parseFault(value: unknown, where: string): Fault<SimulatorEndpoint> {
   if (!isRecord(value)) throw new FaultPlanError(`${where}: expected an object`);
   const kind = value['kind'];
@@ -87,8 +130,13 @@ function parseFault(value: unknown, where: string): Fault<SimulatorEndpoint> {
   if (kind === 'drop' && value['when'] !== 'before-response' && value['when'] !== 'mid-response') {
     throw new FaultPlanError(`${where}.when: expected "before-response" or "mid-response"`);
   }
-  if (value['match'] !== undefined) checkMatch(value['match'], `${where}.match`);
-  return value as unknown as Fault<SimulatorEndpoint>;
+  // A copy: a plan object the caller edits later (a shared fixture) must not change a running simulator.
+  const match = value['match'];
+  if (match === undefined) return { ...value } as unknown as Fault<SimulatorEndpoint>;
+  checkMatch(match, `${where}.match`);
+  const endpoint = (match as Record<string, unknown>)['endpoint'];
+  const matchCopy = { ...match, ...(Array.isArray(endpoint) && { endpoint: [...endpoint] }) };
+  return { ...value, match: matchCopy } as unknown as Fault<SimulatorEndpoint>;
 }
 
 function checkMatch(match: unknown, where: string): void {
@@ -97,7 +145,9 @@ function checkMatch(match: unknown, where: string): void {
   const endpoints = Array.isArray(match['endpoint']) ? match['endpoint'] : [match['endpoint']];
   for (const endpoint of endpoints) {
     if (match['endpoint'] !== undefined && !isSimulatorEndpoint(endpoint)) {
-      throw new FaultPlanError(`${where}.endpoint: unknown endpoint ${JSON.stringify(endpoint)}`);
+      throw new FaultPlanError(
+        `${where}.endpoint: unknown endpoint ${JSON.stringify(endpoint)} (${knownEndpointsHint(endpoint)})`,
+      );
     }
   }
   const phase = match['phase'];
@@ -110,15 +160,25 @@ function checkMatch(match: unknown, where: string): void {
   }
 }
 
+/** The endpoints of the vendor an unknown id names, or every endpoint when it names no vendor. */
+function knownEndpointsHint(endpoint: unknown): string {
+  const all = Object.keys(SIMULATOR_ENDPOINTS) as SimulatorEndpoint[];
+  const vendor = typeof endpoint === 'string' ? endpoint.split('.')[0] : undefined;
+  const own = all.filter((id) => SIMULATOR_ENDPOINTS[id].vendor === vendor);
+  if (own.length > 0) return `${String(vendor)} has ${own.join(', ')}`;
+  return `endpoints are named <vendor>.<name>: ${all.join(', ')}`;
+}
+
 function checkField(value: unknown, check: Check, where: string): void {
   const isNumber = typeof value === 'number' && Number.isFinite(value);
   const ok: Record<Check, boolean> = {
     count: Number.isInteger(value) && (value as number) >= 0,
-    positive: isNumber && value > 0,
+    positiveCount: Number.isInteger(value) && (value as number) >= 1,
     nonNegative: isNumber && value >= 0,
     probability: isNumber && value >= 0 && value <= 1,
-    status: Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599,
-    closeCode: Number.isInteger(value) && (value as number) >= 1000 && (value as number) <= 4999,
+    // A 1xx is not a final answer: the client would wait for one that never comes.
+    status: Number.isInteger(value) && (value as number) >= 200 && (value as number) <= 599,
+    closeCode: Number.isInteger(value) && isSendableCloseCode(value as number),
     string: typeof value === 'string',
     boolean: typeof value === 'boolean',
   };
@@ -128,14 +188,23 @@ function checkField(value: unknown, check: Check, where: string): void {
 
 const DESCRIPTIONS: Record<Check, string> = {
   count: 'an integer ≥ 0',
-  positive: 'a number > 0',
+  positiveCount: 'an integer ≥ 1',
   nonNegative: 'a number ≥ 0',
   probability: 'a number between 0 and 1',
-  status: 'an HTTP status (100–599)',
-  closeCode: 'a WebSocket close code (1000–4999)',
+  status: 'an HTTP status (200–599)',
+  closeCode:
+    'a WebSocket close code a server can send (1000–1003, 1007–1014, 3000–4999; for 1006 use a drop fault)',
   string: 'a string',
   boolean: 'true or false',
 };
+
+/**
+ * RFC 6455 §7.4: 1004–1006 and 1015 are never sent in a close frame (1006 is what a client reports
+ * for a cut connection) and 1016–2999 are reserved; `ws` throws on them mid-session.
+ */
+function isSendableCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
 
 function rejectUnknown(value: Record<string, unknown>, allowed: readonly string[], where: string): void {
   for (const key of Object.keys(value)) {

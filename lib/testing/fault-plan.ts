@@ -41,7 +41,7 @@ export interface RateLimitFault<E extends string = string> extends FaultSchedule
   kind: 'rate-limit';
   /** Refill rate. */
   tokensPerSecond: number;
-  /** Bucket size (requests allowed back to back). */
+  /** Bucket size: requests allowed back to back (an integer ≥ 1). */
   burst: number;
   /** A fixed wait to announce; default: seconds until the next token, rounded up. */
   retryAfterSeconds?: number | undefined;
@@ -83,7 +83,7 @@ export interface WsErrorFault<E extends string = string> extends FaultSchedule<E
   kind: 'ws-error';
   /** Server messages (text or binary) sent before the error. */
   afterMessages: number;
-  /** Close code (1011 internal, 1008 policy, 1003 payload). */
+  /** Close code (1011 internal, 1008 policy, 1003 payload); one a server can send, so not 1005/1006/1015. */
   closeCode: number;
   /** Error message text. */
   message?: string | undefined;
@@ -100,7 +100,10 @@ export interface RejectUpgradeFault<E extends string = string> extends FaultSche
   body?: string | undefined;
 }
 
-/** Hold the answer for `delayMs` of real time (keep it small: it is a real timer). */
+/**
+ * Hold the answer for `delayMs` on the simulator's clock: real time with the system clock (keep it
+ * small), simulated time with a manual clock (it waits until the clock passes it).
+ */
 export interface LatencyFault<E extends string = string> extends FaultSchedule<E> {
   kind: 'latency';
   /** Added delay before the request is handled. */

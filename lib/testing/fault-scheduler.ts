@@ -146,7 +146,7 @@ export class FaultScheduler<E extends string = string> {
 
   private tryFire(index: number, target: FaultTarget<E>, condition: () => boolean = () => true): boolean {
     const fault = this.plan.faults[index];
-    if (!fault || !matches(fault.match, target)) return false;
+    if (!fault || !faultMatches(fault.match, target)) return false;
     const seen = ++this.seenCounts[index]!;
     if (seen <= (fault.after ?? 0)) return false;
     if (fault.times !== undefined && this.firedCounts[index]! >= fault.times) return false;
@@ -162,7 +162,8 @@ function isMidResponseDrop(fault: Fault): boolean {
   return fault.kind === 'drop' && fault.when === 'mid-response';
 }
 
-function matches(match: FaultMatch | undefined, target: FaultTarget): boolean {
+/** Whether a fault's `match` selects this endpoint. */
+export function faultMatches(match: FaultMatch | undefined, target: FaultTarget): boolean {
   if (!match) return true;
   if (match.transport !== undefined && match.transport !== target.transport) return false;
   if (match.phase !== undefined && match.phase !== target.phase) return false;

@@ -12,10 +12,15 @@ export function gateReply(
   fault: Exclude<GateFault, { kind: 'drop' }>,
   retryAfterSeconds: number | undefined,
 ): HttpReply {
-  const reply = buildReply(vendor, fault, retryAfterSeconds);
+  const waitSeconds =
+    retryAfterSeconds ??
+    (fault.kind === 'error' && fault.code !== undefined
+      ? vendor.documentedRetryAfterSeconds?.(fault.code)
+      : undefined);
+  const reply = buildReply(vendor, fault, waitSeconds);
   const sendHeader = !('sendRetryAfterHeader' in fault) || fault.sendRetryAfterHeader !== false;
-  if (retryAfterSeconds !== undefined && sendHeader) {
-    reply.headers = { ...reply.headers, 'retry-after': String(Math.ceil(retryAfterSeconds)) };
+  if (waitSeconds !== undefined && sendHeader) {
+    reply.headers = { ...reply.headers, 'retry-after': String(Math.ceil(waitSeconds)) };
   }
   return reply;
 }

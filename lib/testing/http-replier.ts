@@ -61,14 +61,16 @@ export class HttpReplier {
   }
 
   /**
-   * Streams newline-delimited lines with status 200. A `stream-error` fault replaces the rest with the
-   * vendor's error line; a mid-response drop cuts the connection halfway through the lines.
+   * Streams newline-delimited lines with status 200 (the last one the stream's end). A `stream-error`
+   * fault replaces the rest with the vendor's error line; a mid-response drop cuts the connection
+   * halfway through the lines.
    */
   streamLines(lines: readonly string[], options: StreamLinesOptions): void {
     const drop = this.claimDrop();
     this.res.writeHead(200, { ...this.commonHeaders, 'content-type': options.contentType });
     const fault = options.streamError;
-    const goodLines = fault ? lines.slice(0, fault.afterLines) : lines;
+    // The error ends the stream: on a stream no longer than afterLines it takes the final line's place.
+    const goodLines = fault ? lines.slice(0, Math.min(fault.afterLines, lines.length - 1)) : lines;
     if (drop) {
       this.entry.faults.push('drop');
       const kept = goodLines.slice(0, Math.max(1, Math.floor(goodLines.length / 2)));

@@ -41,7 +41,10 @@ export type StreamErrorFault = Plan.StreamErrorFault<SimulatorEndpoint>;
 export type WsErrorFault = Plan.WsErrorFault<SimulatorEndpoint>;
 /** Refuse the WebSocket upgrade with an HTTP status (401, 403, 429, 503 …). */
 export type RejectUpgradeFault = Plan.RejectUpgradeFault<SimulatorEndpoint>;
-/** Hold the answer for `delayMs` of real time (keep it small: it is a real timer). */
+/**
+ * Hold the answer for `delayMs` on the simulator's clock: real time with the system clock (keep it
+ * small), simulated time with a manual clock (it waits until the clock passes it).
+ */
 export type LatencyFault = Plan.LatencyFault<SimulatorEndpoint>;
 /**
  * Destroy the socket: `before-response` sends nothing (HTTP and WS upgrades); `mid-response` sends the

@@ -56,6 +56,11 @@ export class JobStore {
     return this.jobs.get(id);
   }
 
+  /** Ends a job that finished without being polled (an Audixa WebSocket stream that sent `completed`). */
+  complete(job: SimulatedJob): void {
+    job.state = 'done';
+  }
+
   /** Counts one accepted poll and moves the job on; returns its new state. */
   advance(job: SimulatedJob): JobState {
     if (job.state === 'done' || job.state === 'failed') return job.state;

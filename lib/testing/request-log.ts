@@ -67,18 +67,21 @@ export interface RecordedRequest<E extends string = string> {
 export class RequestLog<E extends string = string> {
   private readonly entries: RecordedRequest<E>[] = [];
 
-  constructor(private readonly clock: Clock) {}
+  /** @param secrets credentials to remove wherever they appear (the simulator's `apiKey`), besides the named ones. */
+  constructor(
+    private readonly clock: Clock,
+    private readonly secrets: readonly string[] = [],
+  ) {}
 
   /** Starts a record for an arriving request. */
   begin(transport: SimulatorTransport, endpoint: E | undefined, req: IncomingMessage): RecordedRequest<E> {
-    const redacted = redactUrl(new URL(req.url ?? '/', 'http://simulator.invalid'));
     const entry: RecordedRequest<E> = {
       sequence: this.entries.length + 1,
       transport,
       endpoint,
       method: req.method ?? 'GET',
-      path: redacted.replace(/^http:\/\/simulator\.invalid/, ''),
-      headers: redactHeaders(req.headers as Record<string, unknown>) ?? {},
+      path: redactText(redactedPath(req.url ?? '/'), this.secrets),
+      headers: this.withoutSecrets(redactHeaders(req.headers as Record<string, unknown>) ?? {}),
       bodyBytes: 0,
       receivedAtMs: this.clock.now(),
       outcome: 'pending',
@@ -101,12 +104,33 @@ export class RequestLog<E extends string = string> {
   /** Adds a received WebSocket message to a record. */
   addWsMessage(entry: RecordedRequest, data: Buffer, isBinary: boolean): void {
     const message: RecordedWsMessage = { atMs: this.clock.now(), bytes: data.length };
-    if (!isBinary) message.text = redactText(data.toString('utf8'));
+    if (!isBinary) message.text = redactText(data.toString('utf8'), this.secrets);
     entry.wsMessagesReceived.push(message);
+  }
+
+  /** Header values with the known secrets removed (a credential sent under a name no list knows). */
+  private withoutSecrets(headers: Record<string, unknown>): Record<string, unknown> {
+    if (this.secrets.length === 0) return headers;
+    const scrub = (value: unknown): unknown =>
+      typeof value === 'string'
+        ? redactText(value, this.secrets)
+        : Array.isArray(value)
+          ? value.map(scrub)
+          : value;
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, scrub(value)]));
   }
 
   /** A snapshot of every record so far, in arrival order. */
   list(): readonly RecordedRequest<E>[] {
     return this.entries.map((entry) => structuredClone(entry));
   }
+}
+
+/** Path and query with credential parameters redacted; a target no URL parser accepts is kept as text, redacted. */
+function redactedPath(target: string): string {
+  const base = 'http://simulator.invalid';
+  if (!URL.canParse(target, base)) return redactText(target);
+  const redacted = redactUrl(new URL(target, base));
+  // An absolute-form target (a proxy's `GET http://host/…`) keeps its own origin.
+  return redacted.startsWith(`${base}/`) ? redacted.slice(base.length) : redacted;
 }

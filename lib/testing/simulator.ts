@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { SIMULATOR_ENDPOINTS, type SimulatorEndpoint, type VendorName } from './endpoints.js';
 import type { FaultPlan } from './fault-plan.js';
-import { parseFaultPlan } from './fault-plan-parse.js';
+import { checkPlanForVendor, parseFaultPlan } from './fault-plan-parse.js';
 import {
   FaultScheduler,
   type AdmissionVerdict,
@@ -75,8 +75,7 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   check.number('options.pollsUntilDone', options.pollsUntilDone, { min: 0, integer: true });
   check.number('options.minPollIntervalMs', options.minPollIntervalMs, { min: 0 });
   const clock = timeSourceOf(options.clock);
-  const log = new RequestLog<SimulatorEndpoint>(clock);
-  let scheduler = new FaultScheduler(parseFaultPlan(options.faultPlan ?? { faults: [] }), clock, clock.now());
+  const log = new RequestLog<SimulatorEndpoint>(clock, options.apiKey === undefined ? [] : [options.apiKey]);
   let baseUrl = '';
   const vendor = createVendorModule(options.vendor, {
     clock,
@@ -85,6 +84,13 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
     jobs: new JobStore(options.pollsUntilDone ?? 2, clock),
     minPollIntervalMs: options.minPollIntervalMs ?? 10_000,
   });
+  // Validated against the vendor too: a fault that could never fire here is a mistake in the plan.
+  const planFor = (plan: FaultPlan<SimulatorEndpoint>): FaultPlan<SimulatorEndpoint> => {
+    const parsed = parseFaultPlan(plan);
+    checkPlanForVendor(parsed, options.vendor);
+    return parsed;
+  };
+  let scheduler = new FaultScheduler(planFor(options.faultPlan ?? { faults: [] }), clock, clock.now());
   const sockets = new Set<Socket>();
   let closed = false;
   const closing = new AbortController();
@@ -94,11 +100,11 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   const delay = (delayMs: number): Promise<void> =>
     clock.sleep(delayMs, { signal: closing.signal }).catch(() => undefined);
 
-  const admit = async (
-    target: FaultTarget<SimulatorEndpoint>,
+  /** Waits out the verdict's latency; undefined when the simulator closed meanwhile. */
+  const hold = async (
+    verdict: AdmissionVerdict,
     entry: RecordedRequest<SimulatorEndpoint>,
   ): Promise<AdmissionVerdict | undefined> => {
-    const verdict = scheduler.admit(target);
     if (verdict.delayMs > 0) {
       entry.faults.push('latency');
       await delay(verdict.delayMs);
@@ -107,16 +113,19 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   };
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', baseUrl);
-    const route = vendor.httpRoutes.find((r) => r.method === req.method && r.path.test(url.pathname));
+    const url = requestUrl(req, baseUrl);
+    const route = url && vendor.httpRoutes.find((r) => r.method === req.method && r.path.test(url.pathname));
     const entry = log.begin('http', route?.endpoint, req);
+    const target = route ? targetOf(route.endpoint) : undefined;
+    // Decided on arrival, not once the body is in: faults count requests in the order they came (the
+    // log's order), whatever the order their bodies finish in.
+    const decided = target && scheduler.admit(target);
     const { body, totalBytes } = await readRequestBody(req);
     entry.bodyBytes = totalBytes;
-    const target = route ? targetOf(route.endpoint) : undefined;
     const claimDrop = () => (target ? scheduler.claim('drop', target) : undefined);
     const reply = new HttpReplier(res, log, entry, claimDrop, vendor.commonHeaders?.());
-    if (!route || !target) return reply.send(vendor.errorReply('not-found', {}));
-    const verdict = await admit(target, entry);
+    if (!url || !route || !target || !decided) return reply.send(vendor.errorReply('not-found', {}));
+    const verdict = await hold(decided, entry);
     if (!verdict) return;
     if (verdict.gate) {
       entry.faults.push(verdict.gate.fault.kind);
@@ -139,15 +148,15 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   };
 
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
-    const url = new URL(req.url ?? '/', baseUrl);
-    const route = vendor.wsRoutes.find((r) => r.path === url.pathname);
+    const url = requestUrl(req, baseUrl);
+    const route = url && vendor.wsRoutes.find((r) => r.path === url.pathname);
     const entry = log.begin('ws', route?.endpoint, req);
-    if (!route) {
+    if (!url || !route) {
       rejectUpgrade(socket, vendor.errorReply('not-found', {}));
       return log.finish(entry, 'upgrade-rejected', 404);
     }
     const target = targetOf(route.endpoint);
-    const verdict = await admit(target, entry);
+    const verdict = await hold(scheduler.admit(target), entry);
     if (!verdict) return void socket.destroy();
     if (verdict.gate) {
       const fault = verdict.gate.fault;
@@ -164,10 +173,11 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
     if (!wss) return void socket.destroy();
     wss.handleUpgrade(req, socket, head, (ws) => {
       log.finish(entry, 'ws-open', 101);
-      const faults = { wsError: scheduler.claim('ws-error', target), drop: scheduler.claim('drop', target) };
-      const session = new WsSession(ws, log, entry, faults, vendor.wsErrorMessage);
+      const session = new WsSession(ws, log, entry, vendor.wsErrorMessage);
       route.handle(session, { url, headers: req.headers });
-      session.start();
+      // Claimed only for a session the vendor kept open: one it refused (a wrong key) must not use them up.
+      if (!session.isOpen) return;
+      session.start({ wsError: scheduler.claim('ws-error', target), drop: scheduler.claim('drop', target) });
     });
   };
 
@@ -198,7 +208,7 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
     requests: () => log.list(),
     faultFirings: () => scheduler.firings.map((firing) => ({ ...firing })),
     setFaultPlan(plan: FaultPlan<SimulatorEndpoint>): void {
-      scheduler = new FaultScheduler(parseFaultPlan(plan), clock, clock.now());
+      scheduler = new FaultScheduler(planFor(plan), clock, clock.now());
     },
     async close(): Promise<void> {
       if (closed) return;
@@ -213,6 +223,11 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The request's URL; undefined for a request-target no URL parser accepts (answered as an unknown route). */
+function requestUrl(req: IncomingMessage, baseUrl: string): URL | undefined {
+  return URL.canParse(req.url ?? '/', baseUrl) ? new URL(req.url ?? '/', baseUrl) : undefined;
 }
 
 function targetOf(endpoint: SimulatorEndpoint): FaultTarget<SimulatorEndpoint> {

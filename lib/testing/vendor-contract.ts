@@ -106,4 +106,9 @@ export interface VendorModule<E extends string = string> {
   streamErrorLine(message: string): string;
   /** Headers the vendor puts on every response (Audixa's X-RateLimit-*). */
   commonHeaders?(): Record<string, string>;
+  /**
+   * The wait the vendor documents on every answer with this code (ZenHire's 429s and 503, Breeze's
+   * GENERATION_NOT_READY): announced when an `error` fault names the code without `retryAfterSeconds`.
+   */
+  documentedRetryAfterSeconds?(code: string): number | undefined;
 }

@@ -27,12 +27,12 @@ export interface ServerSocket {
 export class WsSession {
   private sentCount = 0;
   private ended = false;
+  private faults: WsSessionFaults = {};
 
   constructor(
     private readonly ws: ServerSocket,
     private readonly log: RequestLog,
     private readonly entry: RecordedRequest,
-    private readonly faults: WsSessionFaults,
     private readonly errorMessage: (message: string, closeCode: number) => string,
   ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => log.addWsMessage(entry, data, isBinary));
@@ -50,8 +50,12 @@ export class WsSession {
     return !this.ended;
   }
 
-  /** Applies faults due before any message (threshold 0). Call once the handler is wired. */
-  start(): void {
+  /**
+   * Arms the session's faults and applies those due before any message (threshold 0). Call once the
+   * handler is wired and has kept the session open.
+   */
+  start(faults: WsSessionFaults): void {
+    this.faults = faults;
     this.checkFaults();
   }
 

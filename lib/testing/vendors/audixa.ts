@@ -100,6 +100,8 @@ export function createAudixaVendor(
       // Raw PCM float32 LE, 24 kHz mono in the real service; here deterministic bytes, one chunk per word.
       const words = wordsOf(String(request['text']));
       for (const [index] of words.entries()) if (!session.send(fakeAudio(960, index))) return;
+      // `completed` means the backup file is ready: its audio_url must serve it, as the CDN would.
+      environment.jobs.complete(job);
       if (session.send({ type: 'completed', audio_url: audioUrl(job.id) })) session.finish();
     });
   }
@@ -115,7 +117,7 @@ export function createAudixaVendor(
     // A rate-limit answer says the window is spent and when it refills, as a real 429 would.
     errorReply: (purpose: ErrorPurpose, spec: ErrorSpec): HttpReply => {
       const reply = audixaErrorReply(purpose, spec);
-      if (purpose !== 'rate-limit') return reply;
+      if (reply.status !== 429) return reply;
       const refillS = Math.ceil(environment.clock.now() / 1000 + (spec.retryAfterSeconds ?? 30));
       return {
         ...reply,
@@ -154,7 +156,8 @@ function audixaErrorReply(purpose: ErrorPurpose, spec: ErrorSpec): HttpReply {
   const status = spec.status ?? defaultStatus[purpose];
   const detail =
     spec.message ??
-    (purpose === 'rate-limit'
+    // Audixa has no codes: any 429 is its rate limit, whichever fault sent it.
+    (status === 429
       ? `Rate limit exceeded. Please retry after ${Math.ceil(spec.retryAfterSeconds ?? 30)} seconds.`
       : (DETAIL_BY_STATUS[status] ?? 'An unexpected error occurred. Please try again.'));
   return { status, contentType: 'application/json', body: JSON.stringify({ detail }) };

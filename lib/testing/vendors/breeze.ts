@@ -179,6 +179,9 @@ export function createBreezeVendor(
     ],
     wsRoutes: [],
     errorReply: breezeErrorReply,
+    // Documented: "Active jobs return GENERATION_NOT_READY with Retry-After" (the only code with one).
+    documentedRetryAfterSeconds: (code) =>
+      code === 'GENERATION_NOT_READY' ? NOT_READY_RETRY_AFTER_SECONDS : undefined,
     wsErrorMessage: (message) =>
       JSON.stringify({ ok: false, code: 'INTERNAL_ERROR', detail: message, error: message }),
     streamErrorLine: (message) =>

@@ -31,6 +31,11 @@ const ZENHIRE_CODES: Readonly<Record<string, readonly [number, string]>> = {
   INVALID_METADATA: [400, 'metadata field is not valid JSON.'],
   AUDIO_TOO_SHORT: [400, 'Audio under 3 minutes.'],
   AUDIO_TOO_LONG: [400, 'Audio over 45 minutes.'],
+  AUDIO_DURATION_UNAVAILABLE: [400, 'Audio duration is unreadable. Re-encode the file and resubmit.'],
+  INVALID_STATUS: [400, 'Invalid status query parameter.'],
+  INVALID_SERVICE_TYPE: [400, 'Invalid service type query parameter.'],
+  INVALID_DATE: [400, 'Invalid date query parameter.'],
+  INVALID_PARAMETERS: [400, 'Some cutSetting out of bounds.'],
   MISSING_API_KEY: [401, 'No X-API-Key or Authorization header.'],
   INVALID_API_KEY: [401, 'Key not recognized or marked inactive.'],
   API_KEY_EXPIRED: [401, 'API key has expired.'],
@@ -41,6 +46,16 @@ const ZENHIRE_CODES: Readonly<Record<string, readonly [number, string]>> = {
   RATE_LIMIT_EXCEEDED: [429, 'Too many requests. Slow down.'],
   POLL_RATE_LIMITED: [429, 'Polled faster than the minimum interval for this request id.'],
   SERVICE_WARMING_UP: [503, 'The scoring service is warming up after a deployment.'],
+};
+
+/**
+ * Waits announced with ZenHire's retry codes when a fault names no other ("429 rate limits and 503
+ * service-warming … carry error.retryAfterSeconds and the standard HTTP Retry-After header"): the
+ * warm-up's documented 30 s lower bound, the poll interval, and one second for a submit burst.
+ */
+const DOCUMENTED_RETRY_AFTER_SECONDS: Readonly<Record<string, number>> = {
+  RATE_LIMIT_EXCEEDED: 1,
+  SERVICE_WARMING_UP: 30,
 };
 
 /** ZenHire's fallback cadence for the first two minutes (docs: 0–2 min → 15 s). */
@@ -120,6 +135,10 @@ export function createZenhireVendor(
     ],
     wsRoutes: [],
     errorReply,
+    documentedRetryAfterSeconds: (code) =>
+      code === 'POLL_RATE_LIMITED'
+        ? Math.max(1, Math.ceil(environment.minPollIntervalMs / 1000))
+        : DOCUMENTED_RETRY_AFTER_SECONDS[code],
     wsErrorMessage: (message, closeCode) => JSON.stringify({ error: { code: String(closeCode), message } }),
     streamErrorLine: (message) => JSON.stringify({ error: { code: 'INTERNAL_ERROR', message } }),
   };
