@@ -218,13 +218,16 @@ describe('documented Retry-After on errors named by code', () => {
   });
 });
 
-const vendorDoc = (name: string): string =>
-  readFileSync(new URL(`../../../docs/vendor-docs/${name}`, import.meta.url), 'utf8');
+/** A vendor document, by its path in the repository (`docs/vendor-docs/…`, as citations name them). */
+const vendorDoc = (path: string): string =>
+  readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8');
 
 describe('every documented error code, as the vendor documents it', () => {
   it('Breeze: each row of the error reference gives its status and the envelope with its default message', async () => {
     const rows = [
-      ...vendorDoc('breeze-errors.txt').matchAll(/^([A-Z_]+) \| (\d{3}) \| \w+ \| \w+ \| (.+?) \|$/gm),
+      ...vendorDoc('docs/vendor-docs/breeze-errors.txt').matchAll(
+        /^([A-Z_]+) \| (\d{3}) \| \w+ \| \w+ \| (.+?) \|$/gm,
+      ),
     ];
     expect(rows.length).toBeGreaterThan(30);
     const sim = await start({ vendor: 'breeze' });
@@ -240,7 +243,7 @@ describe('every documented error code, as the vendor documents it', () => {
   });
 
   it('Audixa: an error fault with each documented status answers the documented {"detail"} body', async () => {
-    const doc = vendorDoc('audixa-errors.txt').split('Common Errors')[1]!;
+    const doc = vendorDoc('docs/vendor-docs/audixa-errors.txt').split('Common Errors')[1]!;
     const documented = [...doc.matchAll(/^(\d{3}) [A-Za-z ]+\n[\s\S]*?"detail": "([^"]+)"/gm)].map(
       ([, status, detail]) => [Number(status), detail!] as const,
     );
@@ -257,8 +260,8 @@ describe('every documented error code, as the vendor documents it', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('ZenHire: each HTTP row of the code table (VENDORS.md §4) gives its status in the documented envelope', async () => {
-    const section = vendorDoc('VENDORS.md').split('## 4. ZenHire')[1]!.split('\n## 5.')[0]!;
+  it('ZenHire: each HTTP row of the code table (docs/vendor-docs/VENDORS.md §4) gives its status in the documented envelope', async () => {
+    const section = vendorDoc('docs/vendor-docs/VENDORS.md').split('## 4. ZenHire')[1]!.split('\n## 5.')[0]!;
     const rows = [...section.matchAll(/^\| ([A-Z_ /]+) \| (\d{3}) \|/gm)].flatMap(([, names, status]) =>
       names!.split(' / ').map((code) => [code.trim(), Number(status)] as const),
     );
