@@ -135,6 +135,9 @@ function fastestMs(policy: CompiledPolicy, text: string, runs: number): number {
   return best;
 }
 
+/** How much slower than decide() with a literal pattern, on the same body, a pattern may be when the machine is busy. */
+const BUSY_FACTOR = 4;
+
 const REFUSAL = /can backtrack|too many partial matches|too large to check|too complex to check/;
 
 describe('pattern safety: every accepted pattern is fast on hostile text', () => {
@@ -142,6 +145,7 @@ describe('pattern safety: every accepted pattern is fast on hostile text', () =>
   let worst = { ms: 0, pattern: '', body: { pump: '', tail: '' } };
 
   it(`decide() takes under ${BUDGET_MS} ms on any body up to MAX_PARSE_CHARS`, () => {
+    const literal = probe('error ');
     fc.assert(
       fc.property(pattern, bodies, (p, shapes) => {
         let policy: CompiledPolicy;
@@ -161,7 +165,11 @@ describe('pattern safety: every accepted pattern is fast on hostile text', () =>
           // Up to 30 tries: a busy machine can slow a few; a pattern that backtracks is slow on all.
           const ms = fastestMs(policy, text, 30);
           if (ms > worst.ms) worst = { ms, pattern: p, body: shape };
-          expect({ pattern: p, body: shape, ms: ms < BUDGET_MS ? 'under budget' : ms }).toEqual({
+          // Over budget on a machine busy enough to slow every try (CI's 2 cores running jest's
+          // workers), the same body with a literal pattern tells: a backtracking pattern costs
+          // many times what the rest of decide() does, a busy machine slows both alike.
+          const fast = ms < BUDGET_MS || ms < BUSY_FACTOR * fastestMs(literal, text, 30);
+          expect({ pattern: p, body: shape, ms: fast ? 'under budget' : ms }).toEqual({
             pattern: p,
             body: shape,
             ms: 'under budget',
