@@ -149,11 +149,10 @@ async function submitAndPoll<R>(run: JobRun<R>): Promise<VendorJobResult> {
     const reply = submitted.result.value as JobReply;
     const jobId = spec.jobId(parsed(reply));
     if (jobId === undefined || jobId === '') {
-      throw context.failure(
-        endedDecision(submitted.decision, 'the submit reply carries no job id to poll'),
-        submission,
-        reply.status,
-      );
+      // The vendor took the request, but not as a job (Breeze without `delivery: 'async'` answers
+      // with the audio): the submit's `ok` is no category for the failure it ends in.
+      const noJob = endedDecision(submitted.decision, 'the submit reply carries no job id to poll');
+      throw context.failure({ ...noJob, category: 'invalid_request' }, submission, reply.status);
     }
     context.workingOn = jobId;
     const pollEndAtMs = setup.time.now() + setup.policy.polling.deadlineMs;

@@ -609,3 +609,33 @@ describe("presetJob: the vendor's job id is one segment of the poll URL", () => 
     },
   );
 });
+
+describe('a submit reply that is no job (no job id to poll)', () => {
+  // Breeze asked without `delivery: 'async'` answers with the audio itself: the job ends, and its
+  // error said `category: 'ok'` (the submit decision's), which reads as a success to code that
+  // branches on the category.
+  it.each(['got', 'fetch'] as const)(
+    '%s: the job fails as an invalid request, not as "ok"',
+    async (transport) => {
+      const url = await loopback.serve((req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'audio/mpeg' }).end(Buffer.from([0xff, 0xfb, 0x90, 0x00]));
+      });
+      const baseUrl = `${url}/tenant`;
+      const outcome =
+        transport === 'got'
+          ? await runVendorJob('zenhire', presetJob('zenhire', { baseUrl, submit: {} }), {
+              clock: fakeTime().clock,
+              pacing: false,
+            }).catch((e: unknown) => e)
+          : await runFetchJob('zenhire', presetFetchJob('zenhire', { baseUrl, submit: {} }), {
+              clock: fakeTime().clock,
+              pacing: false,
+            }).catch((e: unknown) => e);
+      if (!isVendorError(outcome)) throw new Error(`expected a VendorError, got ${String(outcome)}`);
+      expect(outcome.decision.action).toBe('fail');
+      expect(outcome.category).toBe('invalid_request');
+      expect(outcome.message).toMatch(/no job id to poll/);
+    },
+  );
+});
