@@ -564,7 +564,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
           // ws reports nothing synchronously, so `live` is assigned before any of these run.
           open: () => {
             opened();
-            void this.onOpen(live);
+            this.onOpen(live);
           },
           message: (data, isBinary) => this.onMessage(live, data, isBinary),
           control: (kind, data) => {
@@ -588,16 +588,36 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     return { end };
   }
 
-  /** The socket is open: send the setup, then activate if nothing more is awaited. */
-  private async onOpen(live: Connection): Promise<void> {
-    let setup;
+  /**
+   * The socket is open: send the setup, then activate if nothing more is awaited. Without a setup
+   * callback, or with one that returns its message at once, this happens within ws's own `open`,
+   * as ws emits it: awaiting would let a server's first frames (even its close) be read first, and
+   * a server that says everything and closes at once would leave no `open` and no message.
+   */
+  private onOpen(live: Connection): void {
+    let setup: SetupMessage | undefined | PromiseLike<SetupMessage | undefined>;
     try {
-      setup = await this.init.settings.setup?.(live.context);
+      setup = this.init.settings.setup?.(live.context);
     } catch (error) {
-      if (this.live === live && this.state === 'connecting')
-        this.failWith('the setup callback failed', error);
+      this.setupFailed(live, error);
       return;
     }
+    if (!isPromiseLike(setup)) {
+      this.sendSetup(live, setup);
+      return;
+    }
+    setup.then(
+      (message) => this.sendSetup(live, message),
+      (error: unknown) => this.setupFailed(live, error),
+    );
+  }
+
+  private setupFailed(live: Connection, error: unknown): void {
+    if (this.live === live && this.state === 'connecting') this.failWith('the setup callback failed', error);
+  }
+
+  /** Sends the connection's setup message (if any), then activates if nothing more is awaited. */
+  private sendSetup(live: Connection, setup: SetupMessage | undefined): void {
     // The setup callback may be slow: the connection may have ended or the session closed meanwhile.
     if (this.live !== live || this.state !== 'connecting' || !live.writable) return;
     // The vendor needs the setup before anything else on every connection (Gradium closes otherwise).
@@ -922,6 +942,11 @@ function assertSendableClose(code: number, reason: string): void {
       (code >= 3000 && code <= 4999));
   if (!valid) throw new TypeError(`close: ${code} is not a close code an application may send`);
   if (Buffer.byteLength(reason) > 123) throw new SyntaxError('close: the reason must be at most 123 bytes');
+}
+
+/** True for a promise or other thenable (what a callback returns when it is async). */
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as Partial<PromiseLike<T>> | null)?.then === 'function';
 }
 
 /** True for data `ws` can send as it is. */
