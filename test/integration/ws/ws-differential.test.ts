@@ -46,6 +46,12 @@ interface Subject {
 
 type Kind = 'ws' | 'session';
 
+/** What one run logged: the client's events and calls, and what the server's side of it saw. */
+interface Logs {
+  client: string[];
+  server: string[];
+}
+
 /** How long the harness waits for an event before logging that it never came (ws's run never gets near it). */
 const NEVER_MS = 1500;
 
@@ -59,27 +65,57 @@ const DOCUMENTED_DIFFERENCES = {
    * reconnect ends with your code (`ws` reports 1006 and an `error` for a socket closed before it
    * opened)"; terminate() while connecting ends with 1006 as ws's does, without that error.
    */
-  noErrorForASocketClosedBeforeItOpened: (log: readonly string[]): string[] =>
-    log.filter((line) => !line.startsWith('event error(')),
+  noErrorForASocketClosedBeforeItOpened: (logs: Logs): Logs => ({
+    ...logs,
+    client: logs.client.filter((line) => !line.startsWith('event error(')),
+  }),
   /**
    * docs/websocket.md, "Other differences from ws": "the `upgrade`, `redirect` and
    * `unexpected-response` events of each connection are not passed on".
    */
-  noUpgradeEvent: (log: readonly string[]): string[] =>
-    log.filter((line) => !line.startsWith('event upgrade(')),
+  noUpgradeEvent: (logs: Logs): Logs => ({
+    ...logs,
+    client: logs.client.filter((line) => !line.startsWith('event upgrade(')),
+  }),
   /**
    * docs/websocket.md, "Guarantees and limits": "`send` ... throws once the session is closing or
    * closed (`ws` drops the message and hands `cb` the error)".
    */
-  sendThrowsOnceClosing: (log: readonly string[]): string[] =>
-    log
+  sendThrowsOnceClosing: (logs: Logs): Logs => ({
+    ...logs,
+    client: logs.client
       .filter((line) => !/^callback send-/.test(line))
       .map((line) =>
         /^call send\(.* (while closing|once closed) returns undefined/.test(line)
           ? line.replace(/returns undefined/, 'throws Error')
           : line,
       ),
-} satisfies Record<string, (log: readonly string[]) => string[]>;
+  }),
+  /**
+   * docs/websocket.md, "Guarantees and limits": "`send` takes text, numbers (sent as text) and
+   * binary data (...); the other values `ws` turns into bytes (`undefined`, `null`, arrays of
+   * numbers, objects with `valueOf`) are refused with a `TypeError`".
+   */
+  sendRefusesOtherValues: (logs: Logs): Logs => ({
+    client: logs.client.map((line) =>
+      /^call send\((|null)\) returns undefined/.test(line)
+        ? line.replace(/returns undefined/, 'throws TypeError')
+        : line,
+    ),
+    server: logs.server.filter((line) => line !== 'server message(Buffer(""), true)'),
+  }),
+  /**
+   * docs/websocket.md, "Other differences from ws": "after `terminate()` no further message is
+   * handed out (`ws` still hands out those it had already read)".
+   */
+  noMessageAfterTerminate: (logs: Logs): Logs => {
+    const at = logs.client.findIndex((line) => line.startsWith('call terminate()'));
+    return {
+      ...logs,
+      client: logs.client.filter((line, index) => index <= at || !line.startsWith('event message(')),
+    };
+  },
+} satisfies Record<string, (logs: Logs) => Logs>;
 
 type Difference = keyof typeof DOCUMENTED_DIFFERENCES;
 
@@ -173,15 +209,12 @@ type ServerScript = (side: ServerSide, log: (line: string) => void) => void;
 
 interface Scenario {
   server: ServerScript;
+  /** The server accepts permessage-deflate. */
+  perMessageDeflate?: boolean;
   /** Session options besides the URL (protocols, for instance); ws gets the same as its own arguments. */
   protocols?: string[];
   /** Drives the subject; resolves when the scenario is over (after the close event). */
   client(recorder: Recorder): Promise<void>;
-}
-
-interface Logs {
-  client: string[];
-  server: string[];
 }
 
 let server: ScriptedServer | undefined;
@@ -205,6 +238,7 @@ function sessionOptions(url: string, protocols: string[] | undefined): Resilient
 async function runBoth(scenario: Scenario): Promise<Record<Kind, Logs>> {
   const serverLogs: string[][] = [];
   server = await startScriptedServer({
+    perMessageDeflate: scenario.perMessageDeflate === true,
     connected(side) {
       const log: string[] = [];
       serverLogs.push(log);
@@ -248,14 +282,11 @@ async function waitFor(done: () => boolean): Promise<void> {
 /** Expects the session's logs to equal ws's, after the documented differences named. */
 function expectSameAsWs(logs: Record<Kind, Logs>, differences: readonly Difference[] = []): void {
   if (process.env.DUMP_LOGS) console.log(JSON.stringify(logs, null, 1));
-  let expected = logs.ws.client;
+  let expected = logs.ws;
   // Every scenario opens a connection: ws's `upgrade` event is never passed on.
   for (const name of ['noUpgradeEvent', ...differences] as const)
     expected = DOCUMENTED_DIFFERENCES[name](expected);
-  expect({ client: logs.session.client, server: logs.session.server }).toEqual({
-    client: expected,
-    server: logs.ws.server,
-  });
+  expect(logs.session).toEqual(expected);
 }
 
 /** The server says hello (text, then binary) and ends with 1000. */
@@ -542,6 +573,74 @@ describe('differential: a session logs what a ws WebSocket logs', () => {
       },
     });
     expectSameAsWs(logs);
+  });
+
+  it('extensions with permessage-deflate, and a compressed message both ways', async () => {
+    const logs = await runBoth({
+      perMessageDeflate: true,
+      server: (side) =>
+        side.socket.on('message', (data) => side.socket.send(data, () => side.socket.close(1000))),
+      async client(r) {
+        r.listen(['open', 'message', 'close']);
+        await r.next('open');
+        r.call('extensions at open', (s) => s.extensions);
+        r.call('send(compressible, {compress: true})', (s) => s.send('a'.repeat(2000), { compress: true }));
+        await r.next('close');
+        r.call('extensions once closed', (s) => s.extensions);
+      },
+    });
+    expectSameAsWs(logs);
+  });
+
+  it('send(Blob) as ws sends it; send() and send(null)', async () => {
+    const logs = await runBoth({
+      server: (side) =>
+        side.socket.on('message', (data, isBinary) => {
+          if (!isBinary && data.toString() === 'end') side.socket.close(1000);
+        }),
+      async client(r) {
+        r.listen(['open', 'close']);
+        await r.next('open');
+        r.call('send(Blob, cb)', (s) => s.send(new Blob(['blob text']), r.callback('sent-blob')));
+        r.call('send()', (s) => s.send(undefined));
+        r.call('send(null)', (s) => s.send(null));
+        r.call('send("end")', (s) => s.send('end'));
+        await r.next('close');
+      },
+    });
+    expectSameAsWs(logs, ['sendRefusesOtherValues']);
+  });
+
+  it('close() from a message listener: the messages already received still come, then close', async () => {
+    const logs = await runBoth({
+      server: (side) => {
+        side.socket.send('one');
+        side.socket.send('two');
+        side.socket.send('three');
+      },
+      async client(r) {
+        r.listen();
+        r.socket.once('message', () => r.call('close(4001) in message', (s) => s.close(4001)));
+        await r.next('close');
+      },
+    });
+    expectSameAsWs(logs);
+  });
+
+  it('terminate() from a message listener: what else was received', async () => {
+    const logs = await runBoth({
+      server: (side) => {
+        side.socket.send('one');
+        side.socket.send('two');
+        side.socket.send('three');
+      },
+      async client(r) {
+        r.listen();
+        r.socket.once('message', () => r.call('terminate() in message', (s) => s.terminate()));
+        await r.next('close');
+      },
+    });
+    expectSameAsWs(logs, ['noMessageAfterTerminate']);
   });
 
   it('readyState constants on the instance and the class', async () => {
