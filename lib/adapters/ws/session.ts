@@ -351,7 +351,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
         `cannot send: the WebSocket session is ${this.state === 'closing' ? 'closing' : 'closed'}`,
       );
     }
-    if (!isOutgoingData(data)) throw new TypeError('send: data must be a string, Buffer or binary view');
+    if (!isOutgoingData(data))
+      throw new TypeError('send: data must be a string, a number, a Buffer, a binary view or a Blob');
     const live = this.live;
     if (this.state === 'open' && live?.acceptsLiveSends) {
       // With replay the message is kept for later connections too; holding it first means a full
@@ -958,7 +959,12 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 
 /** True for data `ws` can send as it is. */
 function isOutgoingData(value: unknown): value is OutgoingData {
-  return typeof value === 'string' || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+  return (
+    typeof value === 'string' ||
+    value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value) ||
+    value instanceof Blob
+  );
 }
 
 /** A setup message as sendable data: plain objects become JSON text. */
