@@ -70,6 +70,25 @@ const DOCUMENTED_DIFFERENCES = {
     client: logs.client.filter((line) => !line.startsWith('event error(')),
   }),
   /**
+   * docs/websocket.md, "Other differences from ws": "`close(code)` while connecting or waiting to
+   * reconnect ends with your code (`ws` reports 1006 and an `error` for a socket closed before it
+   * opened, and sends no code, so it checks none: a code an application may not send throws in
+   * every state)".
+   */
+  closeWhileConnectingEndsWithYourCode: (logs: Logs): Logs => ({
+    ...logs,
+    client: logs.client
+      .filter((line) => !line.startsWith('event error('))
+      .map((line) =>
+        line
+          .replace(
+            /^(call close\(999\) while connecting) returns undefined rs=2$/,
+            '$1 throws TypeError rs=0',
+          )
+          .replace(/^event close\(1006, Buffer\(""\)\)/, 'event close(4000, Buffer("bye"))'),
+      ),
+  }),
+  /**
    * docs/websocket.md, "Other differences from ws": "the `upgrade`, `redirect` and
    * `unexpected-response` events of each connection are not passed on".
    */
@@ -211,6 +230,11 @@ interface Scenario {
   server: ServerScript;
   /** The server accepts permessage-deflate. */
   perMessageDeflate?: boolean;
+  /**
+   * A first message for the server: the session's `setup` option, and what the ws run sends from
+   * its first `open` listener (where code written for ws sends it).
+   */
+  setup?: string;
   /** Session options besides the URL (protocols, for instance); ws gets the same as its own arguments. */
   protocols?: string[];
   /** Drives the subject; resolves when the scenario is over (after the close event). */
@@ -230,18 +254,30 @@ afterEach(async () => {
 });
 
 /** The session options under which nothing in a scenario is retried. */
-function sessionOptions(url: string, protocols: string[] | undefined): ResilientWebSocketOptions {
-  return { url, pacing: false, ...(protocols ? { protocols } : {}) };
+function sessionOptions(scenario: Scenario, url: string): ResilientWebSocketOptions {
+  const { protocols, setup } = scenario;
+  return {
+    url,
+    pacing: false,
+    headers: { [RUN_HEADER]: 'session' },
+    ...(protocols ? { protocols } : {}),
+    ...(setup === undefined ? {} : { setup: () => setup }),
+  };
 }
+
+/** The upgrade header that tells the server which run a connection is of. */
+const RUN_HEADER = 'x-differential-run';
 
 /** Runs `scenario` with a plain ws WebSocket, then with a session, against one server. */
 async function runBoth(scenario: Scenario): Promise<Record<Kind, Logs>> {
-  const serverLogs: string[][] = [];
+  const serverLogs: Record<Kind, string[]> = { ws: [], session: [] };
+  const connected = new Set<Kind>();
   server = await startScriptedServer({
     perMessageDeflate: scenario.perMessageDeflate === true,
     connected(side) {
-      const log: string[] = [];
-      serverLogs.push(log);
+      const kind = side.request.headers[RUN_HEADER] === 'session' ? 'session' : 'ws';
+      connected.add(kind);
+      const log = serverLogs[kind];
       side.socket.on('close', (code, reason) =>
         log.push(`server close(${code}, ${show(reason.toString())})`),
       );
@@ -258,18 +294,21 @@ async function runBoth(scenario: Scenario): Promise<Record<Kind, Logs>> {
   for (const kind of ['ws', 'session'] as const) {
     let socket: Subject;
     if (kind === 'ws') {
-      socket = new WebSocket(origin, scenario.protocols) as unknown as Subject;
+      const plain = new WebSocket(origin, scenario.protocols, { headers: { [RUN_HEADER]: 'ws' } });
+      const { setup } = scenario;
+      if (setup !== undefined) plain.on('open', () => plain.send(setup));
+      socket = plain as unknown as Subject;
     } else {
-      const session = createResilientWebSocket('gradium', sessionOptions(origin, scenario.protocols))();
+      const session = createResilientWebSocket('gradium', sessionOptions(scenario, origin))();
       sessions.push(session);
       socket = session as unknown as Subject;
     }
     const recorder = new Recorder(socket);
     await scenario.client(recorder);
-    // The server's side of this run has seen the close by now or shortly after.
-    const sideLog = serverLogs[logs.ws ? 1 : 0];
-    await waitFor(() => sideLog?.some((line) => line.startsWith('server close(')) ?? true);
-    logs[kind] = { client: recorder.log, server: sideLog ?? [] };
+    // The server's side of this run (if the run got that far) has seen the close by now or shortly after.
+    const sideLog = serverLogs[kind];
+    await waitFor(() => !connected.has(kind) || sideLog.some((line) => line.startsWith('server close(')));
+    logs[kind] = { client: recorder.log, server: sideLog };
   }
   return logs;
 }
@@ -503,6 +542,19 @@ describe('differential: a session logs what a ws WebSocket logs', () => {
     expectSameAsWs(logs, ['noErrorForASocketClosedBeforeItOpened']);
   });
 
+  it('close(999), then close(4000, reason), while CONNECTING', async () => {
+    const logs = await runBoth({
+      server: () => undefined,
+      async client(r) {
+        r.listen();
+        r.call('close(999) while connecting', (s) => s.close(999));
+        r.call('close(4000, "bye") while connecting', (s) => s.close(4000, 'bye'));
+        await r.next('close');
+      },
+    });
+    expectSameAsWs(logs, ['closeWhileConnectingEndsWithYourCode']);
+  });
+
   it('terminate() while open, then terminate() and close() again', async () => {
     const logs = await runBoth({
       server: () => undefined,
@@ -641,6 +693,63 @@ describe('differential: a session logs what a ws WebSocket logs', () => {
       },
     });
     expectSameAsWs(logs, ['noMessageAfterTerminate']);
+  });
+
+  it('a setup message (sent from open with ws), answered at once with a reply and 1000', async () => {
+    const logs = await runBoth({
+      setup: '{"type":"setup"}',
+      server: (side) =>
+        side.socket.once('message', () => {
+          side.socket.send('{"type":"ready"}');
+          side.socket.send('audio');
+          side.socket.close(1000, 'done');
+        }),
+      async client(r) {
+        r.listen();
+        await r.next('close');
+      },
+    });
+    expectSameAsWs(logs);
+  });
+
+  it('a server that pings, talks and closes at once: ping after open, then the rest', async () => {
+    const logs = await runBoth({
+      server: (side) => {
+        side.socket.ping('early');
+        side.socket.send('hello');
+        side.socket.close(1000);
+      },
+      async client(r) {
+        r.listen();
+        await r.next('close');
+      },
+    });
+    expectSameAsWs(logs);
+  });
+
+  it('the same DOM listener added twice is heard once; a handleEvent object with {once}', async () => {
+    const logs = await runBoth({
+      server: (side) => {
+        side.socket.send('one');
+        side.socket.send('two');
+        side.socket.close(1000);
+      },
+      async client(r) {
+        const s = r.socket;
+        r.listen(['close']);
+        const twice = (event: Record<string, unknown>): void => r.note(`twice ${show(event.data)}`);
+        s.addEventListener('message', twice);
+        s.addEventListener('message', twice);
+        s.addEventListener(
+          'message',
+          { handleEvent: (e: Record<string, unknown>) => r.note(`object once ${show(e.data)}`) },
+          { once: true },
+        );
+        s.removeEventListener('message', () => undefined);
+        await r.next('close');
+      },
+    });
+    expectSameAsWs(logs);
   });
 
   it('readyState constants on the instance and the class', async () => {
