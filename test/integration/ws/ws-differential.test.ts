@@ -782,6 +782,70 @@ describe('differential: a session logs what a ws WebSocket logs', () => {
     expectSameAsWs(logs, ['openDuringTheServersClosingHandshake']);
   });
 
+  for (const how of ['close(4002, "from open")', 'terminate()', 'send("in open")']) {
+    it(`${how} from an open listener`, async () => {
+      const logs = await runBoth({
+        server: (side) =>
+          side.socket.on('message', (data) => {
+            side.socket.send(data.toString());
+            side.socket.close(1000);
+          }),
+        async client(r) {
+          r.listen();
+          r.socket.once('open', () =>
+            r.call(`${how} in open`, (s) =>
+              how === 'terminate()'
+                ? s.terminate()
+                : how.startsWith('close')
+                  ? s.close(4002, 'from open')
+                  : s.send('in open'),
+            ),
+          );
+          await r.next('close');
+        },
+      });
+      expectSameAsWs(logs);
+    });
+  }
+
+  it('a message in two fragments (fin: false, then fin: true)', async () => {
+    const logs = await runBoth({
+      server: (side) =>
+        side.socket.on('message', (data) => {
+          side.socket.send(data.toString());
+          side.socket.close(1000);
+        }),
+      async client(r) {
+        r.listen(['open', 'message', 'close']);
+        await r.next('open');
+        r.call('send("par", {fin: false})', (s) => s.send('par', { fin: false }));
+        r.call('send("t", {fin: true}, cb)', (s) => s.send('t', { fin: true }, r.callback('sent')));
+        await r.next('close');
+      },
+    });
+    expectSameAsWs(logs);
+  });
+
+  it('readyState through close(4003) by the client, read on every turn', async () => {
+    const logs = await runBoth({
+      server: () => undefined,
+      async client(r) {
+        r.listen(['open', 'close']);
+        await r.next('open');
+        let closed = false;
+        r.socket.once('close', () => (closed = true));
+        r.call('close(4003)', (s) => s.close(4003));
+        const seen = [r.socket.readyState];
+        while (!closed) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (seen.at(-1) !== r.socket.readyState) seen.push(r.socket.readyState);
+        }
+        r.note(`readyStates seen ${seen.join(' → ')}`);
+      },
+    });
+    expectSameAsWs(logs);
+  });
+
   it('readyState constants on the instance and the class', async () => {
     const logs = await runBoth({
       server: (side) => side.socket.close(1000),
