@@ -614,7 +614,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
       this.sendSetup(live, setup);
       return;
     }
-    setup.then(
+    // Through a promise: a thenable whose `then` throws is a failed setup too, not an exception in ws's `open`.
+    Promise.resolve(setup).then(
       (message) => this.sendSetup(live, message),
       (error: unknown) => this.setupFailed(live, error),
     );

@@ -12,6 +12,7 @@ import {
   createResilientWebSocket,
   ResilientWebSocket,
   type ResilientWebSocketOptions,
+  WebSocketSessionError,
 } from '../../../lib/adapters/ws/index.js';
 import { startScriptedServer, type ScriptedServer, type ServerSide } from './scripted-server.js';
 
@@ -863,4 +864,44 @@ describe('differential: a session logs what a ws WebSocket logs', () => {
     ]);
     expect(ResilientWebSocket.CLOSED).toBe(WebSocket.CLOSED);
   });
+});
+
+describe("the setup callback, called within ws's open since the session's open comes there", () => {
+  const failures: [string, () => unknown][] = [
+    [
+      'throws',
+      () => {
+        throw new Error('setup broke');
+      },
+    ],
+    ['rejects', () => Promise.reject(new Error('setup broke'))],
+    [
+      'returns a thenable whose then throws',
+      () => ({
+        then() {
+          throw new Error('setup broke');
+        },
+      }),
+    ],
+  ];
+  for (const [how, setup] of failures) {
+    it(`that ${how} ends the session with a WebSocketSessionError, no open, nothing thrown into ws`, async () => {
+      server = await startScriptedServer({ connected: (side) => side.socket.send('hello') });
+      const session = createResilientWebSocket('gradium', {
+        url: server.origin,
+        pacing: false,
+        setup: setup as NonNullable<ResilientWebSocketOptions['setup']>,
+      })();
+      sessions.push(session);
+      const heard: string[] = [];
+      for (const type of ['open', 'message', 'error', 'giveup', 'close'] as const)
+        session.on(type, () => heard.push(type));
+      const end = await session.closed;
+      expect(end.error).toBeInstanceOf(WebSocketSessionError);
+      expect(end.error?.message).toBe('the setup callback failed: setup broke');
+      expect(end.code).toBe(1006);
+      expect(heard).toEqual(['error', 'giveup', 'close']);
+      expect(server.sides).toHaveLength(1); // no reconnect
+    });
+  }
 });
