@@ -178,7 +178,12 @@ class Recorder {
   readonly log: string[] = [];
   private readonly waiters = new Map<string, (() => void)[]>();
 
-  constructor(readonly socket: Subject) {}
+  constructor(readonly socket: Subject) {
+    // The session's own events: heard in no scenario, so any (a reconnect, a give-up) shows in the diff.
+    for (const type of ['reconnecting', 'reconnected', 'giveup']) {
+      socket.on(type, () => this.note(`event ${type} rs=${socket.readyState}`));
+    }
+  }
 
   /** Logs every Node-style event with its arguments and the readyState it was heard in. */
   listen(types: readonly string[] = ['open', 'message', 'close', 'error', 'ping', 'pong', 'upgrade']): void {
