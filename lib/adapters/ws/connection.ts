@@ -247,7 +247,7 @@ export class Connection {
    * Starts the closing handshake, and drops the socket if the server has not finished it within
    * `timeoutMs`. A socket still connecting is dropped at once. `end` is reported either way.
    */
-  close(code: number, reason: string, timeoutMs: number): void {
+  close(code: number | undefined, reason: string, timeoutMs: number): void {
     if (this.socket.readyState !== WebSocket.OPEN) {
       this.terminate();
       return;

@@ -12,8 +12,8 @@ import { checkTelemetryOption, type TelemetryOptions } from '../../run/telemetry
 import { timeSourceOf, type TimeSource } from '../../run/time-source.js';
 import { ArgumentCheck } from '../../run/validate-arguments.js';
 
-/** What `send` accepts: text, or binary as a Buffer, ArrayBuffer or typed-array view. */
-export type OutgoingData = string | Buffer | ArrayBuffer | ArrayBufferView;
+/** What `send` accepts: text, or binary as a Buffer, ArrayBuffer, typed-array view or Blob (ws reads a Blob before sending it). */
+export type OutgoingData = string | Buffer | ArrayBuffer | ArrayBufferView | Blob;
 
 /** `send`'s options, as ws's `send(data, options, cb)` takes them (passed on to the socket that sends it). */
 export interface SendOptions {

@@ -124,5 +124,6 @@ export class Outbox {
 
 /** Size of one outgoing message in bytes (UTF-8 for text). */
 function byteLengthOf(data: OutgoingData): number {
-  return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+  if (typeof data === 'string') return Buffer.byteLength(data);
+  return data instanceof Blob ? data.size : data.byteLength;
 }

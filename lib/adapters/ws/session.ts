@@ -216,6 +216,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
   private everOpened = false;
   /** The current connection's URL, credentials redacted. */
   private currentUrl = '';
+  /** What the last connection that opened negotiated: ws's socket still reads it once closed. */
+  private lastNegotiated = { protocol: '', extensions: '' };
   /** Kept on the session so that every new connection gets the caller's choice. */
   private binaryTypeValue: WebSocket['binaryType'];
   /** Aborted when the session stops waiting for anything: frees a pacing slot, ends an attempt. */
@@ -301,14 +303,14 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     return this.currentUrl;
   }
 
-  /** The subprotocol of the current connection. */
+  /** The subprotocol of the current connection (of the last one once it has ended, as ws keeps it). */
   get protocol(): string {
-    return this.live?.protocol ?? '';
+    return this.live?.protocol ?? this.lastNegotiated.protocol;
   }
 
-  /** The extensions of the current connection. */
+  /** The extensions of the current connection (of the last one once it has ended, as ws keeps them). */
   get extensions(): string {
-    return this.live?.extensions ?? '';
+    return this.live?.extensions ?? this.lastNegotiated.extensions;
   }
 
   /** Bytes waiting: those held for a later connection plus those queued in the current socket. */
@@ -340,14 +342,17 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
    * called once it is written (by the first connection, with replay), or with the error that kept
    * it from being sent (the session ended while it was held).
    */
-  send(data: OutgoingData, options?: SendOptions | SendCallback, sent?: SendCallback): void {
+  send(data: OutgoingData | number, options?: SendOptions | SendCallback, sent?: SendCallback): void {
     if (typeof options === 'function') [sent, options] = [options, undefined];
+    // As ws does: a number goes out as its text.
+    if (typeof data === 'number') data = data.toString();
     if (this.state === 'closing' || this.state === 'closed') {
       throw new Error(
         `cannot send: the WebSocket session is ${this.state === 'closing' ? 'closing' : 'closed'}`,
       );
     }
-    if (!isOutgoingData(data)) throw new TypeError('send: data must be a string, Buffer or binary view');
+    if (!isOutgoingData(data))
+      throw new TypeError('send: data must be a string, a number, a Buffer, a binary view or a Blob');
     const live = this.live;
     if (this.state === 'open' && live?.acceptsLiveSends) {
       // With replay the message is kept for later connections too; holding it first means a full
@@ -403,11 +408,13 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
 
   /**
    * Ends the session: no further reconnect, timer or socket. An open connection gets the closing
-   * handshake (bounded by `closeTimeoutMs`); `close` fires when it is done.
+   * handshake (bounded by `closeTimeoutMs`); `close` fires when it is done. Without a code, as
+   * with ws, the close frame carries none (both ends report 1005) and the reason is not sent; a
+   * session not connected then ends with 1000.
    */
-  close(code = 1000, reason = ''): void {
+  close(code?: number, reason = ''): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    assertSendableClose(code, reason);
+    if (code !== undefined) assertSendableClose(code, reason);
     const live = this.live;
     this.state = 'closing';
     this.stopWaiting();
@@ -415,7 +422,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
       live.close(code, reason, this.init.settings.closeTimeoutMs);
       return;
     }
-    this.endAfterThisTick(code, Buffer.from(reason));
+    this.endAfterThisTick(code ?? 1000, Buffer.from(code === undefined ? '' : reason));
   }
 
   /**
@@ -564,7 +571,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
           // ws reports nothing synchronously, so `live` is assigned before any of these run.
           open: () => {
             opened();
-            void this.onOpen(live);
+            this.lastNegotiated = { protocol: live.protocol, extensions: live.extensions };
+            this.onOpen(live);
           },
           message: (data, isBinary) => this.onMessage(live, data, isBinary),
           control: (kind, data) => {
@@ -588,16 +596,37 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     return { end };
   }
 
-  /** The socket is open: send the setup, then activate if nothing more is awaited. */
-  private async onOpen(live: Connection): Promise<void> {
-    let setup;
+  /**
+   * The socket is open: send the setup, then activate if nothing more is awaited. Without a setup
+   * callback, or with one that returns its message at once, this happens within ws's own `open`,
+   * as ws emits it: awaiting would let a server's first frames (even its close) be read first, and
+   * a server that says everything and closes at once would leave no `open` and no message.
+   */
+  private onOpen(live: Connection): void {
+    let setup: SetupMessage | undefined | PromiseLike<SetupMessage | undefined>;
     try {
-      setup = await this.init.settings.setup?.(live.context);
+      setup = this.init.settings.setup?.(live.context);
     } catch (error) {
-      if (this.live === live && this.state === 'connecting')
-        this.failWith('the setup callback failed', error);
+      this.setupFailed(live, error);
       return;
     }
+    if (!isPromiseLike(setup)) {
+      this.sendSetup(live, setup);
+      return;
+    }
+    // Through a promise: a thenable whose `then` throws is a failed setup too, not an exception in ws's `open`.
+    Promise.resolve(setup).then(
+      (message) => this.sendSetup(live, message),
+      (error: unknown) => this.setupFailed(live, error),
+    );
+  }
+
+  private setupFailed(live: Connection, error: unknown): void {
+    if (this.live === live && this.state === 'connecting') this.failWith('the setup callback failed', error);
+  }
+
+  /** Sends the connection's setup message (if any), then activates if nothing more is awaited. */
+  private sendSetup(live: Connection, setup: SetupMessage | undefined): void {
     // The setup callback may be slow: the connection may have ended or the session closed meanwhile.
     if (this.live !== live || this.state !== 'connecting' || !live.writable) return;
     // The vendor needs the setup before anything else on every connection (Gradium closes otherwise).
@@ -914,19 +943,29 @@ function toEvent(type: EventName, target: unknown, args: readonly unknown[]): Se
   }
 }
 
-/** Throws, as `ws` would, for a close code or reason an application may not send. */
+/** Throws, as `ws` would (a TypeError, a RangeError), for a close code or reason an application may not send. */
 function assertSendableClose(code: number, reason: string): void {
   const valid =
     Number.isInteger(code) &&
     ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) ||
       (code >= 3000 && code <= 4999));
   if (!valid) throw new TypeError(`close: ${code} is not a close code an application may send`);
-  if (Buffer.byteLength(reason) > 123) throw new SyntaxError('close: the reason must be at most 123 bytes');
+  if (Buffer.byteLength(reason) > 123) throw new RangeError('close: the reason must be at most 123 bytes');
+}
+
+/** True for a promise or other thenable (what a callback returns when it is async). */
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as Partial<PromiseLike<T>> | null)?.then === 'function';
 }
 
 /** True for data `ws` can send as it is. */
 function isOutgoingData(value: unknown): value is OutgoingData {
-  return typeof value === 'string' || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+  return (
+    typeof value === 'string' ||
+    value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value) ||
+    value instanceof Blob
+  );
 }
 
 /** A setup message as sendable data: plain objects become JSON text. */

@@ -243,6 +243,8 @@ describe('WebSocket sessions paced by createPacing()', () => {
     await Promise.all(
       live.map((session) => new Promise<void>((resolve) => session.once('open', () => resolve()))),
     );
+    // `open` comes within ws's own, as ws emits it; the turn is given back right after, in the same tick.
+    await new Promise((resolve) => setImmediate(resolve));
 
     expect(refusedEnd.error).toMatchObject({ action: 'fail', status: 401 });
     expect(started.sides).toHaveLength(2);

@@ -24,6 +24,8 @@ export interface ServerSide {
 export interface Script {
   refuse?(number: number, request: IncomingMessage): Refusal | undefined;
   connected(side: ServerSide): void;
+  /** Accept permessage-deflate (ws's server default is off). */
+  perMessageDeflate?: boolean;
 }
 
 /** A real `ws` server on an ephemeral port, scripted per test. */
@@ -49,7 +51,7 @@ function refuse(socket: Duplex, refusal: Refusal): void {
 
 /** Starts a scripted server on port 0. */
 export async function startScriptedServer(script: Script): Promise<ScriptedServer> {
-  const wss = new WebSocketServer({ noServer: true });
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: script.perMessageDeflate === true });
   const http: Server = createServer((_req, res) => res.writeHead(404).end());
   const requests: IncomingMessage[] = [];
   const sides: ServerSide[] = [];
