@@ -9,9 +9,9 @@ import { ArgumentCheck } from '../run/validate-arguments.js';
 /** Options for {@link createVendorEngine}. */
 export interface VendorEngineOptions {
   /** Extra policies (documents, files or compiled) that take precedence over built-ins of the same name. */
-  policies?: readonly PolicyInput[];
-  clock?: Clock;
-  random?: () => number;
+  policies?: readonly PolicyInput[] | undefined;
+  clock?: Clock | undefined;
+  random?: (() => number) | undefined;
 }
 
 /**

@@ -52,6 +52,12 @@ export interface VendorFailure extends Error {
   readonly vendorMessage: string | undefined;
   /** Output already handed to the caller before the failure (message streams). */
   readonly partialOutput?: unknown;
+  /**
+   * The last response, when the call ended on one: got's `Response` on got's `HTTPError` (typed when
+   * narrowed with `error instanceof HTTPError` too), fetch's on a `resilientFetch` {@link VendorError}
+   * (typed on the class). `unknown` here: this entry depends on neither client's types.
+   */
+  readonly response?: unknown;
 }
 
 /** `new VendorError(init)` from JavaScript: the fields the message and the decision fields are read from. */

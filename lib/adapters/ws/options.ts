@@ -17,14 +17,18 @@ export type OutgoingData = string | Buffer | ArrayBuffer | ArrayBufferView;
 
 /** `send`'s options, as ws's `send(data, options, cb)` takes them (passed on to the socket that sends it). */
 export interface SendOptions {
-  binary?: boolean;
-  compress?: boolean;
-  fin?: boolean;
-  mask?: boolean;
+  binary?: boolean | undefined;
+  compress?: boolean | undefined;
+  fin?: boolean | undefined;
+  mask?: boolean | undefined;
 }
 
-/** `send`'s callback, as ws calls it: once the message is written, or with the error that kept it from being sent. */
-export type SendCallback = (error?: Error | null) => void;
+/**
+ * `send`'s callback: called once the message is written, or with the error that kept it from being
+ * sent. Typed as ws types it, so code written for ws passes its callbacks unchanged (the socket
+ * may call it with `null` once written, as ws's does).
+ */
+export type SendCallback = (error?: Error) => void;
 
 /** A setup message: outgoing data, or a plain object sent as JSON text. */
 export type SetupMessage = OutgoingData | Readonly<Record<string, unknown>>;

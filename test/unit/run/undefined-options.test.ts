@@ -1,0 +1,66 @@
+/**
+ * Every optional option takes `undefined` at run time as "not given" (the argument checks read
+ * `x === undefined || …`, the defaults `x ?? default`), which is what the types say too
+ * (`x?: T | undefined`, for consumers compiling with exactOptionalPropertyTypes: options spread from
+ * a partial configuration). test/integration/packaging/consumer-types.test.ts checks the types.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { createVendorEngine } from '../../../lib/index.js';
+import { vendorResilience } from '../../../lib/adapters/got/index.js';
+import { resilientFetch } from '../../../lib/adapters/fetch/index.js';
+import { createPacing } from '../../../lib/pacing/index.js';
+
+const SHARED = {
+  signal: undefined,
+  pacing: undefined,
+  deadlineMs: undefined,
+  onDecision: undefined,
+  telemetry: undefined,
+  attemptHeaders: undefined,
+  secrets: undefined,
+  clock: undefined,
+  random: undefined,
+  engine: undefined,
+};
+
+describe('options whose values are undefined are options not given', () => {
+  it('vendorResilience and resilientFetch', () => {
+    expect(typeof vendorResilience('zenhire', SHARED)).toBe('object');
+    const fetchOptions = {
+      ...SHARED,
+      fetch: undefined,
+      throwOnFail: undefined,
+      maxReplayBodyBytes: undefined,
+    };
+    expect(typeof resilientFetch('breeze', fetchOptions)).toBe('function');
+  });
+
+  it('createVendorEngine decides as with no options', () => {
+    const signal = {
+      vendor: 'zenhire',
+      phase: 'submit',
+      status: 429,
+      headers: { 'retry-after': '3' },
+    } as const;
+    const engine = createVendorEngine({ policies: undefined, clock: undefined, random: undefined });
+    expect(engine.decide(signal).action).toBe(createVendorEngine().decide(signal).action);
+  });
+
+  it('createPacing', async () => {
+    const pacing = createPacing({
+      redis: undefined,
+      keyPrefix: undefined,
+      vendors: undefined,
+      retryBudget: undefined,
+      adaptive: undefined,
+      clock: undefined,
+      redisTimeoutMs: undefined,
+      sharedStateCacheMs: undefined,
+      idleExpiryMs: undefined,
+      keepProcessAlive: undefined,
+      telemetry: undefined,
+    });
+    expect(pacing.pacer({ vendor: 'zenhire' }).vendor).toBe('zenhire');
+    await pacing.close();
+  });
+});
