@@ -26,13 +26,35 @@ const STRICTEST = {
   lib: ['es2023', 'dom'],
 };
 
+/** A fetch-only consumer (neither got nor ws, nor their types): root, /fetch and /pacing need none. */
+const FETCH_ONLY = `import { isVendorError } from 'vendor-resilience';
+import { presetJob, resilientFetch, runVendorJob } from 'vendor-resilience/fetch';
+import { createPacing } from 'vendor-resilience/pacing';
+
+const pacing = createPacing({ vendors: { breeze: { maxConcurrent: 2 } } });
+const breezeFetch: typeof fetch = resilientFetch('breeze', { pacing, deadlineMs: undefined });
+export async function call(): Promise<unknown> {
+  try {
+    await breezeFetch('http://127.0.0.1:9/v1/text-to-speech/voice', { method: 'POST' });
+    return await runVendorJob('zenhire', presetJob('zenhire', { submit: { body: 'audio' } }));
+  } catch (error) {
+    if (isVendorError(error)) return error.decision.reason;
+    throw error;
+  }
+}
+`;
+
 let packed: PackedPackage | undefined;
 let tsc: ChildRun;
+let fetchOnly: ChildRun;
 
 beforeAll(async () => {
   packed = await packPackage();
   const dir = packed.consumer('types', ['got', 'ws', 'ky', '@types/node', '@types/ws'], FILES);
   tsc = await typecheck(dir, Object.keys(FILES), STRICTEST);
+  const files = { 'fetch-only.mts': FETCH_ONLY, 'fetch-only.cts': FETCH_ONLY };
+  const fetchDir = packed.consumer('fetch-only', ['@types/node'], files);
+  fetchOnly = await typecheck(fetchDir, Object.keys(files), STRICTEST);
 }, 120_000);
 afterAll(() => {
   packed?.remove();
@@ -73,5 +95,12 @@ describe('a strict TypeScript consumer of the packed package', () => {
 
   test('tsc exits 0', () => {
     expect(tsc.code).toBe(0);
+  });
+});
+
+describe('a fetch-only consumer without got, ws and their types', () => {
+  test('type-checks root, /fetch and /pacing from an ES module and a CommonJS one', () => {
+    expect(fetchOnly.stdout + fetchOnly.stderr).toBe('');
+    expect(fetchOnly.code).toBe(0);
   });
 });
