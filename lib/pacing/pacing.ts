@@ -27,6 +27,7 @@ export interface PacingOptions {
   vendors?: Readonly<Record<string, PacerLimits>> | undefined;
   /** The per-vendor retry budget, or `false` for none. */
   retryBudget?: RetryBudgetSettings | false | undefined;
+  /** Tuning of the adaptive concurrency and rate (each setting has a default: see `AdaptiveSettings`). */
   adaptive?: AdaptiveSettings | undefined;
   /**
    * Time source (ms since the epoch); the system clock when omitted. With a `sleep` (a manual clock from

@@ -12,6 +12,7 @@ export interface AttemptContext {
   attempt: number;
   /** Random id of the logical call, the same for every try (use it as an idempotency key). */
   callId: string;
+  /** What this try is: `submit`, `poll` … (the phase the engine is told about). */
   phase: Phase;
 }
 

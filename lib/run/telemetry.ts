@@ -54,7 +54,9 @@ export interface TelemetryOptions {
  * headers or bodies. Declared here, next to its main consumer, so run-options.ts can use it without a cycle.
  */
 export interface DecisionEvent {
+  /** The policy's vendor name (`zenhire`, or the `vendor` of your own policy). */
   vendor: string;
+  /** What the try was: `submit`, `poll`, `stream`, `connect` … (the signal's phase). */
   phase: Phase;
   /** The `attempt` number sent to the engine with the signal. */
   attempt: number;
@@ -62,6 +64,7 @@ export interface DecisionEvent {
   callId: string;
   /** HTTP status of the response decided about, when there was one. */
   status?: number;
+  /** The decision the call acted on (redacted: no credential). */
   decision: Decision;
 }
 

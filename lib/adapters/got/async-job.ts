@@ -17,7 +17,9 @@ export type { VendorJobResult } from '../../run/job-loop.js';
 
 /** One HTTP request of a job: a URL and got options (method, headers, json, body, …). */
 export interface JobRequest {
+  /** Where to send it (an absolute URL, or one relative to the got instance's `prefixUrl`). */
   url: string | URL;
+  /** got's options for this request (method, headers, body …). */
   options?: OptionsInit;
 }
 

@@ -63,7 +63,9 @@ export interface GiveUpInfo {
 
 /** How a session ended, as `closed` resolves it. */
 export interface SessionCloseInfo {
+  /** The close code the session ended with (1000 for a normal end). */
   code: number;
+  /** The close reason text. */
   reason: string;
   /** Present when the session gave up. */
   error?: Error;
