@@ -9,6 +9,7 @@ import { createVendorEngine } from '../../../lib/index.js';
 import { vendorResilience } from '../../../lib/adapters/got/index.js';
 import { resilientFetch } from '../../../lib/adapters/fetch/index.js';
 import { createPacing } from '../../../lib/pacing/index.js';
+import { decision } from '../pacing/helpers.js';
 
 const SHARED = {
   signal: undefined,
@@ -62,5 +63,22 @@ describe('options whose values are undefined are options not given', () => {
     });
     expect(pacing.pacer({ vendor: 'zenhire' }).vendor).toBe('zenhire');
     await pacing.close();
+  });
+});
+
+describe('settings objects whose values are undefined keep their defaults', () => {
+  it('retryBudget: { capacity: undefined } is the default budget of 10 (not a budget never exhausted)', async () => {
+    const pacing = createPacing({ retryBudget: { capacity: undefined, refillPerSuccess: undefined } });
+    try {
+      const pacer = pacing.pacer({ vendor: 'audixa' });
+      const retry = decision({ action: 'retry', rule: 'audixa#unavailable', reason: 'audixa 503.' });
+      for (let i = 0; i < 10; i++) expect(await pacer.record(retry)).toBe(retry);
+      expect(await pacer.record(retry)).toMatchObject({ action: 'fail', category: 'budget_exhausted' });
+      // The default refill (0.1 a success): ten successes pay one retry back.
+      for (let i = 0; i < 10; i++) await pacer.record(decision({ action: 'ok' }));
+      expect(await pacer.record(retry)).toBe(retry);
+    } finally {
+      await pacing.close();
+    }
   });
 });
