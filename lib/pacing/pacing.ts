@@ -160,8 +160,14 @@ export function createPacing(options: PacingOptions = {}): Pacing {
   const store: PacingStore = cluster
     ? new RedisPacingStore(cluster, idleExpiryMs)
     : new MemoryPacingStore(time);
+  // Field by field, not a spread: a setting given as `undefined` is the default, as the check says.
   const budget =
-    options.retryBudget === false ? undefined : { ...DEFAULT_RETRY_BUDGET, ...options.retryBudget };
+    options.retryBudget === false
+      ? undefined
+      : {
+          capacity: options.retryBudget?.capacity ?? DEFAULT_RETRY_BUDGET.capacity,
+          refillPerSuccess: options.retryBudget?.refillPerSuccess ?? DEFAULT_RETRY_BUDGET.refillPerSuccess,
+        };
   const rateConstants = {
     beta: options.adaptive?.rateBeta ?? DEFAULT_RATE_CONSTANTS.beta,
     recoveryMs: options.adaptive?.rateRecoveryMs ?? DEFAULT_RATE_CONSTANTS.recoveryMs,
