@@ -40,13 +40,13 @@ export interface TelemetryTrace {
 /** The `telemetry` option of every adapter and of `createPacing`: where decisions, waits and pacing events go. */
 export interface TelemetryOptions {
   /** OpenTelemetry metrics: `metrics.getMeter('your-service')` from `@opentelemetry/api`. */
-  meter?: TelemetryMeter;
+  meter?: TelemetryMeter | undefined;
   /** OpenTelemetry span events on the active span: `trace` from `@opentelemetry/api`. */
-  trace?: TelemetryTrace;
+  trace?: TelemetryTrace | undefined;
   /** Log lines, pino-style `(fields, message)`. */
-  logger?: TelemetryLogger;
+  logger?: TelemetryLogger | undefined;
   /** How often a long wait logs (and adds a span event) with the time it has left, in ms (default 30 000). */
-  waitingEveryMs?: number;
+  waitingEveryMs?: number | undefined;
 }
 
 /**

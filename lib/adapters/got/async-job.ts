@@ -36,7 +36,7 @@ export interface VendorJobSpec {
 /** Options of {@link runVendorJob}. */
 export interface RunVendorJobOptions extends ResilienceOptions {
   /** The got instance whose defaults (prefixUrl, headers, hooks) the requests start from; plain `got` by default. */
-  got?: Got;
+  got?: Got | undefined;
 }
 
 /** Why a fresh job cannot be submitted with a stream body that an earlier submission read. */

@@ -7,7 +7,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { createVendorEngine } from '../../../lib/index.js';
 import { vendorResilience } from '../../../lib/adapters/got/index.js';
-import { resilientFetch } from '../../../lib/adapters/fetch/index.js';
+import { presetJob as fetchPresetJob, resilientFetch } from '../../../lib/adapters/fetch/index.js';
+import { createResilientWebSocket } from '../../../lib/adapters/ws/index.js';
+import { createManualClock } from '../../../lib/testing/index.js';
 import { createPacing } from '../../../lib/pacing/index.js';
 import { decision } from '../pacing/helpers.js';
 
@@ -67,6 +69,55 @@ describe('options whose values are undefined are options not given', () => {
 });
 
 describe('settings objects whose values are undefined keep their defaults', () => {
+  it('a Signal: undefined fields are fields not given', () => {
+    const engine = createVendorEngine({ random: () => 0.5 });
+    const given = { vendor: 'zenhire', phase: 'submit', status: 503 } as const;
+    const withUndefined = {
+      ...given,
+      headers: undefined,
+      body: undefined,
+      attempt: undefined,
+      error: undefined,
+    };
+    expect(engine.decide(withUndefined)).toEqual(engine.decide(given));
+  });
+
+  it('ws options, job preset targets, a manual clock, adaptive and telemetry settings', async () => {
+    const open = createResilientWebSocket('gradium', {
+      url: 'ws://127.0.0.1:9',
+      headers: undefined,
+      protocols: undefined,
+      setup: undefined,
+      isReady: undefined,
+      replay: undefined,
+      maxBufferedMessages: undefined,
+      maxBufferedBytes: undefined,
+      stableAfterMs: undefined,
+      closeAfterErrorMs: undefined,
+      connectTimeoutMs: undefined,
+      closeTimeoutMs: undefined,
+      maxUpgradeBodyBytes: undefined,
+      wsOptions: undefined,
+      pacingKey: undefined,
+      ...SHARED,
+      pacing: false,
+    });
+    expect(typeof open).toBe('function');
+    const spec = fetchPresetJob('zenhire', { submit: {}, baseUrl: undefined, voiceId: undefined });
+    expect(spec.poll('r1').url).toBe(fetchPresetJob('zenhire', { submit: {} }).poll('r1').url);
+    createManualClock(0, { autoAdvance: undefined }).dispose();
+    const pacing = createPacing({
+      adaptive: {
+        rateBeta: undefined,
+        rateRecoveryMs: undefined,
+        minRequestsPerSecond: undefined,
+        concurrencyBeta: undefined,
+      },
+      telemetry: { meter: undefined, trace: undefined, logger: undefined, waitingEveryMs: undefined },
+    });
+    await pacing.close();
+  });
+
   it('retryBudget: { capacity: undefined } is the default budget (not a budget never exhausted)', async () => {
     const retry = decision({ action: 'retry', rule: 'audixa#unavailable', reason: 'audixa 503.' });
     const ok = decision({ action: 'ok' });
