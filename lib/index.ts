@@ -2,7 +2,7 @@
  * `vendor-resilience`: the policy engine (signal in, decision out), policy loading, and the errors.
  * Importing it loads neither the pacing (bottleneck) nor the schema validator (ajv), nor any peer:
  * the adapters are `vendor-resilience/got` and `/ws`, pacing is `/pacing`, the simulator `/testing`.
- * Every name here is listed in test/integration/packaging/root-entry.test.ts.
+ * Every name here is listed in test/integration/packaging/entry-points.test.ts.
  */
 export { createVendorEngine, type VendorEngineOptions } from './core/default-engine.js';
 export type { DecideResult, Engine } from './core/engine/engine.js';

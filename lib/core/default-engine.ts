@@ -9,9 +9,11 @@ import { ArgumentCheck } from '../run/validate-arguments.js';
 /** Options for {@link createVendorEngine}. */
 export interface VendorEngineOptions {
   /** Extra policies (documents, files or compiled) that take precedence over built-ins of the same name. */
-  policies?: readonly PolicyInput[];
-  clock?: Clock;
-  random?: () => number;
+  policies?: readonly PolicyInput[] | undefined;
+  /** The engine's time (ms since the epoch; a `Retry-After` date is measured from it); the system clock when omitted. */
+  clock?: Clock | undefined;
+  /** Randomness for the wait jitter, in [0, 1) (`Math.random` when omitted). */
+  random?: (() => number) | undefined;
 }
 
 /**

@@ -20,39 +20,40 @@ import { createVendorPacer, type VendorPacer, type VendorPacerHandle } from './v
 /** Options of {@link createPacing}. All optional: the default paces in-process from the policies' limits. */
 export interface PacingOptions {
   /** Cluster mode: an ioredis client (duplicated, never closed by pacing) or a Redis URL. */
-  redis?: RedisClientLike | string;
+  redis?: RedisClientLike | string | undefined;
   /** Prefix of every Redis key (default `vendor-resilience`); processes sharing limits must use the same one. */
-  keyPrefix?: string;
+  keyPrefix?: string | undefined;
   /** Per-vendor limits that replace the policy's (e.g. a paid plan: `{ audixa: { requestsPerMinute: 240, maxConcurrent: 20 } }`). */
-  vendors?: Readonly<Record<string, PacerLimits>>;
+  vendors?: Readonly<Record<string, PacerLimits>> | undefined;
   /** The per-vendor retry budget, or `false` for none. */
-  retryBudget?: RetryBudgetSettings | false;
-  adaptive?: AdaptiveSettings;
+  retryBudget?: RetryBudgetSettings | false | undefined;
+  /** Tuning of the adaptive concurrency and rate (each setting has a default: see `AdaptiveSettings`). */
+  adaptive?: AdaptiveSettings | undefined;
   /**
    * Time source (ms since the epoch); the system clock when omitted. With a `sleep` (a manual clock from
    * `vendor-resilience/testing`), the gate and the rate spacing wait on it too. Cluster mode needs a real clock.
    */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /**
    * Bound on every Redis command and on connecting, in ms (default 2000); a longer one than Node's
    * longest timer (2^31 - 1 ms, about 24.8 days) is that.
    */
-  redisTimeoutMs?: number;
+  redisTimeoutMs?: number | undefined;
   /** How long a Redis read of the gate and adaptive state is reused, in ms (default 25). */
-  sharedStateCacheMs?: number;
+  sharedStateCacheMs?: number | undefined;
   /**
    * A pacer unused this long (no call waiting or running, its gate open) is dropped with what it
    * learned, and Redis keys expire after this long without use; in ms (default 10 minutes). Memory
    * follows the vendors and credentials in use, not every one ever seen.
    */
-  idleExpiryMs?: number;
+  idleExpiryMs?: number | undefined;
   /** Keep the process alive while a closed gate holds calls (default true: a held call is one someone awaits, like the retry waits). */
-  keepProcessAlive?: boolean;
+  keepProcessAlive?: boolean | undefined;
   /**
    * Gate closed time and budget exhaustion as OpenTelemetry metrics and log lines (the `telemetry`
    * option of the adapters; docs/telemetry.md). Off when omitted.
    */
-  telemetry?: TelemetryOptions;
+  telemetry?: TelemetryOptions | undefined;
 }
 
 /** Which pacer to get: the adapter passes the vendor, the policy's limits and the credential it sends. */
@@ -159,8 +160,14 @@ export function createPacing(options: PacingOptions = {}): Pacing {
   const store: PacingStore = cluster
     ? new RedisPacingStore(cluster, idleExpiryMs)
     : new MemoryPacingStore(time);
+  // Field by field, not a spread: a setting given as `undefined` is the default, as the check says.
   const budget =
-    options.retryBudget === false ? undefined : { ...DEFAULT_RETRY_BUDGET, ...options.retryBudget };
+    options.retryBudget === false
+      ? undefined
+      : {
+          capacity: options.retryBudget?.capacity ?? DEFAULT_RETRY_BUDGET.capacity,
+          refillPerSuccess: options.retryBudget?.refillPerSuccess ?? DEFAULT_RETRY_BUDGET.refillPerSuccess,
+        };
   const rateConstants = {
     beta: options.adaptive?.rateBeta ?? DEFAULT_RATE_CONSTANTS.beta,
     recoveryMs: options.adaptive?.rateRecoveryMs ?? DEFAULT_RATE_CONSTANTS.recoveryMs,

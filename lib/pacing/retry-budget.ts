@@ -3,13 +3,16 @@ import type { Decision } from '../core/engine/types.js';
 /** The retry budget of a vendor (gRPC retry throttling). `false` turns it off. */
 export interface RetryBudgetSettings {
   /** Tokens in a full bucket; each charged retry takes one (default 10, as gRPC's maxTokens). */
-  capacity?: number;
+  capacity?: number | undefined;
   /** Tokens a success gives back (default 0.1, as gRPC's tokenRatio). */
-  refillPerSuccess?: number;
+  refillPerSuccess?: number | undefined;
 }
 
 /** gRPC's defaults: a full bucket absorbs 10 retries; 10 successes pay one back. */
-export const DEFAULT_RETRY_BUDGET: Required<RetryBudgetSettings> = { capacity: 10, refillPerSuccess: 0.1 };
+export const DEFAULT_RETRY_BUDGET: { readonly capacity: number; readonly refillPerSuccess: number } = {
+  capacity: 10,
+  refillPerSuccess: 0.1,
+};
 
 /** Categories the backoff gate and adaptive pacing already handle; charging them would fail calls a slower pace saves. */
 const THROTTLE_CATEGORIES: ReadonlySet<string> = new Set([

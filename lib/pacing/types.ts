@@ -37,13 +37,13 @@ export interface PacerSettings {
 /** Tuning of the adaptive parts; the defaults follow AWS adaptive retry mode (rate) and TCP AIMD (concurrency). */
 export interface AdaptiveSettings {
   /** Multiplicative decrease of the rate on a rate-limit answer (default 0.7, as AWS). */
-  rateBeta?: number;
+  rateBeta?: number | undefined;
   /** Milliseconds the cubic recovery takes to climb back to the throttled rate (default 10000). */
-  rateRecoveryMs?: number;
+  rateRecoveryMs?: number | undefined;
   /** The rate never drops below this many requests per second (default 0.5, as AWS). */
-  minRequestsPerSecond?: number;
+  minRequestsPerSecond?: number | undefined;
   /** Multiplicative decrease of maxConcurrent on a concurrency-limit answer (default 0.5). */
-  concurrencyBeta?: number;
+  concurrencyBeta?: number | undefined;
 }
 
 /** Shared clock option: pacing reads time only through it (tests inject one). */

@@ -87,7 +87,7 @@ export interface RecordOptions {
    * reconnecting after a connection that was set up and worked: it is a new session, not a
    * retry of a failed one). Default true.
    */
-  charge?: boolean;
+  charge?: boolean | undefined;
 }
 
 /** A call {@link VendorPacer.startNow} started. */

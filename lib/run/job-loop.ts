@@ -54,6 +54,7 @@ export interface JobSpec<R> {
 export interface VendorJobResult {
   /** Parsed JSON of the terminal poll response (its text when not JSON). */
   body: unknown;
+  /** The id of the job that ended (of the last submission, after a `resubmit`). */
   jobId: string;
   /** Submissions made (more than 1 after a `resubmit`). */
   submissions: number;

@@ -18,9 +18,9 @@ export function fillPath(path: string, name: 'jobId' | 'voiceId', value: string)
 /** What a preset needs from the caller besides its request options: where the vendor is, and which voice. */
 export interface PresetTarget {
   /** Overrides the vendor's origin (a test server, a proxy). */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** The voice to synthesize with, where the submit path names `{voiceId}` (Breeze). */
-  voiceId?: string;
+  voiceId?: string | undefined;
 }
 
 /** A vendor's job endpoints made ready for one caller: whole URLs, methods, and the job id reader. */

@@ -40,13 +40,13 @@ export interface TelemetryTrace {
 /** The `telemetry` option of every adapter and of `createPacing`: where decisions, waits and pacing events go. */
 export interface TelemetryOptions {
   /** OpenTelemetry metrics: `metrics.getMeter('your-service')` from `@opentelemetry/api`. */
-  meter?: TelemetryMeter;
+  meter?: TelemetryMeter | undefined;
   /** OpenTelemetry span events on the active span: `trace` from `@opentelemetry/api`. */
-  trace?: TelemetryTrace;
+  trace?: TelemetryTrace | undefined;
   /** Log lines, pino-style `(fields, message)`. */
-  logger?: TelemetryLogger;
+  logger?: TelemetryLogger | undefined;
   /** How often a long wait logs (and adds a span event) with the time it has left, in ms (default 30 000). */
-  waitingEveryMs?: number;
+  waitingEveryMs?: number | undefined;
 }
 
 /**
@@ -54,7 +54,9 @@ export interface TelemetryOptions {
  * headers or bodies. Declared here, next to its main consumer, so run-options.ts can use it without a cycle.
  */
 export interface DecisionEvent {
+  /** The policy's vendor name (`zenhire`, or the `vendor` of your own policy). */
   vendor: string;
+  /** What the try was: `submit`, `poll`, `stream`, `connect` … (the signal's phase). */
   phase: Phase;
   /** The `attempt` number sent to the engine with the signal. */
   attempt: number;
@@ -62,6 +64,7 @@ export interface DecisionEvent {
   callId: string;
   /** HTTP status of the response decided about, when there was one. */
   status?: number;
+  /** The decision the call acted on (redacted: no credential). */
   decision: Decision;
 }
 

@@ -27,7 +27,9 @@ export interface VendorErrorInit {
  * with these fields added. Recognised by {@link isVendorError}.
  */
 export interface VendorFailure extends Error {
+  /** Marker behind {@link isVendorError}, stable across package copies. */
   readonly isVendorError: true;
+  /** The policy's vendor name (`zenhire`, or the `vendor` of your own policy). */
   readonly vendor: string;
   /**
    * A {@link VendorError}: the vendor's own code. got's errors keep got's `code`
@@ -36,6 +38,7 @@ export interface VendorFailure extends Error {
   readonly code?: string | undefined;
   /** The vendor's own code (`RATE_LIMIT_EXCEEDED`, `1008`), when it gave one. */
   readonly vendorCode: string | undefined;
+  /** What kind of failure it was (`rate_limited`, `auth`, `billing`, `deadline_exceeded` …; the decision's). */
   readonly category: string;
   /** The action that ended the call (`fail`, or the retryable action whose budget ran out). */
   readonly action: Action;
@@ -43,6 +46,7 @@ export interface VendorFailure extends Error {
   readonly status: number | undefined;
   /** How many attempts the call made (tries, connections or submissions). */
   readonly attempts: number;
+  /** The vendor's id for what the call was working on (a job id), when it had one. */
   readonly requestId: string | undefined;
   /** The wait the server asked for, in milliseconds, when it asked for one. */
   readonly retryAfterMs: number | undefined;
@@ -52,6 +56,12 @@ export interface VendorFailure extends Error {
   readonly vendorMessage: string | undefined;
   /** Output already handed to the caller before the failure (message streams). */
   readonly partialOutput?: unknown;
+  /**
+   * The last response, when the call ended on one: got's `Response` on got's `HTTPError` (typed when
+   * narrowed with `error instanceof HTTPError` too), fetch's on a `resilientFetch` {@link VendorError}
+   * (typed on the class). `unknown` here: this entry depends on neither client's types.
+   */
+  readonly response?: unknown;
 }
 
 /** `new VendorError(init)` from JavaScript: the fields the message and the decision fields are read from. */

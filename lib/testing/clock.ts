@@ -40,7 +40,7 @@ export interface ManualClockOptions {
    * wait is pending, jump to the earliest one and end it. Waits started with `unref` (the
    * adapters' deadline watch) do not pull time forward; they end when time passes them. Default false.
    */
-  autoAdvance?: boolean;
+  autoAdvance?: boolean | undefined;
 }
 
 interface PendingWait {

@@ -13,14 +13,14 @@ export const DEFAULT_MAX_REPLAY_BODY_BYTES = 1024 * 1024;
 /** Options of `resilientFetch`: the shared ones (pacing, clock, deadline, hooks) plus the fetch to wrap. */
 export interface ResilientFetchOptions extends ResilienceOptions {
   /** The fetch each try is sent with (`globalThis.fetch` by default, read at each call). */
-  fetch?: FetchFunction;
+  fetch?: FetchFunction | undefined;
   /**
    * True (the default): a call the engine ends (`fail`, or a retry whose budget, cap or deadline
    * ran out) rejects with a `VendorError` whose `response` is the last Response. False: it
    * resolves with that Response instead, as plain fetch would (transport failures, deadlines
    * passed mid-try and aborts still reject).
    */
-  throwOnFail?: boolean;
+  throwOnFail?: boolean | undefined;
   /**
    * Largest `Request` body, in bytes, held in memory so a try can be sent again (a `Request`'s body
    * can be read once); a larger one is sent once, and a retry the engine asks for fails the call
@@ -28,7 +28,7 @@ export interface ResilientFetchOptions extends ResilienceOptions {
    * Node `Readable`) is always sent once; any other `init.body` with a URL is passed on at every
    * try (fetch reads it afresh).
    */
-  maxReplayBodyBytes?: number;
+  maxReplayBodyBytes?: number | undefined;
 }
 
 /**

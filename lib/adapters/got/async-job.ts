@@ -17,7 +17,9 @@ export type { VendorJobResult } from '../../run/job-loop.js';
 
 /** One HTTP request of a job: a URL and got options (method, headers, json, body, …). */
 export interface JobRequest {
+  /** Where to send it (an absolute URL, or one relative to the got instance's `prefixUrl`). */
   url: string | URL;
+  /** got's options for this request (method, headers, body …). */
   options?: OptionsInit;
 }
 
@@ -34,7 +36,7 @@ export interface VendorJobSpec {
 /** Options of {@link runVendorJob}. */
 export interface RunVendorJobOptions extends ResilienceOptions {
   /** The got instance whose defaults (prefixUrl, headers, hooks) the requests start from; plain `got` by default. */
-  got?: Got;
+  got?: Got | undefined;
 }
 
 /** Why a fresh job cannot be submitted with a stream body that an earlier submission read. */

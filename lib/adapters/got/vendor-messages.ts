@@ -17,14 +17,14 @@ import { networkObservation } from '../../run/observation.js';
 /** Options of {@link readVendorMessages}. */
 export interface VendorMessagesOptions extends ResilienceOptions {
   /** got options of the request (method, headers, body or json). */
-  request?: OptionsInit;
+  request?: OptionsInit | undefined;
   /** The got instance whose defaults the request starts from; plain `got` by default. */
-  got?: Got;
+  got?: Got | undefined;
   /**
    * The longest line (message) held, in bytes (8 MiB by default); a longer one ends the call with
    * a `fail` whose reason says so, before more of it is read.
    */
-  maxLineBytes?: number;
+  maxLineBytes?: number | undefined;
 }
 
 /** How one try of the stream ended. */

@@ -17,14 +17,18 @@ export type OutgoingData = string | Buffer | ArrayBuffer | ArrayBufferView | Blo
 
 /** `send`'s options, as ws's `send(data, options, cb)` takes them (passed on to the socket that sends it). */
 export interface SendOptions {
-  binary?: boolean;
-  compress?: boolean;
-  fin?: boolean;
-  mask?: boolean;
+  binary?: boolean | undefined;
+  compress?: boolean | undefined;
+  fin?: boolean | undefined;
+  mask?: boolean | undefined;
 }
 
-/** `send`'s callback, as ws calls it: once the message is written, or with the error that kept it from being sent. */
-export type SendCallback = (error?: Error | null) => void;
+/**
+ * `send`'s callback: called once the message is written, or with the error that kept it from being
+ * sent. Typed as ws types it, so code written for ws passes its callbacks unchanged (the socket
+ * may call it with `null` once written, as ws's does).
+ */
+export type SendCallback = (error?: Error) => void;
 
 /** A setup message: outgoing data, or a plain object sent as JSON text. */
 export type SetupMessage = OutgoingData | Readonly<Record<string, unknown>>;
@@ -49,35 +53,37 @@ export interface ResilientWebSocketOptions {
   /** The endpoint; a function is called for every connection, so single-use tokens can be minted each time. */
   url: PerConnection<string | URL>;
   /** Upgrade request headers (for example `x-api-key`); a function is called for every connection. */
-  headers?: PerConnection<Readonly<Record<string, string>>>;
+  headers?: PerConnection<Readonly<Record<string, string>>> | undefined;
   /** WebSocket subprotocols. */
-  protocols?: string | readonly string[];
+  protocols?: string | readonly string[] | undefined;
   /**
    * The session setup message, built anew for every connection and sent first on it, before any
    * buffered or replayed message. Return `undefined` for protocols without one.
    */
-  setup?: (context: ConnectionContext) => SetupMessage | undefined | Promise<SetupMessage | undefined>;
+  setup?:
+    | ((context: ConnectionContext) => SetupMessage | undefined | Promise<SetupMessage | undefined>)
+    | undefined;
   /**
    * When given, buffered messages are held back after the setup until a server message satisfies
    * this predicate (Gradium's `ready`). Text messages arrive as strings.
    */
-  isReady?: (data: string | RawData, isBinary: boolean) => boolean;
+  isReady?: ((data: string | RawData, isBinary: boolean) => boolean) | undefined;
   /**
    * Replay every message sent since the session started (or since the session's `clearReplay()`)
    * on each new connection, for vendors that cannot resume a session. Default false.
    */
-  replay?: boolean;
+  replay?: boolean | undefined;
   /** Most messages held for a later connection (buffered, or kept for replay). Default 1000. */
-  maxBufferedMessages?: number;
+  maxBufferedMessages?: number | undefined;
   /** Most bytes held for a later connection. Default 4 MiB. */
-  maxBufferedBytes?: number;
+  maxBufferedBytes?: number | undefined;
   /**
    * How long a connection counts as healthy before a failure starts a fresh run of attempts, in
    * milliseconds. Until then, failures add up against the engine's attempt cap. Default 5000.
    */
-  stableAfterMs?: number;
+  stableAfterMs?: number | undefined;
   /** How long to wait for the server to close after it sent an error message. Default 5000. */
-  closeAfterErrorMs?: number;
+  closeAfterErrorMs?: number | undefined;
   /**
    * How long one connection may take to come up, in milliseconds: the upgrade, the setup
    * callback and (with `isReady`) the vendor's ready message. Past it the connection is dropped
@@ -85,17 +91,17 @@ export interface ResilientWebSocketOptions {
    * with a reconnect after backoff. A server that accepts the socket and then says nothing would
    * otherwise hold the session in CONNECTING forever. Default 15000; 0 turns it off.
    */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /** How long `close()` waits for the closing handshake before dropping the socket. Default 5000. */
-  closeTimeoutMs?: number;
+  closeTimeoutMs?: number | undefined;
   /** Most bytes of a rejected upgrade's body read for the engine. Default 64 KiB. */
-  maxUpgradeBodyBytes?: number;
+  maxUpgradeBodyBytes?: number | undefined;
   /** Aborting closes every session of this factory. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Credentials to remove from errors besides those found in the URL and headers. */
-  secrets?: readonly string[];
+  secrets?: readonly string[] | undefined;
   /** The engine that decides; by default one over `policy` with `clock` and `random`. */
-  engine?: Engine;
+  engine?: Engine | undefined;
   /**
    * The session's one time source: the engine, the stability window, the reconnect waits and
    * every connection's deadlines (connect, close after an error, closing handshake, a refused
@@ -103,9 +109,9 @@ export interface ResilientWebSocketOptions {
    * clock of `vendor-resilience/testing`) runs the waits too; one with only `now()` waits on real
    * timers. The system clock when omitted.
    */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Randomness for the engine's jitter, in [0, 1). */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /**
    * How long the session may go on reconnecting without a stable connection, in milliseconds:
    * counted from the session's start, and again from the end of every connection that stayed up
@@ -113,21 +119,21 @@ export interface ResilientWebSocketOptions {
    * gives up with a `VendorError` (action `fail`) whose reason says so. A long-lived session has no
    * overall deadline: a connection that is up is never cut by this. No bound by default.
    */
-  deadlineMs?: number;
+  deadlineMs?: number | undefined;
   /**
    * Receives every decision the session acts on (never a credential): the engine's decision about
    * how each connection ended (reconnect, end cleanly, or the `fail` it gives up with), the same
    * `DecisionEvent` the HTTP adapter reports, with one `callId` for the whole session. Decisions
    * about messages that need no action are not reported. Exceptions it throws are ignored.
    */
-  onDecision?: (event: DecisionEvent) => void;
+  onDecision?: ((event: DecisionEvent) => void) | undefined;
   /**
    * One observability hook, as the HTTP adapter's: OpenTelemetry metrics and span events, a
    * pino-style logger, and `waiting` progress lines during long reconnect waits (docs/telemetry.md).
    */
-  telemetry?: TelemetryOptions;
+  telemetry?: TelemetryOptions | undefined;
   /** Further `ws` client options (handshake timeout, compression, agent, …). */
-  wsOptions?: Omit<ClientOptions, 'headers'>;
+  wsOptions?: Omit<ClientOptions, 'headers'> | undefined;
   /**
    * Pace connections through this application's pacing (`createPacing()`), shared with the HTTP
    * adapter: every connection attempt waits for its turn under the vendor's limits and backoff
@@ -138,19 +144,19 @@ export interface ResilientWebSocketOptions {
    * Without this option sessions share the process's default pacing (the gate, the rate learned
    * from 429s and the retry budget, without the policy's limits); `false` turns pacing off.
    */
-  pacing?: Pacing | false;
+  pacing?: Pacing | false | undefined;
   /**
    * The credential pacing keys this session by (an API key or account id). By default the first
    * credential on the first connection; set it when the URL carries a token minted per connection
    * (Gradium browser tokens), so every session of one account shares the vendor's pacer.
    */
-  pacingKey?: string;
+  pacingKey?: string | undefined;
 }
 
 /** Options for one session opened by the factory. */
 export interface OpenSessionOptions {
   /** Aborting closes this session. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**

@@ -30,6 +30,9 @@ import type {
 } from './options.js';
 import { Outbox } from './outbox.js';
 
+/** A ping or pong callback as it is really called: with an error, or with none once the frame is written. */
+type ControlFrameCallback = (error?: Error) => void;
+
 /** Payload of the `reconnecting` event. */
 export interface ReconnectingInfo {
   /** The attempt number that failed (as sent to the engine). */
@@ -60,7 +63,9 @@ export interface GiveUpInfo {
 
 /** How a session ended, as `closed` resolves it. */
 export interface SessionCloseInfo {
+  /** The close code the session ended with (1000 for a normal end). */
   code: number;
+  /** The close reason text. */
   reason: string;
   /** Present when the session gave up. */
   error?: Error;
@@ -369,26 +374,26 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
    * Sends a ping frame on the current connection, as ws's `ping(data?, mask?, cb?)` does: throws
    * while the session is CONNECTING (connecting or waiting to reconnect), as ws throws before its
    * socket is open; once closing or closed, `cb` gets the error instead. The server's `pong`
-   * comes as a `pong` event.
+   * comes as a `pong` event. `cb` is typed as ws types it (code written for ws passes its callbacks
+   * unchanged); as with ws, it is called without an error once the frame is written.
    */
-  ping(data?: unknown, mask?: boolean, cb?: (error?: Error) => void): void {
-    this.controlFrame('ping', data, mask, cb);
+  ping(data?: unknown, mask?: boolean, cb?: (error: Error) => void): void {
+    this.controlFrame('ping', data, mask, cb as ControlFrameCallback | undefined);
   }
 
   /** Sends a pong frame, as ws's `pong(data?, mask?, cb?)` does (see {@link ping}). */
-  pong(data?: unknown, mask?: boolean, cb?: (error?: Error) => void): void {
-    this.controlFrame('pong', data, mask, cb);
+  pong(data?: unknown, mask?: boolean, cb?: (error: Error) => void): void {
+    this.controlFrame('pong', data, mask, cb as ControlFrameCallback | undefined);
   }
 
   private controlFrame(
     kind: 'ping' | 'pong',
     data: unknown,
-    mask: boolean | ((error?: Error) => void) | undefined,
-    cb: ((error?: Error) => void) | undefined,
+    mask: boolean | ControlFrameCallback | undefined,
+    cb: ControlFrameCallback | undefined,
   ): void {
     // ws's argument shuffling: ping(cb) and ping(data, cb).
-    if (typeof data === 'function')
-      [cb, data, mask] = [data as (error?: Error) => void, undefined, undefined];
+    if (typeof data === 'function') [cb, data, mask] = [data as ControlFrameCallback, undefined, undefined];
     else if (typeof mask === 'function') [cb, mask] = [mask, undefined];
     const live = this.live;
     if (this.state === 'open' && live?.writable) {

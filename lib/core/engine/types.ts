@@ -21,25 +21,25 @@ export interface Signal {
   /** Built-in policy name, a registered vendor name, or a path to a policy file. */
   vendor: string;
   /** `http` or `ws`; `http` when omitted. */
-  transport?: Transport;
+  transport?: Transport | undefined;
   /** `submit` when omitted. */
-  phase?: Phase;
+  phase?: Phase | undefined;
   /** HTTP status of the response (or of a rejected WebSocket upgrade). */
-  status?: number;
+  status?: number | undefined;
   /** Response headers, any case. */
-  headers?: Readonly<Record<string, HeaderValue | undefined>>;
+  headers?: Readonly<Record<string, HeaderValue | undefined>> | undefined;
   /** Raw response body text. */
-  body?: string;
+  body?: string | undefined;
   /** One line or message received after a 200 (phase `stream`). */
-  streamLine?: string;
+  streamLine?: string | undefined;
   /** A WebSocket text message from the server. */
-  message?: string;
+  message?: string | undefined;
   /** A WebSocket close code. */
-  closeCode?: number;
+  closeCode?: number | undefined;
   /** A network error code when there was no response (`ECONNRESET`, `ENOTFOUND`, …). */
-  error?: string;
+  error?: string | undefined;
   /** 1-based number of the attempt that produced this signal; 1 when omitted. */
-  attempt?: number;
+  attempt?: number | undefined;
 }
 
 /** What to do about one signal, with the reason (the Decision contract of docs/design.md). */

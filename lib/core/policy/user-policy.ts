@@ -367,8 +367,36 @@ function compileExtendingPolicy(
   return compileMerged(document, origins, file, base);
 }
 
+/**
+ * The document as JSON would have it: an object's fields whose value is `undefined` left out, all the
+ * way down (a document built in code may carry them: `maxAttempts: { retry: config.retries }`). The
+ * schema check passes over them and compiling would spread them over the defaults. The same value
+ * when there are none.
+ */
+function withoutUndefinedFields(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(withoutUndefinedFields);
+    return items.every((item, index) => item === value[index]) ? value : items;
+  }
+  if (!isPlainObject(value)) return value;
+  let changed = false;
+  const entries: [string, unknown][] = [];
+  for (const [key, field] of Object.entries(value)) {
+    if (field === undefined) {
+      changed = true;
+      continue;
+    }
+    const kept = withoutUndefinedFields(field);
+    if (kept !== field) changed = true;
+    entries.push([key, kept]);
+  }
+  // Built from entries, so a key named `__proto__` stays a plain key.
+  return changed ? Object.fromEntries(entries) : value;
+}
+
 /** {@link compilePolicy}'s work, with the files being compiled (to refuse a cycle of `extends`). */
-export function compilePolicyIn(document: unknown, file: string, chain: readonly string[]): CompiledPolicy {
+export function compilePolicyIn(input: unknown, file: string, chain: readonly string[]): CompiledPolicy {
+  const document = withoutUndefinedFields(input);
   if (extendsAnother(document)) return compileExtendingPolicy(document, file, chain);
   if (typeof document === 'object' && document !== null && Object.hasOwn(document, 'removeRules'))
     throw new PolicyError(file, 'removeRules', 'needs `extends`: it removes rules of the policy extended');

@@ -12,92 +12,32 @@
  * (scripts/compat.sh runs test/integration with its own Node).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+  packPackage,
+  run,
+  typecheck,
+  type ChildRun,
+  type PackedPackage,
+} from '../../support/packed-consumer.js';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
-const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-  dependencies: Record<string, string>;
-};
-const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
-
-interface ChildRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command with no NODE_OPTIONS (neither jest's flags nor the compat run's got hook). */
-function run(file: string, args: readonly string[], cwd: string): Promise<ChildRun> {
-  return new Promise((done) => {
-    const env = { ...process.env, NODE_OPTIONS: '' };
-    execFile(file, args, { cwd, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
-}
-
-let scratch: string;
-let unpacked: string;
+let packed: PackedPackage | undefined;
 
 /** A consumer project named `name` with vendor-resilience, its dependencies and `peers` installed. */
 function consumer(name: string, peers: readonly string[], files: Record<string, string>): string {
-  const dir = join(scratch, name);
-  const modules = join(dir, 'node_modules');
-  mkdirSync(modules, { recursive: true });
-  cpSync(unpacked, join(modules, 'vendor-resilience'), { recursive: true });
-  for (const linked of [...Object.keys(PACKAGE.dependencies), ...peers]) {
-    mkdirSync(dirname(join(modules, linked)), { recursive: true });
-    symlinkSync(join(ROOT, 'node_modules', linked), join(modules, linked), 'dir');
-  }
-  writeFileSync(join(dir, 'package.json'), '{"name":"consumer","private":true}\n');
-  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
-  return dir;
+  if (!packed) throw new Error('the package is not packed');
+  return packed.consumer(name, peers, files);
 }
 
 /** tsc with `module: nodenext` on `files`, emitting .cjs/.mjs next to them; skipLibCheck off. */
 function typecheckAndEmit(dir: string, files: readonly string[]): Promise<ChildRun> {
-  const compilerOptions = {
-    module: 'nodenext',
-    target: 'es2022',
-    strict: true,
-    skipLibCheck: false,
-    types: ['node'],
-  };
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files }));
-  return run(process.execPath, [TSC, '-p', 'tsconfig.json'], dir);
+  return typecheck(dir, files);
 }
 
 beforeAll(async () => {
-  // npm pack would run prepack (a full build) without --ignore-scripts; dist/ is built already.
-  if (!existsSync(join(ROOT, 'dist/lib/adapters/got/entry.cjs')))
-    throw new Error('dist/ is not built (or stale): npm run build');
-  scratch = mkdtempSync(join(tmpdir(), 'vr-consumer-'));
-  const pack = await run(
-    'npm',
-    ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch],
-    ROOT,
-  );
-  if (pack.code !== 0) throw new Error(`npm pack failed:\n${pack.stderr}`);
-  const tarball = join(scratch, pack.stdout.trim().split('\n').at(-1) ?? '');
-  const untar = await run('tar', ['-xzf', tarball, '-C', scratch], scratch);
-  if (untar.code !== 0) throw new Error(`tar failed:\n${untar.stderr}`);
-  unpacked = join(scratch, 'package');
+  packed = await packPackage();
 }, 60_000);
 afterAll(() => {
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  packed?.remove();
 });
 
 /** Every subpath and one function it exports. */
