@@ -1,3 +1,4 @@
+import { RETRY_TOKEN_COST } from './retry-budget.js';
 import type { Clock } from '../core/engine/types.js';
 import { lowerConcurrency, raiseConcurrency, type ThrottleRates } from './adaptive-math.js';
 import {
@@ -75,7 +76,7 @@ export class MemoryPacingStore implements PacingStore {
 
   async takeRetryToken(key: string, capacity: number): Promise<boolean> {
     const tokens = this.budgets.get(key) ?? capacity;
-    if (tokens < 1) return false;
+    if (tokens < RETRY_TOKEN_COST) return false;
     this.budgets.set(key, tokens - 1);
     return true;
   }

@@ -142,11 +142,11 @@ ${RETURN_STATE}`;
 /** KEYS[1] state hash. */
 export const READ_STATE_SCRIPT = RETURN_STATE;
 
-/** KEYS[1] budget key (absent = full). ARGV: capacity, ttlMs. Returns 1 when a token was taken. */
+/** KEYS[1] budget key (absent = full). ARGV: capacity, ttlMs, the tokens a retry needs (RETRY_TOKEN_COST). Returns 1 when a token was taken. */
 export const TAKE_TOKEN_SCRIPT = `
 local raw = redis.call('GET', KEYS[1])
 local tokens = (raw and tonumber(raw)) or tonumber(ARGV[1])
-if tokens < 1 then return 0 end
+if tokens < tonumber(ARGV[3]) then return 0 end
 redis.call('SET', KEYS[1], string.format('%.17g', tokens - 1), 'PX', ARGV[2])
 return 1`;
 

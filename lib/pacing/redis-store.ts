@@ -1,3 +1,4 @@
+import { RETRY_TOKEN_COST } from './retry-budget.js';
 import {
   type BackoffResult,
   type BackoffUpdate,
@@ -108,6 +109,7 @@ export class RedisPacingStore implements PacingStore {
       key,
       capacity,
       this.idleExpiryMs,
+      RETRY_TOKEN_COST,
     );
     return Number(reply) === 1;
   }

@@ -8,6 +8,12 @@ export interface RetryBudgetSettings {
   refillPerSuccess?: number | undefined;
 }
 
+/**
+ * Tokens a retry needs, short of 1 by a float's error: a token paid back in tenths comes to
+ * 0.9999999999999999, and ten successes must pay one retry back as documented.
+ */
+export const RETRY_TOKEN_COST = 1 - 1e-9;
+
 /** gRPC's defaults: a full bucket absorbs 10 retries; 10 successes pay one back. */
 export const DEFAULT_RETRY_BUDGET: { readonly capacity: number; readonly refillPerSuccess: number } = {
   capacity: 10,

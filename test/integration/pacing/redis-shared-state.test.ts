@@ -53,6 +53,27 @@ describeRedis('two pacings on one Redis share the gate, the adaptive state and t
     expect(pa.settings().maxConcurrent).toBe(4);
   });
 
+  test('with the default budget, ten successes in either process pay one retry back', async () => {
+    const options = { redis: redis.url, keyPrefix: `budget-${Date.now()}`, sharedStateCacheMs: 0 };
+    const c = createPacing(options);
+    const d = createPacing(options);
+    try {
+      const pc = c.pacer({ vendor: 'audixa' });
+      const pd = d.pacer({ vendor: 'audixa' });
+      const retry = decision({ action: 'retry' });
+      for (let i = 0; i < 10; i++) expect((await pc.record(retry)).action).toBe('retry');
+      expect((await pd.record(retry)).action).toBe('fail');
+      for (let i = 0; i < 5; i++) {
+        await pc.record(decision({ action: 'ok' }));
+        await pd.record(decision({ action: 'ok' }));
+      }
+      expect((await pd.record(retry)).action).toBe('retry');
+    } finally {
+      await c.close();
+      await d.close();
+    }
+  });
+
   test('the retry budget is one bucket for both processes', async () => {
     const pa = a.pacer({ vendor: 'audixa' });
     const pb = b.pacer({ vendor: 'audixa' });

@@ -167,6 +167,18 @@ describe('retry budget', () => {
     expect(await pacer.record(retry)).toBe(retry);
   });
 
+  test('with the defaults, ten successes pay one retry back (0.1 ten times is 0.9999999999999999)', async () => {
+    pacing = createPacing();
+    const pacer = pacing.pacer({ vendor: 'audixa' });
+    const retry = decision({ action: 'retry' });
+    for (let i = 0; i < 10; i++) expect(await pacer.record(retry)).toBe(retry);
+    expect((await pacer.record(retry)).action).toBe('fail');
+    for (let i = 0; i < 9; i++) await pacer.record(decision({ action: 'ok' }));
+    expect((await pacer.record(retry)).action).toBe('fail');
+    await pacer.record(decision({ action: 'ok' }));
+    expect(await pacer.record(retry)).toBe(retry);
+  });
+
   test('the budget is per vendor, shared by every credential and transport', async () => {
     pacing = createPacing({ retryBudget: { capacity: 2 } });
     const http = pacing.pacer({ vendor: 'gradium', credential: 'key-a' });
