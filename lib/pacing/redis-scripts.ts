@@ -20,7 +20,8 @@ return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0', v[6] or 
  * episode began; a fresh counted throttle ends it (length, and sent less refused less the
  * throttled one), appends it to the last four in 'eps' (not a probing one: the linear model does
  * not hold for it) and starts the next at the gate's opening. A counted answer that is not fresh
- * (sent before the gate closed) was refused in the episode just ended, and amends it.
+ * was refused in the episode just ended, and amends it, unless it answers a send counted as
+ * 'stale' (made while the gate was closed, by a process that did not know yet, so never counted).
  *
  * Returns the state (as READ_STATE_SCRIPT), whether the gate was open ('1'|'0'), the kept episodes
  * (JSON [[seconds, accepted], …]), the ended episode's seconds and accepted ('' when none) and,
@@ -35,12 +36,19 @@ local counted = ARGV[11] == '1'
 local eps = '[]'
 local endedSeconds, endedAccepted, probeSends = '', '', ''
 if counted and not fresh then
-  local raw = redis.call('HGET', KEYS[1], 'eps')
-  if raw then
-    local list = cjson.decode(raw)
-    local last = list[#list]
-    if last then last[2] = math.max(0, last[2] - 1) end
-    redis.call('HSET', KEYS[1], 'eps', cjson.encode(list))
+  -- A refusal of a send that was never counted (made while the gate was closed, by a process that
+  -- did not know yet: COUNT_SEND_SCRIPT's 'stale') takes nothing off.
+  local stale = tonumber(redis.call('HGET', KEYS[1], 'stale') or '0')
+  if stale > 0 then
+    redis.call('HSET', KEYS[1], 'stale', tostring(stale - 1))
+  else
+    local raw = redis.call('HGET', KEYS[1], 'eps')
+    if raw then
+      local list = cjson.decode(raw)
+      local last = list[#list]
+      if last then last[2] = math.max(0, last[2] - 1) end
+      redis.call('HSET', KEYS[1], 'eps', cjson.encode(list))
+    end
   end
 end
 if fresh and ARGV[3] ~= '' then
@@ -65,7 +73,7 @@ if fresh and ARGV[3] ~= '' then
     end
     eps = cjson.encode(list)
     if #list == 0 then eps = '[]' end
-    redis.call('HSET', KEYS[1], 'eps', eps, 'epSent', '0', 'epStart', string.format('%.17g', recoveryAt))
+    redis.call('HSET', KEYS[1], 'eps', eps, 'epSent', '0', 'epStart', string.format('%.17g', recoveryAt), 'stale', '0')
     redis.call('HDEL', KEYS[1], 'pSends')
   end
   redis.call('HSET', KEYS[1], 'lastMax', ARGV[3], 'restart', ARGV[9], 'probe', ARGV[10], 'throttleAt', string.format('%.17g', recoveryAt))
@@ -91,9 +99,13 @@ return {v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '', v[5] or '0', v[6] or 
 export const COUNT_SEND_SCRIPT = `
 local now = tonumber(ARGV[1])
 -- A send while the gate is closed came from a process that did not know yet (its shared-state
--- read is cached for a few ms): it belongs to no episode, and must not start the next one.
+-- read is cached for a few ms): it belongs to no episode, and must not start the next one. It is
+-- counted as 'stale', so that its refusal is not taken off the episode that ended (BACKOFF_SCRIPT).
 local gateRaw = redis.call('HGET', KEYS[1], 'gate')
-if gateRaw and now < tonumber(gateRaw) then return 0 end
+if gateRaw and now < tonumber(gateRaw) then
+  redis.call('HINCRBY', KEYS[1], 'stale', 1)
+  return 0
+end
 local lastRaw = redis.call('HGET', KEYS[1], 'lastSend')
 if not lastRaw or now - tonumber(lastRaw) >= tonumber(ARGV[3]) then
   redis.call('HSET', KEYS[1], 'epSent', '0', 'epStart', ARGV[1])
