@@ -342,19 +342,23 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
 
   /**
    * Sends now when a connection is ready; otherwise holds the message for the next one (after its
-   * setup). Throws `OutboxFullError` past the bound and an `Error` once the session is closing.
-   * As ws's `send(data, options?, cb?)`: `options` go to the socket that sends it, and `cb` is
-   * called once it is written (by the first connection, with replay), or with the error that kept
-   * it from being sent (the session ended while it was held).
+   * setup). Throws `OutboxFullError` past the bound. As ws's `send(data, options?, cb?)`: `options`
+   * go to the socket that sends it, and `cb` is called once it is written (by the first connection,
+   * with replay), or with the error that kept it from being sent (the session ended while it was
+   * held, or was closing or closed already: then, as ws, the message is dropped and `cb`, on the
+   * next tick, is the only one told).
    */
   send(data: OutgoingData | number, options?: SendOptions | SendCallback, sent?: SendCallback): void {
     if (typeof options === 'function') [sent, options] = [options, undefined];
     // As ws does: a number goes out as its text.
     if (typeof data === 'number') data = data.toString();
     if (this.state === 'closing' || this.state === 'closed') {
-      throw new Error(
-        `cannot send: the WebSocket session is ${this.state === 'closing' ? 'closing' : 'closed'}`,
+      const readyState = this.state === 'closing' ? 'CLOSING' : 'CLOSED';
+      const error = new Error(
+        `WebSocket is not open: readyState ${this.state === 'closing' ? 2 : 3} (${readyState})`,
       );
+      if (sent) process.nextTick(sent, error);
+      return;
     }
     if (!isOutgoingData(data))
       throw new TypeError('send: data must be a string, a number, a Buffer, a binary view or a Blob');

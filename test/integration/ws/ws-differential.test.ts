@@ -108,20 +108,6 @@ const DOCUMENTED_DIFFERENCES = {
     client: logs.client.filter((line) => !line.startsWith('event upgrade(')),
   }),
   /**
-   * docs/websocket.md, "Guarantees and limits": "`send` ... throws once the session is closing or
-   * closed (`ws` drops the message and hands `cb` the error)".
-   */
-  sendThrowsOnceClosing: (logs: Logs): Logs => ({
-    ...logs,
-    client: logs.client
-      .filter((line) => !/^callback send-/.test(line))
-      .map((line) =>
-        /^call send\(.* (while closing|once closed) returns undefined/.test(line)
-          ? line.replace(/returns undefined/, 'throws Error')
-          : line,
-      ),
-  }),
-  /**
    * docs/websocket.md, "Guarantees and limits": "`send` takes text, numbers (sent as text) and
    * binary data (...); the other values `ws` turns into bytes (`undefined`, `null`, arrays of
    * numbers, objects with `valueOf`) are refused with a `TypeError`".
@@ -447,7 +433,7 @@ describe('differential: a session logs what a ws WebSocket logs', () => {
         await r.next('pong-closed');
       },
     });
-    expectSameAsWs(logs, ['sendThrowsOnceClosing']);
+    expectSameAsWs(logs);
   });
 
   it('close() with codes and reasons an application may not send throws, and the socket stays open', async () => {
