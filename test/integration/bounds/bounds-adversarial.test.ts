@@ -510,7 +510,9 @@ describe('readVendorMessages: a long stream', () => {
       if (++read === count) heldAtEnd = retainedBytes() - base;
     }
     expect(read).toBe(count);
-    expect(heldAtEnd).toBeLessThan(16 * MiB);
+    // The tail kept for partialOutput is 8 MiB of lines (as parsed objects, and with what the
+    // stream holds, 10–22 MB on Node 20–24); every message kept was 71 MB, and grows with the stream.
+    expect(heldAtEnd).toBeLessThan(32 * MiB);
   });
 });
 
