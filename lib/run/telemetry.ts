@@ -1,5 +1,6 @@
 import type { Decision, Phase } from '../core/engine/types.js';
 import { formatMs } from '../core/engine/reason.js';
+import { isThenable } from './is-thenable.js';
 import type { TimeSource } from './time-source.js';
 import type { ArgumentCheck } from './validate-arguments.js';
 
@@ -79,7 +80,6 @@ export const TELEMETRY_NAMES = {
 } as const;
 
 type Counter = ReturnType<TelemetryMeter['createCounter']>;
-type InstrumentOptions = NonNullable<Parameters<TelemetryMeter['createCounter']>[1]>;
 type Histogram = ReturnType<TelemetryMeter['createHistogram']>;
 
 /** What the `waiting` progress ticker logs about: the wait and the call it belongs to. */
@@ -155,36 +155,36 @@ export class Telemetry {
     // A meter that cannot make an instrument (its provider shut down, a wrong SDK) leaves that
     // metric off: the adapter is made and its calls run all the same, and the failure is said once.
     let failure: unknown;
-    const counter = (name: string, instrument: InstrumentOptions): Counter | undefined => {
+    const made = <T>(create: () => T): T | undefined => {
       try {
-        return meter.createCounter(name, instrument);
+        return create();
       } catch (error) {
         failure ??= error;
         return undefined;
       }
     };
-    const histogram = (name: string, instrument: InstrumentOptions): Histogram | undefined => {
-      try {
-        return meter.createHistogram(name, instrument);
-      } catch (error) {
-        failure ??= error;
-        return undefined;
-      }
-    };
-    this.decisions = counter(TELEMETRY_NAMES.decisions, {
-      description: 'Decisions the calls acted on, by vendor, action, category and code',
-    });
-    this.waits = histogram(TELEMETRY_NAMES.waitDuration, {
-      description: 'Waits before the next try, poll or reconnect',
-      unit: 'ms',
-    });
-    this.gateClosed = histogram(TELEMETRY_NAMES.gateClosedDuration, {
-      description: "How long a vendor's backoff gate stayed closed",
-      unit: 'ms',
-    });
-    this.budgetExhausted = counter(TELEMETRY_NAMES.budgetExhausted, {
-      description: "Retries refused because the vendor's retry budget was empty",
-    });
+    this.decisions = made(() =>
+      meter.createCounter(TELEMETRY_NAMES.decisions, {
+        description: 'Decisions the calls acted on, by vendor, action, category and code',
+      }),
+    );
+    this.waits = made(() =>
+      meter.createHistogram(TELEMETRY_NAMES.waitDuration, {
+        description: 'Waits before the next try, poll or reconnect',
+        unit: 'ms',
+      }),
+    );
+    this.gateClosed = made(() =>
+      meter.createHistogram(TELEMETRY_NAMES.gateClosedDuration, {
+        description: "How long a vendor's backoff gate stayed closed",
+        unit: 'ms',
+      }),
+    );
+    this.budgetExhausted = made(() =>
+      meter.createCounter(TELEMETRY_NAMES.budgetExhausted, {
+        description: "Retries refused because the vendor's retry budget was empty",
+      }),
+    );
     if (failure !== undefined) this.meterFailed(failure);
   }
 
@@ -308,13 +308,6 @@ function guarded<S, M extends keyof S>(sink: S, method: M, first: unknown, secon
   } catch {
     // Ignored: see above.
   }
-}
-
-/** A promise (or promise-like) a sink returned. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 type Span = NonNullable<ReturnType<TelemetryTrace['getActiveSpan']>>;

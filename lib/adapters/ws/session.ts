@@ -7,6 +7,7 @@
  * failures are here too. One connection's socket and deadlines are `Connection`'s
  * (`connection.ts`); held messages are the `Outbox`'s (`outbox.ts`).
  */
+import { isThenable } from '../../run/is-thenable.js';
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import type { RawData, WebSocket } from 'ws';
@@ -353,11 +354,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
     // As ws does: a number goes out as its text.
     if (typeof data === 'number') data = data.toString();
     if (this.state === 'closing' || this.state === 'closed') {
-      const readyState = this.state === 'closing' ? 'CLOSING' : 'CLOSED';
-      const error = new Error(
-        `WebSocket is not open: readyState ${this.state === 'closing' ? 2 : 3} (${readyState})`,
-      );
-      if (sent) process.nextTick(sent, error);
+      if (sent) process.nextTick(sent, this.notOpenError());
       return;
     }
     if (!isOutgoingData(data))
@@ -404,10 +401,15 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
       live.control(kind, data, mask, cb);
       return;
     }
-    const state = this.readyState;
-    const error = new Error(`WebSocket is not open: readyState ${state} (${READY_STATE_NAMES[state]})`);
-    if (state === 0) throw error;
+    const error = this.notOpenError();
+    if (this.readyState === 0) throw error;
     if (cb) process.nextTick(cb, error);
+  }
+
+  /** ws's error for a frame the socket cannot send in its state. */
+  private notOpenError(): Error {
+    const state = this.readyState;
+    return new Error(`WebSocket is not open: readyState ${state} (${READY_STATE_NAMES[state]})`);
   }
 
   /** With `replay`: stop replaying the messages sent so far (the vendor has consumed them). */
@@ -619,7 +621,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientWebSocketEventMap>
       this.setupFailed(live, error);
       return;
     }
-    if (!isPromiseLike(setup)) {
+    if (!isThenable(setup)) {
       this.sendSetup(live, setup);
       return;
     }
@@ -960,11 +962,6 @@ function assertSendableClose(code: number, reason: string): void {
       (code >= 3000 && code <= 4999));
   if (!valid) throw new TypeError(`close: ${code} is not a close code an application may send`);
   if (Buffer.byteLength(reason) > 123) throw new RangeError('close: the reason must be at most 123 bytes');
-}
-
-/** True for a promise or other thenable (what a callback returns when it is async). */
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as Partial<PromiseLike<T>> | null)?.then === 'function';
 }
 
 /** True for data `ws` can send as it is. */
